@@ -1,0 +1,187 @@
+#include "commandline.h"
+
+#include <QCoreApplication>
+
+namespace wsi {
+
+namespace {
+CommandLine failure(const QString& why)
+{
+    CommandLine c;
+    c.action = CommandLine::Action::Error;
+    c.error = why;
+    return c;
+}
+
+std::optional<quint16> parsePort(const QString& text, bool allowZero)
+{
+    bool ok = false;
+    const uint port = text.toUInt(&ok);
+    if (!ok || port > 65535 || (!allowZero && port == 0))
+        return std::nullopt;
+    return quint16(port);
+}
+
+std::optional<qint64> parseSize(const QString& text)
+{
+    // Accepts plain bytes or a K/M/G suffix (powers of 1024).
+    QString t = text.trimmed().toUpper();
+    qint64 factor = 1;
+    if (t.endsWith(u'K') || t.endsWith(u'M') || t.endsWith(u'G')) {
+        factor = t.endsWith(u'K') ? 1024 : t.endsWith(u'M') ? 1024 * 1024 : qint64(1024) * 1024 * 1024;
+        t.chop(1);
+    }
+    bool ok = false;
+    const qint64 n = t.toLongLong(&ok);
+    if (!ok || n <= 0 || n > (qint64(1) << 40) / factor)
+        return std::nullopt;
+    return n * factor;
+}
+
+bool isValidWsUrl(const QUrl& url)
+{
+    return url.isValid() && !url.host().isEmpty()
+        && (url.scheme() == QLatin1StringView("ws") || url.scheme() == QLatin1StringView("wss"));
+}
+
+CommandLine parseServe(const QStringList& args)
+{
+    CommandLine c;
+    c.action = CommandLine::Action::Serve;
+    c.server.port = 8765;
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString& a = args[i];
+        auto value = [&](QString* out) {
+            if (i + 1 >= args.size())
+                return false;
+            *out = args[++i];
+            return true;
+        };
+        QString v;
+        if (a == QLatin1StringView("--host")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("serve: --host needs an address"));
+            c.server.host = v;
+        } else if (a == QLatin1StringView("--port")) {
+            if (!value(&v))
+                return failure(QStringLiteral("serve: --port needs a number"));
+            const auto port = parsePort(v, true);
+            if (!port)
+                return failure(
+                    QStringLiteral("serve: invalid port \u201c%1\u201d (0 to 65535; 0 picks a free one)").arg(v));
+            c.server.port = *port;
+        } else if (a == QLatin1StringView("--mode")) {
+            if (!value(&v))
+                return failure(QStringLiteral("serve: --mode needs echo or silent"));
+            if (v == QLatin1StringView("echo"))
+                c.server.mode = ServerMode::Echo;
+            else if (v == QLatin1StringView("silent"))
+                c.server.mode = ServerMode::Silent;
+            else if (v == QLatin1StringView("broadcast"))
+                return failure(QStringLiteral("serve: --mode broadcast is not available yet (use echo or silent)"));
+            else
+                return failure(QStringLiteral("serve: unknown mode \u201c%1\u201d (echo or silent)").arg(v));
+        } else if (a == QLatin1StringView("--record")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("serve: --record needs a file name"));
+            c.recordFile = v;
+        } else if (a == QLatin1StringView("--max-message-size")) {
+            if (!value(&v))
+                return failure(QStringLiteral("serve: --max-message-size needs a size"));
+            const auto size = parseSize(v);
+            if (!size)
+                return failure(QStringLiteral("serve: invalid size \u201c%1\u201d (bytes, or with K/M/G)").arg(v));
+            c.server.maxMessageBytes = *size;
+        } else if (a == QLatin1StringView("--max-connections")) {
+            if (!value(&v))
+                return failure(QStringLiteral("serve: --max-connections needs a number"));
+            bool ok = false;
+            const int n = v.toInt(&ok);
+            if (!ok || n < 1)
+                return failure(QStringLiteral("serve: invalid connection limit \u201c%1\u201d").arg(v));
+            c.server.maxConnections = n;
+        } else {
+            return failure(QStringLiteral("serve: unknown option \u201c%1\u201d (see wsinspector --help)").arg(a));
+        }
+    }
+    return c;
+}
+} // namespace
+
+CommandLine CommandLine::parse(const QStringList& arguments)
+{
+    const QStringList args = arguments.mid(1);
+    if (!args.isEmpty()) {
+        const QString& command = args.front();
+        if (command == QLatin1StringView("serve"))
+            return parseServe(args.mid(1));
+        if (command == QLatin1StringView("connect") || command == QLatin1StringView("replay")
+            || command == QLatin1StringView("convert") || command == QLatin1StringView("proxy"))
+            return failure(
+                QStringLiteral("the \u201c%1\u201d command is not available in this version yet").arg(command));
+    }
+    CommandLine c;
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString& a = args[i];
+        if (a == QLatin1StringView("--version") || a == QLatin1StringView("-v")) {
+            c.action = Action::Version;
+            return c;
+        }
+        if (a == QLatin1StringView("--help") || a == QLatin1StringView("-h")) {
+            c.action = Action::Help;
+            return c;
+        }
+        if (a == QLatin1StringView("--serve")) {
+            c.guiServePort = 8765;
+            // The port is optional: take the next argument only when it is a number.
+            if (i + 1 < args.size() && !args[i + 1].startsWith(u'-')) {
+                if (const auto port = parsePort(args[i + 1], true)) {
+                    c.guiServePort = *port;
+                    ++i;
+                }
+            }
+        } else if (a == QLatin1StringView("--connect")) {
+            if (i + 1 >= args.size())
+                return failure(QStringLiteral("--connect needs a ws:// or wss:// URL"));
+            const QUrl url = QUrl::fromUserInput(args[++i]);
+            if (!isValidWsUrl(url))
+                return failure(QStringLiteral("--connect: \u201c%1\u201d is not a ws:// or wss:// URL").arg(args[i]));
+            c.guiConnectUrl = url;
+        } else if (a.startsWith(u'-')) {
+            return failure(QStringLiteral("unknown option \u201c%1\u201d (see wsinspector --help)").arg(a));
+        } else if (c.file.isEmpty()) {
+            c.file = a;
+        } else {
+            return failure(
+                QStringLiteral("only one file can be opened (got \u201c%1\u201d and \u201c%2\u201d)").arg(c.file, a));
+        }
+    }
+    return c;
+}
+
+QString CommandLine::helpText()
+{
+    return QStringLiteral(
+        "WebSocket Inspector %1: client, test server and timeline for WebSocket developers.\n"
+        "\n"
+        "Usage:\n"
+        "  wsinspector [FILE]                 start the GUI; FILE (a .jsonl session) is opened\n"
+        "  wsinspector --serve [PORT]         start the GUI with the test server running (default port 8765)\n"
+        "  wsinspector --connect URL          start the GUI with a client connected to URL\n"
+        "  wsinspector serve [OPTIONS]        run the test server headless\n"
+        "  wsinspector --version | --help\n"
+        "\n"
+        "serve options:\n"
+        "  --host H                  address to listen on (default 127.0.0.1)\n"
+        "  --port N                  port (default 8765; 0 picks a free one)\n"
+        "  --mode echo|silent        echo every message back (default), or only record\n"
+        "  --record FILE             journal the session to FILE (default: a new file in the sessions folder)\n"
+        "  --max-message-size SIZE   largest message accepted, e.g. 1048576 or 16M (default 64M)\n"
+        "  --max-connections N       most clients at once (default 1000)\n"
+        "\n"
+        "serve prints \"listening on ws://HOST:PORT/\" first, then one line per event; SIGINT or SIGTERM\n"
+        "closes the connections, flushes the record file and exits with 0. Bad arguments exit with 2.\n")
+        .arg(QStringLiteral(WSI_VERSION));
+}
+
+} // namespace wsi

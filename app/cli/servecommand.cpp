@@ -1,0 +1,99 @@
+#include "servecommand.h"
+
+#include "../formats/sessionpaths.h"
+#include "../net/capturesession.h"
+#include "commandline.h"
+#include "eventprinter.h"
+
+#include <QCoreApplication>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace wsi {
+
+namespace {
+int signalPipe[2] = { -1, -1 };
+
+void onSignal(int)
+{
+    // Only async-signal-safe work here: wake the event loop through the pipe.
+    const char c = 1;
+    [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &c, 1);
+}
+
+// Turns SIGINT/SIGTERM into a quit of the event loop, so that the session ends cleanly.
+bool watchTermination(QObject* context)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0)
+        return false;
+    auto* notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, context);
+    QObject::connect(notifier, &QSocketNotifier::activated, context, [notifier] {
+        notifier->setEnabled(false);
+        char c;
+        [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &c, 1);
+        QCoreApplication::quit();
+    });
+    struct sigaction sa = {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    return true;
+}
+
+void printLine(std::FILE* f, const QString& line)
+{
+    const QByteArray bytes = line.toLocal8Bit() + '\n';
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), f);
+    std::fflush(f);
+}
+} // namespace
+
+int ServeCommand::run(const CommandLine& commandLine)
+{
+    QObject context;
+    if (!watchTermination(&context)) {
+        printLine(stderr, QStringLiteral("wsinspector: cannot install the signal handlers"));
+        return 1;
+    }
+    CaptureSession::Options options;
+    options.keepTimeline = false;
+    options.journalPath = commandLine.recordFile.isEmpty() ? defaultJournalPath() : commandLine.recordFile;
+
+    int exitCode = 0;
+    {
+        CaptureSession session(options);
+        EventPrinter printer(session.recorder(), stdout);
+        QObject::connect(&session, &CaptureSession::journalFailed, &context, [&exitCode](const QString& reason) {
+            printLine(stderr, QStringLiteral("wsinspector: cannot record the session: ") + reason);
+            exitCode = 1;
+            QCoreApplication::exit(1);
+        });
+        QObject::connect(&session, &CaptureSession::serverStartFailed, &context, [&exitCode](const QString& reason) {
+            printLine(stderr, QStringLiteral("wsinspector: ") + reason);
+            exitCode = 1;
+            QCoreApplication::exit(1);
+        });
+        QObject::connect(&session, &CaptureSession::serverStarted, &context, [&session](const QUrl& url) {
+            printLine(stdout, QStringLiteral("listening on ") + url.toString());
+            printLine(stdout, QStringLiteral("recording to ") + session.journalPath());
+        });
+        session.startServer(commandLine.server);
+        QCoreApplication::exec();
+        session.shutdown();
+        printer.drain();
+        if (!session.journalPath().isEmpty())
+            printLine(stdout,
+                QStringLiteral("stopped; %1 events recorded to %2")
+                    .arg(printer.printedEvents())
+                    .arg(session.journalPath()));
+    }
+    return exitCode;
+}
+
+} // namespace wsi

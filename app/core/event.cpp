@@ -1,0 +1,178 @@
+#include "event.h"
+
+#include <QDateTime>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+
+namespace wsi {
+
+namespace {
+constexpr std::array<const char*, 3> directionNames { "none", "c2s", "s2c" };
+constexpr std::array<const char*, EventKindCount> kindNames { "open", "handshake-request", "handshake-response", "text",
+    "binary", "ping", "pong", "close", "closed", "error", "note" };
+} // namespace
+
+qint64 nowUs()
+{
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+qint64 monotonicNowNs()
+{
+    using namespace std::chrono;
+    return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+Event makeEvent(quint32 connection, Direction direction, EventKind kind, QByteArray payload)
+{
+    Event e;
+    e.timestampUs = nowUs();
+    e.monotonicNs = monotonicNowNs();
+    e.connection = connection;
+    e.direction = direction;
+    e.kind = kind;
+    e.size = payload.size();
+    e.payload = std::move(payload);
+    return e;
+}
+
+QString directionName(Direction d)
+{
+    return QString::fromLatin1(directionNames[size_t(d)]);
+}
+
+QString kindName(EventKind k)
+{
+    return QString::fromLatin1(kindNames[size_t(k)]);
+}
+
+std::optional<Direction> directionFromName(QStringView name)
+{
+    for (size_t i = 0; i < directionNames.size(); ++i) {
+        if (name == QLatin1StringView(directionNames[i]))
+            return Direction(i);
+    }
+    return std::nullopt;
+}
+
+std::optional<EventKind> kindFromName(QStringView name)
+{
+    for (size_t i = 0; i < kindNames.size(); ++i) {
+        if (name == QLatin1StringView(kindNames[i]))
+            return EventKind(i);
+    }
+    return std::nullopt;
+}
+
+namespace {
+// Appends text with control characters made visible, stopping at maxChars; returns false when cut.
+bool appendEscaped(QString& out, QStringView text, int maxChars)
+{
+    for (QChar c : text) {
+        if (out.size() >= maxChars)
+            return false;
+        const char16_t u = c.unicode();
+        if (u == u'\n')
+            out += QLatin1StringView("\\n");
+        else if (u == u'\r')
+            out += QLatin1StringView("\\r");
+        else if (u == u'\t')
+            out += QLatin1StringView("\\t");
+        else if (u < 0x20 || u == 0x7f)
+            out += QStringLiteral("\\x%1").arg(int(u), 2, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return true;
+}
+
+QString hexPreview(QByteArrayView payload, int maxChars)
+{
+    const qsizetype bytes = std::min<qsizetype>(payload.size(), std::max(1, maxChars / 3));
+    QString out = QString::fromLatin1(payload.first(bytes).toByteArray().toHex(' '));
+    if (bytes < payload.size())
+        out += QChar(0x2026);
+    return out;
+}
+} // namespace
+
+QString eventPreview(EventKind kind, quint16 closeCode, QByteArrayView payload, int maxChars)
+{
+    QString out;
+    switch (kind) {
+    case EventKind::Binary:
+        return hexPreview(payload, maxChars);
+    case EventKind::Ping:
+    case EventKind::Pong: {
+        // Control payloads are short and usually text; show them as text when they are.
+        const QByteArray bytes = payload.toByteArray();
+        if (!bytes.isEmpty() && !QString::fromUtf8(bytes).contains(QChar::ReplacementCharacter)) {
+            appendEscaped(out, QString::fromUtf8(bytes), maxChars);
+            return out;
+        }
+        return hexPreview(payload, maxChars);
+    }
+    case EventKind::HandshakeRequest:
+    case EventKind::HandshakeResponse: {
+        const qsizetype eol = payload.indexOf('\r');
+        return QString::fromLatin1(eol < 0 ? payload : payload.first(eol)).left(maxChars);
+    }
+    case EventKind::Close:
+        out = closeCode ? QString::number(closeCode) : QStringLiteral("(no code)");
+        if (const QString meaning = closeCodeText(closeCode); !meaning.isEmpty())
+            out += QLatin1Char(' ') + meaning;
+        if (!payload.isEmpty())
+            out += QLatin1StringView(": ");
+        break;
+    default:
+        break;
+    }
+    // Decode only what can be shown: a 1 MiB message costs no more than its first few hundred bytes.
+    const QByteArrayView head = payload.first(std::min<qsizetype>(payload.size(), qsizetype(maxChars) * 4 + 4));
+    if (!appendEscaped(out, QString::fromUtf8(head), maxChars) || head.size() < payload.size()) {
+        out.truncate(maxChars);
+        out += QChar(0x2026);
+    }
+    return out;
+}
+
+QString closeCodeText(quint16 code)
+{
+    switch (code) {
+    case 1000:
+        return QStringLiteral("normal closure");
+    case 1001:
+        return QStringLiteral("going away");
+    case 1002:
+        return QStringLiteral("protocol error");
+    case 1003:
+        return QStringLiteral("unsupported data");
+    case 1005:
+        return QStringLiteral("no status received");
+    case 1006:
+        return QStringLiteral("abnormal closure");
+    case 1007:
+        return QStringLiteral("invalid payload data");
+    case 1008:
+        return QStringLiteral("policy violation");
+    case 1009:
+        return QStringLiteral("message too big");
+    case 1010:
+        return QStringLiteral("mandatory extension");
+    case 1011:
+        return QStringLiteral("internal error");
+    case 1012:
+        return QStringLiteral("service restart");
+    case 1013:
+        return QStringLiteral("try again later");
+    case 1015:
+        return QStringLiteral("TLS handshake failure");
+    default:
+        return {};
+    }
+}
+
+} // namespace wsi

@@ -1,0 +1,130 @@
+#include "eventstore.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+namespace wsi {
+
+EventStore::EventStore() = default;
+EventStore::~EventStore() = default;
+
+void EventStore::append(const std::vector<Event>& events)
+{
+    for (const Event& e : events) {
+        if ((m_count & (RecordChunkSize - 1)) == 0 && size_t(m_count >> RecordChunkBits) == m_records.size())
+            m_records.push_back(std::make_unique_for_overwrite<Record[]>(size_t(RecordChunkSize)));
+        Record& r = m_records[size_t(m_count >> RecordChunkBits)][m_count & (RecordChunkSize - 1)];
+        // Notes are short remarks; anything longer than the record can describe is cut, not lost silently.
+        const QByteArrayView note
+            = QByteArrayView(e.note).first(std::min<qsizetype>(e.note.size(), std::numeric_limits<quint16>::max()));
+        r.timestampUs = e.timestampUs;
+        r.monotonicNs = e.monotonicNs;
+        r.seq = e.seq;
+        r.arenaOffset = store(e.payload, note);
+        r.direction = quint64(e.direction);
+        r.kind = quint64(e.kind);
+        r.flags = e.flags;
+        r.spare = 0;
+        r.connection = e.connection;
+        r.payloadLength = quint32(e.payload.size());
+        r.size = quint32(std::clamp<qint64>(e.size, 0, std::numeric_limits<quint32>::max()));
+        r.closeCode = e.closeCode;
+        r.noteLength = quint16(note.size());
+        ++m_count;
+    }
+}
+
+// Puts a and b back to back into the arena and returns where they start. Small payloads share 1 MiB chunks;
+// a payload that does not fit in the rest of the current chunk starts a new one, sized for it if bigger.
+quint64 EventStore::store(QByteArrayView a, QByteArrayView b)
+{
+    const qsizetype need = a.size() + b.size();
+    if (need == 0)
+        return 0;
+    if (m_arena.empty() || m_arena.back().capacity - m_arena.back().used < need) {
+        ArenaChunk chunk;
+        chunk.capacity = std::max(need, ArenaChunkSize);
+        chunk.data = std::make_unique_for_overwrite<char[]>(size_t(chunk.capacity));
+        m_arena.push_back(std::move(chunk));
+    }
+    ArenaChunk& chunk = m_arena.back();
+    const quint64 offset = (quint64(m_arena.size() - 1) << ArenaChunkBits) | quint64(chunk.used);
+    if (!a.isEmpty())
+        std::memcpy(chunk.data.get() + chunk.used, a.data(), size_t(a.size()));
+    if (!b.isEmpty())
+        std::memcpy(chunk.data.get() + chunk.used + a.size(), b.data(), size_t(b.size()));
+    chunk.used += need;
+    return offset;
+}
+
+const char* EventStore::arenaData(quint64 offset) const
+{
+    const size_t chunk = size_t(offset >> ArenaChunkBits);
+    if (chunk >= m_arena.size())
+        return nullptr;
+    return m_arena[chunk].data.get() + (offset & quint64(ArenaChunkSize - 1));
+}
+
+QByteArrayView EventStore::payload(qsizetype row) const
+{
+    const Record& r = record(row);
+    if (r.payloadLength == 0)
+        return {};
+    return QByteArrayView(arenaData(r.arenaOffset), qsizetype(r.payloadLength));
+}
+
+QByteArrayView EventStore::note(qsizetype row) const
+{
+    const Record& r = record(row);
+    if (r.noteLength == 0)
+        return {};
+    return QByteArrayView(arenaData(r.arenaOffset) + r.payloadLength, qsizetype(r.noteLength));
+}
+
+Event EventStore::event(qsizetype row) const
+{
+    const Record& r = record(row);
+    Event e;
+    e.seq = r.seq;
+    e.timestampUs = r.timestampUs;
+    e.monotonicNs = r.monotonicNs;
+    e.connection = r.connection;
+    e.direction = Direction(r.direction);
+    e.kind = EventKind(r.kind);
+    e.flags = quint8(r.flags);
+    e.closeCode = r.closeCode;
+    e.size = r.size;
+    e.payload = payload(row).toByteArray();
+    e.note = note(row).toByteArray();
+    return e;
+}
+
+void EventStore::applyConnection(const Connection& c)
+{
+    m_connections.insert(c.id, c);
+}
+
+const Connection* EventStore::connection(quint32 id) const
+{
+    const auto it = m_connections.constFind(id);
+    return it == m_connections.cend() ? nullptr : &it.value();
+}
+
+void EventStore::clear()
+{
+    m_records.clear();
+    m_arena.clear();
+    m_count = 0;
+    m_connections.clear();
+}
+
+size_t EventStore::memoryBytes() const
+{
+    size_t bytes = m_records.size() * size_t(RecordChunkSize) * sizeof(Record);
+    for (const ArenaChunk& c : m_arena)
+        bytes += size_t(c.capacity);
+    return bytes;
+}
+
+} // namespace wsi

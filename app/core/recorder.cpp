@@ -1,0 +1,52 @@
+#include "recorder.h"
+
+#include "capturequeue.h"
+
+#include <algorithm>
+
+namespace wsi {
+
+void Recorder::addSink(std::shared_ptr<CaptureQueue> queue)
+{
+    std::lock_guard lock(m_mutex);
+    m_sinks.push_back(std::move(queue));
+}
+
+void Recorder::removeSink(const std::shared_ptr<CaptureQueue>& queue)
+{
+    std::lock_guard lock(m_mutex);
+    std::erase(m_sinks, queue);
+}
+
+quint32 Recorder::addConnection(Connection c)
+{
+    std::lock_guard lock(m_mutex);
+    c.id = ++m_lastConnection;
+    for (const auto& sink : m_sinks)
+        sink->push(c);
+    return c.id;
+}
+
+void Recorder::updateConnection(const Connection& c)
+{
+    std::lock_guard lock(m_mutex);
+    for (const auto& sink : m_sinks)
+        sink->push(c);
+}
+
+quint64 Recorder::record(Event e)
+{
+    std::lock_guard lock(m_mutex);
+    e.seq = ++m_lastSeq;
+    for (const auto& sink : m_sinks)
+        sink->push(e);
+    return e.seq;
+}
+
+quint64 Recorder::lastSeq() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_lastSeq;
+}
+
+} // namespace wsi

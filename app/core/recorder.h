@@ -1,0 +1,44 @@
+#pragma once
+
+#include "connection.h"
+#include "event.h"
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace wsi {
+
+class CaptureQueue;
+
+/*
+ * The single entry point through which endpoints report what happened. Thread-safe: endpoints call it
+ * from the capture thread while consumers attach queues from elsewhere. It numbers connections and events
+ * and hands each one to every attached queue, under one lock so that all consumers see the same order.
+ */
+class Recorder
+{
+public:
+    Recorder() = default;
+    Q_DISABLE_COPY_MOVE(Recorder)
+
+    void addSink(std::shared_ptr<CaptureQueue> queue);
+    void removeSink(const std::shared_ptr<CaptureQueue>& queue);
+
+    // Assigns the connection an id (ignoring c.id) and publishes it; returns the id.
+    quint32 addConnection(Connection c);
+    // Publishes a new description of an existing connection (same id).
+    void updateConnection(const Connection& c);
+    // Assigns the event its sequence number and publishes it; returns the number.
+    quint64 record(Event e);
+
+    quint64 lastSeq() const;
+
+private:
+    mutable std::mutex m_mutex;
+    std::vector<std::shared_ptr<CaptureQueue>> m_sinks;
+    quint32 m_lastConnection = 0;
+    quint64 m_lastSeq = 0;
+};
+
+} // namespace wsi

@@ -1,0 +1,92 @@
+// Entry point: parses the command line, then runs a headless command or the GUI.
+
+#include "cli/commandline.h"
+#include "cli/servecommand.h"
+#include "formats/sessionpaths.h"
+#include "net/capturesession.h"
+
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+
+#include <cstdio>
+
+namespace {
+
+void printOut(std::FILE* f, const QString& text)
+{
+    const QByteArray bytes = text.toLocal8Bit();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), f);
+    std::fflush(f);
+}
+
+bool hasDisplay()
+{
+    return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+        || !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+}
+
+void setIdentity()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("wsinspector"));
+    QCoreApplication::setApplicationName(QStringLiteral("wsinspector"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(WSI_VERSION));
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+    const wsi::CommandLine commandLine = wsi::CommandLine::parse(arguments);
+
+    switch (commandLine.action) {
+    case wsi::CommandLine::Action::Error:
+        printOut(stderr, QStringLiteral("wsinspector: ") + commandLine.error + u'\n');
+        return 2;
+    case wsi::CommandLine::Action::Help:
+        printOut(stdout, wsi::CommandLine::helpText());
+        return 0;
+    case wsi::CommandLine::Action::Version:
+        printOut(stdout,
+            QStringLiteral("wsinspector %1 (Qt %2)\n")
+                .arg(QStringLiteral(WSI_VERSION), QString::fromLatin1(qVersion())));
+        return 0;
+    case wsi::CommandLine::Action::Serve: {
+        QCoreApplication app(argc, argv);
+        setIdentity();
+        return wsi::ServeCommand::run(commandLine);
+    }
+    case wsi::CommandLine::Action::Gui:
+        break;
+    }
+
+    if (!hasDisplay()) {
+        printOut(stderr,
+            QStringLiteral(
+                "wsinspector: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
+                "Run the headless test server with \"wsinspector serve\", or see \"wsinspector --help\".\n"));
+        return 1;
+    }
+    QApplication app(argc, argv);
+    setIdentity();
+    QApplication::setApplicationDisplayName(QObject::tr("WebSocket Inspector"));
+
+    wsi::CaptureSession::Options options;
+    options.journalPath = wsi::defaultJournalPath();
+    wsi::CaptureSession session(options);
+    wsi::MainWindow window(&session);
+    window.show();
+    if (!commandLine.file.isEmpty())
+        window.openSession(commandLine.file);
+    if (commandLine.guiServePort)
+        window.startTestServer(*commandLine.guiServePort);
+    if (commandLine.guiConnectUrl.isValid())
+        window.connectTo(commandLine.guiConnectUrl);
+    const int code = QApplication::exec();
+    session.shutdown();
+    return code;
+}

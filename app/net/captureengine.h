@@ -1,0 +1,59 @@
+#pragma once
+
+#include "../core/connection.h"
+#include "endpointoptions.h"
+
+#include <QHash>
+#include <QObject>
+#include <QUrl>
+
+namespace wsi {
+
+class ClientEndpoint;
+class Recorder;
+class ServerEndpoint;
+class WsConnection;
+
+/*
+ * Owns every endpoint and lives on the capture thread. Its slots are called with queued invocations from
+ * CaptureSession; what it reports goes back through its signals (queued across the thread boundary).
+ * Sends are routed by connection id, to our clients and to the test server's clients alike.
+ */
+class CaptureEngine : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CaptureEngine)
+
+public:
+    explicit CaptureEngine(Recorder* recorder, QObject* parent = nullptr);
+    ~CaptureEngine() override;
+
+    void startServer(const wsi::ServerOptions& options);
+    void stopServer();
+    void openClient(quint32 id, const wsi::ClientOptions& options);
+    void sendText(quint32 id, const QByteArray& utf8);
+    void sendBinary(quint32 id, const QByteArray& data);
+    void ping(quint32 id, const QByteArray& payload);
+    void closeConnection(quint32 id, quint16 code, const QByteArray& reason);
+    // Ends everything: server stopped, every connection closed with 1001. Returns at once; the closing
+    // handshakes complete while the thread's event loop still runs.
+    void shutdown();
+    // Number of connections not yet finished.
+    int liveConnections() const;
+
+Q_SIGNALS:
+    void serverStarted(const QUrl& url);
+    void serverStartFailed(const QString& reason);
+    void serverStopped();
+    void connectionStateChanged(quint32 id, wsi::ConnectionRole role, wsi::ConnectionState state);
+
+private:
+    WsConnection* findConnection(quint32 id) const;
+    void notOpen(quint32 id, const char* what);
+
+    Recorder* m_recorder;
+    ServerEndpoint* m_server = nullptr;
+    QHash<quint32, ClientEndpoint*> m_clients;
+};
+
+} // namespace wsi

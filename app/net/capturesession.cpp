@@ -1,0 +1,180 @@
+#include "capturesession.h"
+
+#include "../core/capturequeue.h"
+#include "../core/eventstore.h"
+#include "../core/recorder.h"
+#include "../core/timelinemodel.h"
+#include "../formats/sessionwriter.h"
+#include "captureengine.h"
+
+#include <QDeadlineTimer>
+#include <QThread>
+#include <QTimer>
+
+namespace wsi {
+
+namespace {
+// The timeline takes new events at most this often: about 60 batches a second, whatever the traffic.
+constexpr int PumpIntervalMs = 17;
+// How long closing handshakes may take when the session ends.
+constexpr int ShutdownGraceMs = 1500;
+} // namespace
+
+CaptureSession::CaptureSession(const Options& options, QObject* parent)
+    : QObject(parent)
+    , m_recorder(std::make_unique<Recorder>())
+    , m_journalPath(options.journalPath)
+{
+    if (options.keepTimeline) {
+        m_store = std::make_unique<EventStore>();
+        m_model = new TimelineModel(m_store.get(), this);
+        m_timelineQueue = std::make_shared<CaptureQueue>();
+        m_recorder->addSink(m_timelineQueue);
+        m_pumpTimer = new QTimer(this);
+        m_pumpTimer->setInterval(PumpIntervalMs);
+        m_pumpTimer->setTimerType(Qt::PreciseTimer);
+        connect(m_pumpTimer, &QTimer::timeout, this, &CaptureSession::pump);
+        m_pumpTimer->start();
+    }
+    if (!m_journalPath.isEmpty()) {
+        auto queue = std::make_shared<CaptureQueue>();
+        auto writer = std::make_unique<SessionWriter>(m_journalPath, queue);
+        QString error;
+        if (writer->open(&error)) {
+            writer->setErrorHandler([this](const QString& reason) {
+                QMetaObject::invokeMethod(
+                    this, [this, reason] { Q_EMIT journalFailed(reason); }, Qt::QueuedConnection);
+            });
+            m_recorder->addSink(queue);
+            writer->start();
+            m_writer = std::move(writer);
+        } else {
+            // Reported once the caller had the chance to connect to the signal.
+            QMetaObject::invokeMethod(
+                this, [this, error] { Q_EMIT journalFailed(error); }, Qt::QueuedConnection);
+            m_journalPath.clear();
+        }
+    }
+
+    m_thread = new QThread(this);
+    m_thread->setObjectName(QStringLiteral("capture"));
+    m_engine = new CaptureEngine(m_recorder.get());
+    m_engine->moveToThread(m_thread);
+    connect(m_thread, &QThread::finished, m_engine, &QObject::deleteLater);
+    connect(m_engine, &CaptureEngine::serverStarted, this, [this](const QUrl& url) {
+        m_serverUrl = url;
+        Q_EMIT serverStarted(url);
+    });
+    connect(m_engine, &CaptureEngine::serverStartFailed, this, &CaptureSession::serverStartFailed);
+    connect(m_engine, &CaptureEngine::serverStopped, this, [this] {
+        m_serverUrl = QUrl();
+        Q_EMIT serverStopped();
+    });
+    connect(m_engine, &CaptureEngine::connectionStateChanged, this,
+        [this](quint32 id, ConnectionRole role, ConnectionState state) {
+            m_states.insert(id, state);
+            Q_EMIT connectionStateChanged(id, role, state);
+        });
+    m_thread->start();
+}
+
+CaptureSession::~CaptureSession()
+{
+    shutdown();
+}
+
+void CaptureSession::shutdown()
+{
+    if (!m_thread->isRunning())
+        return;
+    // Close every connection properly, give the closing handshakes a moment, then stop the thread.
+    QMetaObject::invokeMethod(m_engine, &CaptureEngine::shutdown, Qt::BlockingQueuedConnection);
+    const QDeadlineTimer deadline(ShutdownGraceMs);
+    while (!deadline.hasExpired()) {
+        int live = 0;
+        QMetaObject::invokeMethod(m_engine, &CaptureEngine::liveConnections, Qt::BlockingQueuedConnection, &live);
+        if (live == 0)
+            break;
+        QThread::msleep(10);
+    }
+    m_thread->quit();
+    m_thread->wait();
+    pump();
+    if (m_writer)
+        m_writer->stop();
+}
+
+void CaptureSession::pump()
+{
+    if (!m_timelineQueue)
+        return;
+    CaptureBatch batch = m_timelineQueue->takeAll();
+    if (!batch.isEmpty())
+        m_model->append(batch);
+}
+
+void CaptureSession::flush()
+{
+    pump();
+    if (m_writer)
+        m_writer->flushNow();
+}
+
+void CaptureSession::startServer(const ServerOptions& options)
+{
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine, options] { engine->startServer(options); }, Qt::QueuedConnection);
+}
+
+void CaptureSession::stopServer()
+{
+    QMetaObject::invokeMethod(m_engine, &CaptureEngine::stopServer, Qt::QueuedConnection);
+}
+
+quint32 CaptureSession::connectClient(const ClientOptions& options)
+{
+    Connection c;
+    c.role = ConnectionRole::Client;
+    c.url = options.url.toString();
+    const quint32 id = m_recorder->addConnection(c);
+    m_states.insert(id, ConnectionState::Connecting);
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine, id, options] { engine->openClient(id, options); }, Qt::QueuedConnection);
+    return id;
+}
+
+void CaptureSession::sendText(quint32 connection, const QString& text)
+{
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine, connection, utf8 = text.toUtf8()] { engine->sendText(connection, utf8); },
+        Qt::QueuedConnection);
+}
+
+void CaptureSession::sendBinary(quint32 connection, const QByteArray& data)
+{
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine, connection, data] { engine->sendBinary(connection, data); },
+        Qt::QueuedConnection);
+}
+
+void CaptureSession::ping(quint32 connection, const QByteArray& payload)
+{
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine, connection, payload] { engine->ping(connection, payload); },
+        Qt::QueuedConnection);
+}
+
+void CaptureSession::closeConnection(quint32 connection, quint16 code, const QString& reason)
+{
+    QMetaObject::invokeMethod(
+        m_engine,
+        [engine = m_engine, connection, code, r = reason.toUtf8()] { engine->closeConnection(connection, code, r); },
+        Qt::QueuedConnection);
+}
+
+ConnectionState CaptureSession::connectionState(quint32 connection) const
+{
+    return m_states.value(connection, ConnectionState::Closed);
+}
+
+} // namespace wsi

@@ -1,0 +1,93 @@
+#pragma once
+
+#include "../core/connection.h"
+#include "endpointoptions.h"
+
+#include <QHash>
+#include <QObject>
+#include <QUrl>
+
+#include <memory>
+
+class QThread;
+class QTimer;
+
+namespace wsi {
+
+class CaptureEngine;
+class CaptureQueue;
+class EventStore;
+class Recorder;
+class SessionWriter;
+class TimelineModel;
+
+/*
+ * One capture: the capture thread with its endpoints, the Recorder they report to, the journal writer and,
+ * for the GUI, the timeline fed in batches at most 60 times a second. Lives on the thread that creates it
+ * (the GUI thread, or main in headless commands); every call into the endpoints is a queued call to the
+ * capture thread, and every signal here is delivered on this object's thread.
+ */
+class CaptureSession : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CaptureSession)
+
+public:
+    struct Options
+    {
+        bool keepTimeline = true; // false in headless commands: nothing is kept in memory
+        QString journalPath; // empty: no journal
+    };
+    explicit CaptureSession(const Options& options, QObject* parent = nullptr);
+    ~CaptureSession() override;
+
+    Recorder* recorder() const { return m_recorder.get(); }
+    TimelineModel* model() const { return m_model; } // null without keepTimeline
+    EventStore* store() const { return m_store.get(); } // null without keepTimeline
+    QString journalPath() const { return m_journalPath; }
+
+    void startServer(const ServerOptions& options);
+    void stopServer();
+    bool isServerRunning() const { return m_serverUrl.isValid(); }
+    QUrl serverUrl() const { return m_serverUrl; }
+
+    // Opens a client connection; returns its connection id at once (the connect itself is asynchronous).
+    quint32 connectClient(const ClientOptions& options);
+    void sendText(quint32 connection, const QString& text);
+    void sendBinary(quint32 connection, const QByteArray& data);
+    void ping(quint32 connection, const QByteArray& payload = {});
+    void closeConnection(quint32 connection, quint16 code = 1000, const QString& reason = {});
+
+    ConnectionState connectionState(quint32 connection) const;
+
+    // Closes every connection (1001, going away) and the server, waits a moment for the closing handshakes,
+    // stops the capture thread and flushes the journal. Idempotent; the destructor calls it.
+    void shutdown();
+
+    // Moves everything recorded so far into the timeline and the journal, now. Used before quitting.
+    void flush();
+
+Q_SIGNALS:
+    void serverStarted(const QUrl& url);
+    void serverStartFailed(const QString& reason);
+    void serverStopped();
+    void connectionStateChanged(quint32 connection, wsi::ConnectionRole role, wsi::ConnectionState state);
+    void journalFailed(const QString& reason);
+
+private:
+    void pump();
+
+    std::unique_ptr<Recorder> m_recorder;
+    std::unique_ptr<EventStore> m_store;
+    TimelineModel* m_model = nullptr;
+    std::shared_ptr<CaptureQueue> m_timelineQueue;
+    QTimer* m_pumpTimer = nullptr;
+    std::unique_ptr<SessionWriter> m_writer;
+    QString m_journalPath;
+    QThread* m_thread = nullptr;
+    CaptureEngine* m_engine = nullptr; // lives on m_thread
+    QUrl m_serverUrl;
+    QHash<quint32, ConnectionState> m_states;
+};
+
+} // namespace wsi

@@ -1,0 +1,194 @@
+#include "clientendpoint.h"
+
+#include "../core/recorder.h"
+#include "../wire/handshake.h"
+#include "wsconnection.h"
+
+#include <QSslSocket>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace wsi {
+
+ClientEndpoint::ClientEndpoint(quint32 id, const ClientOptions& options, Recorder* recorder, QObject* parent)
+    : QObject(parent)
+    , m_id(id)
+    , m_options(options)
+    , m_recorder(recorder)
+    , m_timer(new QTimer(this))
+{
+    m_timer->setSingleShot(true);
+    connect(m_timer, &QTimer::timeout, this, [this] {
+        const QByteArray limit = QByteArray::number(m_options.handshakeTimeoutMs) + " ms";
+        fail(m_requestSent ? QByteArray("the server did not answer the upgrade request within " + limit)
+                           : QByteArray("could not connect within " + limit));
+    });
+}
+
+ClientEndpoint::~ClientEndpoint() = default;
+
+void ClientEndpoint::record(EventKind kind, const QByteArray& payload, const QByteArray& note)
+{
+    Event e = makeEvent(m_id, Direction::None, kind, payload);
+    e.note = note;
+    m_recorder->record(std::move(e));
+}
+
+void ClientEndpoint::setState(ConnectionState s)
+{
+    if (m_state == s)
+        return;
+    m_state = s;
+    Q_EMIT stateChanged(m_id, s);
+}
+
+void ClientEndpoint::start()
+{
+    const QUrl& url = m_options.url;
+    const QString scheme = url.scheme();
+    if (!url.isValid() || (scheme != QLatin1StringView("ws") && scheme != QLatin1StringView("wss"))) {
+        fail("not a WebSocket URL (use ws://host:port/path or wss://…): " + url.toString().toUtf8());
+        return;
+    }
+    if (url.host().isEmpty()) {
+        fail("the URL has no host: " + url.toString().toUtf8());
+        return;
+    }
+    const bool secure = scheme == QLatin1StringView("wss");
+    if (secure && !QSslSocket::supportsSsl()) {
+        fail("wss:// needs TLS, but no TLS backend is available to Qt on this system");
+        return;
+    }
+    const quint16 port = quint16(url.port(secure ? 443 : 80));
+    m_timer->start(m_options.handshakeTimeoutMs);
+    if (secure) {
+        auto* ssl = new QSslSocket(this);
+        m_socket = ssl;
+        connect(ssl, &QSslSocket::encrypted, this, &ClientEndpoint::onConnected);
+        connect(ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError>& errors) {
+            QByteArray why = "TLS certificate problem:";
+            for (const QSslError& e : errors)
+                why += ' ' + e.errorString().toUtf8() + '.';
+            fail(why);
+        });
+        ssl->connectToHostEncrypted(url.host(), port);
+    } else {
+        m_socket = new QTcpSocket(this);
+        connect(m_socket, &QTcpSocket::connected, this, &ClientEndpoint::onConnected);
+        m_socket->connectToHost(url.host(), port);
+    }
+    connect(m_socket, &QTcpSocket::readyRead, this, &ClientEndpoint::onReadyRead);
+    connect(m_socket, &QAbstractSocket::errorOccurred, this, &ClientEndpoint::onSocketError);
+}
+
+void ClientEndpoint::onConnected()
+{
+    m_key = handshake::newKey();
+    handshake::ClientRequest request;
+    request.url = m_options.url;
+    request.extraHeaders = m_options.headers;
+    request.subprotocols = m_options.subprotocols;
+    request.origin = m_options.origin;
+    request.key = m_key;
+    const QByteArray bytes = handshake::buildRequest(request).toBytes();
+    m_socket->write(bytes);
+    m_requestSent = true;
+    record(EventKind::HandshakeRequest, bytes);
+}
+
+void ClientEndpoint::onReadyRead()
+{
+    if (m_done)
+        return;
+    m_buffer += m_socket->readAll();
+    HttpHead response;
+    const HttpHead::ParseResult parsed = HttpHead::parse(m_buffer, response);
+    if (parsed.status == HttpHead::ParseStatus::Incomplete)
+        return;
+    if (parsed.status == HttpHead::ParseStatus::Invalid) {
+        fail("the server's answer is not a valid HTTP response: " + parsed.error);
+        return;
+    }
+    const QByteArray head = m_buffer.left(parsed.consumed);
+    const QByteArray rest = m_buffer.mid(parsed.consumed);
+    m_buffer.clear();
+    record(EventKind::HandshakeResponse, head);
+    const handshake::Verdict verdict = handshake::checkResponse(response, m_key, m_options.subprotocols);
+    if (!verdict.ok) {
+        fail("handshake rejected: " + verdict.reason);
+        return;
+    }
+    m_timer->stop();
+    m_done = true;
+
+    Connection c;
+    c.id = m_id;
+    c.role = ConnectionRole::Client;
+    c.url = m_options.url.toString();
+    c.peer = m_socket->peerAddress().toString() + u':' + QString::number(m_socket->peerPort());
+    c.subprotocol = QString::fromUtf8(response.header("Sec-WebSocket-Protocol").trimmed());
+    m_recorder->updateConnection(c);
+    record(EventKind::Open, "connected to " + m_options.url.toString().toUtf8());
+
+    m_socket->disconnect(this);
+    m_connection
+        = new WsConnection(m_id, ConnectionRole::Client, m_socket, rest, m_recorder, m_options.maxMessageBytes, this);
+    m_socket = nullptr;
+    connect(m_connection, &WsConnection::stateChanged, this, [this](quint32, ConnectionState s) { setState(s); });
+    connect(m_connection, &WsConnection::finished, this, [this](quint32) { Q_EMIT finished(m_id); });
+    setState(ConnectionState::Open);
+}
+
+void ClientEndpoint::onSocketError(QAbstractSocket::SocketError error)
+{
+    if (m_done)
+        return;
+    const QByteArray host = m_options.url.host().toUtf8();
+    const QByteArray port
+        = QByteArray::number(m_options.url.port(m_options.url.scheme() == QLatin1StringView("wss") ? 443 : 80));
+    switch (error) {
+    case QAbstractSocket::HostNotFoundError:
+        fail("could not find the host \u201c" + host + "\u201d (DNS lookup failed)");
+        break;
+    case QAbstractSocket::ConnectionRefusedError:
+        fail("connection refused by " + host + ':' + port + " (is the server running?)");
+        break;
+    case QAbstractSocket::RemoteHostClosedError:
+        fail(m_requestSent ? "the server closed the connection before answering the upgrade request"
+                           : "the server closed the connection during the TLS handshake");
+        break;
+    case QAbstractSocket::SslHandshakeFailedError:
+        fail("TLS handshake failed: " + m_socket->errorString().toUtf8());
+        break;
+    default:
+        fail("connection failed: " + m_socket->errorString().toUtf8());
+        break;
+    }
+}
+
+void ClientEndpoint::fail(const QByteArray& why)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_timer->stop();
+    record(EventKind::Error, why);
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+    }
+    record(EventKind::Closed, "connection closed");
+    setState(ConnectionState::Closed);
+    Q_EMIT finished(m_id);
+}
+
+void ClientEndpoint::close(quint16 code, const QByteArray& reason)
+{
+    if (m_connection) {
+        m_connection->close(code, reason);
+        return;
+    }
+    fail("connection attempt cancelled");
+}
+
+} // namespace wsi

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "../core/connection.h"
+#include "../core/event.h"
+#include "endpointoptions.h"
+
+#include <QAbstractSocket>
+#include <QObject>
+
+class QTcpSocket;
+class QTimer;
+
+namespace wsi {
+
+class Recorder;
+class WsConnection;
+
+/*
+ * One client connection of ours: opens TCP (TLS for wss://), sends the upgrade request it built itself,
+ * checks the server's answer, records both exactly as they crossed the wire, then hands the socket to a
+ * WsConnection. Every failure is recorded as an error in words a user understands (host not found, refused,
+ * TLS certificate problem, handshake rejected with the status). Lives on the capture thread.
+ */
+class ClientEndpoint : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ClientEndpoint)
+
+public:
+    ClientEndpoint(quint32 id, const ClientOptions& options, Recorder* recorder, QObject* parent = nullptr);
+    ~ClientEndpoint() override;
+
+    void start();
+    quint32 id() const { return m_id; }
+    ConnectionState state() const { return m_state; }
+    // The open connection after a successful handshake, null before (and after a failed one).
+    WsConnection* connection() const { return m_connection; }
+    // Closes an open connection, or gives up a handshake in progress.
+    void close(quint16 code, const QByteArray& reason);
+
+Q_SIGNALS:
+    void stateChanged(quint32 id, wsi::ConnectionState state);
+    void finished(quint32 id);
+
+private:
+    void onConnected();
+    void onReadyRead();
+    void onSocketError(QAbstractSocket::SocketError error);
+    void fail(const QByteArray& why);
+    void setState(ConnectionState s);
+    void record(EventKind kind, const QByteArray& payload, const QByteArray& note = {});
+
+    quint32 m_id;
+    ClientOptions m_options;
+    Recorder* m_recorder;
+    QTcpSocket* m_socket = nullptr;
+    QTimer* m_timer;
+    QByteArray m_key;
+    QByteArray m_buffer;
+    bool m_requestSent = false;
+    bool m_done = false;
+    ConnectionState m_state = ConnectionState::Connecting;
+    WsConnection* m_connection = nullptr;
+};
+
+} // namespace wsi

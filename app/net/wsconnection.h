@@ -1,0 +1,91 @@
+#pragma once
+
+#include "../core/connection.h"
+#include "../core/event.h"
+#include "../wire/frame.h"
+
+#include <QHash>
+#include <QObject>
+
+class QTcpSocket;
+class QTimer;
+
+namespace wsi {
+
+class Recorder;
+
+/*
+ * One open WebSocket connection after its handshake, either side of it (our client, or a client of our test
+ * server): frames in and out over a TCP socket, every frame recorded. It enforces RFC 6455 on the peer
+ * (masking by role, no RSV bits without an extension, fragmentation order, UTF-8 in text and close reasons,
+ * the message size limit) and on a violation records an error, closes with the matching code and keeps the
+ * rest of the application running. It answers pings and the closing handshake itself. Lives on the capture
+ * thread; takes ownership of the socket.
+ */
+class WsConnection : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(WsConnection)
+
+public:
+    WsConnection(quint32 id, ConnectionRole role, QTcpSocket* socket, const QByteArray& pending, Recorder* recorder,
+        qint64 maxMessageBytes, QObject* parent = nullptr);
+    ~WsConnection() override;
+
+    quint32 id() const { return m_id; }
+    ConnectionRole role() const { return m_role; }
+    ConnectionState state() const { return m_state; }
+
+    void sendText(const QByteArray& utf8);
+    void sendBinary(const QByteArray& data);
+    void ping(const QByteArray& payload);
+    // Starts the closing handshake; the TCP connection ends when the peer answers (or after a timeout).
+    void close(quint16 code, const QByteArray& reason);
+    // Drops the TCP connection without a closing handshake.
+    void abort();
+
+Q_SIGNALS:
+    void messageReceived(quint32 id, bool text, const QByteArray& payload);
+    void stateChanged(quint32 id, wsi::ConnectionState state);
+    // Emitted once when the TCP connection is gone; the owner may delete the object then.
+    void finished(quint32 id);
+
+private:
+    void processIncoming();
+    void handleFrame(Frame& frame);
+    void handleClose(const Frame& frame);
+    void failConnection(quint16 code, const QByteArray& why);
+    void sendFrame(Opcode opcode, const QByteArray& payload, EventKind kind);
+    void sendClose(quint16 code, const QByteArray& reason);
+    void record(Direction dir, EventKind kind, QByteArray payload, quint8 flags, qint64 size = -1,
+        quint16 closeCode = 0, QByteArray note = {});
+    void onDisconnected();
+    void setState(ConnectionState s);
+
+    quint32 m_id;
+    ConnectionRole m_role;
+    QTcpSocket* m_socket;
+    Recorder* m_recorder;
+    qint64 m_maxMessageBytes;
+    Direction m_inbound;
+    Direction m_outbound;
+    ConnectionState m_state = ConnectionState::Open;
+    FrameParser m_parser;
+
+    // The message being reassembled from fragments.
+    QByteArray m_message;
+    Opcode m_messageOpcode = Opcode::Continuation;
+    quint8 m_messageRsv = 0;
+    bool m_messageMasked = false;
+    int m_messageFrames = 0;
+
+    bool m_closeSent = false;
+    bool m_closeReceived = false;
+    quint16 m_receivedCloseCode = 0;
+    bool m_inputStopped = false;
+    bool m_finished = false;
+    QTimer* m_closeTimer;
+    QHash<QByteArray, qint64> m_pingsInFlight; // payload -> monotonic ns when sent
+};
+
+} // namespace wsi

@@ -1,0 +1,196 @@
+#include "frame.h"
+
+#include <QtEndian>
+
+#include <algorithm>
+#include <cstring>
+
+namespace wsi {
+
+FrameParser::FrameParser(qint64 maxFramePayload)
+    : m_maxFramePayload(maxFramePayload)
+{ }
+
+void FrameParser::feed(QByteArrayView data)
+{
+    if (m_failed || data.isEmpty())
+        return;
+    // Drop consumed bytes before growing, so the buffer stays as small as the largest pending frame.
+    if (m_pos > 0 && m_pos >= m_buffer.size() / 2) {
+        m_buffer.remove(0, m_pos);
+        m_pos = 0;
+    }
+    m_buffer.append(data);
+}
+
+FrameParser::Status FrameParser::fail(quint16 code, const char* message)
+{
+    m_failed = true;
+    m_error = { code, QByteArray(message) };
+    m_buffer.clear();
+    m_pos = 0;
+    return Status::Failed;
+}
+
+FrameParser::Status FrameParser::next(Frame& out)
+{
+    if (m_failed)
+        return Status::Failed;
+    const auto* p = reinterpret_cast<const uchar*>(m_buffer.constData()) + m_pos;
+    const qsizetype avail = m_buffer.size() - m_pos;
+    if (avail < 2)
+        return Status::NeedMore;
+
+    const bool fin = p[0] & 0x80;
+    const quint8 rsv = (p[0] >> 4) & 0x7;
+    const quint8 op = p[0] & 0x0F;
+    const bool masked = p[1] & 0x80;
+    quint64 length = p[1] & 0x7F;
+    qsizetype headerSize = 2;
+
+    if ((op >= 0x3 && op <= 0x7) || op >= 0xB)
+        return fail(1002, "reserved opcode");
+    const Opcode opcode = Opcode(op);
+    if (isControl(opcode)) {
+        if (!fin)
+            return fail(1002, "fragmented control frame");
+        if (length > 125)
+            return fail(1002, "control frame payload longer than 125 bytes");
+    }
+    if (length == 126) {
+        if (avail < 4)
+            return Status::NeedMore;
+        length = qFromBigEndian<quint16>(p + 2);
+        headerSize = 4;
+        if (length < 126)
+            return fail(1002, "frame length not minimally encoded");
+    } else if (length == 127) {
+        if (avail < 10)
+            return Status::NeedMore;
+        length = qFromBigEndian<quint64>(p + 2);
+        headerSize = 10;
+        if (length >> 63)
+            return fail(1002, "frame length has its most significant bit set");
+        if (length <= 0xFFFF)
+            return fail(1002, "frame length not minimally encoded");
+    }
+    if (length > quint64(m_maxFramePayload))
+        return fail(
+            1009, QByteArray("frame larger than the limit of " + QByteArray::number(m_maxFramePayload) + " bytes"));
+    quint32 key = 0;
+    if (masked) {
+        if (avail < headerSize + 4)
+            return Status::NeedMore;
+        key = qFromBigEndian<quint32>(p + headerSize);
+        headerSize += 4;
+    }
+    if (quint64(avail - headerSize) < length)
+        return Status::NeedMore;
+
+    out.fin = fin;
+    out.rsv = rsv;
+    out.opcode = opcode;
+    out.masked = masked;
+    out.maskKey = key;
+    out.payload = QByteArray(reinterpret_cast<const char*>(p + headerSize), qsizetype(length));
+    if (masked)
+        applyMask(out.payload.data(), out.payload.size(), key);
+    m_pos += headerSize + qsizetype(length);
+    if (m_pos == m_buffer.size()) {
+        m_buffer.clear();
+        m_pos = 0;
+    }
+    return Status::Frame;
+}
+
+void applyMask(char* data, qsizetype size, quint32 key, qsizetype offset)
+{
+    uchar k[4];
+    qToBigEndian(key, k);
+    qsizetype i = 0;
+    // Bring the key phase to 0 first, then mask eight bytes at a time.
+    for (; i < size && (offset + i) % 4 != 0; ++i)
+        data[i] = char(data[i] ^ k[(offset + i) % 4]);
+    quint32 k32;
+    std::memcpy(&k32, k, 4);
+    const quint64 k64 = (quint64(k32) << 32) | k32;
+    for (; i + 8 <= size; i += 8) {
+        quint64 w;
+        std::memcpy(&w, data + i, 8);
+        w ^= k64;
+        std::memcpy(data + i, &w, 8);
+    }
+    for (; i < size; ++i)
+        data[i] = char(data[i] ^ k[(offset + i) % 4]);
+}
+
+QByteArray encodeFrame(Opcode opcode, QByteArrayView payload, bool fin, std::optional<quint32> maskKey, quint8 rsv)
+{
+    const qsizetype n = payload.size();
+    const qsizetype headerSize = (n < 126 ? 2 : n <= 0xFFFF ? 4 : 10) + (maskKey ? 4 : 0);
+    QByteArray out(headerSize + n, Qt::Uninitialized);
+    auto* h = reinterpret_cast<uchar*>(out.data());
+    h[0] = uchar((fin ? 0x80 : 0) | ((rsv & 0x7) << 4) | quint8(opcode));
+    const uchar maskBit = maskKey ? 0x80 : 0;
+    qsizetype at = 2;
+    if (n < 126) {
+        h[1] = uchar(maskBit | n);
+    } else if (n <= 0xFFFF) {
+        h[1] = maskBit | 126;
+        qToBigEndian<quint16>(quint16(n), h + 2);
+        at = 4;
+    } else {
+        h[1] = maskBit | 127;
+        qToBigEndian<quint64>(quint64(n), h + 2);
+        at = 10;
+    }
+    if (maskKey) {
+        qToBigEndian<quint32>(*maskKey, h + at);
+        at += 4;
+    }
+    if (n > 0) {
+        std::memcpy(out.data() + at, payload.data(), size_t(n));
+        if (maskKey)
+            applyMask(out.data() + at, n, *maskKey);
+    }
+    return out;
+}
+
+QByteArray closePayload(quint16 code, QByteArrayView reason)
+{
+    if (code == 0)
+        return {};
+    QByteArray out(2, Qt::Uninitialized);
+    qToBigEndian<quint16>(code, out.data());
+    // A close frame carries at most 125 bytes; cut the reason on a UTF-8 character boundary.
+    qsizetype n = std::min<qsizetype>(reason.size(), 123);
+    while (n > 0 && n < reason.size() && (uchar(reason[n]) & 0xC0) == 0x80)
+        --n;
+    out.append(reason.first(n));
+    return out;
+}
+
+bool isValidCloseCode(quint16 code)
+{
+    if (code >= 3000 && code <= 4999)
+        return true;
+    switch (code) {
+    case 1000:
+    case 1001:
+    case 1002:
+    case 1003:
+    case 1007:
+    case 1008:
+    case 1009:
+    case 1010:
+    case 1011:
+    case 1012:
+    case 1013:
+    case 1014:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace wsi

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QtGlobal>
+
+#include <optional>
+
+namespace wsi {
+
+// RFC 6455 opcodes.
+enum class Opcode : quint8 {
+    Continuation = 0x0,
+    Text = 0x1,
+    Binary = 0x2,
+    Close = 0x8,
+    Ping = 0x9,
+    Pong = 0xA,
+};
+
+inline bool isControl(Opcode op)
+{
+    return quint8(op) & 0x8;
+}
+
+// One frame as it was on the wire; payload already unmasked.
+struct Frame
+{
+    bool fin = true;
+    quint8 rsv = 0; // bits: 4 = RSV1, 2 = RSV2, 1 = RSV3
+    Opcode opcode = Opcode::Text;
+    bool masked = false;
+    quint32 maskKey = 0;
+    QByteArray payload;
+};
+
+/*
+ * Incremental RFC 6455 frame parser: feed it bytes in any split and it yields the same frames. It checks
+ * what the framing layer alone can (reserved opcodes, control frame rules, length encoding, the size limit);
+ * masking, RSV use and fragmentation order are the connection's business, since they depend on the role and
+ * on negotiated extensions. After an error it stays in error.
+ */
+class FrameParser
+{
+public:
+    struct Error
+    {
+        quint16 closeCode = 1002; // code to close the connection with
+        QByteArray message;
+    };
+    enum class Status {
+        Frame,
+        NeedMore,
+        Failed,
+    };
+
+    explicit FrameParser(qint64 maxFramePayload = 64 * 1024 * 1024);
+
+    void feed(QByteArrayView data);
+    // Takes the next complete frame out of the buffered bytes.
+    Status next(Frame& out);
+    const Error& error() const { return m_error; }
+    qsizetype buffered() const { return m_buffer.size() - m_pos; }
+
+private:
+    Status fail(quint16 code, const char* message);
+
+    QByteArray m_buffer;
+    qsizetype m_pos = 0;
+    qint64 m_maxFramePayload;
+    bool m_failed = false;
+    Error m_error;
+};
+
+// Encodes one frame. With a mask key the payload is masked (frames from a client must be).
+QByteArray encodeFrame(
+    Opcode opcode, QByteArrayView payload, bool fin = true, std::optional<quint32> maskKey = {}, quint8 rsv = 0);
+
+// Close frame payload: 2-byte code + UTF-8 reason; empty when code is 0.
+QByteArray closePayload(quint16 code, QByteArrayView reason);
+
+// XORs data with the 4-byte key, starting at key byte `offset % 4`.
+void applyMask(char* data, qsizetype size, quint32 key, qsizetype offset = 0);
+
+// Whether a peer may send this close code (RFC 6455 7.4.1 and 7.4.2).
+bool isValidCloseCode(quint16 code);
+
+} // namespace wsi

@@ -1,0 +1,155 @@
+#include "httphead.h"
+
+namespace wsi {
+
+namespace {
+bool isTokenChar(char c)
+{
+    if (c >= 'a' && c <= 'z')
+        return true;
+    if (c >= 'A' && c <= 'Z')
+        return true;
+    if (c >= '0' && c <= '9')
+        return true;
+    return QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
+}
+
+bool isToken(QByteArrayView s)
+{
+    if (s.isEmpty())
+        return false;
+    for (char c : s) {
+        if (!isTokenChar(c))
+            return false;
+    }
+    return true;
+}
+
+QByteArrayView trimmed(QByteArrayView s)
+{
+    while (!s.isEmpty() && (s.front() == ' ' || s.front() == '\t'))
+        s = s.sliced(1);
+    while (!s.isEmpty() && (s.back() == ' ' || s.back() == '\t'))
+        s.chop(1);
+    return s;
+}
+
+HttpHead::ParseResult invalid(const char* why)
+{
+    return { HttpHead::ParseStatus::Invalid, 0, QByteArray(why) };
+}
+} // namespace
+
+QByteArray HttpHead::header(QByteArrayView name) const
+{
+    for (const auto& h : headers) {
+        if (name.compare(h.first, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
+}
+
+bool HttpHead::hasHeader(QByteArrayView name) const
+{
+    for (const auto& h : headers) {
+        if (name.compare(h.first, Qt::CaseInsensitive) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool HttpHead::headerContainsToken(QByteArrayView name, QByteArrayView token) const
+{
+    for (const auto& h : headers) {
+        if (name.compare(h.first, Qt::CaseInsensitive) != 0)
+            continue;
+        for (const QByteArray& part : h.second.split(',')) {
+            if (trimmed(part).compare(token, Qt::CaseInsensitive) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+QByteArray HttpHead::toBytes() const
+{
+    QByteArray out;
+    if (isRequest())
+        out += method + ' ' + target + ' ' + version + "\r\n";
+    else
+        out += version + ' ' + QByteArray::number(status) + ' ' + reason + "\r\n";
+    for (const auto& h : headers)
+        out += h.first + ": " + h.second + "\r\n";
+    out += "\r\n";
+    return out;
+}
+
+HttpHead::ParseResult HttpHead::parse(QByteArrayView data, HttpHead& out, const Limits& limits)
+{
+    // Find the end of the head (an empty line) without looking beyond the limit.
+    const QByteArrayView window = data.first(std::min(data.size(), limits.maxHeadBytes));
+    qsizetype lineStart = 0;
+    QList<QByteArrayView> lines;
+    qsizetype consumed = -1;
+    while (true) {
+        const qsizetype nl = window.indexOf('\n', lineStart);
+        if (nl < 0)
+            break;
+        QByteArrayView line = window.sliced(lineStart, nl - lineStart);
+        if (line.endsWith('\r'))
+            line.chop(1);
+        lineStart = nl + 1;
+        if (line.isEmpty()) {
+            if (lines.isEmpty())
+                return invalid("empty start line");
+            consumed = lineStart;
+            break;
+        }
+        if (lines.size() > limits.maxHeaders)
+            return invalid("too many header lines");
+        lines.append(line);
+    }
+    if (consumed < 0) {
+        if (data.size() >= limits.maxHeadBytes)
+            return invalid("HTTP head larger than the limit");
+        return { ParseStatus::Incomplete, 0, {} };
+    }
+
+    HttpHead head;
+    const QByteArrayView start = lines.front();
+    const QList<QByteArray> parts = start.toByteArray().split(' ');
+    if (start.startsWith("HTTP/")) {
+        if (parts.size() < 2)
+            return invalid("malformed status line");
+        head.version = parts[0];
+        bool ok = false;
+        head.status = parts[1].toInt(&ok);
+        if (!ok || parts[1].size() != 3 || head.status < 100 || head.status > 999)
+            return invalid("malformed status code");
+        const qsizetype reasonAt = parts[0].size() + 1 + parts[1].size() + 1;
+        head.reason = reasonAt < start.size() ? start.sliced(reasonAt).toByteArray() : QByteArray();
+    } else {
+        if (parts.size() != 3 || !isToken(parts[0]) || parts[1].isEmpty() || !parts[2].startsWith("HTTP/"))
+            return invalid("malformed request line");
+        head.method = parts[0];
+        head.target = parts[1];
+        head.version = parts[2];
+    }
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArrayView line = lines[i];
+        if (line.front() == ' ' || line.front() == '\t')
+            return invalid("obsolete header line folding");
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0 || !isToken(line.first(colon)))
+            return invalid("malformed header line");
+        for (char c : line) {
+            if ((c >= 0 && c < 0x20 && c != '\t') || c == 0x7f)
+                return invalid("control character in header");
+        }
+        head.headers.append({ line.first(colon).toByteArray(), trimmed(line.sliced(colon + 1)).toByteArray() });
+    }
+    out = std::move(head);
+    return { ParseStatus::Complete, consumed, {} };
+}
+
+} // namespace wsi

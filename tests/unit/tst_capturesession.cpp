@@ -1,0 +1,384 @@
+// Loopback tests of the capture stack: our client endpoint against our test server, both recorded into one
+// timeline, plus raw-socket peers that misbehave on purpose. Real sockets on 127.0.0.1, port 0.
+
+#include "core/eventstore.h"
+#include "core/timelinemodel.h"
+#include "net/capturesession.h"
+#include "wire/frame.h"
+#include "wire/handshake.h"
+
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QtEndian>
+
+using namespace wsi;
+
+namespace {
+
+struct Row
+{
+    qsizetype row;
+    Event event;
+};
+
+QList<Event> eventsOf(const EventStore& store, quint32 connection)
+{
+    QList<Event> out;
+    for (qsizetype i = 0; i < store.count(); ++i) {
+        if (store.connectionId(i) == connection)
+            out.append(store.event(i));
+    }
+    return out;
+}
+
+QStringList strings(std::initializer_list<const char*> items)
+{
+    QStringList out;
+    for (const char* s : items)
+        out.append(QString::fromLatin1(s));
+    return out;
+}
+
+// The kinds and directions of a connection's events, as "kind/dir" strings, for readable comparisons.
+QStringList shapeOf(const QList<Event>& events)
+{
+    QStringList out;
+    for (const Event& e : events)
+        out.append(kindName(e.kind) + u'/' + directionName(e.direction));
+    return out;
+}
+
+std::optional<quint32> serverConnectionId(const EventStore& store, qsizetype nth = 0)
+{
+    QList<quint32> ids;
+    for (const Connection& c : store.connections()) {
+        if (c.role == ConnectionRole::Server)
+            ids.append(c.id);
+    }
+    std::sort(ids.begin(), ids.end());
+    if (nth >= ids.size())
+        return std::nullopt;
+    return ids[nth];
+}
+
+// A hand-driven WebSocket client over a raw socket, for sending what a polite client never would.
+class RawClient
+{
+public:
+    bool open(const QUrl& url)
+    {
+        m_socket.connectToHost(url.host(), quint16(url.port()));
+        if (!m_socket.waitForConnected(5000))
+            return false;
+        const QByteArray key = handshake::newKey();
+        m_socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                       "Sec-WebSocket-Key: "
+            + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        QByteArray response;
+        while (!response.contains("\r\n\r\n")) {
+            if (!m_socket.waitForReadyRead(5000))
+                return false;
+            response += m_socket.readAll();
+        }
+        m_pending = response.mid(response.indexOf("\r\n\r\n") + 4);
+        return response.startsWith("HTTP/1.1 101");
+    }
+    void sendRaw(const QByteArray& bytes)
+    {
+        m_socket.write(bytes);
+        m_socket.flush();
+    }
+    // Reads frames until a close frame arrives; returns its code (0 on timeout or none).
+    quint16 waitForCloseCode()
+    {
+        FrameParser parser;
+        parser.feed(m_pending);
+        for (int i = 0; i < 100; ++i) {
+            Frame f;
+            while (parser.next(f) == FrameParser::Status::Frame) {
+                if (f.opcode == Opcode::Close)
+                    return f.payload.size() >= 2 ? qFromBigEndian<quint16>(f.payload.constData()) : 1005;
+            }
+            if (!m_socket.waitForReadyRead(100) && m_socket.state() != QAbstractSocket::ConnectedState)
+                return 0;
+            parser.feed(m_socket.readAll());
+        }
+        return 0;
+    }
+    QTcpSocket& socket() { return m_socket; }
+
+private:
+    QTcpSocket m_socket;
+    QByteArray m_pending;
+};
+
+QByteArray maskedFrame(Opcode op, const QByteArray& payload, bool fin = true)
+{
+    return encodeFrame(op, payload, fin, 0x11223344u);
+}
+
+} // namespace
+
+class TestCaptureSession : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<CaptureSession> newSession(const ServerOptions& server = {})
+    {
+        CaptureSession::Options options;
+        options.journalPath = m_dir.filePath(QStringLiteral("journal-%1.jsonl").arg(++m_sessions));
+        auto session = std::make_unique<CaptureSession>(options);
+        QSignalSpy started(session.get(), &CaptureSession::serverStarted);
+        ServerOptions o = server;
+        o.port = 0;
+        session->startServer(o);
+        if (!started.wait(5000))
+            return nullptr;
+        return session;
+    }
+
+    QTemporaryDir m_dir;
+    int m_sessions = 0;
+
+private Q_SLOTS:
+    void everyFrameKindRecordedOnBothEnds()
+    {
+        auto session = newSession();
+        QVERIFY(session);
+        const EventStore& store = *session->store();
+        ClientOptions options;
+        options.url = session->serverUrl().resolved(QUrl(QStringLiteral("/chat?room=1")));
+        options.headers = { { "X-Test", "yes" } };
+        const quint32 client = session->connectClient(options);
+        QTRY_COMPARE(session->connectionState(client), ConnectionState::Open);
+
+        // One at a time, so that each echo arrives before the next message leaves.
+        session->sendText(client, QStringLiteral("h\u00e9llo"));
+        QTRY_COMPARE(eventsOf(store, client).size(), 5);
+        session->sendBinary(client, QByteArray("\x00\x01\x02\xff", 4));
+        QTRY_COMPARE(eventsOf(store, client).size(), 7);
+        session->ping(client, "are you there");
+        QTRY_COMPARE(eventsOf(store, client).size(), 9);
+        session->closeConnection(client, 1000, QStringLiteral("bye"));
+        QTRY_COMPARE(session->connectionState(client), ConnectionState::Closed);
+        const auto server = serverConnectionId(store);
+        QVERIFY(server);
+        QTRY_COMPARE(session->connectionState(*server), ConnectionState::Closed);
+        QTRY_VERIFY(!eventsOf(store, *server).isEmpty() && eventsOf(store, *server).back().kind == EventKind::Closed);
+
+        const QList<Event> c = eventsOf(store, client);
+        const QList<Event> s = eventsOf(store, *server);
+        const QStringList expected
+            = strings({ "handshake-request/none", "handshake-response/none", "open/none", "text/c2s", "text/s2c",
+                "binary/c2s", "binary/s2c", "ping/c2s", "pong/s2c", "close/c2s", "close/s2c", "closed/none" });
+        QCOMPARE(shapeOf(c), expected);
+        QCOMPARE(shapeOf(s), expected);
+
+        // Both ends saw the very same handshake bytes.
+        QCOMPARE(c[0].payload, s[0].payload);
+        QCOMPARE(c[1].payload, s[1].payload);
+        QVERIFY(c[0].payload.startsWith("GET /chat?room=1 HTTP/1.1\r\n"));
+        QVERIFY(c[0].payload.contains("\r\nX-Test: yes\r\n"));
+        QVERIFY(c[1].payload.startsWith("HTTP/1.1 101 Switching Protocols\r\n"));
+
+        for (const QList<Event>* events : { &c, &s }) {
+            QCOMPARE((*events)[3].payload, QStringLiteral("h\u00e9llo").toUtf8());
+            QCOMPARE((*events)[4].payload, QStringLiteral("h\u00e9llo").toUtf8());
+            QCOMPARE((*events)[3].size, 6);
+            QCOMPARE((*events)[5].payload, QByteArray("\x00\x01\x02\xff", 4));
+            QCOMPARE((*events)[6].payload, QByteArray("\x00\x01\x02\xff", 4));
+            QCOMPARE((*events)[7].payload, QByteArray("are you there"));
+            QCOMPARE((*events)[8].payload, QByteArray("are you there"));
+            QCOMPARE((*events)[9].closeCode, 1000);
+            QCOMPARE((*events)[9].payload, QByteArray("bye"));
+            QCOMPARE((*events)[10].closeCode, 1000);
+            // Client frames are masked on the wire, server frames are not.
+            QVERIFY((*events)[3].flags & FlagMasked);
+            QVERIFY(!((*events)[4].flags & FlagMasked));
+        }
+        QVERIFY(c[8].note.startsWith("round trip "));
+
+        // The server's connection knows the path it was asked for and the client's address.
+        const Connection* sc = store.connection(*server);
+        QVERIFY(sc);
+        QVERIFY(sc->url.endsWith(QLatin1StringView("/chat?room=1")));
+        QVERIFY(sc->peer.startsWith(QLatin1StringView("127.0.0.1:")));
+    }
+
+    void serverInitiatedClose()
+    {
+        auto session = newSession();
+        QVERIFY(session);
+        const EventStore& store = *session->store();
+        ClientOptions options;
+        options.url = session->serverUrl();
+        const quint32 client = session->connectClient(options);
+        QTRY_COMPARE(session->connectionState(client), ConnectionState::Open);
+        std::optional<quint32> server;
+        QTRY_VERIFY((server = serverConnectionId(store)).has_value());
+        session->closeConnection(*server, 4000, QStringLiteral("kicked"));
+        QTRY_COMPARE(session->connectionState(client), ConnectionState::Closed);
+        QTRY_VERIFY(!eventsOf(store, client).isEmpty() && eventsOf(store, client).back().kind == EventKind::Closed);
+        const QList<Event> c = eventsOf(store, client);
+        const Event& close = c[c.size() - 3];
+        QCOMPARE(close.kind, EventKind::Close);
+        QCOMPARE(close.direction, Direction::S2C);
+        QCOMPARE(close.closeCode, 4000);
+        QCOMPARE(close.payload, QByteArray("kicked"));
+        QCOMPARE(c[c.size() - 2].direction, Direction::C2S); // the client's answer
+        QCOMPARE(c.back().closeCode, 4000);
+    }
+
+    void badInputClosesWithTheRightCode_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QByteArray>("errorText");
+        QTest::addRow("invalid UTF-8 text")
+            << maskedFrame(Opcode::Text, QByteArray("ok \xc3\x28 bad")) << 1007 << QByteArray("not valid UTF-8");
+        QTest::addRow("oversized message")
+            << maskedFrame(Opcode::Binary, QByteArray(2048, 'x')) << 1009 << QByteArray("larger than the limit");
+        QTest::addRow("oversized fragmented message") << maskedFrame(Opcode::Text, QByteArray(1000, 'a'), false)
+                + maskedFrame(Opcode::Continuation, QByteArray(1000, 'b'))
+                                                      << 1009 << QByteArray("larger than the limit");
+        QTest::addRow("unmasked frame") << encodeFrame(Opcode::Text, "hi") << 1002 << QByteArray("unmasked");
+        QTest::addRow("reserved opcode") << QByteArray("\x83\x80\x00\x00\x00\x00", 6) << 1002
+                                         << QByteArray("reserved opcode");
+        QTest::addRow("stray continuation")
+            << maskedFrame(Opcode::Continuation, "x") << 1002 << QByteArray("continuation");
+        QTest::addRow("RSV bit") << encodeFrame(Opcode::Text, "x", true, 1u, 4) << 1002 << QByteArray("RSV");
+        QTest::addRow("invalid close code")
+            << maskedFrame(Opcode::Close, closePayload(999, "")) << 1002 << QByteArray("invalid code");
+    }
+
+    void badInputClosesWithTheRightCode()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(int, code);
+        QFETCH(QByteArray, errorText);
+        ServerOptions options;
+        options.maxMessageBytes = 1500;
+        auto session = newSession(options);
+        QVERIFY(session);
+        const EventStore& store = *session->store();
+
+        // A well-behaved client connected alongside must not notice anything.
+        ClientOptions good;
+        good.url = session->serverUrl();
+        const quint32 goodClient = session->connectClient(good);
+        QTRY_COMPARE(session->connectionState(goodClient), ConnectionState::Open);
+
+        RawClient bad;
+        QVERIFY(bad.open(session->serverUrl()));
+        bad.sendRaw(bytes);
+        QCOMPARE(int(bad.waitForCloseCode()), code);
+
+        std::optional<quint32> badServerSide;
+        QTRY_VERIFY((badServerSide = serverConnectionId(store, 1)).has_value());
+        QTRY_VERIFY(std::ranges::any_of(eventsOf(store, *badServerSide),
+            [&](const Event& e) { return e.kind == EventKind::Error && e.payload.contains(errorText); }));
+        QTRY_VERIFY(std::ranges::any_of(eventsOf(store, *badServerSide), [&](const Event& e) {
+            return e.kind == EventKind::Close && e.direction == Direction::S2C && e.closeCode == code;
+        }));
+
+        session->sendText(goodClient, QStringLiteral("still there?"));
+        QTRY_VERIFY(std::ranges::any_of(eventsOf(store, goodClient), [](const Event& e) {
+            return e.kind == EventKind::Text && e.direction == Direction::S2C && e.payload == "still there?";
+        }));
+    }
+
+    void fragmentedMessageIsReassembled()
+    {
+        auto session = newSession();
+        QVERIFY(session);
+        RawClient raw;
+        QVERIFY(raw.open(session->serverUrl()));
+        raw.sendRaw(maskedFrame(Opcode::Text, "Hel", false) + maskedFrame(Opcode::Ping, "mid")
+            + maskedFrame(Opcode::Continuation, "lo"));
+        const EventStore& store = *session->store();
+        std::optional<quint32> server;
+        QTRY_VERIFY((server = serverConnectionId(store)).has_value());
+        QTRY_VERIFY(eventsOf(store, *server).size() >= 7);
+        const QList<Event> s = eventsOf(store, *server);
+        QCOMPARE(shapeOf(s).mid(3, 4), strings({ "ping/c2s", "pong/s2c", "text/c2s", "text/s2c" }));
+        QCOMPARE(s[5].payload, QByteArray("Hello"));
+        QVERIFY(s[5].flags & FlagFragment);
+    }
+
+    void rejectedUpgradeIsRecorded()
+    {
+        auto session = newSession();
+        QVERIFY(session);
+        QTcpSocket socket;
+        socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(session->serverUrl().port()));
+        QVERIFY(socket.waitForConnected(5000));
+        socket.write("GET /page HTTP/1.1\r\nHost: x\r\n\r\n");
+        QByteArray answer;
+        QTRY_VERIFY((answer += socket.readAll()).contains("\r\n\r\n"));
+        QVERIFY(answer.startsWith("HTTP/1.1 426 Upgrade Required\r\n"));
+        const EventStore& store = *session->store();
+        QTRY_VERIFY(store.count() >= 4);
+        QStringList kinds;
+        for (qsizetype i = 0; i < store.count(); ++i)
+            kinds.append(kindName(store.kind(i)));
+        QCOMPARE(kinds, strings({ "handshake-request", "handshake-response", "error", "closed" }));
+        QVERIFY(store.payload(1).startsWith("HTTP/1.1 426"));
+    }
+
+    void clientErrorsInWords()
+    {
+        CaptureSession::Options options;
+        CaptureSession session(options);
+        // A port that was free a moment ago: nobody listens there.
+        quint16 port;
+        {
+            QTcpServer s;
+            QVERIFY(s.listen(QHostAddress::LocalHost));
+            port = s.serverPort();
+        }
+        ClientOptions refused;
+        refused.url = QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port));
+        const quint32 a = session.connectClient(refused);
+        ClientOptions badScheme;
+        badScheme.url = QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(port));
+        const quint32 b = session.connectClient(badScheme);
+        QTRY_COMPARE(session.connectionState(a), ConnectionState::Closed);
+        QTRY_COMPARE(session.connectionState(b), ConnectionState::Closed);
+        QTRY_VERIFY(session.store()->count() >= 4);
+        const QList<Event> ea = eventsOf(*session.store(), a);
+        QVERIFY(std::ranges::any_of(
+            ea, [](const Event& e) { return e.kind == EventKind::Error && e.payload.contains("connection refused"); }));
+        const QList<Event> eb = eventsOf(*session.store(), b);
+        QVERIFY(std::ranges::any_of(eb,
+            [](const Event& e) { return e.kind == EventKind::Error && e.payload.contains("not a WebSocket URL"); }));
+    }
+
+    void portInUseTriesTheNext()
+    {
+        QTcpServer blocker;
+        QVERIFY(blocker.listen(QHostAddress::LocalHost));
+        CaptureSession session({});
+        QSignalSpy started(&session, &CaptureSession::serverStarted);
+        ServerOptions o;
+        o.port = blocker.serverPort();
+        o.tryNextPorts = 20;
+        session.startServer(o);
+        QVERIFY(started.wait(5000));
+        QVERIFY(session.serverUrl().port() > blocker.serverPort());
+
+        CaptureSession exact({});
+        QSignalSpy failed(&exact, &CaptureSession::serverStartFailed);
+        ServerOptions e;
+        e.port = blocker.serverPort();
+        exact.startServer(e);
+        QVERIFY(failed.wait(5000));
+        QVERIFY(!failed.front().front().toString().isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCaptureSession)
+#include "tst_capturesession.moc"
