@@ -68,23 +68,32 @@ std::optional<EventKind> kindFromName(QStringView name)
 }
 
 namespace {
-// Appends text with control characters made visible, stopping at maxChars; returns false when cut.
+// Appends text with control characters made visible, stopping at maxChars; returns false when cut. A cut
+// never splits an escape (a lone backslash before the ellipsis would read as an escaped ellipsis) or a
+// surrogate pair.
 bool appendEscaped(QString& out, QStringView text, int maxChars)
 {
-    for (QChar c : text) {
-        if (out.size() >= maxChars)
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char16_t u = text[i].unicode();
+        const bool named = u == u'\n' || u == u'\r' || u == u'\t';
+        const bool hex = !named && (u < 0x20 || u == 0x7f);
+        const bool pair
+            = QChar::isHighSurrogate(u) && i + 1 < text.size() && QChar::isLowSurrogate(text[i + 1].unicode());
+        const qsizetype width = named || pair ? 2 : hex ? 4 : 1;
+        if (out.size() + width > maxChars)
             return false;
-        const char16_t u = c.unicode();
         if (u == u'\n')
             out += QLatin1StringView("\\n");
         else if (u == u'\r')
             out += QLatin1StringView("\\r");
         else if (u == u'\t')
             out += QLatin1StringView("\\t");
-        else if (u < 0x20 || u == 0x7f)
+        else if (hex)
             out += QStringLiteral("\\x%1").arg(int(u), 2, 16, QLatin1Char('0'));
+        else if (pair)
+            out += text.sliced(i++, 2);
         else
-            out += c;
+            out += text[i];
     }
     return true;
 }
@@ -106,15 +115,11 @@ QString eventPreview(EventKind kind, quint16 closeCode, QByteArrayView payload, 
     case EventKind::Binary:
         return hexPreview(payload, maxChars);
     case EventKind::Ping:
-    case EventKind::Pong: {
-        // Control payloads are short and usually text; show them as text when they are.
-        const QByteArray bytes = payload.toByteArray();
-        if (!bytes.isEmpty() && !QString::fromUtf8(bytes).contains(QChar::ReplacementCharacter)) {
-            appendEscaped(out, QString::fromUtf8(bytes), maxChars);
-            return out;
-        }
-        return hexPreview(payload, maxChars);
-    }
+    case EventKind::Pong:
+        // Control payloads are short and usually text; show them as text (below, cut like text) when they are.
+        if (payload.isEmpty() || QString::fromUtf8(payload).contains(QChar::ReplacementCharacter))
+            return hexPreview(payload, maxChars);
+        break;
     case EventKind::HandshakeRequest:
     case EventKind::HandshakeResponse: {
         const qsizetype eol = payload.indexOf('\r');
@@ -126,6 +131,18 @@ QString eventPreview(EventKind kind, quint16 closeCode, QByteArrayView payload, 
             out += QLatin1Char(' ') + meaning;
         if (!payload.isEmpty())
             out += QLatin1StringView(": ");
+        break;
+    case EventKind::Closed:
+        // "connection closed (1006 abnormal closure)": the code says how it ended.
+        if (closeCode != 0) {
+            QString suffix = QStringLiteral(" (") + QString::number(closeCode);
+            if (const QString meaning = closeCodeText(closeCode); !meaning.isEmpty())
+                suffix += QLatin1Char(' ') + meaning;
+            suffix += QLatin1Char(')');
+            appendEscaped(
+                out, QString::fromUtf8(payload.first(std::min<qsizetype>(payload.size(), maxChars))), maxChars);
+            return out + suffix;
+        }
         break;
     default:
         break;

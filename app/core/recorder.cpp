@@ -43,6 +43,13 @@ quint64 Recorder::record(Event e)
     return e.seq;
 }
 
+void Recorder::continueAfter(quint32 lastConnection, quint64 lastSeq)
+{
+    std::lock_guard lock(m_mutex);
+    m_lastConnection = std::max(m_lastConnection, lastConnection);
+    m_lastSeq = std::max(m_lastSeq, lastSeq);
+}
+
 quint64 Recorder::lastSeq() const
 {
     std::lock_guard lock(m_mutex);

@@ -33,6 +33,9 @@ public:
     quint64 record(Event e);
 
     quint64 lastSeq() const;
+    // Continues numbering after the given ids (never going back), so that what is recorded next cannot
+    // collide with events already in the timeline, e.g. from an opened session file.
+    void continueAfter(quint32 lastConnection, quint64 lastSeq);
 
 private:
     mutable std::mutex m_mutex;

@@ -9,10 +9,12 @@ namespace wsi {
 
 QString defaultJournalPath()
 {
-    QString base = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    // The generic location plus our own folder: AppDataLocation would nest organisation and application
+    // name (~/.local/share/wsinspector/wsinspector).
+    QString base = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
     if (base.isEmpty())
-        base = QDir::homePath() + QLatin1StringView("/.local/share/wsinspector");
-    return base + QLatin1StringView("/sessions/")
+        base = QDir::homePath() + QLatin1StringView("/.local/share");
+    return base + QLatin1StringView("/wsinspector/sessions/")
         + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")) + u'-'
         + QString::number(QCoreApplication::applicationPid()) + QLatin1StringView(".jsonl");
 }

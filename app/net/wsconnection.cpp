@@ -314,8 +314,8 @@ void WsConnection::onDisconnected()
         message = "connection closed";
     } else {
         code = 1006;
-        message = m_closeSent ? "connection closed before the peer answered the closing handshake (1006)"
-                              : "connection lost without a closing handshake (1006 abnormal closure)";
+        message = m_closeSent ? "connection closed before the peer answered the closing handshake"
+                              : "connection lost without a closing handshake";
     }
     record(Direction::None, EventKind::Closed, message, 0, 0, code);
     setState(ConnectionState::Closed);
