@@ -1,0 +1,709 @@
+#include "mainwindow.h"
+
+#include "composerpane.h"
+#include "core/capturequeue.h"
+#include "core/eventstore.h"
+#include "core/recorder.h"
+#include "core/timelinemodel.h"
+#include "detailpane.h"
+#include "formats/sessionreader.h"
+#include "net/capturesession.h"
+#include "net/endpointoptions.h"
+#include "timelinedelegate.h"
+#include "timelineview.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#ifndef WSI_VERSION
+#define WSI_VERSION "unknown"
+#endif
+
+namespace wsi {
+
+namespace {
+QString defaultServerUrl(quint16 port)
+{
+    return QStringLiteral("ws://127.0.0.1:%1/").arg(port);
+}
+
+// RFC 9110 token characters: what header names and subprotocol names are made of.
+bool isToken(QStringView s)
+{
+    if (s.isEmpty())
+        return false;
+    for (QChar c : s) {
+        const char16_t u = c.unicode();
+        const bool alnum = (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') || (u >= u'0' && u <= u'9');
+        if (!alnum && !QStringView(u"!#$%&'*+-.^_`|~").contains(c))
+            return false;
+    }
+    return true;
+}
+
+// Spelled out rather than "%n event(s)": without a loaded translation, Qt would show the "(s)" literally.
+QString eventCountText(qsizetype count)
+{
+    return count == 1 ? MainWindow::tr("1 event") : MainWindow::tr("%1 events").arg(QLocale().toString(count));
+}
+
+bool hasControlCharacters(QStringView s)
+{
+    for (QChar c : s) {
+        if ((c.unicode() < 0x20 && c != u'\t') || c.unicode() == 0x7f)
+            return true;
+    }
+    return false;
+}
+} // namespace
+
+MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
+    : QMainWindow(parent)
+    , m_session(session)
+{
+    setWindowTitle(tr("WebSocket Inspector"));
+    setObjectName(QStringLiteral("mainWindow"));
+
+    createActions();
+    createMenus();
+    createToolBar();
+    createStatusBar();
+
+    m_timeline = new TimelineView(this);
+    m_timeline->setObjectName(QStringLiteral("timelineView"));
+    m_detail = new DetailPane(this);
+    m_composer = new ComposerPane(this);
+
+    if (TimelineModel* model = m_session->model()) {
+        m_timeline->setModel(model);
+        m_detail->setModel(model);
+        connect(model, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateEventCount);
+        connect(model, &QAbstractItemModel::modelReset, this, &MainWindow::updateEventCount);
+        connect(m_timeline->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::onSelectionChanged);
+    }
+
+    // The timeline gets the full width, so that previews are readable; below it the detail pane is wide
+    // enough for a 16-byte hex dump line, and the composer sits beside it.
+    auto* bottomSplitter = new QSplitter(Qt::Horizontal);
+    bottomSplitter->setObjectName(QStringLiteral("bottomSplitter"));
+    bottomSplitter->addWidget(m_detail);
+    bottomSplitter->addWidget(m_composer);
+    bottomSplitter->setStretchFactor(0, 3);
+    bottomSplitter->setStretchFactor(1, 2);
+    bottomSplitter->setChildrenCollapsible(false);
+    bottomSplitter->setSizes({ 760, 500 });
+
+    auto* mainSplitter = new QSplitter(Qt::Vertical);
+    mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
+    mainSplitter->addWidget(m_timeline);
+    mainSplitter->addWidget(bottomSplitter);
+    mainSplitter->setStretchFactor(0, 3);
+    mainSplitter->setStretchFactor(1, 2);
+    mainSplitter->setChildrenCollapsible(false);
+    mainSplitter->setSizes({ 420, 280 });
+
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->addWidget(createConnectBar());
+    layout->addWidget(mainSplitter, 1);
+    setCentralWidget(central);
+
+    connect(m_composer, &ComposerPane::sendRequested, this,
+        [this](quint32 connection, const QString& text) { m_session->sendText(connection, text); });
+
+    connect(m_session, &CaptureSession::serverStarted, this, &MainWindow::onServerStarted);
+    connect(m_session, &CaptureSession::serverStartFailed, this, [this](const QString& reason) {
+        m_serverState = ServerState::Stopped;
+        updateServerUi();
+        showError(tr("Could not start the test server: %1").arg(reason));
+    });
+    connect(m_session, &CaptureSession::serverStopped, this, &MainWindow::onServerStopped);
+    connect(m_session, &CaptureSession::connectionStateChanged, this, &MainWindow::onConnectionStateChanged);
+    connect(m_session, &CaptureSession::journalFailed, this, [this](const QString& reason) {
+        m_journalLabel->setText(tr("Journal: failed"));
+        showError(tr("The capture is no longer written to the journal file: %1").arg(reason));
+    });
+
+    // The session may already be serving (it outlives windows); show what is true, not what we assume.
+    if (m_session->isServerRunning())
+        onServerStarted(m_session->serverUrl());
+    updateServerUi();
+    updateConnectionUi();
+    updateEventCount();
+    resize(1280, 800);
+}
+
+MainWindow::~MainWindow() = default;
+
+ConnectionState MainWindow::clientState(quint32 connection) const
+{
+    return m_clients.value(connection).state;
+}
+
+void MainWindow::createActions()
+{
+    m_serverAction = new QAction(this);
+    m_serverAction->setObjectName(QStringLiteral("startServerAction"));
+    connect(m_serverAction, &QAction::triggered, this, [this] {
+        if (m_serverState == ServerState::Running)
+            stopTestServer();
+        else if (m_serverState == ServerState::Stopped)
+            startTestServer();
+    });
+
+    m_connectAction = new QAction(QIcon::fromTheme(QStringLiteral("network-connect")), tr("&Connect"), this);
+    m_connectAction->setObjectName(QStringLiteral("connectAction"));
+    m_connectAction->setToolTip(tr("Connect a client to the URL in the URL bar"));
+    connect(m_connectAction, &QAction::triggered, this, &MainWindow::connectFromUrlBar);
+
+    m_disconnectAction = new QAction(QIcon::fromTheme(QStringLiteral("network-disconnect")), tr("&Disconnect"), this);
+    m_disconnectAction->setObjectName(QStringLiteral("disconnectAction"));
+    m_disconnectAction->setToolTip(tr("Close the client connection chosen in the composer (code 1000)"));
+    connect(m_disconnectAction, &QAction::triggered, this, &MainWindow::disconnectClient);
+
+    m_copyUrlAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("Copy URL"), this);
+    m_copyUrlAction->setObjectName(QStringLiteral("copyServerUrlAction"));
+    m_copyUrlAction->setToolTip(tr("Copy the test server's URL to the clipboard"));
+    connect(m_copyUrlAction, &QAction::triggered, this, [this] {
+        if (m_session->isServerRunning()) {
+            QApplication::clipboard()->setText(m_session->serverUrl().toString());
+            statusBar()->showMessage(tr("Copied %1").arg(m_session->serverUrl().toString()), 3000);
+        }
+    });
+
+    m_openAction = new QAction(QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open Session\u2026"), this);
+    m_openAction->setObjectName(QStringLiteral("openSessionAction"));
+    m_openAction->setShortcut(QKeySequence::Open);
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseSessionFile);
+
+    m_quitAction = new QAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("&Quit"), this);
+    m_quitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+    m_quitAction->setMenuRole(QAction::QuitRole);
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+
+    m_aboutAction = new QAction(tr("&About WebSocket Inspector"), this);
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
+}
+
+void MainWindow::createMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_openAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+
+    QMenu* capture = menuBar()->addMenu(tr("&Capture"));
+    capture->addAction(m_serverAction);
+    capture->addAction(m_copyUrlAction);
+    capture->addSeparator();
+    capture->addAction(m_connectAction);
+    capture->addAction(m_disconnectAction);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_aboutAction);
+}
+
+void MainWindow::createToolBar()
+{
+    QToolBar* toolBar = addToolBar(tr("Test server"));
+    toolBar->setObjectName(QStringLiteral("serverToolBar"));
+    toolBar->setMovable(false);
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->addAction(m_serverAction);
+    toolBar->addSeparator();
+
+    m_serverUrlLabel = new QLabel(this);
+    m_serverUrlLabel->setObjectName(QStringLiteral("serverUrlLabel"));
+    m_serverUrlLabel->setTextFormat(Qt::PlainText);
+    // Selectable so the URL can be copied into a browser or a script, as well as with the button.
+    m_serverUrlLabel->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    m_serverUrlLabel->setContentsMargins(8, 0, 4, 0);
+    toolBar->addWidget(m_serverUrlLabel);
+    toolBar->addAction(m_copyUrlAction);
+}
+
+QWidget* MainWindow::createConnectBar()
+{
+    auto* bar = new QWidget(this);
+
+    m_urlEdit = new QLineEdit(defaultServerUrl(DefaultServerPort), bar);
+    m_urlEdit->setObjectName(QStringLiteral("urlEdit"));
+    m_urlEdit->setPlaceholderText(tr("ws://host:port/path or wss://\u2026"));
+    m_urlEdit->setClearButtonEnabled(true);
+    // Once the user typed a URL, a server starting must not overwrite it.
+    connect(m_urlEdit, &QLineEdit::textEdited, this, [this] {
+        m_urlEditedByUser = true;
+        clearConnectError();
+    });
+    connect(m_urlEdit, &QLineEdit::returnPressed, this, &MainWindow::connectFromUrlBar);
+
+    auto* urlLabel = new QLabel(tr("&URL:"), bar);
+    urlLabel->setBuddy(m_urlEdit);
+
+    m_connectButton = new QPushButton(tr("&Connect"), bar);
+    m_connectButton->setObjectName(QStringLiteral("connectButton"));
+    m_connectButton->setToolTip(m_connectAction->toolTip());
+    connect(m_connectButton, &QPushButton::clicked, this, &MainWindow::connectFromUrlBar);
+
+    m_disconnectButton = new QPushButton(tr("&Disconnect"), bar);
+    m_disconnectButton->setObjectName(QStringLiteral("disconnectButton"));
+    m_disconnectButton->setToolTip(m_disconnectAction->toolTip());
+    connect(m_disconnectButton, &QPushButton::clicked, this, &MainWindow::disconnectClient);
+
+    m_optionsToggle = new QToolButton(bar);
+    m_optionsToggle->setObjectName(QStringLiteral("optionsToggle"));
+    m_optionsToggle->setText(tr("&Headers && subprotocols"));
+    m_optionsToggle->setCheckable(true);
+    m_optionsToggle->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_optionsToggle->setArrowType(Qt::RightArrow);
+    m_optionsToggle->setAutoRaise(true);
+
+    auto* row = new QHBoxLayout;
+    row->setContentsMargins(0, 0, 0, 0);
+    row->addWidget(urlLabel);
+    row->addWidget(m_urlEdit, 1);
+    row->addWidget(m_connectButton);
+    row->addWidget(m_disconnectButton);
+    row->addWidget(m_optionsToggle);
+
+    m_optionsPanel = new QWidget(bar);
+    m_optionsPanel->setObjectName(QStringLiteral("optionsPanel"));
+    m_headersEdit = new QPlainTextEdit(m_optionsPanel);
+    m_headersEdit->setObjectName(QStringLiteral("headersEdit"));
+    m_headersEdit->setPlaceholderText(tr("One header per line, e.g.\nAuthorization: Bearer abc123"));
+    m_headersEdit->setTabChangesFocus(true);
+    m_headersEdit->setFixedHeight(m_headersEdit->fontMetrics().lineSpacing() * 4
+        + int(m_headersEdit->document()->documentMargin() * 2) + m_headersEdit->frameWidth() * 2);
+    connect(m_headersEdit, &QPlainTextEdit::textChanged, this, &MainWindow::clearConnectError);
+    m_subprotocolsEdit = new QLineEdit(m_optionsPanel);
+    m_subprotocolsEdit->setObjectName(QStringLiteral("subprotocolsEdit"));
+    m_subprotocolsEdit->setPlaceholderText(tr("e.g. graphql-ws, chat (comma separated, in order of preference)"));
+    connect(m_subprotocolsEdit, &QLineEdit::textEdited, this, &MainWindow::clearConnectError);
+    m_originEdit = new QLineEdit(m_optionsPanel);
+    m_originEdit->setObjectName(QStringLiteral("originEdit"));
+    m_originEdit->setPlaceholderText(tr("e.g. https://example.com (empty: no Origin header)"));
+    connect(m_originEdit, &QLineEdit::textEdited, this, &MainWindow::clearConnectError);
+
+    auto* form = new QFormLayout(m_optionsPanel);
+    form->setContentsMargins(0, 0, 0, 0);
+    form->addRow(tr("Hea&ders:"), m_headersEdit);
+    form->addRow(tr("&Subprotocols:"), m_subprotocolsEdit);
+    form->addRow(tr("&Origin:"), m_originEdit);
+    m_optionsPanel->setVisible(false);
+
+    connect(m_optionsToggle, &QToolButton::toggled, this, [this](bool expanded) {
+        m_optionsPanel->setVisible(expanded);
+        m_optionsToggle->setArrowType(expanded ? Qt::DownArrow : Qt::RightArrow);
+    });
+
+    m_connectError = new QLabel(bar);
+    m_connectError->setObjectName(QStringLiteral("connectErrorLabel"));
+    m_connectError->setTextFormat(Qt::PlainText);
+    m_connectError->setWordWrap(true);
+    m_connectError->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_connectError->setVisible(false);
+
+    auto* layout = new QVBoxLayout(bar);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(row);
+    layout->addWidget(m_optionsPanel);
+    layout->addWidget(m_connectError);
+    return bar;
+}
+
+void MainWindow::createStatusBar()
+{
+    m_serverStatus = new QLabel(this);
+    m_serverStatus->setObjectName(QStringLiteral("serverStatusLabel"));
+    m_serverStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_eventCount = new QLabel(this);
+    m_eventCount->setObjectName(QStringLiteral("eventCountLabel"));
+    m_journalLabel = new QLabel(this);
+    m_journalLabel->setObjectName(QStringLiteral("journalLabel"));
+    m_journalLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    const QString journal = m_session->journalPath();
+    if (journal.isEmpty()) {
+        m_journalLabel->setText(tr("Journal: off"));
+        m_journalLabel->setToolTip(tr("This capture is not written to disk"));
+    } else {
+        m_journalLabel->setText(tr("Journal: %1").arg(QDir::toNativeSeparators(journal)));
+        m_journalLabel->setToolTip(tr("Everything captured is written to this file as it happens"));
+    }
+    // Permanent widgets: temporary messages (errors, "Copied") go to the left and do not hide them.
+    statusBar()->addPermanentWidget(m_serverStatus);
+    statusBar()->addPermanentWidget(m_eventCount);
+    statusBar()->addPermanentWidget(m_journalLabel);
+}
+
+void MainWindow::startTestServer(quint16 port)
+{
+    if (m_serverState != ServerState::Stopped)
+        return;
+    ServerOptions options;
+    options.host = QStringLiteral("127.0.0.1");
+    options.port = port;
+    options.tryNextPorts = 20; // one click must work even when 8765 is taken by another program
+    options.mode = ServerMode::Echo;
+    m_serverState = ServerState::Starting;
+    updateServerUi();
+    m_session->startServer(options);
+}
+
+void MainWindow::stopTestServer()
+{
+    if (m_serverState != ServerState::Running)
+        return;
+    m_session->stopServer();
+}
+
+void MainWindow::onServerStarted(const QUrl& url)
+{
+    m_serverState = ServerState::Running;
+    if (!m_urlEditedByUser)
+        m_urlEdit->setText(url.toString());
+    updateServerUi();
+    statusBar()->showMessage(tr("Test server listening on %1").arg(url.toString()), 5000);
+}
+
+void MainWindow::onServerStopped()
+{
+    m_serverState = ServerState::Stopped;
+    updateServerUi();
+}
+
+void MainWindow::updateServerUi()
+{
+    switch (m_serverState) {
+    case ServerState::Stopped:
+        m_serverAction->setText(tr("Start &test server"));
+        m_serverAction->setIcon(QIcon::fromTheme(QStringLiteral("media-playback-start")));
+        m_serverAction->setToolTip(
+            tr("Start an echo server on 127.0.0.1:%1 (or the next free port)").arg(DefaultServerPort));
+        m_serverAction->setEnabled(true);
+        m_serverUrlLabel->setText(tr("Test server not running"));
+        m_serverStatus->setText(tr("Server: stopped"));
+        break;
+    case ServerState::Starting:
+        m_serverAction->setText(tr("Starting test server\u2026"));
+        m_serverAction->setEnabled(false);
+        m_serverUrlLabel->setText(tr("Starting\u2026"));
+        m_serverStatus->setText(tr("Server: starting"));
+        break;
+    case ServerState::Running: {
+        const QString url = m_session->serverUrl().toString();
+        m_serverAction->setText(tr("Stop &test server"));
+        m_serverAction->setIcon(QIcon::fromTheme(QStringLiteral("media-playback-stop")));
+        m_serverAction->setToolTip(tr("Stop the test server at %1").arg(url));
+        m_serverAction->setEnabled(true);
+        m_serverUrlLabel->setText(url);
+        m_serverStatus->setText(tr("Server: %1").arg(url));
+        break;
+    }
+    }
+    m_copyUrlAction->setEnabled(m_serverState == ServerState::Running);
+}
+
+void MainWindow::connectTo(const QUrl& url)
+{
+    m_urlEdit->setText(url.toString());
+    m_urlEditedByUser = true;
+    connectFromUrlBar();
+}
+
+bool MainWindow::clientOptionsFromInput(ClientOptions* options)
+{
+    QString text = m_urlEdit->text().trimmed();
+    if (text.isEmpty()) {
+        showConnectError(tr("Enter a WebSocket URL, e.g. %1").arg(defaultServerUrl(DefaultServerPort)), m_urlEdit);
+        return false;
+    }
+    // People type host:port; a WebSocket inspector can safely assume what they mean.
+    if (!text.contains(QLatin1String("://")))
+        text.prepend(QLatin1String("ws://"));
+    const QUrl url(text, QUrl::StrictMode);
+    const QString scheme = url.scheme().toLower();
+    if (!url.isValid() || url.host().isEmpty() || (scheme != u"ws" && scheme != u"wss")) {
+        showConnectError(tr("\u201c%1\u201d is not a WebSocket URL. Use ws://host:port/path or wss://host/path.")
+                             .arg(m_urlEdit->text().trimmed()),
+            m_urlEdit);
+        return false;
+    }
+    options->url = url;
+
+    const QStringList lines = m_headersEdit->toPlainText().split(QLatin1Char('\n'));
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const QString line = lines.at(i).trimmed();
+        if (line.isEmpty())
+            continue;
+        const qsizetype colon = line.indexOf(QLatin1Char(':'));
+        if (colon < 0) {
+            showConnectError(tr("Header line %1, \u201c%2\u201d, has no colon. Write one header per line as "
+                                "Name: value.")
+                                 .arg(i + 1)
+                                 .arg(line),
+                m_headersEdit);
+            return false;
+        }
+        const QString name = line.left(colon).trimmed();
+        const QString value = line.mid(colon + 1).trimmed();
+        if (!isToken(name)) {
+            showConnectError(tr("Header line %1: \u201c%2\u201d is not a valid header name (letters, digits and "
+                                "!#$%&'*+-.^_`|~ only, no spaces).")
+                                 .arg(i + 1)
+                                 .arg(name),
+                m_headersEdit);
+            return false;
+        }
+        if (hasControlCharacters(value)) {
+            showConnectError(
+                tr("Header line %1: the value of %2 contains control characters.").arg(i + 1).arg(name), m_headersEdit);
+            return false;
+        }
+        options->headers.append({ name.toLatin1(), value.toUtf8() });
+    }
+
+    const QStringList protocols = m_subprotocolsEdit->text().split(QLatin1Char(','), Qt::SkipEmptyParts);
+    for (const QString& p : protocols) {
+        const QString protocol = p.trimmed();
+        if (protocol.isEmpty())
+            continue;
+        if (!isToken(protocol)) {
+            showConnectError(
+                tr("\u201c%1\u201d is not a valid subprotocol name (no spaces or separators).").arg(protocol),
+                m_subprotocolsEdit);
+            return false;
+        }
+        options->subprotocols << protocol;
+    }
+
+    const QString origin = m_originEdit->text().trimmed();
+    if (hasControlCharacters(origin)) {
+        showConnectError(tr("The Origin contains control characters."), m_originEdit);
+        return false;
+    }
+    options->origin = origin;
+    return true;
+}
+
+void MainWindow::connectFromUrlBar()
+{
+    ClientOptions options;
+    if (!clientOptionsFromInput(&options))
+        return;
+    clearConnectError();
+    const quint32 id = m_session->connectClient(options);
+    const QString url = options.url.toString();
+    m_clients.insert(id, Client { url, ConnectionState::Connecting });
+    updateConnectionUi();
+    statusBar()->showMessage(tr("Connecting #%1 to %2\u2026").arg(id).arg(url), 5000);
+}
+
+void MainWindow::disconnectClient()
+{
+    // The composer's target is the connection the user is looking at; failing that, the newest live one
+    // (e.g. one still connecting to a server that does not answer).
+    quint32 id = m_composer->currentTarget();
+    if (id == 0) {
+        for (auto it = m_clients.cbegin(); it != m_clients.cend(); ++it) {
+            if (it->state == ConnectionState::Connecting || it->state == ConnectionState::Open)
+                id = it.key();
+        }
+    }
+    if (id != 0)
+        m_session->closeConnection(id, 1000, QString());
+}
+
+void MainWindow::showConnectError(const QString& message, QWidget* culprit)
+{
+    // Red derived from the palette so it reads on light and dark themes alike.
+    QPalette palette = m_connectError->palette();
+    palette.setColor(QPalette::WindowText, TimelineDelegate::accentColor(palette, 0));
+    m_connectError->setPalette(palette);
+    m_connectError->setText(message);
+    m_connectError->setVisible(true);
+    if (culprit != m_urlEdit && !m_optionsToggle->isChecked())
+        m_optionsToggle->setChecked(true); // the mistake must be visible to be fixed
+    if (culprit)
+        culprit->setFocus(Qt::OtherFocusReason);
+}
+
+void MainWindow::clearConnectError()
+{
+    if (m_connectError->isHidden())
+        return;
+    m_connectError->clear();
+    m_connectError->setVisible(false);
+}
+
+void MainWindow::onConnectionStateChanged(quint32 connection, ConnectionRole role, ConnectionState state)
+{
+    if (role != ConnectionRole::Client)
+        return; // server-side connections are shown in the timeline but are not the composer's to write to
+    auto it = m_clients.find(connection);
+    if (it == m_clients.end()) {
+        // Opened by someone else (e.g. --connect through the session); still ours to show and write to.
+        const EventStore* store = m_session->store();
+        const Connection* c = store ? store->connection(connection) : nullptr;
+        it = m_clients.insert(connection, Client { c ? c->url : QString(), state });
+    }
+    it->state = state;
+    switch (state) {
+    case ConnectionState::Open:
+        m_composer->addTarget(connection, it->url);
+        statusBar()->showMessage(tr("Connected #%1 to %2").arg(connection).arg(it->url), 5000);
+        break;
+    case ConnectionState::Closing:
+        m_composer->removeTarget(connection);
+        break;
+    case ConnectionState::Closed:
+        m_composer->removeTarget(connection);
+        statusBar()->showMessage(tr("Connection #%1 closed").arg(connection), 5000);
+        break;
+    case ConnectionState::Connecting:
+        break;
+    }
+    updateConnectionUi();
+}
+
+void MainWindow::updateConnectionUi()
+{
+    bool anyLive = false;
+    for (const Client& c : std::as_const(m_clients))
+        anyLive = anyLive || c.state == ConnectionState::Connecting || c.state == ConnectionState::Open;
+    m_disconnectAction->setEnabled(anyLive);
+    m_disconnectButton->setEnabled(anyLive);
+}
+
+void MainWindow::onSelectionChanged()
+{
+    const QModelIndexList rows = m_timeline->selectionModel()->selectedRows();
+    const int row = rows.isEmpty() ? -1 : rows.first().row();
+    m_detail->showRow(row);
+    // Writing to the connection one is looking at is what the user expects; selectTarget ignores
+    // connections that are not open clients.
+    if (!rows.isEmpty())
+        m_composer->selectTarget(rows.first().data(TimelineModel::ConnectionIdRole).toUInt());
+}
+
+void MainWindow::updateEventCount()
+{
+    const TimelineModel* model = m_session->model();
+    const int count = model ? model->rowCount() : 0;
+    m_eventCount->setText(eventCountText(count));
+}
+
+void MainWindow::showError(const QString& message)
+{
+    statusBar()->showMessage(message);
+    // Non-modal: a failure must not stop the capture or the user. One box collects what goes wrong.
+    if (m_errorBox && m_errorBox->isVisible()) {
+        m_errorBox->setText(m_errorBox->text() + QLatin1String("\n\n") + message);
+        return;
+    }
+    if (!m_errorBox) {
+        m_errorBox
+            = new QMessageBox(QMessageBox::Warning, tr("WebSocket Inspector"), QString(), QMessageBox::Close, this);
+        m_errorBox->setObjectName(QStringLiteral("errorMessageBox"));
+        m_errorBox->setTextFormat(Qt::PlainText);
+        m_errorBox->setAttribute(Qt::WA_DeleteOnClose);
+        m_errorBox->setModal(false);
+        m_errorBox->setWindowModality(Qt::NonModal);
+    }
+    m_errorBox->setText(message);
+    m_errorBox->show();
+    m_errorBox->raise();
+}
+
+void MainWindow::chooseSessionFile()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Session"), QString(), tr("WebSocket Inspector sessions (*.jsonl);;All files (*)"));
+    if (!path.isEmpty())
+        openSession(path);
+}
+
+bool MainWindow::openSession(const QString& path)
+{
+    TimelineModel* model = m_session->model();
+    if (!model)
+        return false;
+    if (model->rowCount() > 0) {
+        // Mixing a file into a running capture would interleave two sessions' numbering; until sessions can
+        // be opened side by side, a file opens only into an empty timeline.
+        showError(tr("Could not open %1: the timeline already holds this capture. Start WebSocket Inspector "
+                     "with the file (wsinspector FILE) to look at it.")
+                      .arg(QDir::toNativeSeparators(path)));
+        return false;
+    }
+    SessionData data;
+    QString error;
+    bool ok = false;
+    {
+        QGuiApplication::setOverrideCursor(Qt::WaitCursor);
+        ok = SessionReader::readFile(path, data, &error);
+        QGuiApplication::restoreOverrideCursor();
+    }
+    if (!ok) {
+        showError(tr("Could not open %1: %2").arg(QDir::toNativeSeparators(path), error));
+        return false;
+    }
+    CaptureBatch batch;
+    batch.connections.assign(data.connections.cbegin(), data.connections.cend());
+    batch.events = std::move(data.events);
+    const qsizetype count = qsizetype(batch.events.size());
+    quint32 lastConnection = 0;
+    quint64 lastSeq = 0;
+    for (const Connection& c : batch.connections)
+        lastConnection = std::max(lastConnection, c.id);
+    for (const Event& e : batch.events) {
+        lastConnection = std::max(lastConnection, e.connection);
+        lastSeq = std::max(lastSeq, e.seq);
+    }
+    // What is captured after the file continues its numbering instead of reusing its ids.
+    m_session->recorder()->continueAfter(lastConnection, lastSeq);
+    model->append(batch);
+    setWindowFilePath(path);
+    setWindowTitle(tr("%1 \u2014 WebSocket Inspector").arg(QFileInfo(path).fileName()));
+    if (data.warnings.isEmpty()) {
+        statusBar()->showMessage(tr("Opened %1: %2").arg(QDir::toNativeSeparators(path), eventCountText(count)), 5000);
+    } else {
+        // The good lines are shown; the user must still learn that some were not.
+        showError(tr("Opened %1, but some lines were skipped:\n%2")
+                      .arg(QDir::toNativeSeparators(path), data.warnings.mid(0, 10).join(QLatin1Char('\n'))));
+    }
+    return true;
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About WebSocket Inspector"),
+        tr("<h3>WebSocket Inspector %1</h3>"
+           "<p>Connects to WebSocket servers, runs a local test server and records everything that crosses "
+           "the wire.</p>"
+           "<p>Qt %2</p>"
+           "<p>Licence: GPL-3.0-or-later</p>")
+            .arg(QStringLiteral(WSI_VERSION), QString::fromLatin1(qVersion())));
+}
+
+} // namespace wsi

@@ -1,0 +1,127 @@
+#pragma once
+
+#include "core/connection.h"
+
+#include <QMainWindow>
+#include <QMap>
+#include <QPointer>
+#include <QUrl>
+
+class QAction;
+class QLabel;
+class QLineEdit;
+class QMessageBox;
+class QPlainTextEdit;
+class QPushButton;
+class QToolButton;
+
+namespace wsi {
+
+class CaptureSession;
+class ComposerPane;
+class DetailPane;
+class TimelineView;
+struct ClientOptions;
+
+/*
+ * The main window: a one-click test server, a URL bar to connect clients (with optional headers,
+ * subprotocols and Origin), the timeline of everything on the wire, the detail of the selected event and a
+ * composer to send messages. It drives a CaptureSession it does not own; all socket work happens on the
+ * session's capture thread, so nothing here blocks on the network.
+ */
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    static constexpr quint16 DefaultServerPort = 8765;
+
+    explicit MainWindow(CaptureSession* session, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Client connections opened from this window, oldest first, and what is known of their state.
+    QList<quint32> clientConnections() const { return m_clients.keys(); }
+    ConnectionState clientState(quint32 connection) const;
+
+public Q_SLOTS:
+    // Starts the echo test server on 127.0.0.1, moving on to the next ports when this one is taken.
+    void startTestServer(quint16 port = DefaultServerPort);
+    void stopTestServer();
+    // Puts the URL in the URL bar and connects a client to it, with the headers and subprotocols set below it.
+    void connectTo(const QUrl& url);
+    // Shows a recorded session file (.jsonl) in the timeline, in place of what it showed; false when it
+    // could not be read (the reason is shown to the user).
+    bool openSession(const QString& path);
+
+private:
+    enum class ServerState {
+        Stopped,
+        Starting,
+        Running,
+    };
+    struct Client
+    {
+        QString url;
+        ConnectionState state = ConnectionState::Connecting;
+    };
+
+    void createActions();
+    void createMenus();
+    void createToolBar();
+    QWidget* createConnectBar();
+    void createStatusBar();
+
+    void connectFromUrlBar();
+    void disconnectClient();
+    // Builds client options from the URL bar and the headers section; on bad input shows why and returns false.
+    bool clientOptionsFromInput(ClientOptions* options);
+    void showConnectError(const QString& message, QWidget* culprit);
+    void clearConnectError();
+
+    void onServerStarted(const QUrl& url);
+    void onServerStopped();
+    void onConnectionStateChanged(quint32 connection, ConnectionRole role, ConnectionState state);
+    void onSelectionChanged();
+    void updateServerUi();
+    void updateConnectionUi();
+    void updateEventCount();
+    void showError(const QString& message);
+    void showAbout();
+    void chooseSessionFile();
+
+    CaptureSession* m_session;
+    ServerState m_serverState = ServerState::Stopped;
+    QMap<quint32, Client> m_clients;
+    bool m_urlEditedByUser = false;
+
+    TimelineView* m_timeline = nullptr;
+    DetailPane* m_detail = nullptr;
+    ComposerPane* m_composer = nullptr;
+
+    QAction* m_serverAction = nullptr;
+    QAction* m_connectAction = nullptr;
+    QAction* m_disconnectAction = nullptr;
+    QAction* m_copyUrlAction = nullptr;
+    QAction* m_openAction = nullptr;
+    QAction* m_quitAction = nullptr;
+    QAction* m_aboutAction = nullptr;
+
+    QLabel* m_serverUrlLabel = nullptr;
+    QLineEdit* m_urlEdit = nullptr;
+    QPushButton* m_connectButton = nullptr;
+    QPushButton* m_disconnectButton = nullptr;
+    QToolButton* m_optionsToggle = nullptr;
+    QWidget* m_optionsPanel = nullptr;
+    QPlainTextEdit* m_headersEdit = nullptr;
+    QLineEdit* m_subprotocolsEdit = nullptr;
+    QLineEdit* m_originEdit = nullptr;
+    QLabel* m_connectError = nullptr;
+
+    QLabel* m_serverStatus = nullptr;
+    QLabel* m_eventCount = nullptr;
+    QLabel* m_journalLabel = nullptr;
+    QPointer<QMessageBox> m_errorBox;
+};
+
+} // namespace wsi
