@@ -50,8 +50,8 @@ public Q_SLOTS:
     void stopTestServer();
     // Puts the URL in the URL bar and connects a client to it, with the headers and subprotocols set below it.
     void connectTo(const QUrl& url);
-    // Shows a recorded session file (.jsonl) in the timeline, in place of what it showed; false when it
-    // could not be read (the reason is shown to the user).
+    // Shows a recorded session file (.jsonl) in the timeline when it is still empty; false when it could not
+    // be read or the timeline already holds a capture (the reason is shown to the user).
     bool openSession(const QString& path);
 
 private:
