@@ -1,0 +1,1143 @@
+#include "jsonlcodec.h"
+
+#include "../wire/httphead.h"
+#include "../wire/utf8.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
+#include <QJsonValue>
+
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace wsi::jsonl {
+
+namespace {
+// Names as UTF-8, built once from the canonical tables in event.cpp so that the hot path allocates nothing.
+const QByteArray& directionBytes(Direction d)
+{
+    static const std::array<QByteArray, 3> names { directionName(Direction::None).toUtf8(),
+        directionName(Direction::C2S).toUtf8(), directionName(Direction::S2C).toUtf8() };
+    return names[size_t(d) < names.size() ? size_t(d) : 0];
+}
+
+const QByteArray& kindBytes(EventKind k)
+{
+    static const std::array<QByteArray, EventKindCount> names = [] {
+        std::array<QByteArray, EventKindCount> out;
+        for (int i = 0; i < EventKindCount; ++i)
+            out[size_t(i)] = kindName(EventKind(i)).toUtf8();
+        return out;
+    }();
+    return names[size_t(k) < names.size() ? size_t(k) : size_t(EventKind::Note)];
+}
+
+void appendRaw(QByteArray& out, const char* s)
+{
+    out.append(s, qsizetype(std::char_traits<char>::length(s)));
+}
+
+void appendInt(QByteArray& out, qint64 v)
+{
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr - buf);
+}
+
+void appendUInt(QByteArray& out, quint64 v)
+{
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr - buf);
+}
+
+// JSON string contents for bytes that are valid UTF-8: only quotes, backslashes and control characters
+// need escaping; everything else, non-ASCII included, goes out as it is.
+void appendEscaped(QByteArray& out, QByteArrayView utf8)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    const char* p = utf8.data();
+    const char* const end = p + utf8.size();
+    const char* run = p;
+    for (; p < end; ++p) {
+        const auto c = static_cast<unsigned char>(*p);
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        out.append(run, p - run);
+        run = p + 1;
+        switch (c) {
+        case '"':
+            appendRaw(out, "\\\"");
+            break;
+        case '\\':
+            appendRaw(out, "\\\\");
+            break;
+        case '\n':
+            appendRaw(out, "\\n");
+            break;
+        case '\r':
+            appendRaw(out, "\\r");
+            break;
+        case '\t':
+            appendRaw(out, "\\t");
+            break;
+        case '\b':
+            appendRaw(out, "\\b");
+            break;
+        case '\f':
+            appendRaw(out, "\\f");
+            break;
+        default: {
+            const char esc[] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf] };
+            out.append(esc, sizeof esc);
+            break;
+        }
+        }
+    }
+    out.append(run, end - run);
+}
+
+void appendString(QByteArray& out, QByteArrayView utf8)
+{
+    out.append('"');
+    appendEscaped(out, utf8);
+    out.append('"');
+}
+
+void appendQString(QByteArray& out, const QString& s)
+{
+    appendString(out, s.toUtf8());
+}
+
+// For descriptive keys next to an exact "data" copy: bytes that are not UTF-8 are shown with replacement
+// characters rather than producing a line that is not valid JSON.
+void appendLossyString(QByteArray& out, QByteArrayView bytes)
+{
+    if (isValidUtf8(bytes))
+        appendString(out, bytes);
+    else
+        appendQString(out, QString::fromUtf8(bytes));
+}
+
+// ,"key":"text" — or base64 with ,"encKey":"base64" when forced or when the bytes are not valid UTF-8,
+// so that the exact bytes survive the trip through a JSON string.
+void appendBytes(QByteArray& out, const char* key, const char* encKey, QByteArrayView bytes, bool forceBase64)
+{
+    appendRaw(out, key);
+    if (!forceBase64 && isValidUtf8(bytes)) {
+        appendString(out, bytes);
+        return;
+    }
+    out.append('"');
+    out.append(QByteArray::fromRawData(bytes.data(), bytes.size()).toBase64());
+    out.append('"');
+    appendRaw(out, encKey);
+}
+
+void appendPayload(QByteArray& out, const char* key, QByteArrayView bytes, bool forceBase64 = false)
+{
+    appendBytes(out, key, ",\"enc\":\"base64\"", bytes, forceBase64);
+}
+
+bool isFrameKind(EventKind k)
+{
+    switch (k) {
+    case EventKind::Text:
+    case EventKind::Binary:
+    case EventKind::Ping:
+    case EventKind::Pong:
+    case EventKind::Close:
+        return true;
+    default:
+        return false;
+    }
+}
+
+qint64 defaultSize(EventKind kind, quint16 closeCode, qsizetype payloadSize)
+{
+    return kind == EventKind::Close && closeCode != 0 ? payloadSize + 2 : payloadSize;
+}
+
+void appendHeaders(QByteArray& out, const HttpHeaders& headers)
+{
+    appendRaw(out, ",\"headers\":[");
+    bool first = true;
+    for (const auto& h : headers) {
+        if (!first)
+            out.append(',');
+        first = false;
+        out.append('[');
+        appendLossyString(out, h.first);
+        out.append(',');
+        appendLossyString(out, h.second);
+        out.append(']');
+    }
+    out.append(']');
+}
+
+void appendHandshake(QByteArray& out, const Event& e)
+{
+    HttpHead head;
+    // The payload is the whole head: let the parser see all of it whatever its size.
+    const HttpHead::Limits limits { e.payload.size() + 1, std::numeric_limits<int>::max() };
+    const auto result = HttpHead::parse(e.payload, head, limits);
+    const bool parsed = result.status == HttpHead::ParseStatus::Complete && result.consumed == e.payload.size()
+        && head.isRequest() == (e.kind == EventKind::HandshakeRequest);
+    bool exact = parsed && head.toBytes() == e.payload;
+    if (parsed) {
+        exact = exact && isValidUtf8(head.method) && isValidUtf8(head.target) && isValidUtf8(head.reason)
+            && isValidUtf8(head.version);
+        if (head.isRequest()) {
+            appendRaw(out, ",\"method\":");
+            appendLossyString(out, head.method);
+            appendRaw(out, ",\"url\":");
+            appendLossyString(out, head.target);
+        } else {
+            appendRaw(out, ",\"status\":");
+            appendInt(out, head.status);
+            if (!head.reason.isEmpty()) {
+                appendRaw(out, ",\"reason\":");
+                appendLossyString(out, head.reason);
+            }
+        }
+        if (head.version != "HTTP/1.1") {
+            appendRaw(out, ",\"httpVersion\":");
+            appendLossyString(out, head.version);
+        }
+        for (const auto& h : std::as_const(head.headers))
+            exact = exact && isValidUtf8(h.first) && isValidUtf8(h.second);
+        appendHeaders(out, head.headers);
+    }
+    if (!exact)
+        appendPayload(out, ",\"data\":", e.payload);
+}
+} // namespace
+
+QByteArray encodeHeader(const QDateTime& created, const QString& app)
+{
+    QByteArray out;
+    appendRaw(out, "{\"type\":\"session\",\"format\":");
+    appendString(out, QByteArrayView(formatName.data(), formatName.size()));
+    appendRaw(out, ",\"version\":");
+    appendInt(out, formatVersion);
+    appendRaw(out, ",\"created\":");
+    appendQString(out, created.toUTC().toString(Qt::ISODateWithMs));
+    appendRaw(out, ",\"app\":");
+    appendQString(out, app);
+    out.append('}');
+    return out;
+}
+
+void appendConnection(QByteArray& out, const Connection& c)
+{
+    appendRaw(out, "{\"type\":\"connection\",\"id\":");
+    appendUInt(out, c.id);
+    appendRaw(out, ",\"role\":");
+    appendQString(out, roleName(c.role));
+    appendRaw(out, ",\"url\":");
+    appendQString(out, c.url);
+    appendRaw(out, ",\"peer\":");
+    appendQString(out, c.peer);
+    appendRaw(out, ",\"subprotocol\":");
+    appendQString(out, c.subprotocol);
+    appendRaw(out, "}\n");
+}
+
+void appendEvent(QByteArray& out, const Event& e)
+{
+    appendRaw(out, "{\"type\":\"event\",\"seq\":");
+    appendUInt(out, e.seq);
+    appendRaw(out, ",\"conn\":");
+    appendUInt(out, e.connection);
+    appendRaw(out, ",\"ts\":");
+    appendInt(out, e.timestampUs);
+    appendRaw(out, ",\"dir\":\"");
+    out.append(directionBytes(e.direction));
+    appendRaw(out, "\",\"kind\":\"");
+    out.append(kindBytes(e.kind));
+    out.append('"');
+
+    if (e.kind == EventKind::Close && e.closeCode != 0) {
+        appendRaw(out, ",\"code\":");
+        appendUInt(out, e.closeCode);
+    }
+    if (isFrameKind(e.kind) || e.size != defaultSize(e.kind, e.closeCode, e.payload.size())) {
+        appendRaw(out, ",\"size\":");
+        appendInt(out, e.size);
+    }
+    switch (e.kind) {
+    case EventKind::Text:
+    case EventKind::Ping:
+    case EventKind::Pong:
+        appendPayload(out, ",\"data\":", e.payload);
+        break;
+    case EventKind::Binary:
+        appendPayload(out, ",\"data\":", e.payload, true);
+        break;
+    case EventKind::Close:
+        appendPayload(out, ",\"reason\":", e.payload);
+        break;
+    case EventKind::HandshakeRequest:
+    case EventKind::HandshakeResponse:
+        appendHandshake(out, e);
+        break;
+    case EventKind::Error:
+        if (!e.payload.isEmpty())
+            appendPayload(out, ",\"error\":", e.payload);
+        break;
+    case EventKind::Open:
+    case EventKind::Closed:
+    case EventKind::Note:
+        if (!e.payload.isEmpty())
+            appendPayload(out, ",\"message\":", e.payload);
+        break;
+    }
+
+    if (e.flags & FlagFin)
+        appendRaw(out, ",\"fin\":true");
+    if (const int rsv
+        = ((e.flags & FlagRsv1) ? 4 : 0) | ((e.flags & FlagRsv2) ? 2 : 0) | ((e.flags & FlagRsv3) ? 1 : 0)) {
+        appendRaw(out, ",\"rsv\":");
+        appendInt(out, rsv);
+    }
+    if (e.flags & FlagMasked)
+        appendRaw(out, ",\"masked\":true");
+    if (e.flags & FlagCompressed)
+        appendRaw(out, ",\"compressed\":true");
+    if (e.flags & FlagFragment)
+        appendRaw(out, ",\"fragment\":true");
+    if (!e.note.isEmpty())
+        appendBytes(out, ",\"note\":", ",\"noteEnc\":\"base64\"", e.note, false);
+    if (e.monotonicNs != e.timestampUs * 1000) {
+        appendRaw(out, ",\"mono\":");
+        appendInt(out, e.monotonicNs);
+    }
+    appendRaw(out, "}\n");
+}
+
+QByteArray encodeConnection(const Connection& c)
+{
+    QByteArray out;
+    appendConnection(out, c);
+    out.chop(1);
+    return out;
+}
+
+QByteArray encodeEvent(const Event& e)
+{
+    QByteArray out;
+    out.reserve(160 + e.payload.size() + e.payload.size() / 3);
+    appendEvent(out, e);
+    out.chop(1);
+    return out;
+}
+
+namespace {
+// One top-level key of a line and its value. Strings are UTF-8 views into the line itself, or into
+// FlatLine::storage when they had escapes to undo.
+struct Field
+{
+    enum class Type : quint8 {
+        String,
+        Integer,
+        Number, // any other number
+        Bool,
+        Null,
+        Array,
+        Object,
+    };
+    using Pair = std::pair<QByteArrayView, QByteArrayView>;
+
+    QByteArrayView key;
+    Type type = Type::Null;
+    QByteArrayView text;
+    qint64 integer = 0;
+    bool boolean = false;
+    bool isPairList = false; // an Array whose elements are all [string, string] ("headers")
+    std::vector<Pair> pairs;
+};
+
+struct FlatLine
+{
+    std::vector<Field> fields;
+    std::vector<QByteArray> storage; // QByteArray data does not move when the vector grows
+
+    void clear()
+    {
+        fields.clear();
+        storage.clear();
+    }
+
+    const Field* find(QLatin1StringView key) const
+    {
+        // Plain pointers and memcmp: this runs some twenty times per line, in debug builds too.
+        // The last of duplicate keys wins, as with QJsonDocument.
+        const Field* const first = fields.data();
+        for (const Field* f = first + fields.size(); f != first;) {
+            --f;
+            if (f->key.size() == key.size() && std::memcmp(f->key.data(), key.data(), size_t(key.size())) == 0)
+                return f;
+        }
+        return nullptr;
+    }
+};
+
+/*
+ * A JSON parser for one line that keeps the top-level values as views into the line: no QString, no
+ * QJsonValue, so a million lines load in about a second. It validates nested values without keeping them
+ * (except the [[name, value], ...] shape of "headers"). It gives up on rarities — keys with escapes or
+ * non-ASCII characters, lone UTF-16 surrogate escapes, very deep nesting — and QJsonDocument decides those
+ * instead; so it never has to accept more than strict JSON.
+ * Besides speed, it keeps string bytes exactly: QJsonDocument (like QString::fromUtf8) drops a byte order
+ * mark at the start of a string.
+ */
+class FastLineParser
+{
+public:
+    FastLineParser(QByteArrayView line, FlatLine& out)
+        : m_p(line.data())
+        , m_end(line.data() + line.size())
+        , m_out(out)
+    { }
+
+    bool parse()
+    {
+        skipSpace();
+        if (!take('{'))
+            return false;
+        skipSpace();
+        if (!take('}')) {
+            while (true) {
+                Field field;
+                if (!parsePlainKey(field.key))
+                    return false;
+                skipSpace();
+                if (!take(':'))
+                    return false;
+                skipSpace();
+                if (!parseValue(field))
+                    return false;
+                m_out.fields.push_back(std::move(field));
+                skipSpace();
+                if (take(','))
+                    skipSpace();
+                else if (take('}'))
+                    break;
+                else
+                    return false;
+            }
+        }
+        skipSpace();
+        return m_p == m_end;
+    }
+
+private:
+    static constexpr int maxDepth = 64;
+
+    void skipSpace()
+    {
+        while (m_p < m_end && (*m_p == ' ' || *m_p == '\t' || *m_p == '\r' || *m_p == '\n'))
+            ++m_p;
+    }
+
+    bool take(char c)
+    {
+        if (m_p < m_end && *m_p == c) {
+            ++m_p;
+            return true;
+        }
+        return false;
+    }
+
+    bool takeWord(QByteArrayView word)
+    {
+        if (QByteArrayView(m_p, m_end - m_p).startsWith(word)) {
+            m_p += word.size();
+            return true;
+        }
+        return false;
+    }
+
+    // Top-level keys: plain ASCII only; the rare others go the slow way.
+    bool parsePlainKey(QByteArrayView& key)
+    {
+        if (!take('"'))
+            return false;
+        const char* start = m_p;
+        while (m_p < m_end && *m_p != '"') {
+            const auto c = static_cast<unsigned char>(*m_p);
+            if (c == '\\' || c < 0x20 || c >= 0x80)
+                return false;
+            ++m_p;
+        }
+        if (m_p == m_end)
+            return false;
+        key = QByteArrayView(start, m_p - start);
+        ++m_p;
+        return true;
+    }
+
+    bool parseValue(Field& field)
+    {
+        if (m_p == m_end)
+            return false;
+        switch (*m_p) {
+        case '"':
+            field.type = Field::Type::String;
+            return parseString(field.text);
+        case '[':
+            field.type = Field::Type::Array;
+            return parseTopLevelArray(field);
+        case '{':
+            field.type = Field::Type::Object;
+            return skipValue(1);
+        case 't':
+            field.type = Field::Type::Bool;
+            field.boolean = true;
+            return takeWord("true");
+        case 'f':
+            field.type = Field::Type::Bool;
+            return takeWord("false");
+        case 'n':
+            field.type = Field::Type::Null;
+            return takeWord("null");
+        default: {
+            bool isInteger = false;
+            if (!parseNumber(field.integer, isInteger))
+                return false;
+            field.type = isInteger ? Field::Type::Integer : Field::Type::Number;
+            return true;
+        }
+        }
+    }
+
+    // Keeps [[string, string], ...] as pairs; validates and drops anything else.
+    bool parseTopLevelArray(Field& field)
+    {
+        ++m_p; // [
+        field.isPairList = true;
+        skipSpace();
+        if (take(']'))
+            return true;
+        while (true) {
+            const char* element = m_p;
+            Field::Pair pair;
+            if (field.isPairList && parsePair(pair)) {
+                field.pairs.push_back(pair);
+            } else {
+                field.isPairList = false;
+                m_p = element;
+                if (!skipValue(1))
+                    return false;
+            }
+            skipSpace();
+            if (take(']'))
+                return true;
+            if (!take(','))
+                return false;
+            skipSpace();
+        }
+    }
+
+    bool parsePair(Field::Pair& pair)
+    {
+        if (!take('['))
+            return false;
+        skipSpace();
+        if (m_p == m_end || *m_p != '"' || !parseString(pair.first))
+            return false;
+        skipSpace();
+        if (!take(','))
+            return false;
+        skipSpace();
+        if (m_p == m_end || *m_p != '"' || !parseString(pair.second))
+            return false;
+        skipSpace();
+        return take(']');
+    }
+
+    bool skipValue(int depth)
+    {
+        if (m_p == m_end || depth > maxDepth)
+            return false;
+        switch (*m_p) {
+        case '"': {
+            QByteArrayView ignored;
+            return parseString(ignored);
+        }
+        case '[':
+        case '{': {
+            const bool object = *m_p == '{';
+            const char close = object ? '}' : ']';
+            ++m_p;
+            skipSpace();
+            if (take(close))
+                return true;
+            while (true) {
+                if (object) {
+                    QByteArrayView key;
+                    if (m_p == m_end || *m_p != '"' || !parseString(key))
+                        return false;
+                    skipSpace();
+                    if (!take(':'))
+                        return false;
+                    skipSpace();
+                }
+                if (!skipValue(depth + 1))
+                    return false;
+                skipSpace();
+                if (take(close))
+                    return true;
+                if (!take(','))
+                    return false;
+                skipSpace();
+            }
+        }
+        case 't':
+            return takeWord("true");
+        case 'f':
+            return takeWord("false");
+        case 'n':
+            return takeWord("null");
+        default: {
+            qint64 ignored = 0;
+            bool isInteger = false;
+            return parseNumber(ignored, isInteger);
+        }
+        }
+    }
+
+    static bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+    // Strict JSON number grammar; isInteger when it has no fraction or exponent and fits in 64 bits.
+    bool parseNumber(qint64& value, bool& isInteger)
+    {
+        const char* start = m_p;
+        take('-');
+        if (m_p == m_end || !isDigit(*m_p))
+            return false;
+        if (*m_p == '0' && m_p + 1 < m_end && isDigit(m_p[1]))
+            return false; // leading zeros are not JSON
+        while (m_p < m_end && isDigit(*m_p))
+            ++m_p;
+        const char* integerEnd = m_p;
+        if (take('.')) {
+            if (m_p == m_end || !isDigit(*m_p))
+                return false;
+            while (m_p < m_end && isDigit(*m_p))
+                ++m_p;
+        }
+        if (m_p < m_end && (*m_p == 'e' || *m_p == 'E')) {
+            ++m_p;
+            if (!take('+'))
+                take('-');
+            if (m_p == m_end || !isDigit(*m_p))
+                return false;
+            while (m_p < m_end && isDigit(*m_p))
+                ++m_p;
+        }
+        const auto result = std::from_chars(start, integerEnd, value);
+        isInteger = m_p == integerEnd && result.ec == std::errc() && result.ptr == integerEnd;
+        return true;
+    }
+
+    bool parseString(QByteArrayView& text)
+    {
+        ++m_p; // the opening quote
+        const char* start = m_p;
+        bool escaped = false;
+        bool ascii = true;
+        while (m_p < m_end && *m_p != '"') {
+            const auto c = static_cast<unsigned char>(*m_p);
+            if (c < 0x20)
+                return false;
+            if (c == '\\') {
+                if (m_end - m_p < 2)
+                    return false;
+                escaped = true;
+                m_p += 2;
+                continue;
+            }
+            ascii = ascii && c < 0x80;
+            ++m_p;
+        }
+        if (m_p >= m_end)
+            return false;
+        const QByteArrayView raw(start, m_p - start);
+        ++m_p;
+        if (!ascii && !isValidUtf8(raw))
+            return false;
+        if (!escaped) {
+            text = raw;
+            return true;
+        }
+        QByteArray unescaped;
+        if (!unescape(raw, unescaped))
+            return false;
+        m_out.storage.push_back(std::move(unescaped));
+        text = m_out.storage.back();
+        return true;
+    }
+
+    static int hexValue(QByteArrayView hex)
+    {
+        int value = 0;
+        for (char c : hex) {
+            value <<= 4;
+            if (c >= '0' && c <= '9')
+                value |= c - '0';
+            else if (c >= 'a' && c <= 'f')
+                value |= c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F')
+                value |= c - 'A' + 10;
+            else
+                return -1;
+        }
+        return value;
+    }
+
+    static void appendUtf8(QByteArray& out, char32_t cp)
+    {
+        if (cp < 0x80) {
+            out.append(char(cp));
+        } else if (cp < 0x800) {
+            out.append(char(0xC0 | (cp >> 6)));
+            out.append(char(0x80 | (cp & 0x3F)));
+        } else if (cp < 0x10000) {
+            out.append(char(0xE0 | (cp >> 12)));
+            out.append(char(0x80 | ((cp >> 6) & 0x3F)));
+            out.append(char(0x80 | (cp & 0x3F)));
+        } else {
+            out.append(char(0xF0 | (cp >> 18)));
+            out.append(char(0x80 | ((cp >> 12) & 0x3F)));
+            out.append(char(0x80 | ((cp >> 6) & 0x3F)));
+            out.append(char(0x80 | (cp & 0x3F)));
+        }
+    }
+
+    static bool unescape(QByteArrayView raw, QByteArray& out)
+    {
+        out.reserve(raw.size());
+        for (qsizetype i = 0; i < raw.size(); ++i) {
+            const char c = raw[i];
+            if (c != '\\') {
+                out.append(c);
+                continue;
+            }
+            if (++i >= raw.size())
+                return false;
+            switch (raw[i]) {
+            case '"':
+            case '\\':
+            case '/':
+                out.append(raw[i]);
+                break;
+            case 'b':
+                out.append('\b');
+                break;
+            case 'f':
+                out.append('\f');
+                break;
+            case 'n':
+                out.append('\n');
+                break;
+            case 'r':
+                out.append('\r');
+                break;
+            case 't':
+                out.append('\t');
+                break;
+            case 'u': {
+                if (i + 4 >= raw.size())
+                    return false;
+                int cp = hexValue(raw.sliced(i + 1, 4));
+                i += 4;
+                if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+                    return false;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    // Must be followed by the low half of the pair; lone halves go the slow way.
+                    if (i + 6 >= raw.size() || raw[i + 1] != '\\' || raw[i + 2] != 'u')
+                        return false;
+                    const int low = hexValue(raw.sliced(i + 3, 4));
+                    if (low < 0xDC00 || low > 0xDFFF)
+                        return false;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                    i += 6;
+                }
+                appendUtf8(out, char32_t(cp));
+                break;
+            }
+            default:
+                return false;
+            }
+        }
+        return true;
+    }
+
+    const char* m_p;
+    const char* const m_end;
+    FlatLine& m_out;
+};
+
+// The slow path, for what the fast one gave up on: QJsonDocument's verdict, in the same flat form.
+bool parseWithQJson(QByteArrayView line, FlatLine& out, QString* error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromRawData(line.data(), line.size()), &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        if (error) {
+            *error = QStringLiteral("not valid JSON (%1 at offset %2)")
+                         .arg(parseError.errorString(), QString::number(parseError.offset));
+        }
+        return false;
+    }
+    if (!doc.isObject()) {
+        if (error)
+            *error = QStringLiteral("not a JSON object");
+        return false;
+    }
+    auto keep = [&out](const QString& s) -> QByteArrayView {
+        out.storage.push_back(s.toUtf8());
+        return out.storage.back();
+    };
+    const QJsonObject object = doc.object();
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        Field field;
+        field.key = keep(it.key());
+        const QJsonValue v = it.value();
+        switch (v.type()) {
+        case QJsonValue::String:
+            field.type = Field::Type::String;
+            field.text = keep(v.toString());
+            break;
+        case QJsonValue::Double:
+            // Integers that fit are kept exact by the parser; the double only tells fractions apart.
+            field.integer = v.toInteger(0);
+            field.type = double(field.integer) == v.toDouble() ? Field::Type::Integer : Field::Type::Number;
+            break;
+        case QJsonValue::Bool:
+            field.type = Field::Type::Bool;
+            field.boolean = v.toBool();
+            break;
+        case QJsonValue::Array:
+            field.type = Field::Type::Array;
+            field.isPairList = true;
+            for (const QJsonValue& item : v.toArray()) {
+                const QJsonArray pair = item.toArray();
+                if (!item.isArray() || pair.size() != 2 || !pair.at(0).isString() || !pair.at(1).isString()) {
+                    field.isPairList = false;
+                    field.pairs.clear();
+                    break;
+                }
+                field.pairs.emplace_back(keep(pair.at(0).toString()), keep(pair.at(1).toString()));
+            }
+            break;
+        case QJsonValue::Object:
+            field.type = Field::Type::Object;
+            break;
+        default:
+            field.type = Field::Type::Null;
+            break;
+        }
+        out.fields.push_back(std::move(field));
+    }
+    return true;
+}
+
+QString keyName(QLatin1StringView key)
+{
+    return QLatin1Char('"') + key + QLatin1Char('"');
+}
+
+// Typed access to the keys of one line; the first problem found is kept.
+class LineFields
+{
+public:
+    explicit LineFields(const FlatLine& line)
+        : m_line(line)
+    { }
+
+    const QString& error() const { return m_error; }
+    bool ok() const { return m_error.isEmpty(); }
+    bool has(QLatin1StringView key) const { return m_line.find(key) != nullptr; }
+
+    qint64 integer(QLatin1StringView key, qint64 min, qint64 max, qint64 fallback, bool required = false)
+    {
+        const Field* f = m_line.find(key);
+        if (!f) {
+            if (required)
+                fail(QStringLiteral("missing ") + keyName(key));
+            return fallback;
+        }
+        if (f->type != Field::Type::Integer) {
+            fail(keyName(key) + QStringLiteral(" is not an integer"));
+            return fallback;
+        }
+        if (f->integer < min || f->integer > max) {
+            fail(keyName(key) + QStringLiteral(" is out of range (%1)").arg(QString::number(f->integer)));
+            return fallback;
+        }
+        return f->integer;
+    }
+
+    // UTF-8, valid as long as the line and its FlatLine live.
+    QByteArrayView text(QLatin1StringView key, bool required = false)
+    {
+        const Field* f = m_line.find(key);
+        if (!f) {
+            if (required)
+                fail(QStringLiteral("missing ") + keyName(key));
+            return {};
+        }
+        if (f->type != Field::Type::String) {
+            fail(keyName(key) + QStringLiteral(" is not a string"));
+            return {};
+        }
+        return f->text;
+    }
+
+    QString string(QLatin1StringView key, bool required = false) { return QString::fromUtf8(text(key, required)); }
+
+    bool flag(QLatin1StringView key)
+    {
+        const Field* f = m_line.find(key);
+        if (!f)
+            return false;
+        if (f->type != Field::Type::Bool) {
+            fail(keyName(key) + QStringLiteral(" is not true or false"));
+            return false;
+        }
+        return f->boolean;
+    }
+
+    // Bytes written by appendBytes(): a plain string, or base64 when encKey says so.
+    QByteArray bytes(QLatin1StringView key, QLatin1StringView encKey)
+    {
+        const QByteArrayView value = text(key);
+        if (!m_line.find(encKey))
+            return value.toByteArray();
+        const QByteArrayView enc = text(encKey);
+        if (!ok())
+            return {};
+        if (enc != "base64") {
+            fail(QStringLiteral("unknown %1 \"%2\"").arg(keyName(encKey), QString::fromUtf8(enc)));
+            return {};
+        }
+        auto decoded = QByteArray::fromBase64Encoding(
+            QByteArray::fromRawData(value.data(), value.size()), QByteArray::AbortOnBase64DecodingErrors);
+        if (!decoded) {
+            fail(keyName(key) + QStringLiteral(" is not valid base64"));
+            return {};
+        }
+        return std::move(decoded.decoded);
+    }
+
+    HttpHeaders headers()
+    {
+        HttpHeaders out;
+        const Field* f = m_line.find(QLatin1StringView("headers"));
+        if (!f)
+            return out;
+        if (f->type != Field::Type::Array) {
+            fail(QStringLiteral("\"headers\" is not a list"));
+            return out;
+        }
+        if (!f->isPairList) {
+            fail(QStringLiteral("\"headers\" entries must be [name, value] pairs of strings"));
+            return out;
+        }
+        out.reserve(qsizetype(f->pairs.size()));
+        for (const auto& [name, value] : f->pairs)
+            out.append({ name.toByteArray(), value.toByteArray() });
+        return out;
+    }
+
+    void fail(const QString& why)
+    {
+        if (m_error.isEmpty())
+            m_error = why;
+    }
+
+private:
+    const FlatLine& m_line;
+    QString m_error;
+};
+
+constexpr qint64 maxUInt32 = std::numeric_limits<quint32>::max();
+constexpr qint64 maxInt64 = std::numeric_limits<qint64>::max();
+constexpr qint64 minInt64 = std::numeric_limits<qint64>::min();
+
+std::optional<EventKind> kindFromBytes(QByteArrayView name)
+{
+    for (int i = 0; i < EventKindCount; ++i) {
+        if (name == kindBytes(EventKind(i)))
+            return EventKind(i);
+    }
+    return std::nullopt;
+}
+
+std::optional<Direction> directionFromBytes(QByteArrayView name)
+{
+    for (Direction d : { Direction::None, Direction::C2S, Direction::S2C }) {
+        if (name == directionBytes(d))
+            return d;
+    }
+    return std::nullopt;
+}
+
+void decodeHeader(LineFields& f, SessionHeader& out)
+{
+    out.format = f.string(QLatin1StringView("format"), true);
+    out.version = int(f.integer(QLatin1StringView("version"), 0, std::numeric_limits<int>::max(), 0, true));
+    out.created = f.string(QLatin1StringView("created"));
+    out.app = f.string(QLatin1StringView("app"));
+}
+
+void decodeConnection(LineFields& f, Connection& out)
+{
+    out = Connection {};
+    out.id = quint32(f.integer(QLatin1StringView("id"), 0, maxUInt32, 0, true));
+    const QString role = f.string(QLatin1StringView("role"), true);
+    if (const auto r = roleFromName(role))
+        out.role = *r;
+    else if (f.ok())
+        f.fail(QStringLiteral("unknown role \"%1\"").arg(role));
+    out.url = f.string(QLatin1StringView("url"));
+    out.peer = f.string(QLatin1StringView("peer"));
+    out.subprotocol = f.string(QLatin1StringView("subprotocol"));
+}
+
+QByteArray decodeHandshake(LineFields& f, EventKind kind)
+{
+    // The exact bytes win when the writer had to keep them.
+    if (f.has(QLatin1StringView("data")))
+        return f.bytes(QLatin1StringView("data"), QLatin1StringView("enc"));
+    HttpHead head;
+    if (kind == EventKind::HandshakeRequest) {
+        head.method = f.text(QLatin1StringView("method"), true).toByteArray();
+        head.target = f.text(QLatin1StringView("url"), true).toByteArray();
+        if (f.ok() && head.method.isEmpty())
+            f.fail(QStringLiteral("\"method\" is empty"));
+    } else {
+        head.status = int(f.integer(QLatin1StringView("status"), 100, 999, 0, true));
+        head.reason = f.text(QLatin1StringView("reason")).toByteArray();
+    }
+    if (f.has(QLatin1StringView("httpVersion")))
+        head.version = f.text(QLatin1StringView("httpVersion")).toByteArray();
+    head.headers = f.headers();
+    return f.ok() ? head.toBytes() : QByteArray();
+}
+
+void decodeEvent(LineFields& f, Event& e)
+{
+    e = Event {};
+    const QByteArrayView kind = f.text(QLatin1StringView("kind"), true);
+    const QByteArrayView dir = f.text(QLatin1StringView("dir"), true);
+    if (!f.ok())
+        return;
+    const auto k = kindFromBytes(kind);
+    if (!k)
+        return f.fail(QStringLiteral("unknown kind \"%1\"").arg(QString::fromUtf8(kind)));
+    const auto d = directionFromBytes(dir);
+    if (!d)
+        return f.fail(QStringLiteral("unknown dir \"%1\"").arg(QString::fromUtf8(dir)));
+    e.kind = *k;
+    e.direction = *d;
+    e.seq = quint64(f.integer(QLatin1StringView("seq"), 0, maxInt64, 0));
+    e.connection = quint32(f.integer(QLatin1StringView("conn"), 0, maxUInt32, 0));
+    e.timestampUs = f.integer(QLatin1StringView("ts"), minInt64 / 1000, maxInt64 / 1000, 0);
+    e.monotonicNs = f.integer(QLatin1StringView("mono"), minInt64, maxInt64, e.timestampUs * 1000);
+
+    const QLatin1StringView enc("enc");
+    switch (e.kind) {
+    case EventKind::Text:
+    case EventKind::Binary:
+    case EventKind::Ping:
+    case EventKind::Pong:
+        e.payload = f.bytes(QLatin1StringView("data"), enc);
+        break;
+    case EventKind::Close:
+        e.closeCode = quint16(f.integer(QLatin1StringView("code"), 0, 65535, 0));
+        e.payload = f.bytes(QLatin1StringView("reason"), enc);
+        break;
+    case EventKind::HandshakeRequest:
+    case EventKind::HandshakeResponse:
+        e.payload = decodeHandshake(f, e.kind);
+        break;
+    case EventKind::Error:
+        // Hand-written files may well say "message" like the other state kinds.
+        e.payload = f.bytes(QLatin1StringView(f.has(QLatin1StringView("error")) ? "error" : "message"), enc);
+        break;
+    case EventKind::Open:
+    case EventKind::Closed:
+    case EventKind::Note:
+        e.payload = f.bytes(QLatin1StringView("message"), enc);
+        break;
+    }
+    e.size = f.integer(QLatin1StringView("size"), 0, maxInt64, defaultSize(e.kind, e.closeCode, e.payload.size()));
+
+    quint8 flags = 0;
+    if (f.flag(QLatin1StringView("fin")))
+        flags |= FlagFin;
+    const qint64 rsv = f.integer(QLatin1StringView("rsv"), 0, 7, 0);
+    if (rsv & 4)
+        flags |= FlagRsv1;
+    if (rsv & 2)
+        flags |= FlagRsv2;
+    if (rsv & 1)
+        flags |= FlagRsv3;
+    if (f.flag(QLatin1StringView("masked")))
+        flags |= FlagMasked;
+    if (f.flag(QLatin1StringView("compressed")))
+        flags |= FlagCompressed;
+    if (f.flag(QLatin1StringView("fragment")))
+        flags |= FlagFragment;
+    e.flags = flags;
+    e.note = f.bytes(QLatin1StringView("note"), QLatin1StringView("noteEnc"));
+}
+} // namespace
+
+DecodeStatus decodeLine(QByteArrayView line, DecodedLine& out, QString* error)
+{
+    while (!line.isEmpty() && (line.back() == '\n' || line.back() == '\r'))
+        line.chop(1);
+
+    // Reused between calls on the same thread: a million-line file should not cost two million allocations.
+    thread_local FlatLine flat;
+    flat.clear();
+    if (!FastLineParser(line, flat).parse()) {
+        flat.clear();
+        if (!parseWithQJson(line, flat, error))
+            return DecodeStatus::NotJson;
+    }
+
+    LineFields fields(flat);
+    const QByteArrayView type = fields.text(QLatin1StringView("type"), true);
+    if (type == "event") {
+        out.type = LineType::Event;
+        decodeEvent(fields, out.event);
+    } else if (type == "connection") {
+        out.type = LineType::Connection;
+        decodeConnection(fields, out.connection);
+    } else if (type == "session") {
+        out.type = LineType::Session;
+        decodeHeader(fields, out.header);
+    } else if (fields.ok()) {
+        fields.fail(QStringLiteral("unknown line type \"%1\"").arg(QString::fromUtf8(type)));
+    }
+    if (!fields.ok()) {
+        if (error)
+            *error = fields.error();
+        return DecodeStatus::Invalid;
+    }
+    return DecodeStatus::Ok;
+}
+
+} // namespace wsi::jsonl

@@ -1,0 +1,220 @@
+#include "sessionreader.h"
+
+#include "jsonlcodec.h"
+
+#include <QDir>
+#include <QFile>
+#include <QHash>
+
+namespace wsi {
+
+namespace {
+constexpr qint64 readChunkBytes = 1024 * 1024;
+// A header is one short line: more than this before the first newline means some other kind of file, and
+// there is no point in reading all of it to find out.
+constexpr qsizetype maxHeaderLineBytes = 64 * 1024;
+
+QString notASession(const QString& why)
+{
+    return QStringLiteral("not a WebSocket Inspector session (%1)").arg(why);
+}
+
+// Turns lines into SessionData; the first line decides whether the rest is read at all.
+class Loader
+{
+public:
+    explicit Loader(SessionData& out)
+        : m_out(out)
+    { }
+
+    bool hasHeader() const { return m_hasHeader; }
+    const QString& error() const { return m_error; }
+
+    // One line without its newline; complete is false for a last line that had none. Returns false
+    // when the file cannot be loaded (error() says why).
+    bool addLine(QByteArrayView line, bool complete)
+    {
+        ++m_lineNumber;
+        if (line.endsWith('\r'))
+            line.chop(1);
+        if (!m_hasHeader && m_lineNumber == 1 && line.startsWith("\xEF\xBB\xBF"))
+            line = line.sliced(3); // a byte order mark added by an editor
+        if (line.trimmed().isEmpty())
+            return true;
+
+        QString why;
+        const jsonl::DecodeStatus status = jsonl::decodeLine(line, m_decoded, &why);
+        if (!m_hasHeader)
+            return addHeader(status, why);
+        if (status == jsonl::DecodeStatus::NotJson && !complete) {
+            warn(QStringLiteral("ignored a truncated last line (the capture was interrupted)"));
+            return true;
+        }
+        if (status != jsonl::DecodeStatus::Ok) {
+            warnLine(why);
+            return true;
+        }
+        switch (m_decoded.type) {
+        case jsonl::LineType::Event:
+            addEvent();
+            break;
+        case jsonl::LineType::Connection:
+            addConnection();
+            break;
+        case jsonl::LineType::Session:
+            // Sessions joined with cat carry a second header; only one we could not read is worth a word.
+            if (m_decoded.header.format != jsonl::formatName || m_decoded.header.version > jsonl::formatVersion)
+                warnLine(QStringLiteral("ignored a second session header of another format or version"));
+            break;
+        }
+        return true;
+    }
+
+    void finish()
+    {
+        if (!m_hasHeader) {
+            m_error = notASession(QStringLiteral("the file is empty"));
+            return;
+        }
+        if (m_unlistedWarnings > 0) {
+            m_out.warnings.append(
+                QStringLiteral("%1 more warnings were not listed").arg(QString::number(m_unlistedWarnings)));
+        }
+    }
+
+private:
+    bool addHeader(jsonl::DecodeStatus status, const QString& why)
+    {
+        if (status == jsonl::DecodeStatus::NotJson) {
+            m_error = notASession(QStringLiteral("its first line is not JSON"));
+            return false;
+        }
+        if (status != jsonl::DecodeStatus::Ok) {
+            m_error = notASession(QStringLiteral("its first line is not a valid session header: %1").arg(why));
+            return false;
+        }
+        if (m_decoded.type != jsonl::LineType::Session) {
+            m_error = notASession(QStringLiteral("its first line is not a session header"));
+            return false;
+        }
+        const jsonl::SessionHeader& header = m_decoded.header;
+        if (header.format != jsonl::formatName) {
+            m_error = notASession(QStringLiteral("its format is \"%1\"").arg(header.format));
+            return false;
+        }
+        if (header.version > jsonl::formatVersion) {
+            m_error = QStringLiteral("this session file has format version %1, which is newer than this "
+                                     "version of WebSocket Inspector can read (up to %2); please update the app")
+                          .arg(QString::number(header.version), QString::number(jsonl::formatVersion));
+            return false;
+        }
+        if (header.version < 1) {
+            m_error = notASession(QStringLiteral("unknown format version %1").arg(QString::number(header.version)));
+            return false;
+        }
+        m_out.version = header.version;
+        m_out.created = header.created;
+        m_out.app = header.app;
+        m_hasHeader = true;
+        return true;
+    }
+
+    void addEvent()
+    {
+        Event& e = m_decoded.event;
+        if (e.seq == 0)
+            e.seq = m_lastSeq + 1; // hand-written files may leave the numbering to us
+        m_lastSeq = e.seq;
+        m_out.events.push_back(std::move(e));
+    }
+
+    void addConnection()
+    {
+        const Connection& c = m_decoded.connection;
+        const auto found = m_connectionIndex.constFind(c.id);
+        if (found != m_connectionIndex.cend()) {
+            m_out.connections[*found] = c;
+        } else {
+            m_connectionIndex.insert(c.id, m_out.connections.size());
+            m_out.connections.append(c);
+        }
+    }
+
+    void warnLine(const QString& why) { warn(QStringLiteral("line %1: %2").arg(QString::number(m_lineNumber), why)); }
+
+    void warn(const QString& text)
+    {
+        if (m_out.warnings.size() < SessionReader::maxWarnings)
+            m_out.warnings.append(text);
+        else
+            ++m_unlistedWarnings;
+    }
+
+    SessionData& m_out;
+    jsonl::DecodedLine m_decoded; // reused: saves an allocation or two per line
+    QHash<quint32, qsizetype> m_connectionIndex;
+    QString m_error;
+    qint64 m_lineNumber = 0;
+    quint64 m_lastSeq = 0;
+    qint64 m_unlistedWarnings = 0;
+    bool m_hasHeader = false;
+};
+} // namespace
+
+bool SessionReader::readFile(const QString& path, SessionData& out, QString* error, Progress progress)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        if (error)
+            *error = QStringLiteral("cannot open %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
+        return false;
+    }
+    return read(file, out, error, std::move(progress));
+}
+
+bool SessionReader::read(QIODevice& device, SessionData& out, QString* error, Progress progress)
+{
+    auto fail = [error](const QString& why) {
+        if (error)
+            *error = why;
+        return false;
+    };
+    out = SessionData {};
+    Loader loader(out);
+    const qint64 total = device.isSequential() ? -1 : device.size() - device.pos();
+    qint64 done = 0;
+
+    QByteArray buffer;
+    while (true) {
+        const qsizetype kept = buffer.size();
+        buffer.resize(kept + readChunkBytes);
+        const qint64 got = device.read(buffer.data() + kept, readChunkBytes);
+        if (got < 0)
+            return fail(QStringLiteral("cannot read the session: %1").arg(device.errorString()));
+        buffer.resize(kept + got);
+        done += got;
+        if (got == 0)
+            break;
+
+        // Lines that are complete so far; the rest waits for the next chunk.
+        qsizetype start = 0;
+        for (qsizetype nl = buffer.indexOf('\n', kept); nl >= 0; nl = buffer.indexOf('\n', start)) {
+            if (!loader.addLine(QByteArrayView(buffer).sliced(start, nl - start), true))
+                return fail(loader.error());
+            start = nl + 1;
+        }
+        buffer.remove(0, start);
+        if (!loader.hasHeader() && buffer.size() > maxHeaderLineBytes)
+            return fail(notASession(QStringLiteral("its first line is not a session header")));
+        if (progress && !progress(done, total))
+            return fail(QStringLiteral("loading was cancelled"));
+    }
+    if (!buffer.isEmpty() && !loader.addLine(buffer, false))
+        return fail(loader.error());
+    loader.finish();
+    if (!loader.error().isEmpty())
+        return fail(loader.error());
+    return true;
+}
+
+} // namespace wsi

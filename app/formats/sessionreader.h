@@ -1,0 +1,48 @@
+#pragma once
+
+#include "../core/connection.h"
+#include "../core/event.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <vector>
+
+class QIODevice;
+
+namespace wsi {
+
+// Everything a session file holds, in file order.
+struct SessionData
+{
+    QList<Connection> connections; // one per id, in order of first appearance, latest description
+    std::vector<Event> events; // seq as in the file
+    QStringList warnings; // "line N: reason", at most 100 plus one line counting the rest
+    int version = 0;
+    QString created;
+    QString app;
+};
+
+/*
+ * Loads a native session file (JSON Lines, see jsonlcodec.h). Built for files that were cut short or edited
+ * by hand: the header line must be right, but after that a bad line only costs itself (it is skipped with a
+ * warning) and a half-written last line from a crash is dropped with a warning. Connections described more
+ * than once keep their first position and take the latest description.
+ */
+class SessionReader
+{
+public:
+    // Called now and then with the bytes read so far and the total (-1 when unknown); return false to cancel.
+    using Progress = std::function<bool(qint64 done, qint64 total)>;
+
+    static constexpr int maxWarnings = 100;
+
+    // Returns false with a user-readable reason in *error when the file cannot be loaded at all; out is then
+    // left partly filled and should be thrown away.
+    static bool readFile(const QString& path, SessionData& out, QString* error, Progress progress = {});
+    static bool read(QIODevice& device, SessionData& out, QString* error, Progress progress = {});
+};
+
+} // namespace wsi
