@@ -2,6 +2,8 @@
 
 #include <QCoreApplication>
 
+#include <algorithm>
+
 namespace wsi {
 
 namespace {
@@ -33,7 +35,8 @@ std::optional<qint64> parseSize(const QString& text)
     }
     bool ok = false;
     const qint64 n = t.toLongLong(&ok);
-    if (!ok || n <= 0 || n > (qint64(1) << 40) / factor)
+    // The event store keeps sizes in 32 bits; 1 GiB is far beyond any sane message anyway.
+    if (!ok || n <= 0 || n > (qint64(1) << 30) / factor)
         return std::nullopt;
     return n * factor;
 }
@@ -90,7 +93,8 @@ CommandLine parseServe(const QStringList& args)
                 return failure(QStringLiteral("serve: --max-message-size needs a size"));
             const auto size = parseSize(v);
             if (!size)
-                return failure(QStringLiteral("serve: invalid size \u201c%1\u201d (bytes, or with K/M/G)").arg(v));
+                return failure(
+                    QStringLiteral("serve: invalid size \u201c%1\u201d (1 byte to 1G; bytes, or with K/M/G)").arg(v));
             c.server.maxMessageBytes = *size;
         } else if (a == QLatin1StringView("--max-connections")) {
             if (!value(&v))
@@ -133,11 +137,17 @@ CommandLine CommandLine::parse(const QStringList& arguments)
         }
         if (a == QLatin1StringView("--serve")) {
             c.guiServePort = 8765;
-            // The port is optional: take the next argument only when it is a number.
+            // The port is optional: take the next argument only when it is a number. A number that is no
+            // port is a mistake, not the name of a file to open.
             if (i + 1 < args.size() && !args[i + 1].startsWith(u'-')) {
-                if (const auto port = parsePort(args[i + 1], true)) {
+                const QString& next = args[i + 1];
+                if (const auto port = parsePort(next, true)) {
                     c.guiServePort = *port;
                     ++i;
+                } else if (std::all_of(next.cbegin(), next.cend(), [](QChar ch) { return ch.isDigit(); })) {
+                    return failure(
+                        QStringLiteral("--serve: invalid port \u201c%1\u201d (0 to 65535; 0 picks a free one)")
+                            .arg(next));
                 }
             }
         } else if (a == QLatin1StringView("--connect")) {

@@ -123,7 +123,8 @@ QString eventPreview(EventKind kind, quint16 closeCode, QByteArrayView payload, 
     case EventKind::HandshakeRequest:
     case EventKind::HandshakeResponse: {
         const qsizetype eol = payload.indexOf('\r');
-        return QString::fromLatin1(eol < 0 ? payload : payload.first(eol)).left(maxChars);
+        const QString line = QString::fromLatin1(eol < 0 ? payload : payload.first(eol));
+        return line.size() <= maxChars ? line : line.left(maxChars - 1) + QChar(0x2026);
     }
     case EventKind::Close:
         out = closeCode ? QString::number(closeCode) : QStringLiteral("(no code)");

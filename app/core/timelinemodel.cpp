@@ -52,18 +52,22 @@ QString TimelineModel::connectionText(quint32 id) const
 
 QVariant TimelineModel::data(const QModelIndex& index, int role) const
 {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+    if (!index.isValid() || index.row() >= m_store->count())
         return {};
+    Q_ASSERT(checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid));
     const qsizetype row = index.row();
     switch (role) {
     case Qt::DisplayRole:
         switch (Column(index.column())) {
         case SeqColumn:
             return QString::number(m_store->seq(row));
-        case TimeColumn:
-            return QString(QDateTime::fromMSecsSinceEpoch(m_store->timestampUs(row) / 1000)
-                               .toString(QStringLiteral("HH:mm:ss.zzz"))
-                + QString::number(m_store->timestampUs(row) % 1000).rightJustified(3, QLatin1Char('0')));
+        case TimeColumn: {
+            // Floor division keeps the microseconds right for (bogus) times before 1970 too.
+            const qint64 us = m_store->timestampUs(row);
+            const qint64 ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
+            return QString(QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss.zzz"))
+                + QString::number(us - ms * 1000).rightJustified(3, QLatin1Char('0')));
+        }
         case ConnectionColumn:
             return connectionText(m_store->connectionId(row));
         case DirectionColumn:

@@ -35,8 +35,11 @@ WsConnection::WsConnection(quint32 id, ConnectionRole role, QTcpSocket* socket, 
     m_closeTimer->setInterval(CloseTimeoutMs);
     connect(m_closeTimer, &QTimer::timeout, this, [this] {
         record(Direction::None, EventKind::Note,
-            QByteArrayLiteral("no answer to the closing handshake in time; dropping the TCP connection"), 0);
-        m_socket->abort();
+            QByteArrayLiteral("no answer to the closing handshake in time; closing the TCP connection"), 0);
+        // Read what is pending first: closing a socket with unread input makes the kernel send a reset,
+        // which can destroy our close frame before the peer has read it.
+        m_socket->skip(m_socket->bytesAvailable());
+        m_socket->disconnectFromHost();
     });
     connect(m_socket, &QTcpSocket::readyRead, this, &WsConnection::processIncoming);
     connect(m_socket, &QTcpSocket::disconnected, this, &WsConnection::onDisconnected);
@@ -91,10 +94,15 @@ void WsConnection::processIncoming()
         if (status == FrameParser::Status::NeedMore)
             break;
         if (status == FrameParser::Status::Failed) {
+            // The byte stream cannot be followed any more: ignore the rest until the TCP connection ends.
+            m_inputStopped = true;
             if (!m_closeSent)
                 failConnection(m_parser.error().closeCode, m_parser.error().message);
             break;
         }
+        // After failing the connection only the peer's close frame matters (RFC 6455 7.1.7).
+        if (m_failed && frame.opcode != Opcode::Close)
+            continue;
         handleFrame(frame);
     }
 }
@@ -228,12 +236,10 @@ void WsConnection::failConnection(quint16 code, const QByteArray& why)
     if (!m_closeSent)
         sendClose(code, why);
     setState(ConnectionState::Closing);
-    // After failing the connection nothing the peer says is processed (RFC 6455 7.1.7).
-    m_inputStopped = true;
-    if (m_role == ConnectionRole::Server)
-        m_socket->disconnectFromHost();
-    else
-        m_closeTimer->start();
+    m_failed = true;
+    // Wait for the peer's close frame (handleClose ends TCP then) rather than closing at once: a close with
+    // the peer's data still unread resets the connection and may destroy our close frame in flight.
+    m_closeTimer->start();
 }
 
 void WsConnection::sendFrame(Opcode opcode, const QByteArray& payload, EventKind kind)

@@ -82,7 +82,8 @@ private:
     bool m_closeSent = false;
     bool m_closeReceived = false;
     quint16 m_receivedCloseCode = 0;
-    bool m_inputStopped = false;
+    bool m_failed = false; // we failed the connection: only the peer's close frame is still read
+    bool m_inputStopped = false; // nothing more is read (after the peer's close, or an unparsable stream)
     bool m_finished = false;
     QTimer* m_closeTimer;
     QHash<QByteArray, qint64> m_pingsInFlight; // payload -> monotonic ns when sent
