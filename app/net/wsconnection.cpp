@@ -323,7 +323,7 @@ void WsConnection::onDisconnected()
         message = m_closeSent ? "connection closed before the peer answered the closing handshake"
                               : "connection lost without a closing handshake";
     }
-    record(Direction::None, EventKind::Closed, message, 0, 0, code);
+    record(Direction::None, EventKind::Closed, message, 0, -1, code);
     setState(ConnectionState::Closed);
     Q_EMIT finished(m_id);
 }
