@@ -61,6 +61,11 @@ CommandLine parseServe(const QStringList& args)
             return true;
         };
         QString v;
+        if (a == QLatin1StringView("--help") || a == QLatin1StringView("-h")) {
+            CommandLine help;
+            help.action = CommandLine::Action::Help;
+            return help;
+        }
         if (a == QLatin1StringView("--host")) {
             if (!value(&v) || v.isEmpty())
                 return failure(QStringLiteral("serve: --host needs an address"));

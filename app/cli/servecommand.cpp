@@ -6,11 +6,13 @@
 #include "eventprinter.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QSocketNotifier>
 
 #include <csignal>
 #include <cstdio>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace wsi {
@@ -52,6 +54,16 @@ void printLine(std::FILE* f, const QString& line)
     std::fwrite(bytes.constData(), 1, size_t(bytes.size()), f);
     std::fflush(f);
 }
+// True when the path names what standard output is (e.g. --record /dev/stdout): the journal then owns
+// stdout and the human-readable lines move to stderr so the two do not interleave.
+bool isStandardOutput(const QString& path)
+{
+    struct stat out = {};
+    struct stat file = {};
+    if (::fstat(STDOUT_FILENO, &out) != 0 || ::stat(QFile::encodeName(path).constData(), &file) != 0)
+        return false;
+    return out.st_dev == file.st_dev && out.st_ino == file.st_ino;
+}
 } // namespace
 
 int ServeCommand::run(const CommandLine& commandLine)
@@ -65,10 +77,11 @@ int ServeCommand::run(const CommandLine& commandLine)
     options.keepTimeline = false;
     options.journalPath = commandLine.recordFile.isEmpty() ? defaultJournalPath() : commandLine.recordFile;
 
+    std::FILE* const human = isStandardOutput(options.journalPath) ? stderr : stdout;
     int exitCode = 0;
     {
         CaptureSession session(options);
-        EventPrinter printer(session.recorder(), stdout);
+        EventPrinter printer(session.recorder(), human);
         QObject::connect(&session, &CaptureSession::journalFailed, &context, [&exitCode](const QString& reason) {
             printLine(stderr, QStringLiteral("wsinspector: cannot record the session: ") + reason);
             exitCode = 1;
@@ -79,16 +92,16 @@ int ServeCommand::run(const CommandLine& commandLine)
             exitCode = 1;
             QCoreApplication::exit(1);
         });
-        QObject::connect(&session, &CaptureSession::serverStarted, &context, [&session](const QUrl& url) {
-            printLine(stdout, QStringLiteral("listening on ") + url.toString());
-            printLine(stdout, QStringLiteral("recording to ") + session.journalPath());
+        QObject::connect(&session, &CaptureSession::serverStarted, &context, [&session, human](const QUrl& url) {
+            printLine(human, QStringLiteral("listening on ") + url.toString());
+            printLine(human, QStringLiteral("recording to ") + session.journalPath());
         });
         session.startServer(commandLine.server);
         QCoreApplication::exec();
         session.shutdown();
         printer.drain();
         if (!session.journalPath().isEmpty())
-            printLine(stdout,
+            printLine(human,
                 QStringLiteral("stopped; %1 events recorded to %2")
                     .arg(printer.printedEvents())
                     .arg(session.journalPath()));

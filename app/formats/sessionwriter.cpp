@@ -7,6 +7,8 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include <algorithm>
+
 #ifndef WSI_VERSION
 #define WSI_VERSION "unknown"
 #endif
@@ -86,6 +88,18 @@ bool SessionWriter::open(QString* error)
                             .arg(decoded.header.version));
         }
         needsHeader = false;
+        // What is appended must not reuse the ids already in the file: learn the highest ones.
+        while (!existing.atEnd()) {
+            const QByteArray line = existing.readLine();
+            if (jsonl::decodeLine(line, decoded) == jsonl::DecodeStatus::Ok) {
+                if (decoded.type == jsonl::LineType::Connection)
+                    m_lastConnection = std::max(m_lastConnection, decoded.connection.id);
+                else if (decoded.type == jsonl::LineType::Event) {
+                    m_lastConnection = std::max(m_lastConnection, decoded.event.connection);
+                    m_lastSeq = std::max(m_lastSeq, decoded.event.seq);
+                }
+            }
+        }
         // A crash may have left half a line at the end; start on a fresh line so that only that one is lost.
         needsNewline = existing.seek(existing.size() - 1) && existing.read(1) != "\n";
     }

@@ -36,6 +36,10 @@ public:
     // Creates the parent folders, opens the file for appending and writes the header line into a new or
     // empty file. Returns false with a user-readable reason in *error when the file cannot be used.
     bool open(QString* error = nullptr);
+    // After open() appended to an existing session: the highest connection id and event seq already in it
+    // (0 for a new file), so that the Recorder can continue after them.
+    quint32 lastConnection() const { return m_lastConnection; }
+    quint64 lastSeq() const { return m_lastSeq; }
     // Starts the writer thread; does nothing unless open() succeeded or when already started.
     void start();
     // Final drain, flush and close; joins the thread. Safe to call more than once, and from the error handler.
@@ -61,6 +65,8 @@ private:
     QFile m_file;
     QByteArray m_buffer;
     std::atomic<bool> m_failed { false };
+    quint32 m_lastConnection = 0;
+    quint64 m_lastSeq = 0;
 
     std::mutex m_wakeMutex;
     std::condition_variable m_wake;

@@ -119,6 +119,18 @@ void CaptureEngine::shutdown()
         c->close(1001, "going away");
 }
 
+void CaptureEngine::abortAll()
+{
+    for (WsConnection* c : findChildren<WsConnection*>()) {
+        if (c->state() != ConnectionState::Closed)
+            c->abort();
+    }
+    for (ClientEndpoint* c : std::as_const(m_clients)) {
+        if (!c->connection())
+            c->close(1001, "going away");
+    }
+}
+
 int CaptureEngine::liveConnections() const
 {
     // Counts connections of stopped servers too: they may still be finishing their closing handshakes.

@@ -38,6 +38,8 @@ public:
     // Ends everything: server stopped, every connection closed with 1001. Returns at once; the closing
     // handshakes complete while the thread's event loop still runs.
     void shutdown();
+    // Drops every connection still open (their `closed` events are recorded), for when time is up.
+    void abortAll();
     // Number of connections not yet finished.
     int liveConnections() const;
 

@@ -7,6 +7,7 @@
 #include "../formats/sessionwriter.h"
 #include "captureengine.h"
 
+#include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QThread>
 #include <QTimer>
@@ -45,6 +46,7 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
                 QMetaObject::invokeMethod(
                     this, [this, reason] { Q_EMIT journalFailed(reason); }, Qt::QueuedConnection);
             });
+            m_recorder->continueAfter(writer->lastConnection(), writer->lastSeq());
             m_recorder->addSink(queue);
             writer->start();
             m_writer = std::move(writer);
@@ -81,11 +83,14 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
 CaptureSession::~CaptureSession()
 {
     shutdown();
+    // The model reads the store: it goes first.
+    delete m_model;
+    m_model = nullptr;
 }
 
 void CaptureSession::shutdown()
 {
-    if (!m_thread->isRunning())
+    if (!m_engine)
         return;
     // Close every connection properly, give the closing handshakes a moment, then stop the thread.
     QMetaObject::invokeMethod(m_engine, &CaptureEngine::shutdown, Qt::BlockingQueuedConnection);
@@ -97,8 +102,13 @@ void CaptureSession::shutdown()
             break;
         QThread::msleep(10);
     }
+    // Time is up: whatever is still open is dropped, so that its end is in the journal too.
+    QMetaObject::invokeMethod(m_engine, &CaptureEngine::abortAll, Qt::BlockingQueuedConnection);
     m_thread->quit();
     m_thread->wait();
+    m_engine = nullptr; // deleted with the thread's end; later calls do nothing
+    // Deliver the engine's last reports (connections closing) before anyone asks for states again.
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
     pump();
     if (m_writer)
         m_writer->stop();
@@ -122,12 +132,16 @@ void CaptureSession::flush()
 
 void CaptureSession::startServer(const ServerOptions& options)
 {
+    if (!m_engine)
+        return;
     QMetaObject::invokeMethod(
         m_engine, [engine = m_engine, options] { engine->startServer(options); }, Qt::QueuedConnection);
 }
 
 void CaptureSession::stopServer()
 {
+    if (!m_engine)
+        return;
     QMetaObject::invokeMethod(m_engine, &CaptureEngine::stopServer, Qt::QueuedConnection);
 }
 
@@ -137,6 +151,11 @@ quint32 CaptureSession::connectClient(const ClientOptions& options)
     c.role = ConnectionRole::Client;
     c.url = options.url.toString();
     const quint32 id = m_recorder->addConnection(c);
+    if (!m_engine) {
+        m_recorder->record(makeEvent(id, Direction::None, EventKind::Error, "the capture has ended"));
+        m_states.insert(id, ConnectionState::Closed);
+        return id;
+    }
     m_states.insert(id, ConnectionState::Connecting);
     QMetaObject::invokeMethod(
         m_engine, [engine = m_engine, id, options] { engine->openClient(id, options); }, Qt::QueuedConnection);
@@ -145,6 +164,8 @@ quint32 CaptureSession::connectClient(const ClientOptions& options)
 
 void CaptureSession::sendText(quint32 connection, const QString& text)
 {
+    if (!m_engine)
+        return;
     QMetaObject::invokeMethod(
         m_engine, [engine = m_engine, connection, utf8 = text.toUtf8()] { engine->sendText(connection, utf8); },
         Qt::QueuedConnection);
@@ -152,6 +173,8 @@ void CaptureSession::sendText(quint32 connection, const QString& text)
 
 void CaptureSession::sendBinary(quint32 connection, const QByteArray& data)
 {
+    if (!m_engine)
+        return;
     QMetaObject::invokeMethod(
         m_engine, [engine = m_engine, connection, data] { engine->sendBinary(connection, data); },
         Qt::QueuedConnection);
@@ -159,6 +182,8 @@ void CaptureSession::sendBinary(quint32 connection, const QByteArray& data)
 
 void CaptureSession::ping(quint32 connection, const QByteArray& payload)
 {
+    if (!m_engine)
+        return;
     QMetaObject::invokeMethod(
         m_engine, [engine = m_engine, connection, payload] { engine->ping(connection, payload); },
         Qt::QueuedConnection);
@@ -166,6 +191,8 @@ void CaptureSession::ping(quint32 connection, const QByteArray& payload)
 
 void CaptureSession::closeConnection(quint32 connection, quint16 code, const QString& reason)
 {
+    if (!m_engine)
+        return;
     QMetaObject::invokeMethod(
         m_engine,
         [engine = m_engine, connection, code, r = reason.toUtf8()] { engine->closeConnection(connection, code, r); },

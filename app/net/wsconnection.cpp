@@ -13,7 +13,15 @@ namespace wsi {
 namespace {
 // How long to wait for the peer's part of the closing handshake before dropping the TCP connection.
 constexpr int CloseTimeoutMs = 3000;
+// After that, how long an orderly TCP shutdown may take before the connection is dropped outright.
+constexpr int DisconnectTimeoutMs = 1000;
 constexpr int MaxPingsInFlight = 64;
+// Flow control: with this much still unsent (a peer that does not read what it is sent, e.g. echoes), stop
+// reading from the peer until the queue is down to the low mark, so memory stays bounded and TCP pushes back.
+constexpr qint64 WriteHighWater = qint64(16) << 20;
+constexpr qint64 WriteLowWater = qint64(4) << 20;
+// What the socket may buffer of the peer's input while we are not reading it.
+constexpr qint64 ReadBufferBytes = qint64(4) << 20;
 } // namespace
 
 WsConnection::WsConnection(quint32 id, ConnectionRole role, QTcpSocket* socket, const QByteArray& pending,
@@ -33,15 +41,15 @@ WsConnection::WsConnection(quint32 id, ConnectionRole role, QTcpSocket* socket, 
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_closeTimer->setSingleShot(true);
     m_closeTimer->setInterval(CloseTimeoutMs);
-    connect(m_closeTimer, &QTimer::timeout, this, [this] {
-        record(Direction::None, EventKind::Note,
-            QByteArrayLiteral("no answer to the closing handshake in time; closing the TCP connection"), 0);
-        // Read what is pending first: closing a socket with unread input makes the kernel send a reset,
-        // which can destroy our close frame before the peer has read it.
-        m_socket->skip(m_socket->bytesAvailable());
-        m_socket->disconnectFromHost();
-    });
+    connect(m_closeTimer, &QTimer::timeout, this, &WsConnection::onCloseTimeout);
+    m_socket->setReadBufferSize(ReadBufferBytes);
     connect(m_socket, &QTcpSocket::readyRead, this, &WsConnection::processIncoming);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+        if (m_readPaused && m_socket->bytesToWrite() <= WriteLowWater) {
+            m_readPaused = false;
+            processIncoming();
+        }
+    });
     connect(m_socket, &QTcpSocket::disconnected, this, &WsConnection::onDisconnected);
     connect(m_socket, &QAbstractSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
         // The peer closing TCP is the normal end after a closing handshake, and onDisconnected tells it
@@ -80,10 +88,38 @@ void WsConnection::setState(ConnectionState s)
     Q_EMIT stateChanged(m_id, s);
 }
 
+void WsConnection::onCloseTimeout()
+{
+    if (m_finished)
+        return;
+    if (!m_disconnecting) {
+        m_disconnecting = true;
+        record(Direction::None, EventKind::Note,
+            QByteArrayLiteral("no answer to the closing handshake in time; closing the TCP connection"), 0);
+        // Read what is pending first: closing a socket with unread input makes the kernel send a reset,
+        // which can destroy our close frame before the peer has read it.
+        m_socket->skip(m_socket->bytesAvailable());
+        m_socket->disconnectFromHost();
+        // An orderly shutdown waits for unsent data, which a peer that does not read never takes.
+        if (!m_finished)
+            m_closeTimer->start(DisconnectTimeoutMs);
+        return;
+    }
+    record(Direction::None, EventKind::Note,
+        QByteArrayLiteral("the peer does not take the rest of our data; dropping the TCP connection"), 0);
+    m_socket->abort();
+    if (!m_finished)
+        onDisconnected();
+}
+
 void WsConnection::processIncoming()
 {
     if (m_inputStopped) {
         m_socket->skip(m_socket->bytesAvailable());
+        return;
+    }
+    if (m_socket->bytesToWrite() > WriteHighWater) {
+        m_readPaused = true;
         return;
     }
     if (m_socket->bytesAvailable() > 0)
@@ -151,7 +187,6 @@ void WsConnection::handleFrame(Frame& frame)
             return;
         }
         m_messageOpcode = frame.opcode;
-        m_messageRsv = frame.rsv;
         m_messageMasked = frame.masked;
         break;
     }
@@ -218,11 +253,12 @@ void WsConnection::handleClose(const Frame& frame)
     }
     setState(ConnectionState::Closing);
     if (m_role == ConnectionRole::Server) {
-        // The server ends the TCP connection once both close frames have crossed.
+        // The server ends the TCP connection once both close frames have crossed; the timer still guards
+        // a peer that never takes the rest of our data.
         m_socket->disconnectFromHost();
-    } else {
-        m_closeTimer->start();
     }
+    if (!m_finished && !m_closeTimer->isActive())
+        m_closeTimer->start(CloseTimeoutMs);
 }
 
 void WsConnection::failConnection(quint16 code, const QByteArray& why)
@@ -239,7 +275,8 @@ void WsConnection::failConnection(quint16 code, const QByteArray& why)
     m_failed = true;
     // Wait for the peer's close frame (handleClose ends TCP then) rather than closing at once: a close with
     // the peer's data still unread resets the connection and may destroy our close frame in flight.
-    m_closeTimer->start();
+    if (!m_closeTimer->isActive())
+        m_closeTimer->start(CloseTimeoutMs);
 }
 
 void WsConnection::sendFrame(Opcode opcode, const QByteArray& payload, EventKind kind)
@@ -293,14 +330,14 @@ void WsConnection::close(quint16 code, const QByteArray& reason)
         return;
     sendClose(code, reason);
     setState(ConnectionState::Closing);
-    m_closeTimer->start();
+    m_closeTimer->start(CloseTimeoutMs);
 }
 
 void WsConnection::abort()
 {
     if (m_finished)
         return;
-    record(Direction::None, EventKind::Note, QByteArrayLiteral("TCP connection dropped on request"), 0);
+    record(Direction::None, EventKind::Note, QByteArrayLiteral("TCP connection dropped"), 0);
     m_socket->abort();
     // abort() emits disconnected only when the socket was connected; make sure we finish either way.
     if (!m_finished)

@@ -60,6 +60,7 @@ private:
     void record(Direction dir, EventKind kind, QByteArray payload, quint8 flags, qint64 size = -1,
         quint16 closeCode = 0, QByteArray note = {});
     void onDisconnected();
+    void onCloseTimeout();
     void setState(ConnectionState s);
 
     quint32 m_id;
@@ -75,7 +76,6 @@ private:
     // The message being reassembled from fragments.
     QByteArray m_message;
     Opcode m_messageOpcode = Opcode::Continuation;
-    quint8 m_messageRsv = 0;
     bool m_messageMasked = false;
     int m_messageFrames = 0;
 
@@ -85,6 +85,8 @@ private:
     bool m_failed = false; // we failed the connection: only the peer's close frame is still read
     bool m_inputStopped = false; // nothing more is read (after the peer's close, or an unparsable stream)
     bool m_finished = false;
+    bool m_disconnecting = false; // the close timeout passed once: TCP is being shut down
+    bool m_readPaused = false; // too much unsent data: input waits until the peer takes some
     QTimer* m_closeTimer;
     QHash<QByteArray, qint64> m_pingsInFlight; // payload -> monotonic ns when sent
 };

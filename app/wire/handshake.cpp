@@ -27,6 +27,21 @@ QList<QByteArray> tokens(const HttpHead& head, QByteArrayView name)
     }
     return out;
 }
+
+// "HTTP/1.1", "HTTP/1.2", "HTTP/2.0"...: RFC 6455 asks for at least 1.1.
+bool isHttp11OrLater(const QByteArray& version)
+{
+    if (!version.startsWith("HTTP/"))
+        return false;
+    const QList<QByteArray> parts = version.mid(5).split('.');
+    if (parts.size() != 2)
+        return false;
+    bool okMajor = false;
+    bool okMinor = false;
+    const int major = parts[0].toInt(&okMajor);
+    const int minor = parts[1].toInt(&okMinor);
+    return okMajor && okMinor && (major > 1 || (major == 1 && minor >= 1));
+}
 } // namespace
 
 QByteArray acceptKey(QByteArrayView key)
@@ -82,8 +97,8 @@ Verdict checkRequest(const HttpHead& request)
         return reject(400, "not an HTTP request");
     if (request.method != "GET")
         return reject(405, "only GET can upgrade to a WebSocket");
-    if (request.version != "HTTP/1.1")
-        return reject(400, "the upgrade needs HTTP/1.1");
+    if (!isHttp11OrLater(request.version))
+        return reject(400, "the upgrade needs HTTP/1.1 or later");
     if (!request.headerContainsToken("Upgrade", "websocket"))
         return reject(426, "not a WebSocket upgrade request (no \"Upgrade: websocket\" header)");
     if (!request.headerContainsToken("Connection", "upgrade"))
@@ -93,7 +108,8 @@ Verdict checkRequest(const HttpHead& request)
     if (request.header("Sec-WebSocket-Version").trimmed() != "13")
         return reject(426, "unsupported Sec-WebSocket-Version (only 13 is spoken)");
     const QByteArray key = request.header("Sec-WebSocket-Key").trimmed();
-    if (QByteArray::fromBase64(key).size() != 16 || key.size() != 24)
+    const auto decodedKey = QByteArray::fromBase64Encoding(key, QByteArray::AbortOnBase64DecodingErrors);
+    if (!decodedKey || decodedKey.decoded.size() != 16 || key.size() != 24)
         return reject(400, "Sec-WebSocket-Key is not 16 bytes in base64");
     return { true, 101, {} };
 }

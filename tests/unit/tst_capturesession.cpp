@@ -3,6 +3,7 @@
 
 #include "core/eventstore.h"
 #include "core/timelinemodel.h"
+#include "formats/sessionreader.h"
 #include "net/capturesession.h"
 #include "wire/frame.h"
 #include "wire/handshake.h"
@@ -355,6 +356,106 @@ private Q_SLOTS:
         const QList<Event> eb = eventsOf(*session.store(), b);
         QVERIFY(std::ranges::any_of(eb,
             [](const Event& e) { return e.kind == EventKind::Error && e.payload.contains("not a WebSocket URL"); }));
+    }
+
+    // A client that sends and sends but never reads its echoes: the server stops reading once its unsent
+    // data piles up (so memory stays bounded), and a close it starts still ends the connection in time.
+    void peerThatNeverReadsIsBoundedAndDropped()
+    {
+        auto session = newSession();
+        QVERIFY(session);
+        const EventStore& store = *session->store();
+        RawClient raw;
+        QVERIFY(raw.open(session->serverUrl()));
+        std::optional<quint32> server;
+        QTRY_VERIFY((server = serverConnectionId(store)).has_value());
+
+        const QByteArray frame = maskedFrame(Opcode::Binary, QByteArray(64 * 1024, 'x'));
+        // 256 MiB: more than every buffer on the way can hold (loopback TCP buffers alone may take 70 MiB).
+        constexpr int Frames = 4096;
+        raw.socket().setReadBufferSize(1); // and, for good measure, read nothing
+        for (int i = 0; i < Frames; ++i)
+            raw.socket().write(frame);
+
+        auto received = [&] {
+            int n = 0;
+            for (const Event& e : eventsOf(store, *server))
+                n += e.kind == EventKind::Binary && e.direction == Direction::C2S;
+            return n;
+        };
+        // The server takes a good part, then stops reading while its echoes cannot leave: the count settles
+        // below what was sent. (Were it to go on reading, it would settle only at Frames.)
+        QTRY_VERIFY(received() > 100);
+        int before = -1;
+        for (int i = 0; i < 60 && received() != before; ++i) {
+            before = received();
+            QTest::qWait(500);
+        }
+        QVERIFY2(received() < Frames, qPrintable(QString::number(received())));
+        session->closeConnection(*server, 1000, QStringLiteral("bye"));
+        QTRY_COMPARE_WITH_TIMEOUT(session->connectionState(*server), ConnectionState::Closed, 15000);
+        const QList<Event> events = eventsOf(store, *server);
+        QCOMPARE(events.back().kind, EventKind::Closed);
+        QCOMPARE(events.back().closeCode, 1006);
+    }
+
+    // Quitting while a peer ignores the closing handshake: the connection is dropped at the deadline, and
+    // the journal still tells how it ended.
+    void shutdownJournalsTheEndOfEveryConnection()
+    {
+        auto session = newSession();
+        QVERIFY(session);
+        RawClient raw;
+        QVERIFY(raw.open(session->serverUrl()));
+        raw.socket().setReadBufferSize(1);
+        std::optional<quint32> server;
+        QTRY_VERIFY((server = serverConnectionId(*session->store())).has_value());
+        const QString journal = session->journalPath();
+        session->shutdown();
+        session->sendText(*server, QStringLiteral("after the end")); // does nothing, safely
+        QCOMPARE(session->connectionState(*server), ConnectionState::Closed);
+
+        SessionData data;
+        QString error;
+        QVERIFY2(SessionReader::readFile(journal, data, &error), qPrintable(error));
+        QVERIFY(std::ranges::any_of(
+            data.events, [&](const Event& e) { return e.connection == *server && e.kind == EventKind::Closed; }));
+    }
+
+    // A second capture recorded into the same file continues its numbering instead of starting over.
+    void appendingToAJournalContinuesTheIds()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("appended.jsonl"));
+        for (int round = 0; round < 2; ++round) {
+            CaptureSession::Options options;
+            options.journalPath = path;
+            CaptureSession session(options);
+            QSignalSpy started(&session, &CaptureSession::serverStarted);
+            ServerOptions o;
+            o.port = 0;
+            session.startServer(o);
+            QVERIFY(started.wait(5000));
+            ClientOptions c;
+            c.url = session.serverUrl();
+            const quint32 client = session.connectClient(c);
+            QTRY_COMPARE(session.connectionState(client), ConnectionState::Open);
+            session.closeConnection(client, 1000, {});
+            QTRY_COMPARE(session.connectionState(client), ConnectionState::Closed);
+        }
+        SessionData data;
+        QString error;
+        QVERIFY2(SessionReader::readFile(path, data, &error), qPrintable(error));
+        QCOMPARE(data.warnings, QStringList());
+        QCOMPARE(data.connections.size(), 4); // a client and a server connection per round
+        QSet<quint32> ids;
+        for (const Connection& c : data.connections)
+            ids.insert(c.id);
+        QCOMPARE(ids.size(), 4);
+        quint64 last = 0;
+        for (const Event& e : data.events) {
+            QVERIFY(e.seq > last);
+            last = e.seq;
+        }
     }
 
     void portInUseTriesTheNext()

@@ -128,6 +128,7 @@ void TestCommandLine::versionAndHelp_data()
     QTest::newRow("--help") << words("--help") << int(Action::Help);
     QTest::newRow("-h") << words("-h") << int(Action::Help);
     QTest::newRow("--help after a file") << words("x.jsonl --help") << int(Action::Help);
+    QTest::newRow("serve --help") << words("serve --port 1 --help") << int(Action::Help);
     QTest::newRow("--version after --serve") << words("--serve --version") << int(Action::Version);
 }
 

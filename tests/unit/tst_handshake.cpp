@@ -229,6 +229,12 @@ void TestHandshake::checkRequest_data()
     QList<QByteArray> http10 = validRequestLines();
     http10[0] = "GET /chat HTTP/1.0";
     QTest::newRow("HTTP/1.0") << http10 << false << 400;
+    QList<QByteArray> http12 = validRequestLines();
+    http12[0] = "GET /chat HTTP/1.2";
+    QTest::newRow("HTTP/1.2 is later than 1.1") << http12 << true << 101;
+    QList<QByteArray> garbledVersion = validRequestLines();
+    garbledVersion[0] = "GET /chat HTTP/one";
+    QTest::newRow("garbled version") << garbledVersion << false << 400;
     QTest::newRow("no Upgrade") << requestWith("Upgrade", {}) << false << 426;
     QTest::newRow("Upgrade: h2c") << requestWith("Upgrade", "Upgrade: h2c") << false << 426;
     QTest::newRow("no Connection") << requestWith("Connection", {}) << false << 400;
@@ -242,6 +248,9 @@ void TestHandshake::checkRequest_data()
     QTest::newRow("short key") << requestWith("Sec-WebSocket-Key", "Sec-WebSocket-Key: c2hvcnQ=") << false << 400;
     QTest::newRow("key of 17 bytes") << requestWith("Sec-WebSocket-Key", "Sec-WebSocket-Key: MDEyMzQ1Njc4OWFiY2RlZmc=")
                                      << false << 400;
+    // 24 characters that a lenient decoder would still turn into 16 bytes.
+    QTest::newRow("key with a stray character")
+        << requestWith("Sec-WebSocket-Key", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25j*Q==") << false << 400;
     QTest::newRow("key not base64") << requestWith("Sec-WebSocket-Key", "Sec-WebSocket-Key: !!!!!!!!!!!!!!!!!!!!!!==")
                                     << false << 400;
 }
