@@ -2,6 +2,7 @@
 
 #include "../core/recorder.h"
 #include "../wire/handshake.h"
+#include "peeraddress.h"
 #include "wsconnection.h"
 
 #include <QSslSocket>
@@ -125,7 +126,7 @@ void ClientEndpoint::onReadyRead()
     c.id = m_id;
     c.role = ConnectionRole::Client;
     c.url = m_options.url.toString();
-    c.peer = m_socket->peerAddress().toString() + u':' + QString::number(m_socket->peerPort());
+    c.peer = peerOf(m_socket);
     c.subprotocol = QString::fromUtf8(response.header("Sec-WebSocket-Protocol").trimmed());
     m_recorder->updateConnection(c);
     record(EventKind::Open, "connected to " + m_options.url.toString().toUtf8());
@@ -154,8 +155,12 @@ void ClientEndpoint::onSocketError(QAbstractSocket::SocketError error)
         fail("connection refused by " + host + ':' + port + " (is the server running?)");
         break;
     case QAbstractSocket::RemoteHostClosedError:
-        fail(m_requestSent ? "the server closed the connection before answering the upgrade request"
-                           : "the server closed the connection during the TLS handshake");
+        if (m_requestSent)
+            fail("the server closed the connection before answering the upgrade request");
+        else if (m_options.url.scheme() == QLatin1StringView("wss"))
+            fail("the server closed the connection during the TLS handshake");
+        else
+            fail("the server closed the connection before the upgrade request was sent");
         break;
     case QAbstractSocket::SslHandshakeFailedError:
         fail("TLS handshake failed: " + m_socket->errorString().toUtf8());

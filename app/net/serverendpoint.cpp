@@ -2,6 +2,7 @@
 
 #include "../core/recorder.h"
 #include "../wire/handshake.h"
+#include "peeraddress.h"
 #include "wsconnection.h"
 
 #include <QHostInfo>
@@ -20,20 +21,10 @@ struct ServerEndpoint::Pending
 };
 
 namespace {
-QString peerOf(const QTcpSocket* socket)
-{
-    QHostAddress a = socket->peerAddress();
-    bool mapped = false;
-    if (const quint32 v4 = a.toIPv4Address(&mapped); mapped)
-        a = QHostAddress(v4);
-    const QString host = a.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + a.toString() + u']' : a.toString();
-    return host + u':' + QString::number(socket->peerPort());
-}
-
-QString hostForUrl(const QHostAddress& a)
-{
-    return a.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + a.toString() + u']' : a.toString();
-}
+// Upgrade requests still being read; more are refused at once, so a connection flood cannot use up memory.
+constexpr int MaxPendingHandshakes = 256;
+// How long a refused client may take to read our answer before its connection is dropped.
+constexpr int RejectLingerMs = 5000;
 } // namespace
 
 ServerEndpoint::ServerEndpoint(const ServerOptions& options, Recorder* recorder, QObject* parent)
@@ -103,6 +94,12 @@ void ServerEndpoint::shutdown()
 void ServerEndpoint::onNewConnection()
 {
     while (QTcpSocket* socket = m_server->nextPendingConnection()) {
+        if (m_pending.size() >= MaxPendingHandshakes) {
+            // Nothing was said on it yet, so nothing is lost to the timeline; its client sees a reset.
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
         auto* pending = new Pending;
         pending->timer = new QTimer(socket);
         pending->timer->setSingleShot(true);
@@ -114,6 +111,7 @@ void ServerEndpoint::onNewConnection()
                 return;
             if (!p->buffer.isEmpty()) {
                 const quint32 id = registerConnection(socket, {});
+                m_recorder->record(makeEvent(id, Direction::None, EventKind::HandshakeRequest, p->buffer));
                 reject(socket, id, 408,
                     "the upgrade request was not complete within " + QByteArray::number(m_options.handshakeTimeoutMs)
                         + " ms");
@@ -170,8 +168,9 @@ void ServerEndpoint::reject(QTcpSocket* socket, quint32 id, int status, const QB
     m_recorder->record(makeEvent(id, Direction::None, EventKind::Closed, QByteArrayLiteral("connection closed")));
     delete m_pending.take(socket);
     socket->disconnect(this);
-    // disconnectFromHost() writes the answer out before closing.
+    // disconnectFromHost() writes the answer out before closing; a client that does not read it is dropped.
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(RejectLingerMs, socket, [socket] { socket->abort(); });
     socket->disconnectFromHost();
 }
 
@@ -187,7 +186,10 @@ void ServerEndpoint::onPendingData(QTcpSocket* socket)
         return;
     if (parsed.status == HttpHead::ParseStatus::Invalid) {
         const quint32 id = registerConnection(socket, {});
-        const bool tooBig = pending->buffer.size() >= HttpHead::Limits {}.maxHeadBytes;
+        const qsizetype maxHead = HttpHead::Limits {}.maxHeadBytes;
+        const bool tooBig = pending->buffer.size() >= maxHead;
+        // What arrived, as far as a head may go: the timeline shows what was wrong with it.
+        m_recorder->record(makeEvent(id, Direction::None, EventKind::HandshakeRequest, pending->buffer.left(maxHead)));
         reject(socket, id, tooBig ? 431 : 400, "malformed HTTP request: " + parsed.error);
         return;
     }

@@ -330,6 +330,36 @@ private Q_SLOTS:
         QVERIFY(store.payload(1).startsWith("HTTP/1.1 426"));
     }
 
+    // A request that is not HTTP at all, and one that never ends: both answered, both shown as received.
+    void badOrSlowRequestsAreShownAsReceived_data()
+    {
+        QTest::addColumn<QByteArray>("sent");
+        QTest::addColumn<int>("status");
+        QTest::newRow("malformed") << QByteArray("HELLO THERE\r\n\r\n") << 400;
+        QTest::newRow("never finished") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\n") << 408;
+    }
+    void badOrSlowRequestsAreShownAsReceived()
+    {
+        QFETCH(QByteArray, sent);
+        QFETCH(int, status);
+        ServerOptions o;
+        o.handshakeTimeoutMs = 300;
+        auto session = newSession(o);
+        QVERIFY(session);
+        QTcpSocket socket;
+        socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(session->serverUrl().port()));
+        QVERIFY(socket.waitForConnected(5000));
+        socket.write(sent);
+        QByteArray answer;
+        QTRY_VERIFY((answer += socket.readAll()).contains("\r\n\r\n"));
+        QVERIFY2(answer.startsWith(QByteArray("HTTP/1.1 " + QByteArray::number(status) + ' ')), answer.constData());
+        const EventStore& store = *session->store();
+        QTRY_VERIFY(store.count() >= 4);
+        QCOMPARE(store.kind(0), EventKind::HandshakeRequest);
+        QCOMPARE(store.payload(0).toByteArray(), sent);
+        QCOMPARE(store.kind(1), EventKind::HandshakeResponse);
+    }
+
     void clientErrorsInWords()
     {
         CaptureSession::Options options;
