@@ -3,12 +3,6 @@
 #include "../wire/httphead.h"
 #include "../wire/utf8.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QJsonParseError>
-#include <QJsonValue>
-
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -390,22 +384,24 @@ struct FlatLine
 };
 
 /*
- * A JSON parser for one line that keeps the top-level values as views into the line: no QString, no
+ * A strict JSON parser for one line that keeps the top-level values as views into the line: no QString, no
  * QJsonValue, so a million lines load in about a second. It validates nested values without keeping them
- * (except the [[name, value], ...] shape of "headers"). It gives up on rarities — keys with escapes or
- * non-ASCII characters, lone UTF-16 surrogate escapes, very deep nesting — and QJsonDocument decides those
- * instead; so it never has to accept more than strict JSON.
- * Besides speed, it keeps string bytes exactly: QJsonDocument (like QString::fromUtf8) drops a byte order
- * mark at the start of a string.
+ * (except the [[name, value], ...] shape of "headers"), without recursion, so no nesting depth can exhaust
+ * the stack. Strings keep their bytes exactly (a leading byte order mark stays, unlike with QString); a
+ * lone UTF-16 surrogate escape, which has no UTF-8 form, becomes U+FFFD. On failure it tells the offset.
  */
 class FastLineParser
 {
 public:
     FastLineParser(QByteArrayView line, FlatLine& out)
-        : m_p(line.data())
+        : m_begin(line.data())
+        , m_p(line.data())
         , m_end(line.data() + line.size())
         , m_out(out)
     { }
+
+    // Where parsing stopped: the offending byte after a failure.
+    qsizetype offset() const { return m_p - m_begin; }
 
     bool parse()
     {
@@ -416,7 +412,7 @@ public:
         if (!take('}')) {
             while (true) {
                 Field field;
-                if (!parsePlainKey(field.key))
+                if (m_p == m_end || *m_p != '"' || !parseString(field.key))
                     return false;
                 skipSpace();
                 if (!take(':'))
@@ -439,8 +435,6 @@ public:
     }
 
 private:
-    static constexpr int maxDepth = 64;
-
     void skipSpace()
     {
         while (m_p < m_end && (*m_p == ' ' || *m_p == '\t' || *m_p == '\r' || *m_p == '\n'))
@@ -465,25 +459,6 @@ private:
         return false;
     }
 
-    // Top-level keys: plain ASCII only; the rare others go the slow way.
-    bool parsePlainKey(QByteArrayView& key)
-    {
-        if (!take('"'))
-            return false;
-        const char* start = m_p;
-        while (m_p < m_end && *m_p != '"') {
-            const auto c = static_cast<unsigned char>(*m_p);
-            if (c == '\\' || c < 0x20 || c >= 0x80)
-                return false;
-            ++m_p;
-        }
-        if (m_p == m_end)
-            return false;
-        key = QByteArrayView(start, m_p - start);
-        ++m_p;
-        return true;
-    }
-
     bool parseValue(Field& field)
     {
         if (m_p == m_end)
@@ -497,7 +472,7 @@ private:
             return parseTopLevelArray(field);
         case '{':
             field.type = Field::Type::Object;
-            return skipValue(1);
+            return skipValue();
         case 't':
             field.type = Field::Type::Bool;
             field.boolean = true;
@@ -534,7 +509,7 @@ private:
             } else {
                 field.isPairList = false;
                 m_p = element;
-                if (!skipValue(1))
+                if (!skipValue())
                     return false;
             }
             skipSpace();
@@ -563,55 +538,86 @@ private:
         return take(']');
     }
 
-    bool skipValue(int depth)
+    // Validates one value of any depth, keeping nothing; the open brackets are a stack on the heap.
+    bool skipValue()
     {
-        if (m_p == m_end || depth > maxDepth)
-            return false;
-        switch (*m_p) {
-        case '"': {
-            QByteArrayView ignored;
-            return parseString(ignored);
-        }
-        case '[':
-        case '{': {
-            const bool object = *m_p == '{';
-            const char close = object ? '}' : ']';
-            ++m_p;
-            skipSpace();
-            if (take(close))
-                return true;
-            while (true) {
-                if (object) {
-                    QByteArrayView key;
-                    if (m_p == m_end || *m_p != '"' || !parseString(key))
-                        return false;
-                    skipSpace();
-                    if (!take(':'))
-                        return false;
-                    skipSpace();
-                }
-                if (!skipValue(depth + 1))
+        std::vector<char> closers;
+        while (true) {
+            if (m_p == m_end)
+                return false;
+            // One value: a scalar, or the opening of a container (whose first value the loop reads next).
+            bool opened = false;
+            switch (*m_p) {
+            case '"': {
+                QByteArrayView ignored;
+                if (!parseString(ignored))
                     return false;
+                break;
+            }
+            case '[':
+            case '{': {
+                const bool object = *m_p == '{';
+                ++m_p;
                 skipSpace();
-                if (take(close))
+                if (take(object ? '}' : ']'))
+                    break; // empty: a complete value
+                closers.push_back(object ? '}' : ']');
+                if (object && !skipKey())
+                    return false;
+                opened = true;
+                break;
+            }
+            case 't':
+                if (!takeWord("true"))
+                    return false;
+                break;
+            case 'f':
+                if (!takeWord("false"))
+                    return false;
+                break;
+            case 'n':
+                if (!takeWord("null"))
+                    return false;
+                break;
+            default: {
+                qint64 ignored = 0;
+                bool isInteger = false;
+                if (!parseNumber(ignored, isInteger))
+                    return false;
+            }
+            }
+            if (opened)
+                continue;
+            // After a complete value: close what ends here, then expect the next element, if any.
+            while (true) {
+                if (closers.empty())
                     return true;
+                skipSpace();
+                if (take(closers.back())) {
+                    closers.pop_back();
+                    continue;
+                }
                 if (!take(','))
                     return false;
                 skipSpace();
+                if (closers.back() == '}' && !skipKey())
+                    return false;
+                break;
             }
         }
-        case 't':
-            return takeWord("true");
-        case 'f':
-            return takeWord("false");
-        case 'n':
-            return takeWord("null");
-        default: {
-            qint64 ignored = 0;
-            bool isInteger = false;
-            return parseNumber(ignored, isInteger);
-        }
-        }
+    }
+
+    // `"key" :` inside a nested object, leaving the parser at its value.
+    bool skipKey()
+    {
+        QByteArrayView key;
+        if (m_p == m_end || *m_p != '"' || !parseString(key))
+            return false;
+        skipSpace();
+        if (!take(':'))
+            return false;
+        skipSpace();
+        return true;
     }
 
     static bool isDigit(char c) { return c >= '0' && c <= '9'; }
@@ -759,18 +765,18 @@ private:
                     return false;
                 int cp = hexValue(raw.sliced(i + 1, 4));
                 i += 4;
-                if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+                if (cp < 0)
                     return false;
-                if (cp >= 0xD800 && cp <= 0xDBFF) {
-                    // Must be followed by the low half of the pair; lone halves go the slow way.
-                    if (i + 6 >= raw.size() || raw[i + 1] != '\\' || raw[i + 2] != 'u')
-                        return false;
+                if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 < raw.size() && raw[i + 1] == '\\' && raw[i + 2] == 'u') {
                     const int low = hexValue(raw.sliced(i + 3, 4));
-                    if (low < 0xDC00 || low > 0xDFFF)
-                        return false;
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                    i += 6;
+                    if (low >= 0xDC00 && low <= 0xDFFF) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                        i += 6;
+                    }
                 }
+                // A surrogate half without its partner has no UTF-8 form.
+                if (cp >= 0xD800 && cp <= 0xDFFF)
+                    cp = 0xFFFD;
                 appendUtf8(out, char32_t(cp));
                 break;
             }
@@ -781,75 +787,11 @@ private:
         return true;
     }
 
+    const char* const m_begin;
     const char* m_p;
     const char* const m_end;
     FlatLine& m_out;
 };
-
-// The slow path, for what the fast one gave up on: QJsonDocument's verdict, in the same flat form.
-bool parseWithQJson(QByteArrayView line, FlatLine& out, QString* error)
-{
-    QJsonParseError parseError;
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromRawData(line.data(), line.size()), &parseError);
-    if (parseError.error != QJsonParseError::NoError) {
-        if (error) {
-            *error = QStringLiteral("not valid JSON (%1 at offset %2)")
-                         .arg(parseError.errorString(), QString::number(parseError.offset));
-        }
-        return false;
-    }
-    if (!doc.isObject()) {
-        if (error)
-            *error = QStringLiteral("not a JSON object");
-        return false;
-    }
-    auto keep = [&out](const QString& s) -> QByteArrayView {
-        out.storage.push_back(s.toUtf8());
-        return out.storage.back();
-    };
-    const QJsonObject object = doc.object();
-    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
-        Field field;
-        field.key = keep(it.key());
-        const QJsonValue v = it.value();
-        switch (v.type()) {
-        case QJsonValue::String:
-            field.type = Field::Type::String;
-            field.text = keep(v.toString());
-            break;
-        case QJsonValue::Double:
-            // Integers that fit are kept exact by the parser; the double only tells fractions apart.
-            field.integer = v.toInteger(0);
-            field.type = double(field.integer) == v.toDouble() ? Field::Type::Integer : Field::Type::Number;
-            break;
-        case QJsonValue::Bool:
-            field.type = Field::Type::Bool;
-            field.boolean = v.toBool();
-            break;
-        case QJsonValue::Array:
-            field.type = Field::Type::Array;
-            field.isPairList = true;
-            for (const QJsonValue& item : v.toArray()) {
-                const QJsonArray pair = item.toArray();
-                if (!item.isArray() || pair.size() != 2 || !pair.at(0).isString() || !pair.at(1).isString()) {
-                    field.isPairList = false;
-                    field.pairs.clear();
-                    break;
-                }
-                field.pairs.emplace_back(keep(pair.at(0).toString()), keep(pair.at(1).toString()));
-            }
-            break;
-        case QJsonValue::Object:
-            field.type = Field::Type::Object;
-            break;
-        default:
-            field.type = Field::Type::Null;
-            break;
-        }
-        out.fields.push_back(std::move(field));
-    }
-    return true;
-}
 
 QString keyName(QLatin1StringView key)
 {
@@ -1112,10 +1054,17 @@ DecodeStatus decodeLine(QByteArrayView line, DecodedLine& out, QString* error)
     // Reused between calls on the same thread: a million-line file should not cost two million allocations.
     thread_local FlatLine flat;
     flat.clear();
-    if (!FastLineParser(line, flat).parse()) {
-        flat.clear();
-        if (!parseWithQJson(line, flat, error))
-            return DecodeStatus::NotJson;
+    if (FastLineParser parser(line, flat); !parser.parse()) {
+        if (error) {
+            const QByteArrayView trimmed = line.trimmed();
+            if (trimmed.startsWith('['))
+                *error = QStringLiteral("not a JSON object");
+            else if (parser.offset() >= line.size())
+                *error = QStringLiteral("not valid JSON (the line ends too early)");
+            else
+                *error = QStringLiteral("not valid JSON (at offset %1)").arg(parser.offset());
+        }
+        return DecodeStatus::NotJson;
     }
 
     LineFields fields(flat);

@@ -138,6 +138,9 @@ private Q_SLOTS:
     void badLines();
     void stringEscapesFromOtherWriters_data();
     void stringEscapesFromOtherWriters();
+    void escapedKnownKey();
+    void deepNestingInUnknownKeys();
+    void notJsonSaysWhere();
 };
 
 // The lines of DESIGN.md's example are a contract: other tools parse them.
@@ -380,15 +383,16 @@ void TestJsonlCodec::roundTrip()
     problem = check(nested, "unknown nested keys");
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
 
-    // QJsonDocument, like QString::fromUtf8, drops a byte order mark at the start of a string; the decoder
-    // only falls back to it for rarities, and other writers go through it here.
-    if (event.payload.startsWith("\xef\xbb\xbf"))
-        return;
-    // A key with an escape makes the decoder fall back to QJsonDocument: both paths must agree.
+    // Keys with escapes are keys like any other.
     QByteArray escapedKey = line;
     escapedKey.insert(escapedKey.size() - 1, R"(,"fut\u0075re":1)");
-    problem = check(escapedKey, "QJsonDocument path");
+    problem = check(escapedKey, "escaped unknown key");
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
+
+    // QJsonDocument, like QString::fromUtf8, drops a byte order mark at the start of a string, so the
+    // rewriting below cannot keep such a payload.
+    if (event.payload.startsWith("\xef\xbb\xbf"))
+        return;
     // Another writer: keys reordered, non-ASCII escaped as \uXXXX.
     const QJsonDocument doc = QJsonDocument::fromJson(line);
     QVERIFY(doc.isObject());
@@ -648,6 +652,59 @@ void TestJsonlCodec::stringEscapesFromOtherWriters_data()
     QTest::newRow("surrogate pair") << QByteArray(R"(\ud83d\ude00!)") << QByteArray("\xf0\x9f\x98\x80!");
     QTest::newRow("NUL") << QByteArray(R"(a\u0000b)") << QByteArray("a\0b", 3);
     QTest::newRow("all short escapes") << QByteArray(R"(\"\\\/\b\f\n\r\t)") << QByteArray("\"\\/\b\f\n\r\t");
+    // A surrogate half without its partner has no UTF-8 form: it becomes U+FFFD, the rest stays.
+    QTest::newRow("lone high surrogate") << QByteArray(R"(a\ud83db)")
+                                         << QByteArray("a\xef\xbf\xbd"
+                                                       "b");
+    QTest::newRow("lone low surrogate") << QByteArray(R"(\ude00)") << QByteArray("\xef\xbf\xbd");
+    QTest::newRow("high then not low") << QByteArray(R"(\ud83d\u0041)")
+                                       << QByteArray("\xef\xbf\xbd"
+                                                     "A");
+    QTest::newRow("byte order mark kept") << QByteArray("\xef\xbb\xbfhi") << QByteArray("\xef\xbb\xbfhi");
+}
+
+// Other writers may escape key characters; a known key is known however it is spelled.
+void TestJsonlCodec::escapedKnownKey()
+{
+    jsonl::DecodedLine decoded;
+    QString error;
+    const QByteArray line = R"({"typ\u0065":"event","kind":"text","dir":"s2c","d\u0061ta":"hi"})";
+    QCOMPARE(jsonl::decodeLine(line, decoded, &error), jsonl::DecodeStatus::Ok);
+    QCOMPARE(decoded.event.payload, QByteArray("hi"));
+}
+
+// An unknown key may hold any depth of nesting: validated without recursion, whatever the depth.
+void TestJsonlCodec::deepNestingInUnknownKeys()
+{
+    constexpr int Depth = 100000;
+    const QByteArray arrays = QByteArray(Depth, '[') + QByteArray(Depth, ']');
+    QByteArray objects;
+    for (int i = 0; i < Depth; ++i)
+        objects += "{\"a\":";
+    objects += "1" + QByteArray(Depth, '}');
+    for (const QByteArray& nested : { arrays, objects }) {
+        jsonl::DecodedLine decoded;
+        QString error;
+        const QByteArray line = R"({"type":"event","kind":"text","dir":"s2c","data":"x","future":)" + nested + "}";
+        QVERIFY2(jsonl::decodeLine(line, decoded, &error) == jsonl::DecodeStatus::Ok, qPrintable(error));
+        QCOMPARE(decoded.event.payload, QByteArray("x"));
+        // One bracket short is not JSON.
+        QByteArray broken = line;
+        broken.remove(broken.size() - 2, 1);
+        QCOMPARE(jsonl::decodeLine(broken, decoded, &error), jsonl::DecodeStatus::NotJson);
+    }
+}
+
+void TestJsonlCodec::notJsonSaysWhere()
+{
+    jsonl::DecodedLine decoded;
+    QString error;
+    const QByteArray doubleComma = R"({"type":"event",,"kind":"text"})";
+    QCOMPARE(jsonl::decodeLine(doubleComma, decoded, &error), jsonl::DecodeStatus::NotJson);
+    QCOMPARE(error, QStringLiteral("not valid JSON (at offset 16)"));
+    const QByteArray cut = R"({"type":"ev)";
+    QCOMPARE(jsonl::decodeLine(cut, decoded, &error), jsonl::DecodeStatus::NotJson);
+    QCOMPARE(error, QStringLiteral("not valid JSON (the line ends too early)"));
 }
 
 void TestJsonlCodec::stringEscapesFromOtherWriters()
