@@ -11,7 +11,9 @@
 namespace wsi {
 
 namespace {
-constexpr int accentHues[] = { 130, 210, 0, 35 }; // green, blue, red, amber: TimelineDelegate::Accent order
+constexpr int RedHue = 0;
+constexpr int AmberHue = 35;
+constexpr int accentHues[] = { 130, 210, RedHue, AmberHue, 280 }; // TimelineDelegate::Accent order, to Violet
 } // namespace
 
 TimelineDelegate::TimelineDelegate(QObject* parent)
@@ -48,45 +50,79 @@ double TimelineDelegate::contrastRatio(const QColor& a, const QColor& b)
     return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
 }
 
+QColor TimelineDelegate::tintColor(const QPalette& palette, int hue)
+{
+    // Dark bases need more of the hue to show at all; light ones turn garish quickly.
+    const QColor base = palette.color(QPalette::Base);
+    const bool darkBase = base.lightness() < 128;
+    const double amount = darkBase ? 0.24 : 0.13;
+    const QColor hueColour = QColor::fromHsl(hue, 220, 128);
+    auto mix = [amount](float a, float b) { return a * (1.0 - amount) + b * amount; };
+    return QColor::fromRgbF(float(mix(base.redF(), hueColour.redF())), float(mix(base.greenF(), hueColour.greenF())),
+        float(mix(base.blueF(), hueColour.blueF())));
+}
+
+void TimelineDelegate::updateColours(const QPalette& palette) const
+{
+    const QColor base = palette.color(QPalette::Base);
+    if (base == m_cachedBase && m_accents[0].isValid())
+        return;
+    m_cachedBase = base;
+    for (size_t i = 0; i < std::size(accentHues); ++i)
+        m_accents[i] = accentColor(palette, accentHues[i]);
+    m_errorTint = tintColor(palette, RedHue);
+    m_closeTint = tintColor(palette, AmberHue);
+    // Text on a tinted row has to meet the contrast on the tint, not on the plain base.
+    QPalette tinted = palette;
+    tinted.setColor(QPalette::Base, m_errorTint);
+    m_accents[RedOnTint] = accentColor(tinted, RedHue);
+    tinted.setColor(QPalette::Base, m_closeTint);
+    m_accents[AmberOnTint] = accentColor(tinted, AmberHue);
+}
+
 void TimelineDelegate::initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const
 {
     QStyledItemDelegate::initStyleOption(option, index);
 
-    // Only the Text role is changed: selected rows are drawn with HighlightedText, which the style already
-    // keeps readable on the highlight colour.
+    // Text colour and background only: selected rows are drawn with Highlight/HighlightedText, which the
+    // style keeps readable, and the tint would hide the selection.
     const auto kind = EventKind(index.data(TimelineModel::KindRole).toInt());
     const auto direction = Direction(index.data(TimelineModel::DirectionRole).toInt());
     const int column = index.column();
     QPalette& palette = option->palette;
-    auto accent = [&](Accent which) -> QColor {
-        // Painting asks for these per cell; the search in accentColor is only worth redoing for a new palette.
-        if (palette.color(QPalette::Base) != m_cachedBase || !m_accents[0].isValid()) {
-            m_cachedBase = palette.color(QPalette::Base);
-            for (int i = 0; i < AccentCount; ++i)
-                m_accents[i] = accentColor(palette, accentHues[i]);
-        }
-        return m_accents[which];
-    };
+    updateColours(palette);
 
     switch (kind) {
     case EventKind::Error:
-        palette.setColor(QPalette::Text, accent(Red));
+        option->backgroundBrush = m_errorTint;
+        palette.setColor(QPalette::Text, m_accents[RedOnTint]);
+        if (column == TimelineModel::KindColumn)
+            option->font.setBold(true);
         return;
     case EventKind::Close:
-        palette.setColor(QPalette::Text, accent(Amber));
+        option->backgroundBrush = m_closeTint;
+        palette.setColor(QPalette::Text, m_accents[AmberOnTint]);
         option->font.setBold(true);
         return;
-    case EventKind::Open:
     case EventKind::Closed:
+        // How a connection ended matters more than how it began: amber, but no tint (the close frame has it).
+        palette.setColor(QPalette::Text, m_accents[Amber]);
+        return;
+    case EventKind::Open:
     case EventKind::HandshakeRequest:
     case EventKind::HandshakeResponse:
     case EventKind::Note:
         palette.setColor(QPalette::Text, palette.color(QPalette::PlaceholderText));
         return;
-    case EventKind::Text:
-    case EventKind::Binary:
     case EventKind::Ping:
     case EventKind::Pong:
+        if (column == TimelineModel::KindColumn) {
+            palette.setColor(QPalette::Text, m_accents[Violet]);
+            return;
+        }
+        break;
+    case EventKind::Text:
+    case EventKind::Binary:
         break;
     }
 
@@ -95,9 +131,9 @@ void TimelineDelegate::initStyleOption(QStyleOptionViewItem* option, const QMode
     if (column != TimelineModel::DirectionColumn && column != TimelineModel::KindColumn)
         return;
     if (direction == Direction::C2S)
-        palette.setColor(QPalette::Text, accent(Green));
+        palette.setColor(QPalette::Text, m_accents[Green]);
     else if (direction == Direction::S2C)
-        palette.setColor(QPalette::Text, accent(Blue));
+        palette.setColor(QPalette::Text, m_accents[Blue]);
 }
 
 } // namespace wsi
