@@ -5,14 +5,18 @@
 #include "core/eventstore.h"
 #include "core/recorder.h"
 #include "core/timelinemodel.h"
+#include "core/timelineviewmodel.h"
 #include "detailpane.h"
+#include "filterbar.h"
 #include "formats/sessionreader.h"
 #include "net/capturesession.h"
 #include "net/endpointoptions.h"
 #include "timelinedelegate.h"
 #include "timelineview.h"
+#include "wire/utf8.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QClipboard>
 #include <QDir>
@@ -20,10 +24,12 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -84,23 +90,70 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     setObjectName(QStringLiteral("mainWindow"));
 
     createActions();
+    createTimelineActions();
     createMenus();
     createToolBar();
     createStatusBar();
 
+    m_filterBar = new FilterBar(this);
     m_timeline = new TimelineView(this);
     m_timeline->setObjectName(QStringLiteral("timelineView"));
     m_detail = new DetailPane(this);
     m_composer = new ComposerPane(this);
 
     if (TimelineModel* model = m_session->model()) {
-        m_timeline->setModel(model);
+        m_viewModel = new TimelineViewModel(this);
+        m_viewModel->setObjectName(QStringLiteral("timelineViewModel"));
+        m_viewModel->setSourceModel(model);
+        m_timeline->setModel(m_viewModel);
         m_detail->setModel(model);
-        connect(model, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateEventCount);
+        m_filterBar->setViewModel(m_viewModel);
+        // The source counts what is captured (also while paused); the view model what is shown.
+        connect(model, &QAbstractItemModel::rowsInserted, this, [this] {
+            updateEventCount();
+            updatePauseUi();
+        });
         connect(model, &QAbstractItemModel::modelReset, this, &MainWindow::updateEventCount);
-        connect(m_timeline->selectionModel(), &QItemSelectionModel::selectionChanged, this,
-            &MainWindow::onSelectionChanged);
+        connect(m_viewModel, &TimelineViewModel::countsChanged, this, [this] {
+            updateEventCount();
+            updatePauseUi();
+        });
+        connect(m_viewModel, &QAbstractItemModel::modelReset, this, &MainWindow::updateEventCount);
+        connect(m_viewModel, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateEventCount);
+        connect(m_viewModel, &TimelineViewModel::pausedChanged, this, [this](bool paused) {
+            m_pauseAction->setChecked(paused);
+            updatePauseUi();
+        });
+        connect(m_viewModel, &TimelineViewModel::clearUndoAvailable, m_undoClearAction, &QAction::setEnabled);
+        connect(m_viewModel, &TimelineViewModel::timeModeChanged, this, [this](TimelineViewModel::TimeMode mode) {
+            for (QAction* action : m_timeModeGroup->actions())
+                action->setChecked(action->data().toInt() == int(mode));
+        });
+        m_undoClearAction->setEnabled(m_viewModel->canUndoClear());
+    } else {
+        for (QAction* action : { m_pauseAction, m_clearAction, m_findAction, m_jumpToLatestAction })
+            action->setEnabled(false);
+        m_timeModeGroup->setEnabled(false);
+        m_filterBar->setEnabled(false);
     }
+    connect(m_timeline, &TimelineView::currentEventChanged, this, &MainWindow::onCurrentEventChanged);
+    connect(m_filterBar, &FilterBar::leaveRequested, m_timeline, [this] { m_timeline->setFocus(); });
+    // Shortcuts that mean something else in text fields (Ctrl+C, Ctrl+Z) act on the timeline only when it
+    // has the focus; the menus show them all the same.
+    m_timeline->addActions({ m_copyAction, m_copyJsonAction, m_undoClearAction });
+    m_timeline->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_timeline, &QWidget::customContextMenuRequested, this, &MainWindow::showTimelineMenu);
+    m_timeline->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_timeline->horizontalHeader(), &QWidget::customContextMenuRequested, this, &MainWindow::showHeaderMenu);
+
+    // The filter bar belongs to the timeline: it sits right above it and goes where it goes.
+    auto* timelineArea = new QWidget(this);
+    timelineArea->setObjectName(QStringLiteral("timelineArea"));
+    auto* timelineLayout = new QVBoxLayout(timelineArea);
+    timelineLayout->setContentsMargins(0, 0, 0, 0);
+    timelineLayout->setSpacing(2);
+    timelineLayout->addWidget(m_filterBar);
+    timelineLayout->addWidget(m_timeline, 1);
 
     // The timeline gets the full width, so that previews are readable; below it the detail pane is wide
     // enough for a 16-byte hex dump line, and the composer sits beside it.
@@ -115,7 +168,7 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
 
     auto* mainSplitter = new QSplitter(Qt::Vertical);
     mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
-    mainSplitter->addWidget(m_timeline);
+    mainSplitter->addWidget(timelineArea);
     mainSplitter->addWidget(bottomSplitter);
     mainSplitter->setStretchFactor(0, 3);
     mainSplitter->setStretchFactor(1, 2);
@@ -150,6 +203,8 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     updateServerUi();
     updateConnectionUi();
     updateEventCount();
+    updatePauseUi();
+    updateTimelineActions();
     resize(1280, 800);
 }
 
@@ -206,6 +261,95 @@ void MainWindow::createActions()
     connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
 }
 
+void MainWindow::createTimelineActions()
+{
+    m_findAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-find")), tr("&Filter\u2026"), this);
+    m_findAction->setObjectName(QStringLiteral("findAction"));
+    m_findAction->setShortcut(QKeySequence::Find);
+    m_findAction->setToolTip(tr("Type what the timeline should show"));
+    connect(m_findAction, &QAction::triggered, this, [this] { m_filterBar->focusText(); });
+
+    m_pauseAction = new QAction(QIcon::fromTheme(QStringLiteral("media-playback-pause")), tr("&Pause Display"), this);
+    m_pauseAction->setObjectName(QStringLiteral("pauseAction"));
+    m_pauseAction->setCheckable(true);
+    m_pauseAction->setShortcuts({ QKeySequence(Qt::Key_F8), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P) });
+    m_pauseAction->setToolTip(tr("Freeze the timeline to read it; the capture goes on (F8)"));
+    connect(m_pauseAction, &QAction::toggled, this, [this](bool paused) {
+        if (m_viewModel)
+            m_viewModel->setPaused(paused);
+        updatePauseUi();
+    });
+
+    m_clearAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-clear-all")), tr("C&lear Timeline"), this);
+    m_clearAction->setObjectName(QStringLiteral("clearAction"));
+    m_clearAction->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_L), QKeySequence(Qt::CTRL | Qt::Key_K) });
+    m_clearAction->setToolTip(tr("Hide everything captured so far; the capture and the journal go on (Ctrl+L)"));
+    connect(m_clearAction, &QAction::triggered, this, &MainWindow::clearTimeline);
+
+    m_undoClearAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-undo")), tr("&Undo Clear"), this);
+    m_undoClearAction->setObjectName(QStringLiteral("undoClearAction"));
+    m_undoClearAction->setShortcut(QKeySequence::Undo);
+    m_undoClearAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_undoClearAction->setEnabled(false);
+    connect(m_undoClearAction, &QAction::triggered, this, [this] {
+        if (m_viewModel && m_viewModel->canUndoClear())
+            m_viewModel->undoClear();
+    });
+
+    m_copyAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("&Copy"), this);
+    m_copyAction->setObjectName(QStringLiteral("copyRowsAction"));
+    m_copyAction->setShortcut(QKeySequence::Copy);
+    m_copyAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_copyAction->setToolTip(tr("Copy the selected rows as text, one line per row, columns separated by tabs"));
+    connect(m_copyAction, &QAction::triggered, this, &MainWindow::copySelection);
+
+    m_copyJsonAction = new QAction(tr("Copy as &JSON Lines"), this);
+    m_copyJsonAction->setObjectName(QStringLiteral("copyJsonLinesAction"));
+    m_copyJsonAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    m_copyJsonAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_copyJsonAction->setToolTip(tr("Copy the selected events as session file lines"));
+    connect(m_copyJsonAction, &QAction::triggered, this, &MainWindow::copySelectionAsJsonLines);
+
+    m_copyPayloadAction = new QAction(tr("Copy &Payload"), this);
+    m_copyPayloadAction->setObjectName(QStringLiteral("copyPayloadAction"));
+    m_copyPayloadAction->setToolTip(tr("Copy the selected events' payloads (binary ones as hex)"));
+    connect(m_copyPayloadAction, &QAction::triggered, this, &MainWindow::copyPayload);
+
+    m_filterConnectionAction = new QAction(tr("Filter by This &Connection"), this);
+    m_filterConnectionAction->setObjectName(QStringLiteral("filterConnectionAction"));
+    connect(m_filterConnectionAction, &QAction::triggered, this, &MainWindow::filterBySelectedConnection);
+
+    m_sendToComposerAction = new QAction(tr("&Send to Composer"), this);
+    m_sendToComposerAction->setObjectName(QStringLiteral("sendToComposerAction"));
+    m_sendToComposerAction->setToolTip(tr("Put the payload in the composer, addressed to this connection"));
+    connect(m_sendToComposerAction, &QAction::triggered, this, &MainWindow::sendSelectedToComposer);
+
+    m_jumpToLatestAction = new QAction(QIcon::fromTheme(QStringLiteral("go-bottom")), tr("&Jump to Latest"), this);
+    m_jumpToLatestAction->setObjectName(QStringLiteral("jumpToLatestAction"));
+    m_jumpToLatestAction->setToolTip(tr("Scroll to the newest event and follow the capture (End in the timeline)"));
+    connect(m_jumpToLatestAction, &QAction::triggered, this, [this] { m_timeline->jumpToLatest(); });
+
+    m_timeModeGroup = new QActionGroup(this);
+    m_timeModeGroup->setExclusive(true);
+    auto addTimeMode = [this](const char* name, const QString& text, TimelineViewModel::TimeMode mode) {
+        auto* action = new QAction(text, m_timeModeGroup);
+        action->setObjectName(QLatin1String(name));
+        action->setCheckable(true);
+        action->setData(int(mode));
+        connect(action, &QAction::triggered, this, [this, mode] {
+            if (m_viewModel)
+                m_viewModel->setTimeMode(mode);
+        });
+        return action;
+    };
+    m_timeAbsoluteAction = addTimeMode("timeAbsoluteAction", tr("&Time of Day"), TimelineViewModel::TimeMode::Absolute);
+    m_timeRelativeAction
+        = addTimeMode("timeRelativeAction", tr("Seconds Since &Session Start"), TimelineViewModel::TimeMode::Relative);
+    m_timeDeltaAction
+        = addTimeMode("timeDeltaAction", tr("Seconds Since &Previous Row"), TimelineViewModel::TimeMode::Delta);
+    m_timeAbsoluteAction->setChecked(true);
+}
+
 void MainWindow::createMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -213,12 +357,33 @@ void MainWindow::createMenus()
     file->addSeparator();
     file->addAction(m_quitAction);
 
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_undoClearAction);
+    edit->addSeparator();
+    edit->addAction(m_copyAction);
+    edit->addAction(m_copyJsonAction);
+    edit->addAction(m_copyPayloadAction);
+    edit->addSeparator();
+    edit->addAction(m_findAction);
+    edit->addAction(m_clearAction);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("viewMenu"));
+    QMenu* time = view->addMenu(tr("&Time Column"));
+    time->addActions(m_timeModeGroup->actions());
+    view->addSeparator();
+    view->addAction(m_pauseAction);
+    view->addAction(m_jumpToLatestAction);
+
     QMenu* capture = menuBar()->addMenu(tr("&Capture"));
     capture->addAction(m_serverAction);
     capture->addAction(m_copyUrlAction);
     capture->addSeparator();
     capture->addAction(m_connectAction);
     capture->addAction(m_disconnectAction);
+    capture->addSeparator();
+    capture->addAction(m_pauseAction);
+    capture->addAction(m_clearAction);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(m_aboutAction);
@@ -241,6 +406,13 @@ void MainWindow::createToolBar()
     m_serverUrlLabel->setContentsMargins(8, 0, 4, 0);
     toolBar->addWidget(m_serverUrlLabel);
     toolBar->addAction(m_copyUrlAction);
+
+    QToolBar* timelineBar = addToolBar(tr("Timeline"));
+    timelineBar->setObjectName(QStringLiteral("timelineToolBar"));
+    timelineBar->setMovable(false);
+    timelineBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    timelineBar->addAction(m_pauseAction);
+    timelineBar->addAction(m_clearAction);
 }
 
 QWidget* MainWindow::createConnectBar()
@@ -339,6 +511,10 @@ void MainWindow::createStatusBar()
     m_serverStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_eventCount = new QLabel(this);
     m_eventCount->setObjectName(QStringLiteral("eventCountLabel"));
+    m_pauseLabel = new QLabel(this);
+    m_pauseLabel->setObjectName(QStringLiteral("pauseLabel"));
+    m_pauseLabel->setToolTip(tr("The timeline is paused; the capture goes on. F8 resumes."));
+    m_pauseLabel->hide();
     m_journalLabel = new QLabel(this);
     m_journalLabel->setObjectName(QStringLiteral("journalLabel"));
     m_journalLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -352,6 +528,7 @@ void MainWindow::createStatusBar()
     }
     // Permanent widgets: temporary messages (errors, "Copied") go to the left and do not hide them.
     statusBar()->addPermanentWidget(m_serverStatus);
+    statusBar()->addPermanentWidget(m_pauseLabel);
     statusBar()->addPermanentWidget(m_eventCount);
     statusBar()->addPermanentWidget(m_journalLabel);
 }
@@ -595,22 +772,169 @@ void MainWindow::updateConnectionUi()
     m_disconnectButton->setEnabled(anyLive);
 }
 
-void MainWindow::onSelectionChanged()
+void MainWindow::onCurrentEventChanged(int sourceRow)
 {
-    const QModelIndexList rows = m_timeline->selectionModel()->selectedRows();
-    const int row = rows.isEmpty() ? -1 : rows.first().row();
-    m_detail->showRow(row);
+    m_detail->showRow(sourceRow);
     // Writing to the connection one is looking at is what the user expects; selectTarget ignores
     // connections that are not open clients.
-    if (!rows.isEmpty())
-        m_composer->selectTarget(rows.first().data(TimelineModel::ConnectionIdRole).toUInt());
+    const EventStore* store = m_session->store();
+    if (store && sourceRow >= 0 && sourceRow < store->count())
+        m_composer->selectTarget(store->connectionId(sourceRow));
+    updateTimelineActions();
+}
+
+namespace {
+// Kinds whose payload is a message a user could send again.
+bool isResendable(EventKind kind)
+{
+    return kind == EventKind::Text || kind == EventKind::Binary || kind == EventKind::Ping || kind == EventKind::Pong;
+}
+} // namespace
+
+void MainWindow::updateTimelineActions()
+{
+    const bool hasSelection = m_timeline->selectionModel() && m_timeline->selectionModel()->hasSelection();
+    for (QAction* action : { m_copyAction, m_copyJsonAction, m_copyPayloadAction })
+        action->setEnabled(hasSelection);
+    const EventStore* store = m_session->store();
+    const int row = hasSelection ? m_timeline->currentSourceRow() : -1;
+    const bool valid = store && row >= 0 && row < store->count();
+    m_filterConnectionAction->setEnabled(valid);
+    m_filterConnectionAction->setText(
+        valid ? tr("Filter by Connection #%1").arg(store->connectionId(row)) : tr("Filter by This &Connection"));
+    m_sendToComposerAction->setEnabled(valid && isResendable(store->kind(row)) && isValidUtf8(store->payload(row)));
+}
+
+void MainWindow::updatePauseUi()
+{
+    const bool paused = m_viewModel && m_viewModel->isPaused();
+    if (paused)
+        m_pauseLabel->setText(tr("Paused \u2014 %1 new").arg(QLocale().toString(m_viewModel->pendingCount())));
+    m_pauseLabel->setVisible(paused);
+    m_pauseAction->setText(paused ? tr("Resume &Display") : tr("&Pause Display"));
+    m_pauseAction->setIcon(
+        QIcon::fromTheme(paused ? QStringLiteral("media-playback-start") : QStringLiteral("media-playback-pause")));
+}
+
+void MainWindow::showTimelineMenu(const QPoint& pos)
+{
+    updateTimelineActions();
+    QMenu menu(this);
+    menu.addAction(m_copyAction);
+    menu.addAction(m_copyJsonAction);
+    menu.addAction(m_copyPayloadAction);
+    menu.addSeparator();
+    menu.addAction(m_filterConnectionAction);
+    menu.addAction(m_sendToComposerAction);
+    menu.addSeparator();
+    menu.addAction(m_clearAction);
+    if (m_undoClearAction->isEnabled())
+        menu.addAction(m_undoClearAction);
+    menu.exec(m_timeline->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::showHeaderMenu(const QPoint& pos)
+{
+    QHeaderView* header = m_timeline->horizontalHeader();
+    QMenu menu(this);
+    menu.addSection(tr("Time column"));
+    menu.addActions(m_timeModeGroup->actions());
+    menu.addSection(tr("Columns"));
+    const QAbstractItemModel* model = m_timeline->model();
+    // The preview stretches to fill the row; hiding it would leave a hole.
+    for (int column = 0; model && column < model->columnCount() - 1; ++column) {
+        QAction* action = menu.addAction(model->headerData(column, Qt::Horizontal).toString());
+        action->setCheckable(true);
+        action->setChecked(!header->isSectionHidden(column));
+        connect(action, &QAction::toggled, header,
+            [header, column](bool shown) { header->setSectionHidden(column, !shown); });
+    }
+    menu.exec(header->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::clearTimeline()
+{
+    if (!m_viewModel)
+        return;
+    m_viewModel->clear();
+    statusBar()->showMessage(tr("Timeline cleared; the capture goes on. Edit \u203a Undo Clear (%1 in the timeline) "
+                                "brings the rows back.")
+                                 .arg(QKeySequence(QKeySequence::Undo).toString(QKeySequence::NativeText)),
+        8000);
+}
+
+void MainWindow::copySelection()
+{
+    QApplication::clipboard()->setText(m_timeline->selectionAsText());
+}
+
+void MainWindow::copySelectionAsJsonLines()
+{
+    QApplication::clipboard()->setText(QString::fromUtf8(m_timeline->selectionAsJsonLines()));
+}
+
+void MainWindow::copyPayload()
+{
+    const EventStore* store = m_session->store();
+    if (!store)
+        return;
+    // Text as text; what is not (binary frames, invalid UTF-8) as hex, which survives a clipboard.
+    QStringList payloads;
+    for (int row : m_timeline->selectedSourceRows()) {
+        if (row >= store->count())
+            continue;
+        const QByteArrayView payload = store->payload(row);
+        if (store->kind(row) == EventKind::Binary || !isValidUtf8(payload))
+            payloads << QString::fromLatin1(payload.toByteArray().toHex(' '));
+        else
+            payloads << QString::fromUtf8(payload);
+    }
+    QApplication::clipboard()->setText(payloads.join(QLatin1Char('\n')));
+}
+
+void MainWindow::filterBySelectedConnection()
+{
+    const EventStore* store = m_session->store();
+    const int row = m_timeline->currentSourceRow();
+    if (store && row >= 0 && row < store->count())
+        m_filterBar->setConnection(store->connectionId(row));
+}
+
+void MainWindow::sendSelectedToComposer()
+{
+    const EventStore* store = m_session->store();
+    const int row = m_timeline->currentSourceRow();
+    if (!store || row < 0 || row >= store->count() || !isValidUtf8(store->payload(row)))
+        return;
+    m_composer->setText(QString::fromUtf8(store->payload(row)));
+    const quint32 connection = store->connectionId(row);
+    const Connection* c = store->connection(connection);
+    if (c && c->role == ConnectionRole::Client && m_composer->selectTarget(connection)) {
+        statusBar()->showMessage(tr("The composer sends to #%1").arg(connection), 5000);
+    } else {
+        // A server-side or closed connection cannot be written to from here; the text is still useful.
+        statusBar()->showMessage(tr("Payload put in the composer; #%1 is not an open client connection, choose "
+                                    "where to send it")
+                                     .arg(connection),
+            5000);
+    }
 }
 
 void MainWindow::updateEventCount()
 {
-    const TimelineModel* model = m_session->model();
-    const int count = model ? model->rowCount() : 0;
-    m_eventCount->setText(eventCountText(count));
+    if (!m_viewModel) {
+        const TimelineModel* model = m_session->model();
+        m_eventCount->setText(eventCountText(model ? model->rowCount() : 0));
+        return;
+    }
+    if (m_viewModel->filter().isEmpty()) {
+        m_eventCount->setText(eventCountText(m_viewModel->totalCount()));
+        return;
+    }
+    const QLocale locale;
+    m_eventCount->setText(
+        tr("%1 of %2 events")
+            .arg(locale.toString(m_viewModel->matchCount()), locale.toString(m_viewModel->totalCount())));
 }
 
 void MainWindow::showError(const QString& message)

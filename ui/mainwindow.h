@@ -8,6 +8,7 @@
 #include <QUrl>
 
 class QAction;
+class QActionGroup;
 class QLabel;
 class QLineEdit;
 class QMessageBox;
@@ -20,7 +21,9 @@ namespace wsi {
 class CaptureSession;
 class ComposerPane;
 class DetailPane;
+class FilterBar;
 class TimelineView;
+class TimelineViewModel;
 struct ClientOptions;
 
 /*
@@ -43,6 +46,10 @@ public:
     // Client connections opened from this window, oldest first, and what is known of their state.
     QList<quint32> clientConnections() const { return m_clients.keys(); }
     ConnectionState clientState(quint32 connection) const;
+
+    // What the timeline shows of the session's TimelineModel (filter, pause, clear, time mode); null when
+    // the session keeps no timeline.
+    TimelineViewModel* timelineViewModel() const { return m_viewModel; }
 
 public Q_SLOTS:
     // Starts the echo test server on 127.0.0.1, moving on to the next ports when this one is taken.
@@ -67,6 +74,7 @@ private:
     };
 
     void createActions();
+    void createTimelineActions();
     void createMenus();
     void createToolBar();
     QWidget* createConnectBar();
@@ -82,7 +90,17 @@ private:
     void onServerStarted(const QUrl& url);
     void onServerStopped();
     void onConnectionStateChanged(quint32 connection, ConnectionRole role, ConnectionState state);
-    void onSelectionChanged();
+    void onCurrentEventChanged(int sourceRow);
+    void updateTimelineActions();
+    void updatePauseUi();
+    void showTimelineMenu(const QPoint& pos);
+    void showHeaderMenu(const QPoint& pos);
+    void clearTimeline();
+    void copySelection();
+    void copySelectionAsJsonLines();
+    void copyPayload();
+    void filterBySelectedConnection();
+    void sendSelectedToComposer();
     void updateServerUi();
     void updateConnectionUi();
     void updateEventCount();
@@ -95,6 +113,8 @@ private:
     QMap<quint32, Client> m_clients;
     bool m_urlEditedByUser = false;
 
+    TimelineViewModel* m_viewModel = nullptr;
+    FilterBar* m_filterBar = nullptr;
     TimelineView* m_timeline = nullptr;
     DetailPane* m_detail = nullptr;
     ComposerPane* m_composer = nullptr;
@@ -106,6 +126,21 @@ private:
     QAction* m_openAction = nullptr;
     QAction* m_quitAction = nullptr;
     QAction* m_aboutAction = nullptr;
+
+    QAction* m_findAction = nullptr;
+    QAction* m_pauseAction = nullptr;
+    QAction* m_clearAction = nullptr;
+    QAction* m_undoClearAction = nullptr;
+    QAction* m_copyAction = nullptr;
+    QAction* m_copyJsonAction = nullptr;
+    QAction* m_copyPayloadAction = nullptr;
+    QAction* m_filterConnectionAction = nullptr;
+    QAction* m_sendToComposerAction = nullptr;
+    QAction* m_jumpToLatestAction = nullptr;
+    QActionGroup* m_timeModeGroup = nullptr;
+    QAction* m_timeAbsoluteAction = nullptr;
+    QAction* m_timeRelativeAction = nullptr;
+    QAction* m_timeDeltaAction = nullptr;
 
     QLabel* m_serverUrlLabel = nullptr;
     QLineEdit* m_urlEdit = nullptr;
@@ -120,6 +155,7 @@ private:
 
     QLabel* m_serverStatus = nullptr;
     QLabel* m_eventCount = nullptr;
+    QLabel* m_pauseLabel = nullptr;
     QLabel* m_journalLabel = nullptr;
     QPointer<QMessageBox> m_errorBox;
 };
