@@ -13,7 +13,7 @@ void EventStore::append(const std::vector<Event>& events)
 {
     for (const Event& e : events) {
         if ((m_count & (RecordChunkSize - 1)) == 0 && size_t(m_count >> RecordChunkBits) == m_records.size())
-            m_records.push_back(std::make_unique_for_overwrite<Record[]>(size_t(RecordChunkSize)));
+            m_records.push_back(std::make_shared_for_overwrite<Record[]>(size_t(RecordChunkSize)));
         Record& r = m_records[size_t(m_count >> RecordChunkBits)][m_count & (RecordChunkSize - 1)];
         // Notes are short remarks; anything longer than the record can describe is cut, not lost silently.
         const QByteArrayView note
@@ -45,7 +45,7 @@ quint64 EventStore::store(QByteArrayView a, QByteArrayView b)
     if (m_arena.empty() || m_arena.back().capacity - m_arena.back().used < need) {
         ArenaChunk chunk;
         chunk.capacity = std::max(need, ArenaChunkSize);
-        chunk.data = std::make_unique_for_overwrite<char[]>(size_t(chunk.capacity));
+        chunk.data = std::make_shared_for_overwrite<char[]>(size_t(chunk.capacity));
         m_arena.push_back(std::move(chunk));
     }
     ArenaChunk& chunk = m_arena.back();
@@ -111,8 +111,40 @@ const Connection* EventStore::connection(quint32 id) const
     return it == m_connections.cend() ? nullptr : &it.value();
 }
 
+EventStore::Snapshot EventStore::snapshot() const
+{
+    Snapshot s;
+    s.m_count = m_count;
+    s.m_records.assign(m_records.begin(), m_records.end());
+    s.m_arena.reserve(m_arena.size());
+    for (const ArenaChunk& c : m_arena)
+        s.m_arena.push_back(c.data);
+    return s;
+}
+
+QByteArrayView EventStore::Snapshot::payload(qsizetype row) const
+{
+    const Record& r = record(row);
+    if (r.payloadLength == 0)
+        return {};
+    const size_t chunk = size_t(r.arenaOffset >> ArenaChunkBits);
+    return QByteArrayView(
+        m_arena[chunk].get() + (r.arenaOffset & quint64(ArenaChunkSize - 1)), qsizetype(r.payloadLength));
+}
+
+QByteArrayView EventStore::Snapshot::note(qsizetype row) const
+{
+    const Record& r = record(row);
+    if (r.noteLength == 0)
+        return {};
+    const size_t chunk = size_t(r.arenaOffset >> ArenaChunkBits);
+    return QByteArrayView(m_arena[chunk].get() + (r.arenaOffset & quint64(ArenaChunkSize - 1)) + r.payloadLength,
+        qsizetype(r.noteLength));
+}
+
 void EventStore::clear()
 {
+    // Dropping our references only: a snapshot still being read keeps its chunks.
     m_records.clear();
     m_arena.clear();
     m_count = 0;

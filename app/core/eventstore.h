@@ -17,17 +17,66 @@ namespace wsi {
  * chunks (growing never moves existing records, so appends cost no big copies) and all payload and note
  * bytes back to back in a chunked arena. No per-event heap allocation, no QString per row: display text is
  * made on demand by the models. Lives on the GUI thread; fed in batches by the TimelineModel.
+ *
+ * Other threads (the timeline's filter worker) read it through a Snapshot: an immutable view of the rows
+ * recorded so far that shares ownership of the chunks. Chunks are never moved or rewritten below the count
+ * a snapshot was taken at, so a snapshot can be read from any thread while the GUI thread appends, and it
+ * keeps its memory alive across clear().
  */
 class EventStore
 {
+    struct Record;
+
 public:
+    /*
+     * The rows [0, count()) of a store as they were when snapshot() was called. Cheap to copy (a few hundred
+     * shared pointers for a million events), read-only, safe to read from any thread: the store only ever
+     * writes past the rows a snapshot covers. Accessors mirror the store's.
+     */
+    class Snapshot
+    {
+    public:
+        Snapshot() = default;
+
+        qsizetype count() const { return m_count; }
+        bool isEmpty() const { return m_count == 0; }
+
+        quint64 seq(qsizetype row) const { return record(row).seq; }
+        qint64 timestampUs(qsizetype row) const { return record(row).timestampUs; }
+        qint64 monotonicNs(qsizetype row) const { return record(row).monotonicNs; }
+        quint32 connectionId(qsizetype row) const { return record(row).connection; }
+        Direction direction(qsizetype row) const { return Direction(record(row).direction); }
+        EventKind kind(qsizetype row) const { return EventKind(record(row).kind); }
+        quint8 flags(qsizetype row) const { return quint8(record(row).flags); }
+        quint16 closeCode(qsizetype row) const { return record(row).closeCode; }
+        qint64 size(qsizetype row) const { return record(row).size; }
+        QByteArrayView payload(qsizetype row) const;
+        QByteArrayView note(qsizetype row) const;
+
+    private:
+        friend class EventStore;
+        const Record& record(qsizetype row) const
+        {
+            Q_ASSERT(row >= 0 && row < m_count);
+            return m_records[size_t(row >> RecordChunkBits)][row & (RecordChunkSize - 1)];
+        }
+
+        std::vector<std::shared_ptr<const Record[]>> m_records;
+        std::vector<std::shared_ptr<const char[]>> m_arena;
+        qsizetype m_count = 0;
+    };
+
     EventStore();
     ~EventStore();
     Q_DISABLE_COPY_MOVE(EventStore)
 
     void append(const std::vector<Event>& events);
     void applyConnection(const Connection& c);
+    // Forgets every event and connection. Snapshots taken before keep the memory they read alive.
     void clear();
+
+    // The rows recorded so far, for reading on another thread.
+    Snapshot snapshot() const;
 
     qsizetype count() const { return m_count; }
     bool isEmpty() const { return m_count == 0; }
@@ -84,12 +133,14 @@ private:
     quint64 store(QByteArrayView a, QByteArrayView b);
     const char* arenaData(quint64 offset) const;
 
-    std::vector<std::unique_ptr<Record[]>> m_records;
+    // Shared so that snapshots keep a chunk alive after clear(); the vectors themselves are never shared
+    // (they reallocate as they grow), snapshots copy them.
+    std::vector<std::shared_ptr<Record[]>> m_records;
     qsizetype m_count = 0;
 
     struct ArenaChunk
     {
-        std::unique_ptr<char[]> data;
+        std::shared_ptr<char[]> data;
         qsizetype capacity = 0;
         qsizetype used = 0;
     };

@@ -4,7 +4,10 @@
 #include <QRandomGenerator>
 #include <QTest>
 
+#include <atomic>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 using namespace wsi;
 
@@ -110,6 +113,9 @@ private slots:
     void connectionsLastDescriptionWins();
     void clearAndReuse();
     void memoryStaysCompact();
+    void snapshotIsFrozen();
+    void snapshotOutlivesClear();
+    void snapshotReadWhileAppending();
 };
 
 void TestEventStore::emptyStore()
@@ -358,6 +364,94 @@ void TestEventStore::memoryStaysCompact()
         PayloadSize, double(store.memoryBytes() - payloadBytes) / N);
     QVERIFY2(store.memoryBytes() < bound, qPrintable(QStringLiteral("%1 >= %2").arg(store.memoryBytes()).arg(bound)));
     QVERIFY(store.memoryBytes() >= 48 * size_t(N) + payloadBytes);
+}
+
+void TestEventStore::snapshotIsFrozen()
+{
+    EventStore store;
+    QCOMPARE(store.snapshot().count(), 0);
+    QVERIFY(store.snapshot().isEmpty());
+    QVERIFY(EventStore::Snapshot().isEmpty());
+
+    const std::vector<Event> events = manyEvents(9000, 5);
+    store.append(std::vector<Event>(events.begin(), events.begin() + 5000));
+    const EventStore::Snapshot snapshot = store.snapshot();
+    // Appends after the snapshot (filling its last record chunk and starting new record and arena chunks)
+    // do not change what it sees.
+    store.append(std::vector<Event>(events.begin() + 5000, events.end()));
+    QCOMPARE(store.count(), 9000);
+    QCOMPARE(snapshot.count(), 5000);
+    QVERIFY(!snapshot.isEmpty());
+    for (qsizetype row = 0; row < snapshot.count(); ++row) {
+        const Event& want = events[size_t(row)];
+        if (snapshot.seq(row) != want.seq || snapshot.timestampUs(row) != want.timestampUs
+            || snapshot.monotonicNs(row) != want.monotonicNs || snapshot.connectionId(row) != want.connection
+            || snapshot.direction(row) != want.direction || snapshot.kind(row) != want.kind
+            || snapshot.flags(row) != want.flags || snapshot.closeCode(row) != want.closeCode
+            || snapshot.size(row) != want.size || snapshot.payload(row) != want.payload
+            || snapshot.note(row) != want.note)
+            QFAIL(qPrintable(QStringLiteral("snapshot row %1 differs").arg(row)));
+    }
+    // A newer snapshot sees the new rows, the same bytes where both reach.
+    const EventStore::Snapshot later = store.snapshot();
+    QCOMPARE(later.count(), 9000);
+    QCOMPARE(later.payload(8999), QByteArrayView(events.back().payload));
+    QCOMPARE(later.payload(4999).data(), snapshot.payload(4999).data());
+}
+
+void TestEventStore::snapshotOutlivesClear()
+{
+    EventStore store;
+    const std::vector<Event> events = manyEvents(6000, 9);
+    store.append(events);
+    const EventStore::Snapshot snapshot = store.snapshot();
+    store.clear();
+    QCOMPARE(store.count(), 0);
+    QCOMPARE(store.memoryBytes(), size_t(0));
+    // New events reuse nothing the snapshot still reads.
+    store.append(manyEvents(6000, 10));
+    QCOMPARE(snapshot.count(), 6000);
+    for (qsizetype row : { 0, 1, 4095, 4096, 5999 }) {
+        QCOMPARE(snapshot.seq(row), events[size_t(row)].seq);
+        QCOMPARE(snapshot.payload(row), QByteArrayView(events[size_t(row)].payload));
+        QCOMPARE(snapshot.note(row), QByteArrayView(events[size_t(row)].note));
+    }
+}
+
+void TestEventStore::snapshotReadWhileAppending()
+{
+    // The filter worker's situation: another thread reads snapshots while this one appends batches (and
+    // the store's chunk vectors reallocate). Run under ThreadSanitizer to see races, if any.
+    EventStore store;
+    store.append(manyEvents(100, 1));
+    std::atomic<bool> done = false;
+    std::atomic<int> errors = 0;
+    std::mutex mutex;
+    EventStore::Snapshot latest = store.snapshot();
+    std::thread reader([&] {
+        while (!done.load()) {
+            EventStore::Snapshot s;
+            {
+                const std::lock_guard lock(mutex);
+                s = latest;
+            }
+            for (qsizetype row = 0; row < s.count(); ++row) {
+                if (s.seq(row) != quint64(row + 1) || s.payload(row).size() != s.size(row))
+                    ++errors;
+            }
+        }
+    });
+    const std::vector<Event> events = manyEvents(30000, 1);
+    for (size_t at = 100; at < events.size(); at += 700) {
+        store.append(std::vector<Event>(
+            events.begin() + qsizetype(at), events.begin() + qsizetype(std::min(at + 700, events.size()))));
+        const std::lock_guard lock(mutex);
+        latest = store.snapshot();
+    }
+    done = true;
+    reader.join();
+    QCOMPARE(errors.load(), 0);
+    QCOMPARE(latest.count(), 30000);
 }
 
 QTEST_GUILESS_MAIN(TestEventStore)
