@@ -11,6 +11,7 @@
 #include "formats/sessionreader.h"
 #include "net/capturesession.h"
 #include "net/endpointoptions.h"
+#include "statspane.h"
 #include "timelinedelegate.h"
 #include "timelineview.h"
 #include "wire/utf8.h"
@@ -20,6 +21,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -180,6 +182,18 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     layout->addWidget(createConnectBar());
     layout->addWidget(mainSplitter, 1);
     setCentralWidget(central);
+
+    // Statistics in a dock, hidden until asked for; View > Statistics (F9, the usual panel key) toggles it.
+    auto* statsDock = new QDockWidget(tr("Statistics"), this);
+    statsDock->setObjectName(QStringLiteral("statisticsDock"));
+    m_statsPane = new StatsPane(m_session->model(), statsDock);
+    statsDock->setWidget(m_statsPane);
+    addDockWidget(Qt::BottomDockWidgetArea, statsDock);
+    statsDock->hide();
+    statsDock->toggleViewAction()->setObjectName(QStringLiteral("statisticsAction"));
+    statsDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F9));
+    if (auto* viewMenu = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu")))
+        viewMenu->addAction(statsDock->toggleViewAction());
 
     connect(m_composer, &ComposerPane::sendRequested, this,
         [this](quint32 connection, const QString& text) { m_session->sendText(connection, text); });

@@ -22,6 +22,7 @@ class CaptureSession;
 class ComposerPane;
 class DetailPane;
 class FilterBar;
+class StatsPane;
 class TimelineView;
 class TimelineViewModel;
 struct ClientOptions;
@@ -118,6 +119,7 @@ private:
     TimelineView* m_timeline = nullptr;
     DetailPane* m_detail = nullptr;
     ComposerPane* m_composer = nullptr;
+    StatsPane* m_statsPane = nullptr;
 
     QAction* m_serverAction = nullptr;
     QAction* m_connectAction = nullptr;

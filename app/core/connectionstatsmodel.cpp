@@ -109,9 +109,9 @@ QVariant ConnectionStatsModel::data(const QModelIndex& index, int role) const
         case MessagesS2CColumn:
             return locale.toString(s2c.messages);
         case BytesC2SColumn:
-            return locale.formattedDataSize(c2s.bytes);
+            return locale.formattedDataSize(c2s.bytes, 1);
         case BytesS2CColumn:
-            return locale.formattedDataSize(s2c.bytes);
+            return locale.formattedDataSize(s2c.bytes, 1);
         case OpenTimeColumn: {
             const qint64 us = m_statistics->openDurationUs(c, m_nowUs);
             return us < 0 ? QString() : durationText(us);
@@ -222,13 +222,13 @@ QVariant ConnectionStatsModel::headerData(int section, Qt::Orientation orientati
         case StateColumn:
             return tr("State");
         case MessagesC2SColumn:
-            return tr("Msgs \u2192 c2s");
+            return tr("\u2192 Msgs");
         case MessagesS2CColumn:
-            return tr("Msgs \u2190 s2c");
+            return tr("\u2190 Msgs");
         case BytesC2SColumn:
-            return tr("Bytes \u2192 c2s");
+            return tr("\u2192 Bytes");
         case BytesS2CColumn:
-            return tr("Bytes \u2190 s2c");
+            return tr("\u2190 Bytes");
         case OpenTimeColumn:
             return tr("Open for");
         case CloseColumn:
@@ -241,11 +241,13 @@ QVariant ConnectionStatsModel::headerData(int section, Qt::Orientation orientati
     } else if (role == Qt::ToolTipRole) {
         switch (Column(section)) {
         case MessagesC2SColumn:
+            return tr("Text and binary messages from client to server; control frames are not counted");
         case MessagesS2CColumn:
-            return tr("Text and binary messages; control frames are not counted");
+            return tr("Text and binary messages from server to client; control frames are not counted");
         case BytesC2SColumn:
+            return tr("Payload bytes of text and binary messages from client to server");
         case BytesS2CColumn:
-            return tr("Payload bytes of text and binary messages");
+            return tr("Payload bytes of text and binary messages from server to client");
         case OpenTimeColumn:
             return tr("From the open event to the closed event, or until now while open");
         case PingColumn:

@@ -20,18 +20,19 @@ class ConnectionStatsModel : public QAbstractTableModel
 
 public:
     enum Column {
+        // The figures come first, where a narrow dock still shows them; the long texts go last.
         IdColumn,
         RoleColumn,
-        UrlColumn,
-        PeerColumn,
         StateColumn,
         MessagesC2SColumn,
         MessagesS2CColumn,
         BytesC2SColumn,
         BytesS2CColumn,
         OpenTimeColumn,
-        CloseColumn,
         PingColumn,
+        CloseColumn,
+        UrlColumn,
+        PeerColumn,
         ColumnCount
     };
     Q_ENUM(Column)

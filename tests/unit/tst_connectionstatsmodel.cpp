@@ -150,8 +150,8 @@ void TestConnectionStatsModel::cells()
     QCOMPARE(cell(0, ConnectionStatsModel::StateColumn), QStringLiteral("closed"));
     QCOMPARE(cell(0, ConnectionStatsModel::MessagesC2SColumn), QStringLiteral("1"));
     QCOMPARE(cell(0, ConnectionStatsModel::MessagesS2CColumn), QStringLiteral("1"));
-    QCOMPARE(cell(0, ConnectionStatsModel::BytesC2SColumn), locale.formattedDataSize(5));
-    QCOMPARE(cell(0, ConnectionStatsModel::BytesS2CColumn), locale.formattedDataSize(2048));
+    QCOMPARE(cell(0, ConnectionStatsModel::BytesC2SColumn), locale.formattedDataSize(5, 1));
+    QCOMPARE(cell(0, ConnectionStatsModel::BytesS2CColumn), locale.formattedDataSize(2048, 1));
     QCOMPARE(cell(0, ConnectionStatsModel::OpenTimeColumn), ConnectionStatsModel::durationText(2'500'000));
     QCOMPARE(cell(0, ConnectionStatsModel::CloseColumn), QStringLiteral("1000 ") + closeCodeText(1000));
     QCOMPARE(cell(0, ConnectionStatsModel::CloseColumn, Qt::ToolTipRole), QStringLiteral("Reason: bye"));
