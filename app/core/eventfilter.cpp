@@ -1,0 +1,229 @@
+#include "eventfilter.h"
+
+#include <QStringDecoder>
+#include <QVarLengthArray>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string_view>
+
+namespace wsi {
+
+namespace {
+
+constexpr std::array<uchar, 256> makeAsciiLowerTable()
+{
+    std::array<uchar, 256> table {};
+    for (int c = 0; c < 256; ++c)
+        table[size_t(c)] = uchar(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    return table;
+}
+constexpr std::array<uchar, 256> AsciiLower = makeAsciiLowerTable();
+
+bool isAscii(QByteArrayView bytes)
+{
+    return std::all_of(bytes.begin(), bytes.end(), [](char c) { return uchar(c) < 0x80; });
+}
+
+bool hasAsciiLetter(QByteArrayView bytes)
+{
+    return std::any_of(
+        bytes.begin(), bytes.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
+}
+
+// Without Unicode properties PCRE2 treats only ASCII as word characters, digits and spaces; a user who writes
+// \w or \b in front of "café" expects them to know é. The option costs speed, so it is set only when the
+// pattern uses one of the classes it changes.
+bool needsUnicodeProperties(const QString& pattern)
+{
+    for (qsizetype i = 0; i + 1 < pattern.size(); ++i) {
+        if (pattern.at(i) == QLatin1Char('\\')) {
+            switch (pattern.at(i + 1).unicode()) {
+            case 'w':
+            case 'W':
+            case 'd':
+            case 'D':
+            case 's':
+            case 'S':
+            case 'b':
+            case 'B':
+                return true;
+            default:
+                ++i; // an escaped character is never the start of another escape
+                break;
+            }
+        } else if (pattern.at(i) == QLatin1Char('[') && pattern.at(i + 1) == QLatin1Char(':')) {
+            return true; // POSIX class such as [[:alpha:]]
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+EventFilter::EventFilter() = default;
+
+EventFilter::EventFilter(const FilterSpec& spec)
+    : m_spec(spec)
+    , m_kinds(spec.kinds & FilterSpec::AllKinds)
+    , m_directions(spec.directions & FilterSpec::AllDirections)
+    , m_connections(spec.connections.begin(), spec.connections.end())
+    , m_passesEverything(spec.isEmpty())
+{
+    std::sort(m_connections.begin(), m_connections.end());
+    m_connections.erase(std::unique(m_connections.begin(), m_connections.end()), m_connections.end());
+
+    if (spec.text.isEmpty())
+        return;
+    if (spec.regex) {
+        QRegularExpression::PatternOptions options = QRegularExpression::NoPatternOption;
+        if (!spec.caseSensitive)
+            options |= QRegularExpression::CaseInsensitiveOption;
+        if (needsUnicodeProperties(spec.text))
+            options |= QRegularExpression::UseUnicodePropertiesOption;
+        m_regex = QRegularExpression(spec.text, options);
+        if (!m_regex.isValid()) {
+            m_errorString = tr("Invalid regular expression: %1").arg(m_regex.errorString());
+            m_errorOffset = int(m_regex.patternErrorOffset());
+            return;
+        }
+        // Compiles (and JIT-compiles) now, on the thread that builds the filter, rather than on first use.
+        m_regex.optimize();
+        m_textMode = TextMode::Regex;
+        return;
+    }
+    m_needle = spec.text.toUtf8();
+    m_needleChars = spec.text.size();
+    if (spec.caseSensitive) {
+        m_textMode = TextMode::Bytes;
+    } else if (isAscii(m_needle)) {
+        // Digits and punctuation have no case: the exact search is the same and faster.
+        m_textMode = hasAsciiLetter(m_needle) ? TextMode::AsciiFold : TextMode::Bytes;
+        for (char& c : m_needle)
+            c = char(AsciiLower[uchar(c)]);
+    } else {
+        m_textMode = TextMode::Unicode;
+        m_needleText = spec.text;
+    }
+}
+
+bool EventFilter::passesCheapConditions(EventKind kind, Direction direction, quint32 connection) const
+{
+    if (!(m_kinds & (quint32(1) << int(kind))))
+        return false;
+    if (!(m_directions & (quint8(1) << int(direction))))
+        return false;
+    if (m_connections.empty())
+        return true;
+    // A handful of connections in practice: a linear scan beats the branches of a binary search.
+    if (m_connections.size() <= 8)
+        return std::find(m_connections.begin(), m_connections.end(), connection) != m_connections.end();
+    return std::binary_search(m_connections.begin(), m_connections.end(), connection);
+}
+
+bool EventFilter::matches(
+    EventKind kind, Direction direction, quint32 connection, QByteArrayView payload, QByteArrayView note) const
+{
+    if (m_passesEverything)
+        return true;
+    if (!isValid())
+        return false;
+    if (!passesCheapConditions(kind, direction, connection))
+        return false;
+    if (m_textMode == TextMode::None)
+        return true;
+    if (matchesText(payload))
+        return true;
+    // An event without a note has nothing more to search (and `^$` must not match every such event).
+    return !note.isEmpty() && matchesText(note);
+}
+
+bool EventFilter::matchesText(QByteArrayView utf8) const
+{
+    switch (m_textMode) {
+    case TextMode::None:
+        return isValid();
+    case TextMode::Bytes:
+        if (utf8.size() < m_needle.size())
+            return false;
+        return std::string_view(utf8.data(), size_t(utf8.size()))
+                   .find(std::string_view(m_needle.constData(), size_t(m_needle.size())))
+            != std::string_view::npos;
+    case TextMode::AsciiFold:
+        return containsAsciiFolded(utf8);
+    case TextMode::Unicode:
+        if (utf8.size() < m_needleChars)
+            return false;
+        return matchesDecoded(utf8);
+    case TextMode::Regex:
+        return matchesDecoded(utf8);
+    }
+    return false;
+}
+
+bool EventFilter::containsAsciiFolded(QByteArrayView haystack) const
+{
+    const qsizetype n = m_needle.size();
+    if (haystack.size() < n)
+        return false;
+    const auto* needle = reinterpret_cast<const uchar*>(m_needle.constData());
+    const auto* p = reinterpret_cast<const uchar*>(haystack.data());
+    const uchar* const last = p + (haystack.size() - n);
+    const uchar first = needle[0];
+    for (; p <= last; ++p) {
+        if (AsciiLower[*p] != first)
+            continue;
+        qsizetype i = 1;
+        while (i < n && AsciiLower[p[i]] == needle[i])
+            ++i;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+// Decodes into a buffer on the stack for ordinary payloads, so that a million rows cost no heap allocation
+// for the text itself.
+bool EventFilter::matchesDecoded(QByteArrayView utf8) const
+{
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    QVarLengthArray<QChar, 512> buffer(decoder.requiredSpace(utf8.size()));
+    const QChar* end = decoder.appendToBuffer(buffer.data(), utf8);
+    const QStringView text(buffer.data(), end - buffer.data());
+    if (m_textMode == TextMode::Unicode)
+        return text.contains(m_needleText, Qt::CaseInsensitive);
+        // The decoder always produces valid UTF-16: no need for PCRE to check it again.
+#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+    return m_regex
+        .matchView(text, 0, QRegularExpression::NormalMatch, QRegularExpression::DontCheckSubjectStringMatchOption)
+        .hasMatch();
+#else
+    return m_regex
+        .match(text, 0, QRegularExpression::NormalMatch, QRegularExpression::DontCheckSubjectStringMatchOption)
+        .hasMatch();
+#endif
+}
+
+bool EventFilter::collect(const EventStore::Snapshot& events, qsizetype from, qsizetype to, std::vector<int>& out,
+    const std::function<bool()>& shouldStop) const
+{
+    to = std::min(to, events.count());
+    for (qsizetype start = std::max<qsizetype>(from, 0); start < to; start += StopCheckInterval) {
+        if (shouldStop && shouldStop())
+            return false;
+        const qsizetype end = std::min(to, start + StopCheckInterval);
+        if (m_passesEverything) {
+            for (qsizetype row = start; row < end; ++row)
+                out.push_back(int(row));
+            continue;
+        }
+        for (qsizetype row = start; row < end; ++row) {
+            if (matches(events, row))
+                out.push_back(int(row));
+        }
+    }
+    return true;
+}
+
+} // namespace wsi

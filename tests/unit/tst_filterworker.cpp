@@ -1,0 +1,146 @@
+#include "core/filterworker.h"
+
+#include <QTest>
+
+#include <mutex>
+
+using namespace wsi;
+
+namespace {
+
+std::vector<Event> events(int n)
+{
+    std::vector<Event> out;
+    for (int i = 0; i < n; ++i) {
+        Event e;
+        e.seq = quint64(i + 1);
+        e.direction = i % 2 ? Direction::C2S : Direction::S2C;
+        e.kind = EventKind::Text;
+        e.connection = 1;
+        e.payload = i % 10 == 0 ? QByteArray("needle ") + QByteArray::number(i) : QByteArray("hay");
+        e.size = e.payload.size();
+        out.push_back(e);
+    }
+    return out;
+}
+
+std::shared_ptr<const EventFilter> needleFilter(const QString& text = QStringLiteral("needle"))
+{
+    FilterSpec spec;
+    spec.text = text;
+    return std::make_shared<const EventFilter>(spec);
+}
+
+// Collects what the worker hands over (on its thread).
+struct Results
+{
+    std::mutex mutex;
+    std::vector<FilterWorker::Result> list;
+
+    FilterWorker::ResultHandler handler()
+    {
+        return [this](FilterWorker::Result&& r) {
+            const std::lock_guard lock(mutex);
+            list.push_back(std::move(r));
+        };
+    }
+};
+
+} // namespace
+
+class TestFilterWorker : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void oneJob();
+    void rangeIsClippedToSnapshot();
+    void newerJobSupersedes();
+    void cancelDropsTheResult();
+    void destroyWhileBusy();
+};
+
+void TestFilterWorker::oneJob()
+{
+    EventStore store;
+    store.append(events(1000));
+    Results results;
+    FilterWorker worker(results.handler());
+    QVERIFY(worker.waitForIdle(QDeadlineTimer(1000)));
+    const quint64 generation = worker.start({ needleFilter(), store.snapshot(), 5, 995 });
+    QCOMPARE(worker.generation(), generation);
+    QVERIFY(worker.waitForIdle(QDeadlineTimer(10000)));
+    QCOMPARE(results.list.size(), size_t(1));
+    const FilterWorker::Result& r = results.list.front();
+    QCOMPARE(r.generation, generation);
+    QCOMPARE(r.from, 5);
+    QCOMPARE(r.to, 995);
+    QCOMPARE(r.rows.size(), size_t(99)); // 10, 20, ..., 990
+    QCOMPARE(r.rows.front(), 10);
+    QCOMPARE(r.rows.back(), 990);
+    QVERIFY(r.elapsedNs >= 0);
+}
+
+void TestFilterWorker::rangeIsClippedToSnapshot()
+{
+    EventStore store;
+    store.append(events(100));
+    const EventStore::Snapshot snapshot = store.snapshot();
+    store.append(events(100)); // after the snapshot: not seen
+    Results results;
+    FilterWorker worker(results.handler());
+    worker.start({ needleFilter(), snapshot, 0, 1000 });
+    QVERIFY(worker.waitForIdle(QDeadlineTimer(10000)));
+    QCOMPARE(results.list.size(), size_t(1));
+    QCOMPARE(results.list.front().to, 100);
+    QCOMPARE(results.list.front().rows.size(), size_t(10));
+}
+
+void TestFilterWorker::newerJobSupersedes()
+{
+    EventStore store;
+    store.append(events(300000));
+    Results results;
+    FilterWorker worker(results.handler());
+    const quint64 first = worker.start({ needleFilter(), store.snapshot(), 0, store.count() });
+    const quint64 second
+        = worker.start({ needleFilter(QStringLiteral("needle 7")), store.snapshot(), 0, store.count() });
+    QVERIFY(second > first);
+    QVERIFY(worker.waitForIdle(QDeadlineTimer(30000)));
+    // Only the newest job's answer: the first was either never started or stopped on its way.
+    QCOMPARE(results.list.size(), size_t(1));
+    QCOMPARE(results.list.front().generation, second);
+    for (int row : results.list.front().rows)
+        QVERIFY(store.payload(row).startsWith("needle 7"));
+}
+
+void TestFilterWorker::cancelDropsTheResult()
+{
+    EventStore store;
+    store.append(events(300000));
+    Results results;
+    FilterWorker worker(results.handler());
+    const quint64 job = worker.start({ needleFilter(), store.snapshot(), 0, store.count() });
+    const quint64 after = worker.cancel();
+    QVERIFY(after > job);
+    QVERIFY(worker.waitForIdle(QDeadlineTimer(30000)));
+    QVERIFY(results.list.empty());
+    QCOMPARE(worker.generation(), after);
+}
+
+void TestFilterWorker::destroyWhileBusy()
+{
+    EventStore store;
+    store.append(events(300000));
+    Results results;
+    {
+        FilterWorker worker(results.handler());
+        worker.start({ needleFilter(), store.snapshot(), 0, store.count() });
+        store.clear(); // the job's snapshot keeps its rows
+    }
+    // Destroyed without waiting: the job was stopped and nothing was handed over afterwards.
+    QVERIFY(results.list.size() <= 1);
+}
+
+QTEST_GUILESS_MAIN(TestFilterWorker)
+#include "tst_filterworker.moc"
