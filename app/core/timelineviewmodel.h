@@ -24,7 +24,7 @@ class TimelineViewModel : public QAbstractProxyModel
 
 public:
     enum class TimeMode {
-        Absolute, // wall-clock time of day, hh:mm:ss.zzz (µs in the tooltip)
+        Absolute, // wall-clock time of day as the TimelineModel shows it, HH:mm:ss.zzz plus microseconds
         Relative, // seconds since the first event of the session, +12.345678
         Delta, // seconds since the previous visible row, +0.000123
     };
@@ -73,6 +73,9 @@ public:
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QModelIndex sibling(int row, int column, const QModelIndex& idx) const override;
+    bool hasChildren(const QModelIndex& parent = {}) const override;
 
 Q_SIGNALS:
     void filterStarted();
