@@ -1,20 +1,40 @@
 #pragma once
 
+#include "core/event.h"
+#include "core/jsonformat.h"
+
 #include <QPointer>
 #include <QWidget>
 
+#include <array>
+
+class QCheckBox;
 class QLabel;
 class QPlainTextEdit;
+class QPushButton;
+class QTabWidget;
+class QTableWidget;
+class QTimer;
+class QTreeView;
 
 namespace wsi {
 
+class JsonHighlighter;
+class JsonTreeModel;
 class TimelineModel;
 
 /*
- * Everything about one timeline row: a header (sequence number, time to the microsecond, connection,
- * direction, kind, size, close code, frame flags), the whole payload in a read-only monospace editor (text
- * as text, binary as a hex dump, handshakes as their HTTP head) and the event's note. Very large payloads
- * are cut (1 MiB of text, 64 KiB of hex) so that selecting a row never stalls the window.
+ * Everything about one timeline row. On top, the facts: sequence number, time to the microsecond,
+ * connection, direction, kind, size, opcode, frame flags, close code and reason, note. Below, the payload in
+ * tabs: Text (wrap toggle), JSON (pretty printed and coloured, beside a tree with copy path/value), Hex
+ * (offset | hex | ASCII) and Headers (a handshake's start line and header table).
+ *
+ * The pane opens the tab that suits the content (JSON for text that is a JSON object or array, Hex for
+ * binary, Headers for handshakes, Text otherwise), but once the user picks a tab that choice is remembered
+ * for rows of the same sort, so stepping through JSON messages in the Hex tab stays in the Hex tab while a
+ * handshake in between still opens its headers. Tabs are rendered when first shown, and big payloads only
+ * in part (1 Mi characters of text, 256 KiB of hex) until "Show all" renders the rest a chunk per event-loop
+ * turn, so selecting a 10 MB message never freezes the window.
  */
 class DetailPane : public QWidget
 {
@@ -22,31 +42,125 @@ class DetailPane : public QWidget
     Q_DISABLE_COPY_MOVE(DetailPane)
 
 public:
-    static constexpr qsizetype MaxTextBytes = qsizetype(1) << 20;
-    static constexpr qsizetype MaxHexBytes = qsizetype(64) << 10;
+    enum Tab {
+        TextTab,
+        JsonTab,
+        HexTab,
+        HeadersTab,
+        TabCount
+    };
+    Q_ENUM(Tab)
+
+    // What a row holds, as far as choosing a tab goes; a tab the user picks is remembered per sort.
+    enum class Sort {
+        Text,
+        Json,
+        Binary,
+        Handshake,
+        Status, // open, closed, error, note and close rows: a message rather than a payload
+    };
+    Q_ENUM(Sort)
+
+    static constexpr qsizetype MaxTextChars = qsizetype(1) << 20; // text and pretty JSON before "Show all"
+    static constexpr qsizetype MaxHexBytes = qsizetype(256) << 10;
+    static constexpr qsizetype TextChunkChars = qsizetype(1) << 20; // rendered per event-loop turn
+    static constexpr qsizetype HexChunkBytes = qsizetype(256) << 10;
+    // Lines longer than this are broken for display: Qt lays a paragraph out as a whole, and one
+    // ten-megabyte line would stall the window however little of it is on screen.
+    static constexpr qsizetype LongLineChars = 10000;
 
     explicit DetailPane(QWidget* parent = nullptr);
     ~DetailPane() override;
 
     void setModel(TimelineModel* model);
     int row() const { return m_row; }
+    Sort sort() const { return m_sort; }
 
-    // Hex dump with offsets and an ASCII column, at most maxBytes, then a line saying how many were left out.
-    static QString hexDump(QByteArrayView data, qsizetype maxBytes = MaxHexBytes);
+    Tab currentTab() const;
+    // As if the user picked the tab: remembered for rows of the current sort. Ignored for disabled tabs.
+    void selectTab(Tab tab);
+    // The current tab shows only part of the payload (and "Show all" is offered).
+    bool isTruncated() const;
+    // "Show all" is still rendering.
+    bool isRendering() const;
+
     // ISO 8601 local time with microseconds and the UTC offset, e.g. 2026-11-22T10:00:00.123456+01:00.
     static QString isoTimeUs(qint64 timestampUs);
+    // Inserts a line break into every line longer than maxChars (never inside a surrogate pair).
+    static QString breakLongLines(const QString& text, qsizetype maxChars, bool* changed = nullptr);
 
 public Q_SLOTS:
-    void showRow(int row); // -1 or an invalid row clears the pane
+    void showRow(int row); // a row of the TimelineModel; -1 or an invalid row clears the pane
     void clear();
+    void showAll(); // renders the rest of the current tab's payload
+
+protected:
+    void changeEvent(QEvent* event) override;
 
 private:
+    // A view filled a part at a time: source is everything, shown how much of it is in the view.
+    struct Progressive
+    {
+        QString source;
+        qsizetype shown = 0;
+        qsizetype total() const { return source.size(); }
+    };
+
+    QWidget* createJsonPage();
+    QWidget* createHeadersPage();
+    void onCurrentChanged(int index);
+    void setCurrentTabQuietly(Tab tab);
+    void ensureRendered(Tab tab);
+    void renderText();
+    void renderJson();
+    void renderHex();
+    void renderHeaders();
+    void renderChunk();
+    void updateStatus();
+    void updateWrap();
+    void resetViews();
+    Tab autoTab(Sort sort) const;
+    QString factsText(int row) const;
+    void copyFromTree(bool path);
+    void copyHeaders();
+
     QPointer<TimelineModel> m_model;
     int m_row = -1;
-    QLabel* m_header;
+    EventKind m_kind = EventKind::Note;
+    Sort m_sort = Sort::Text;
+    QByteArray m_payload; // a copy: rendering in chunks outlives the store's views
+    JsonFormatter::Result m_json;
+    bool m_jsonChecked = false;
+    QString m_payloadInfo;
+    static constexpr int SortCount = int(Sort::Status) + 1;
+    std::array<int, SortCount> m_chosenTab; // Tab per Sort, -1 when the user has not chosen
+    std::array<bool, TabCount> m_rendered {};
+    bool m_quiet = false; // tab changes made by the pane, not by the user
+
+    Progressive m_textProgress;
+    Progressive m_jsonProgress;
+    qsizetype m_hexShownBytes = 0;
+    bool m_textLinesBroken = false;
+    bool m_jsonLinesBroken = false;
+    int m_renderingTab = -1; // the tab "Show all" is filling, -1 when none
+
+    QLabel* m_facts;
     QLabel* m_info;
-    QLabel* m_note;
+    QTabWidget* m_tabs;
+    QCheckBox* m_wrap;
     QPlainTextEdit* m_text;
+    QPlainTextEdit* m_jsonText;
+    QTreeView* m_tree;
+    JsonTreeModel* m_treeModel;
+    JsonHighlighter* m_highlighter;
+    QLabel* m_pathLabel;
+    QPlainTextEdit* m_hex;
+    QLabel* m_startLine;
+    QTableWidget* m_headers;
+    QWidget* m_statusBar;
+    QLabel* m_status;
+    QPushButton* m_showAll;
+    QTimer* m_chunkTimer;
 };
 
 } // namespace wsi

@@ -2,6 +2,7 @@
 #include "core/connection.h"
 #include "core/event.h"
 #include "core/eventstore.h"
+#include "core/hexdump.h"
 #include "core/timelinemodel.h"
 #include "detailpane.h"
 #include "mainwindow.h"
@@ -108,7 +109,7 @@ void TstMainWindow::echoThroughTestServer()
     auto* targets = window.findChild<QComboBox*>(QStringLiteral("targetCombo"));
     auto* sendButton = window.findChild<QPushButton*>(QStringLiteral("sendButton"));
     auto* timeline = window.findChild<TimelineView*>();
-    auto* detail = window.findChild<QPlainTextEdit*>(QStringLiteral("detailText"));
+    auto* detail = window.findChild<QPlainTextEdit*>(QStringLiteral("textView"));
     QVERIFY(serverAction && urlEdit && connectButton && composer && targets && sendButton && timeline && detail);
     QVERIFY(!sendButton->isEnabled());
     QCOMPARE(sendButton->toolTip(), QStringLiteral("Connect a client first"));
@@ -152,13 +153,17 @@ void TstMainWindow::echoThroughTestServer()
     const int sent = findRow(store, client, Direction::C2S, EventKind::Text, hello, true);
     timeline->selectRow(sent);
     QVERIFY(detail->toPlainText().contains(QStringLiteral("hello gui")));
-    auto* header = window.findChild<QLabel*>(QStringLiteral("detailHeader"));
+    auto* header = window.findChild<QLabel*>(QStringLiteral("factsLabel"));
     QVERIFY(header);
     QVERIFY(header->text().contains(QStringLiteral("client")));
     QVERIFY(header->text().contains(QStringLiteral("text")));
 
-    // Selecting a handshake shows the whole HTTP head, not just its first line.
+    // Selecting a handshake shows the whole HTTP head, not just its first line (as a table, and as text).
     timeline->selectRow(findRow(store, client, Direction::None, EventKind::HandshakeRequest));
+    auto* detailPane = window.findChild<DetailPane*>();
+    QVERIFY(detailPane);
+    QCOMPARE(detailPane->currentTab(), DetailPane::HeadersTab);
+    detailPane->selectTab(DetailPane::TextTab);
     QVERIFY(detail->toPlainText().startsWith(QStringLiteral("GET ")));
     QVERIFY(detail->toPlainText().contains(QStringLiteral("Sec-WebSocket-Key"), Qt::CaseInsensitive));
 
@@ -275,7 +280,7 @@ void TstMainWindow::delegateColoursReadOnLightAndDark()
 void TstMainWindow::hexDump()
 {
     const QByteArray data = QByteArray("Hello, world!\n\x00\x01\xff", 17) + QByteArray(20, 'A');
-    const QString dump = DetailPane::hexDump(data);
+    const QString dump = HexDump::dump(data);
     const QStringList lines = dump.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 3);
     QCOMPARE(
@@ -284,7 +289,7 @@ void TstMainWindow::hexDump()
     // The last, short line keeps the ASCII column where the others have it.
     QCOMPARE(lines.at(2).indexOf(QLatin1Char('|')), lines.at(0).indexOf(QLatin1Char('|')));
 
-    const QString cut = DetailPane::hexDump(QByteArray(100, 'x'), 32);
+    const QString cut = HexDump::dump(QByteArray(100, 'x'), 32);
     QCOMPARE(cut.split(QLatin1Char('\n'), Qt::SkipEmptyParts).size(), 3);
     QVERIFY(cut.contains(QStringLiteral("68 more bytes")));
 }
@@ -314,10 +319,11 @@ void TstMainWindow::openSessionFile()
     QCOMPARE(session.store()->connection(1)->role, ConnectionRole::Server);
 
     auto* timeline = window.findChild<TimelineView*>();
-    auto* detail = window.findChild<QPlainTextEdit*>(QStringLiteral("detailText"));
-    auto* header = window.findChild<QLabel*>(QStringLiteral("detailHeader"));
+    auto* detail = window.findChild<QPlainTextEdit*>(QStringLiteral("textView"));
+    auto* hex = window.findChild<QPlainTextEdit*>(QStringLiteral("hexView"));
+    auto* header = window.findChild<QLabel*>(QStringLiteral("factsLabel"));
     timeline->selectRow(1);
-    QVERIFY(detail->toPlainText().startsWith(QStringLiteral("00000000  00 01 02")));
+    QVERIFY(hex->toPlainText().startsWith(QStringLiteral("00000000  00 01 02")));
     timeline->selectRow(2);
     QVERIFY(header->text().contains(QStringLiteral("1000 (normal closure)")));
     QCOMPARE(detail->toPlainText(), QStringLiteral("bye"));

@@ -1,0 +1,531 @@
+#include "detailpane.h"
+
+#include "core/eventstore.h"
+#include "core/jsontreemodel.h"
+#include "core/timelinemodel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTest>
+#include <QTreeView>
+
+#include <memory>
+
+using namespace wsi;
+
+namespace {
+
+Event testEvent(quint64 seq, Direction direction, EventKind kind, QByteArray payload = {})
+{
+    Event e;
+    e.seq = seq;
+    e.timestampUs = 1763805600123456 + qint64(seq);
+    e.monotonicNs = qint64(seq) * 1000;
+    e.connection = 1;
+    e.direction = direction;
+    e.kind = kind;
+    e.size = payload.size();
+    e.payload = std::move(payload);
+    return e;
+}
+
+const QByteArray jsonPayload = R"({"user":{"name":"Ada","tags":["x","y"]},"n":3})";
+const QByteArray handshakePayload = "GET /chat?room=1 HTTP/1.1\r\n"
+                                    "Host: 127.0.0.1:8765\r\n"
+                                    "Upgrade: websocket\r\n"
+                                    "Connection: Upgrade\r\n"
+                                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                    "Sec-WebSocket-Version: 13\r\n"
+                                    "\r\n";
+
+// 12 MB of text in 100-character lines, numbered so that a wrong order or a lost chunk shows.
+QByteArray bigText()
+{
+    QByteArray out;
+    const int lines = 12 * 1024 * 1024 / 100 + 1;
+    out.reserve(qsizetype(lines) * 100);
+    for (int i = 0; i < lines; ++i) {
+        QByteArray line = "line " + QByteArray::number(i).rightJustified(8, '0') + ' ';
+        line += QByteArray(99 - line.size(), char('a' + i % 26));
+        out += line + '\n';
+    }
+    return out;
+}
+
+enum Row {
+    JsonRow,
+    BinaryRow,
+    HandshakeRow,
+    EmptyRow,
+    BigRow,
+    PlainRow,
+    BadJsonRow,
+    CloseRow,
+    DeepRow,
+    SecondJsonRow,
+    BigBinaryRow,
+};
+
+} // namespace
+
+class TestDetailPane : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void init();
+
+    void jsonRow();
+    void jsonTreeCopy();
+    void binaryRow();
+    void handshakeRow();
+    void emptyRow();
+    void plainAndInvalidJson();
+    void closeFacts();
+    void deepJson();
+    void bigTextShowAll();
+    void bigBinaryShowAll();
+    void tabChoiceSticks();
+    void shortcuts();
+    void wrapToggle();
+    void clearAndReset();
+    void breakLongLines();
+
+private:
+    template <typename T> T* child(const char* name)
+    {
+        T* widget = m_pane->findChild<T*>(QLatin1String(name));
+        if (!widget)
+            qFatal("no child %s", name);
+        return widget;
+    }
+    QTabWidget* tabs() { return child<QTabWidget>("detailTabs"); }
+
+    std::unique_ptr<EventStore> m_store;
+    std::unique_ptr<TimelineModel> m_model;
+    std::unique_ptr<DetailPane> m_pane;
+    QByteArray m_big;
+};
+
+void TestDetailPane::initTestCase()
+{
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    m_store = std::make_unique<EventStore>();
+    m_model = std::make_unique<TimelineModel>(m_store.get());
+    m_big = bigText();
+
+    CaptureBatch batch;
+    Connection c;
+    c.id = 1;
+    c.role = ConnectionRole::Client;
+    c.url = QStringLiteral("ws://127.0.0.1:8765/chat");
+    batch.connections.push_back(c);
+    batch.events.push_back(testEvent(1, Direction::S2C, EventKind::Text, jsonPayload));
+    Event binary = testEvent(2, Direction::S2C, EventKind::Binary, QByteArray("\x00\x01\x02\xffhi", 6));
+    binary.flags = FlagFin | FlagRsv1 | FlagCompressed;
+    batch.events.push_back(binary);
+    batch.events.push_back(testEvent(3, Direction::None, EventKind::HandshakeRequest, handshakePayload));
+    batch.events.push_back(testEvent(4, Direction::C2S, EventKind::Text));
+    batch.events.push_back(testEvent(5, Direction::C2S, EventKind::Text, m_big));
+    Event plain = testEvent(6, Direction::C2S, EventKind::Text, "hello there");
+    plain.flags = FlagFin | FlagMasked;
+    batch.events.push_back(plain);
+    batch.events.push_back(testEvent(7, Direction::S2C, EventKind::Text, R"({"a":1,"b":2,})"));
+    Event close = testEvent(8, Direction::C2S, EventKind::Close, "bye");
+    close.closeCode = 1000;
+    close.size = 5;
+    batch.events.push_back(close);
+    batch.events.push_back(testEvent(
+        9, Direction::S2C, EventKind::Text, QByteArray(QByteArray(10000, '[') + "7" + QByteArray(10000, ']'))));
+    batch.events.push_back(testEvent(10, Direction::S2C, EventKind::Text, "[1,2,3]"));
+    QByteArray bigBinary(1024 * 1024 + 5, Qt::Uninitialized);
+    for (qsizetype i = 0; i < bigBinary.size(); ++i)
+        bigBinary[i] = char(i & 0xff);
+    batch.events.push_back(testEvent(11, Direction::S2C, EventKind::Binary, bigBinary));
+    m_model->append(batch);
+}
+
+void TestDetailPane::cleanupTestCase()
+{
+    m_pane.reset();
+    m_model.reset();
+    m_store.reset();
+}
+
+void TestDetailPane::init()
+{
+    // A fresh pane per test: remembered tab choices from one test must not steer the next.
+    m_pane = std::make_unique<DetailPane>();
+    m_pane->setModel(m_model.get());
+    m_pane->resize(900, 600);
+    m_pane->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_pane.get()));
+}
+
+void TestDetailPane::jsonRow()
+{
+    m_pane->showRow(JsonRow);
+    QCOMPARE(m_pane->row(), int(JsonRow));
+    QCOMPARE(m_pane->sort(), DetailPane::Sort::Json);
+    QCOMPARE(tabs()->currentIndex(), int(DetailPane::JsonTab));
+    QCOMPARE(m_pane->currentTab(), DetailPane::JsonTab);
+    const QString pretty = child<QPlainTextEdit>("jsonView")->toPlainText();
+    QCOMPARE(pretty,
+        QStringLiteral("{\n"
+                       "  \"user\": {\n"
+                       "    \"name\": \"Ada\",\n"
+                       "    \"tags\": [\n"
+                       "      \"x\",\n"
+                       "      \"y\"\n"
+                       "    ]\n"
+                       "  },\n"
+                       "  \"n\": 3\n"
+                       "}\n"));
+    QVERIFY(!child<QLabel>("infoLabel")->isVisible());
+    QVERIFY(!child<QPushButton>("showAllButton")->isVisible());
+    QVERIFY(!m_pane->isTruncated());
+
+    // The tree: the root expanded, its members below.
+    auto* tree = child<QTreeView>("jsonTree");
+    const QAbstractItemModel* model = tree->model();
+    QCOMPARE(model->rowCount(), 1);
+    const QModelIndex root = model->index(0, 0);
+    QVERIFY(tree->isExpanded(root));
+    QCOMPARE(model->rowCount(root), 2);
+    QCOMPARE(model->index(0, 0, root).data().toString(), QStringLiteral("user"));
+
+    // Facts: direction, kind, size and opcode.
+    const QString facts = child<QLabel>("factsLabel")->text();
+    QVERIFY2(facts.contains(QStringLiteral("#1")), qPrintable(facts));
+    QVERIFY(facts.contains(QStringLiteral("server to client")));
+    QVERIFY(facts.contains(QStringLiteral("text")));
+    QVERIFY(facts.contains(QStringLiteral("%1 bytes").arg(jsonPayload.size())));
+    QVERIFY(facts.contains(QStringLiteral("opcode 0x1")));
+    QVERIFY(facts.contains(QStringLiteral("ws://127.0.0.1:8765/chat")));
+    QVERIFY(facts.contains(DetailPane::isoTimeUs(1763805600123457)));
+    QVERIFY(facts.contains(QStringLiteral("123457")));
+
+    // The other tabs still work on the same payload when asked.
+    m_pane->selectTab(DetailPane::TextTab);
+    QCOMPARE(child<QPlainTextEdit>("textView")->toPlainText(), QString::fromUtf8(jsonPayload));
+    m_pane->selectTab(DetailPane::HexTab);
+    QVERIFY(child<QPlainTextEdit>("hexView")->toPlainText().startsWith(QStringLiteral("00000000  7b 22 75 73")));
+    // Headers make no sense for a message.
+    QVERIFY(!tabs()->isTabEnabled(DetailPane::HeadersTab));
+}
+
+void TestDetailPane::jsonTreeCopy()
+{
+    m_pane->showRow(JsonRow);
+    auto* tree = child<QTreeView>("jsonTree");
+    const QAbstractItemModel* model = tree->model();
+    const QModelIndex user = model->index(0, 0, model->index(0, 0));
+    const QModelIndex tags = model->index(1, 0, user);
+    const QModelIndex y = model->index(1, 0, tags);
+    tree->setCurrentIndex(y);
+    QCOMPARE(child<QLabel>("jsonPathLabel")->text(), QStringLiteral("$.user.tags[1]"));
+
+    auto* copyPath = tree->findChild<QAction*>(QStringLiteral("copyPathAction"));
+    auto* copyValue = tree->findChild<QAction*>(QStringLiteral("copyValueAction"));
+    QVERIFY(copyPath && copyValue);
+    QVERIFY(tree->actions().contains(copyPath));
+    copyPath->trigger();
+    QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("$.user.tags[1]"));
+    copyValue->trigger();
+    QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("y"));
+
+    // The keys work on the tree itself.
+    tree->setCurrentIndex(tags);
+    tree->setFocus();
+    QGuiApplication::clipboard()->clear();
+    QTest::keyClick(tree, Qt::Key_C, Qt::ControlModifier);
+    QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral(R"(["x","y"])"));
+    QTest::keyClick(tree, Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("$.user.tags"));
+}
+
+void TestDetailPane::binaryRow()
+{
+    m_pane->showRow(BinaryRow);
+    QCOMPARE(m_pane->sort(), DetailPane::Sort::Binary);
+    QCOMPARE(m_pane->currentTab(), DetailPane::HexTab);
+    const QString hex = child<QPlainTextEdit>("hexView")->toPlainText();
+    QVERIFY2(hex.startsWith(QStringLiteral("00000000  00 01 02 ff 68 69")), qPrintable(hex));
+    QVERIFY(hex.contains(QStringLiteral("|....hi|")));
+    const QString facts = child<QLabel>("factsLabel")->text();
+    QVERIFY(facts.contains(QStringLiteral("opcode 0x2")));
+    QVERIFY(facts.contains(QStringLiteral("FIN, RSV1, compressed")));
+    QVERIFY(facts.contains(QStringLiteral("6 bytes")));
+
+    // Binary is not JSON: the JSON tab explains why it is empty instead of failing.
+    m_pane->selectTab(DetailPane::JsonTab);
+    QVERIFY(child<QPlainTextEdit>("jsonView")->toPlainText().isEmpty());
+    QVERIFY(
+        child<QPlainTextEdit>("jsonView")->placeholderText().startsWith(QStringLiteral("invalid JSON at offset 0")));
+    QCOMPARE(child<QTreeView>("jsonTree")->model()->rowCount(), 0);
+}
+
+void TestDetailPane::handshakeRow()
+{
+    m_pane->showRow(HandshakeRow);
+    QCOMPARE(m_pane->sort(), DetailPane::Sort::Handshake);
+    QCOMPARE(m_pane->currentTab(), DetailPane::HeadersTab);
+    QVERIFY(tabs()->isTabEnabled(DetailPane::HeadersTab));
+    QCOMPARE(child<QLabel>("startLineLabel")->text(), QStringLiteral("GET /chat?room=1 HTTP/1.1"));
+    auto* table = child<QTableWidget>("headersTable");
+    QCOMPARE(table->rowCount(), 5);
+    QCOMPARE(table->columnCount(), 2);
+    QCOMPARE(table->horizontalHeaderItem(0)->text(), QStringLiteral("Name"));
+    QCOMPARE(table->horizontalHeaderItem(1)->text(), QStringLiteral("Value"));
+    QCOMPARE(table->item(0, 0)->text(), QStringLiteral("Host"));
+    QCOMPARE(table->item(0, 1)->text(), QStringLiteral("127.0.0.1:8765"));
+    QCOMPARE(table->item(3, 0)->text(), QStringLiteral("Sec-WebSocket-Key"));
+    QCOMPARE(table->item(3, 1)->text(), QStringLiteral("dGhlIHNhbXBsZSBub25jZQ=="));
+
+    // The raw head is still there as text, with plain line ends.
+    m_pane->selectTab(DetailPane::TextTab);
+    const QString text = child<QPlainTextEdit>("textView")->toPlainText();
+    QVERIFY(text.startsWith(QStringLiteral("GET /chat?room=1 HTTP/1.1\nHost: ")));
+    QVERIFY(!text.contains(QLatin1Char('\r')));
+}
+
+void TestDetailPane::emptyRow()
+{
+    m_pane->showRow(EmptyRow);
+    QCOMPARE(m_pane->currentTab(), DetailPane::TextTab);
+    auto* text = child<QPlainTextEdit>("textView");
+    QVERIFY(text->toPlainText().isEmpty());
+    QCOMPARE(text->placeholderText(), QStringLiteral("(empty payload)"));
+    QVERIFY(!child<QLabel>("infoLabel")->isVisible());
+    QVERIFY(child<QLabel>("factsLabel")->text().contains(QStringLiteral("0 bytes")));
+    for (const DetailPane::Tab tab : { DetailPane::JsonTab, DetailPane::HexTab }) {
+        m_pane->selectTab(tab);
+        auto* view = child<QPlainTextEdit>(tab == DetailPane::JsonTab ? "jsonView" : "hexView");
+        QVERIFY(view->toPlainText().isEmpty());
+        QCOMPARE(view->placeholderText(), QStringLiteral("(empty payload)"));
+    }
+}
+
+void TestDetailPane::plainAndInvalidJson()
+{
+    m_pane->showRow(PlainRow);
+    QCOMPARE(m_pane->sort(), DetailPane::Sort::Text);
+    QCOMPARE(m_pane->currentTab(), DetailPane::TextTab);
+    QCOMPARE(child<QPlainTextEdit>("textView")->toPlainText(), QStringLiteral("hello there"));
+    QVERIFY(!child<QLabel>("infoLabel")->isVisible());
+    QVERIFY(child<QLabel>("factsLabel")->text().contains(QStringLiteral("FIN, masked")));
+
+    // Almost JSON: the text view, and a note saying where it stops being JSON.
+    m_pane->showRow(BadJsonRow);
+    QCOMPARE(m_pane->sort(), DetailPane::Sort::Text);
+    QCOMPARE(m_pane->currentTab(), DetailPane::TextTab);
+    QCOMPARE(child<QPlainTextEdit>("textView")->toPlainText(), QStringLiteral(R"({"a":1,"b":2,})"));
+    auto* info = child<QLabel>("infoLabel");
+    QVERIFY(info->isVisible());
+    QCOMPARE(info->text(), QStringLiteral("invalid JSON at offset 13: expected a string key"));
+}
+
+void TestDetailPane::closeFacts()
+{
+    m_pane->showRow(CloseRow);
+    QCOMPARE(m_pane->sort(), DetailPane::Sort::Status);
+    QCOMPARE(m_pane->currentTab(), DetailPane::TextTab);
+    const QString facts = child<QLabel>("factsLabel")->text();
+    QVERIFY2(facts.contains(QStringLiteral("code 1000 (normal closure)")), qPrintable(facts));
+    QVERIFY(facts.contains(QStringLiteral("reason \u201cbye\u201d")));
+    QVERIFY(facts.contains(QStringLiteral("opcode 0x8")));
+    QCOMPARE(child<QPlainTextEdit>("textView")->toPlainText(), QStringLiteral("bye"));
+}
+
+void TestDetailPane::deepJson()
+{
+    m_pane->showRow(DeepRow);
+    QCOMPARE(m_pane->sort(), DetailPane::Sort::Json);
+    QCOMPARE(m_pane->currentTab(), DetailPane::JsonTab);
+    // Indented 64 levels deep at most, the pretty text is still over the cap.
+    QVERIFY(m_pane->isTruncated());
+    m_pane->showAll();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_pane->isRendering(), 60000);
+    const QString pretty = child<QPlainTextEdit>("jsonView")->toPlainText();
+    QCOMPARE(pretty.count(QLatin1Char('\n')), 20001);
+    QVERIFY(pretty.contains(QLatin1Char('7')));
+    auto* tree = child<QTreeView>("jsonTree");
+    QModelIndex index = tree->model()->index(0, 0);
+    int depth = 0;
+    while (tree->model()->rowCount(index) > 0) {
+        index = tree->model()->index(0, 0, index);
+        ++depth;
+    }
+    QCOMPARE(depth, 10000);
+    // Showing the deepest node expands ten thousand ancestors; the view must cope.
+    tree->setCurrentIndex(index);
+    tree->scrollTo(index);
+    QVERIFY(child<QLabel>("jsonPathLabel")->text().endsWith(QStringLiteral("[0][0]")));
+    // Hex and Text of the same payload.
+    m_pane->selectTab(DetailPane::HexTab);
+    QVERIFY(child<QPlainTextEdit>("hexView")->toPlainText().startsWith(QStringLiteral("00000000  5b 5b")));
+}
+
+void TestDetailPane::bigTextShowAll()
+{
+    m_pane->showRow(BigRow);
+    QCOMPARE(m_pane->sort(), DetailPane::Sort::Text);
+    QCOMPARE(m_pane->currentTab(), DetailPane::TextTab);
+    auto* text = child<QPlainTextEdit>("textView");
+    auto* showAll = child<QPushButton>("showAllButton");
+    const qsizetype shown = text->toPlainText().size();
+    QVERIFY(shown > 0);
+    QVERIFY(shown <= DetailPane::MaxTextChars);
+    QVERIFY(text->toPlainText().startsWith(QStringLiteral("line 00000000 aaaa")));
+    // Cut at a line end, so the view never holds half a line.
+    QVERIFY(text->toPlainText().endsWith(QLatin1Char('\n')));
+    QVERIFY(m_pane->isTruncated());
+    QVERIFY(showAll->isVisible());
+    QVERIFY(showAll->isEnabled());
+    QVERIFY(child<QLabel>("truncationLabel")->text().startsWith(QStringLiteral("Showing the first")));
+
+    QTest::mouseClick(showAll, Qt::LeftButton);
+    QVERIFY(m_pane->isRendering() || !m_pane->isTruncated());
+    QTRY_VERIFY_WITH_TIMEOUT(!m_pane->isRendering(), 120000);
+    QVERIFY(!m_pane->isTruncated());
+    QVERIFY(!showAll->isVisible());
+    QCOMPARE(text->document()->characterCount() - 1, m_big.size());
+    QCOMPARE(text->toPlainText(), QString::fromLatin1(m_big));
+
+    // Another row and back: capped again, nothing left of the previous rendering.
+    m_pane->showRow(PlainRow);
+    QVERIFY(!showAll->isVisible());
+    m_pane->showRow(BigRow);
+    QVERIFY(text->toPlainText().size() <= DetailPane::MaxTextChars);
+    QVERIFY(showAll->isVisible());
+}
+
+void TestDetailPane::bigBinaryShowAll()
+{
+    m_pane->showRow(BigBinaryRow);
+    QCOMPARE(m_pane->currentTab(), DetailPane::HexTab);
+    auto* hex = child<QPlainTextEdit>("hexView");
+    QCOMPARE(hex->document()->blockCount() - 1, DetailPane::MaxHexBytes / 16);
+    QVERIFY(m_pane->isTruncated());
+    auto* showAll = child<QPushButton>("showAllButton");
+    QVERIFY(showAll->isVisible());
+    showAll->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_pane->isRendering(), 120000);
+    QVERIFY(!m_pane->isTruncated());
+    const QString all = hex->toPlainText();
+    QCOMPARE(all.count(QLatin1Char('\n')), (1024 * 1024) / 16 + 1);
+    QVERIFY(all.endsWith(QStringLiteral("00100000  00 01 02 03 04                                    |.....|\n")));
+    QVERIFY(all.contains(QStringLiteral("\n00040000  00 01 02 03")));
+}
+
+void TestDetailPane::tabChoiceSticks()
+{
+    m_pane->showRow(JsonRow);
+    QCOMPARE(m_pane->currentTab(), DetailPane::JsonTab);
+    // The user picks Hex while looking at JSON...
+    tabs()->setCurrentIndex(DetailPane::HexTab);
+    // ...so the next JSON message opens in Hex too,
+    m_pane->showRow(SecondJsonRow);
+    QCOMPARE(m_pane->currentTab(), DetailPane::HexTab);
+    QVERIFY(child<QPlainTextEdit>("hexView")->toPlainText().startsWith(QStringLiteral("00000000  5b 31 2c 32")));
+    // while other sorts keep their own tabs.
+    m_pane->showRow(HandshakeRow);
+    QCOMPARE(m_pane->currentTab(), DetailPane::HeadersTab);
+    m_pane->showRow(PlainRow);
+    QCOMPARE(m_pane->currentTab(), DetailPane::TextTab);
+    m_pane->showRow(BinaryRow);
+    QCOMPARE(m_pane->currentTab(), DetailPane::HexTab);
+    m_pane->showRow(JsonRow);
+    QCOMPARE(m_pane->currentTab(), DetailPane::HexTab);
+
+    // A remembered Headers choice cannot apply to a message, where that tab is disabled.
+    m_pane->showRow(PlainRow);
+    m_pane->selectTab(DetailPane::HeadersTab);
+    QCOMPARE(m_pane->currentTab(), DetailPane::TextTab);
+
+    // Choosing JSON again restores the automatic behaviour for JSON.
+    m_pane->showRow(JsonRow);
+    m_pane->selectTab(DetailPane::JsonTab);
+    m_pane->showRow(SecondJsonRow);
+    QCOMPARE(m_pane->currentTab(), DetailPane::JsonTab);
+    QVERIFY(child<QPlainTextEdit>("jsonView")->toPlainText().startsWith(QStringLiteral("[\n  1,\n")));
+}
+
+void TestDetailPane::shortcuts()
+{
+    m_pane->showRow(JsonRow);
+    m_pane->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_pane.get()));
+    QTest::keyClick(m_pane.get(), Qt::Key_3, Qt::AltModifier);
+    QCOMPARE(m_pane->currentTab(), DetailPane::HexTab);
+    QTest::keyClick(m_pane.get(), Qt::Key_1, Qt::AltModifier);
+    QCOMPARE(m_pane->currentTab(), DetailPane::TextTab);
+    // Alt+4 goes nowhere for a message: its Headers tab is disabled.
+    QTest::keyClick(m_pane.get(), Qt::Key_4, Qt::AltModifier);
+    QCOMPARE(m_pane->currentTab(), DetailPane::TextTab);
+}
+
+void TestDetailPane::wrapToggle()
+{
+    auto* wrap = child<QCheckBox>("wrapToggle");
+    auto* text = child<QPlainTextEdit>("textView");
+    QVERIFY(wrap->isChecked());
+    QCOMPARE(text->lineWrapMode(), QPlainTextEdit::WidgetWidth);
+    wrap->click();
+    QCOMPARE(text->lineWrapMode(), QPlainTextEdit::NoWrap);
+    QCOMPARE(child<QPlainTextEdit>("jsonView")->lineWrapMode(), QPlainTextEdit::NoWrap);
+    QCOMPARE(child<QPlainTextEdit>("hexView")->lineWrapMode(), QPlainTextEdit::NoWrap);
+    wrap->click();
+    QCOMPARE(text->lineWrapMode(), QPlainTextEdit::WidgetWidth);
+}
+
+void TestDetailPane::clearAndReset()
+{
+    m_pane->showRow(JsonRow);
+    m_pane->showRow(-1);
+    QCOMPARE(m_pane->row(), -1);
+    QCOMPARE(child<QLabel>("factsLabel")->text(), QStringLiteral("No event selected"));
+    QVERIFY(child<QPlainTextEdit>("jsonView")->toPlainText().isEmpty());
+    QCOMPARE(child<QTreeView>("jsonTree")->model()->rowCount(), 0);
+
+    m_pane->showRow(9999);
+    QCOMPARE(m_pane->row(), -1);
+
+    // A model reset takes the row away.
+    EventStore store;
+    TimelineModel model(&store);
+    CaptureBatch batch;
+    batch.events.push_back(testEvent(1, Direction::C2S, EventKind::Text, "x"));
+    model.append(batch);
+    m_pane->setModel(&model);
+    m_pane->showRow(0);
+    QCOMPARE(m_pane->row(), 0);
+    model.clear();
+    QCOMPARE(m_pane->row(), -1);
+    QVERIFY(child<QPlainTextEdit>("textView")->toPlainText().isEmpty());
+}
+
+void TestDetailPane::breakLongLines()
+{
+    bool changed = true;
+    QCOMPARE(DetailPane::breakLongLines(QStringLiteral("abc\ndef"), 3, &changed), QStringLiteral("abc\ndef"));
+    QVERIFY(!changed);
+    QCOMPARE(
+        DetailPane::breakLongLines(QStringLiteral("abcdefg\nhi\n"), 3, &changed), QStringLiteral("abc\ndef\ng\nhi\n"));
+    QVERIFY(changed);
+    // A surrogate pair is never split.
+    const QString emoji = QString::fromUtf8("ab\xF0\x9F\x98\x80z");
+    QCOMPARE(DetailPane::breakLongLines(emoji, 3), QString::fromUtf8("ab\n\xF0\x9F\x98\x80z"));
+}
+
+QTEST_MAIN(TestDetailPane)
+#include "tst_detailpane.moc"
