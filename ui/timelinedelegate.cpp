@@ -4,6 +4,7 @@
 #include "core/timelinemodel.h"
 
 #include <QPalette>
+#include <QStyle>
 
 #include <algorithm>
 #include <cmath>
@@ -91,16 +92,20 @@ void TimelineDelegate::initStyleOption(QStyleOptionViewItem* option, const QMode
     const int column = index.column();
     QPalette& palette = option->palette;
     updateColours(palette);
+    // A selected row shows the selection colour only; a tint under it shows through empty cells.
+    const bool selected = option->state & QStyle::State_Selected;
 
     switch (kind) {
     case EventKind::Error:
-        option->backgroundBrush = m_errorTint;
+        if (!selected)
+            option->backgroundBrush = m_errorTint;
         palette.setColor(QPalette::Text, m_accents[RedOnTint]);
         if (column == TimelineModel::KindColumn)
             option->font.setBold(true);
         return;
     case EventKind::Close:
-        option->backgroundBrush = m_closeTint;
+        if (!selected)
+            option->backgroundBrush = m_closeTint;
         palette.setColor(QPalette::Text, m_accents[AmberOnTint]);
         option->font.setBold(true);
         return;
