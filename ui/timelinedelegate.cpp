@@ -94,6 +94,8 @@ void TimelineDelegate::initStyleOption(QStyleOptionViewItem* option, const QMode
     updateColours(palette);
     // A selected row shows the selection colour only; a tint under it shows through empty cells.
     const bool selected = option->state & QStyle::State_Selected;
+    // Rows are selected whole; a focus frame around one cell of the row would only look like a glitch.
+    option->state &= ~QStyle::State_HasFocus;
 
     switch (kind) {
     case EventKind::Error:
