@@ -56,7 +56,7 @@ QColor TimelineDelegate::tintColor(const QPalette& palette, int hue)
     // Dark bases need more of the hue to show at all; light ones turn garish quickly.
     const QColor base = palette.color(QPalette::Base);
     const bool darkBase = base.lightness() < 128;
-    const double amount = darkBase ? 0.24 : 0.13;
+    const double amount = darkBase ? 0.2 : 0.13;
     const QColor hueColour = QColor::fromHsl(hue, 220, 128);
     auto mix = [amount](float a, float b) { return a * (1.0 - amount) + b * amount; };
     return QColor::fromRgbF(float(mix(base.redF(), hueColour.redF())), float(mix(base.greenF(), hueColour.greenF())),
