@@ -120,6 +120,8 @@ RateChart::Scale RateChart::scaleFor(qint64 maxValue, int plotHeight) const
 
 QString RateChart::tickText(double value, const Scale& scale) const
 {
+    if (value == 0)
+        return QStringLiteral("0"); // "0 KiB" says nothing that "0" does not
     const QLocale locale;
     const double shown = value / scale.unit;
     const double stepShown = scale.step / scale.unit;

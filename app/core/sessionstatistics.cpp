@@ -71,6 +71,7 @@ void SessionStatistics::reset()
     m_connections.clear();
     m_pendingPings.clear();
     m_connectionIndex.clear();
+    m_denseIndex.clear();
     m_lastConnectionId = 0;
     m_lastConnectionIndex = -1;
     ++m_revision;
@@ -100,11 +101,17 @@ qsizetype SessionStatistics::connectionIndex(quint32 id, qint64 timestampUs)
 {
     if (m_lastConnectionIndex >= 0 && id == m_lastConnectionId)
         return m_lastConnectionIndex;
-    auto it = m_connectionIndex.constFind(id);
-    qsizetype index;
-    if (it != m_connectionIndex.cend()) {
+    // Ids are handed out from 1 upwards, so a plain vector finds them without hashing; the hash is for the
+    // odd recording with huge ids.
+    qsizetype index = -1;
+    const bool dense = id < DenseConnectionIds;
+    if (dense) {
+        if (id < m_denseIndex.size())
+            index = m_denseIndex[id];
+    } else if (auto it = m_connectionIndex.constFind(id); it != m_connectionIndex.cend()) {
         index = *it;
-    } else {
+    }
+    if (index < 0) {
         index = qsizetype(m_connections.size());
         ConnectionStats c;
         c.id = id;
@@ -112,7 +119,13 @@ qsizetype SessionStatistics::connectionIndex(quint32 id, qint64 timestampUs)
         c.lastUs = timestampUs;
         m_connections.push_back(std::move(c));
         m_pendingPings.emplace_back();
-        m_connectionIndex.insert(id, index);
+        if (dense) {
+            if (id >= m_denseIndex.size())
+                m_denseIndex.resize(std::max<size_t>(id + 1, m_denseIndex.size() * 2), -1);
+            m_denseIndex[id] = index;
+        } else {
+            m_connectionIndex.insert(id, index);
+        }
     }
     m_lastConnectionId = id;
     m_lastConnectionIndex = index;
@@ -266,6 +279,10 @@ std::vector<SessionStatistics::Bucket> SessionStatistics::window(qint64 endSecon
 
 const SessionStatistics::ConnectionStats* SessionStatistics::connection(quint32 id) const
 {
+    if (id < DenseConnectionIds) {
+        const qsizetype index = id < m_denseIndex.size() ? m_denseIndex[id] : -1;
+        return index < 0 ? nullptr : &m_connections[size_t(index)];
+    }
     auto it = m_connectionIndex.constFind(id);
     return it == m_connectionIndex.cend() ? nullptr : &m_connections[size_t(*it)];
 }

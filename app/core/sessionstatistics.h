@@ -146,7 +146,9 @@ private:
 
     std::vector<ConnectionStats> m_connections;
     std::vector<std::vector<PendingPing>> m_pendingPings; // parallel to m_connections
-    QHash<quint32, qsizetype> m_connectionIndex;
+    static constexpr quint32 DenseConnectionIds = 1u << 20;
+    std::vector<qsizetype> m_denseIndex; // by connection id below DenseConnectionIds; -1: not seen
+    QHash<quint32, qsizetype> m_connectionIndex; // the other ids
     quint32 m_lastConnectionId = 0; // one-entry cache: batches come in runs of the same connection
     qsizetype m_lastConnectionIndex = -1;
 };

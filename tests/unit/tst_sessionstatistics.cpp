@@ -97,6 +97,7 @@ private slots:
     void openTimeAndCloseCode();
     void closeCodeFromCloseFrameWhenNoClosedEvent();
     void failedConnection();
+    void hugeConnectionIds();
     void pingRoundTrip();
     void pingRoundTripWallClockFallback();
     void pongWithOtherPayloadDoesNotMatch();
@@ -346,6 +347,23 @@ void TestSessionStatistics::failedConnection()
     QCOMPARE(c->errors, 1);
     QCOMPARE(c->state, ConnectionState::Connecting);
     QCOMPARE(c->openedUs, -1);
+}
+
+void TestSessionStatistics::hugeConnectionIds()
+{
+    // Ids from a foreign recording need not be small; they must still be told apart.
+    m_model->append(batch({
+        ev(4'000'000'000u, at(0), Direction::C2S, EventKind::Text, "a"),
+        ev(3, at(0), Direction::C2S, EventKind::Text, "bb"),
+        ev(4'000'000'001u, at(0), Direction::S2C, EventKind::Text, "ccc"),
+        ev(4'000'000'000u, at(1), Direction::C2S, EventKind::Text, "dddd"),
+    }));
+    QCOMPARE(m_stats->connections().size(), size_t(3));
+    QCOMPARE(m_stats->connection(4'000'000'000u)->traffic[SessionStatistics::C2S].bytes, 5);
+    QCOMPARE(m_stats->connection(4'000'000'001u)->traffic[SessionStatistics::S2C].bytes, 3);
+    QCOMPARE(m_stats->connection(3)->traffic[SessionStatistics::C2S].bytes, 2);
+    QVERIFY(!m_stats->connection(4'000'000'002u));
+    QVERIFY(!m_stats->connection(2));
 }
 
 void TestSessionStatistics::pingRoundTrip()
