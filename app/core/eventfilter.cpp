@@ -21,9 +21,22 @@ constexpr std::array<uchar, 256> makeAsciiLowerTable()
 }
 constexpr std::array<uchar, 256> AsciiLower = makeAsciiLowerTable();
 
+// Eight bytes at a time: most payloads are ASCII JSON, and this decides whether they need decoding at all.
 bool isAscii(QByteArrayView bytes)
 {
-    return std::all_of(bytes.begin(), bytes.end(), [](char c) { return uchar(c) < 0x80; });
+    const char* p = bytes.data();
+    const char* const end = p + bytes.size();
+    for (; end - p >= 8; p += 8) {
+        quint64 word;
+        std::memcpy(&word, p, sizeof word);
+        if (word & 0x8080808080808080ULL)
+            return false;
+    }
+    for (; p < end; ++p) {
+        if (uchar(*p) >= 0x80)
+            return false;
+    }
+    return true;
 }
 
 bool hasAsciiLetter(QByteArrayView bytes)
@@ -105,6 +118,10 @@ EventFilter::EventFilter(const FilterSpec& spec)
     } else {
         m_textMode = TextMode::Unicode;
         m_needleText = spec.text;
+        // A needle character that folds to a non-ASCII character can only match a non-ASCII one (the few
+        // non-ASCII letters that fold to ASCII, like the Kelvin sign, are why this is asked per character).
+        m_needleNeedsNonAscii = std::any_of(
+            m_needleText.cbegin(), m_needleText.cend(), [](QChar c) { return c.toCaseFolded().unicode() >= 0x80; });
     }
 }
 
@@ -153,7 +170,7 @@ bool EventFilter::matchesText(QByteArrayView utf8) const
     case TextMode::AsciiFold:
         return containsAsciiFolded(utf8);
     case TextMode::Unicode:
-        if (utf8.size() < m_needleChars)
+        if (utf8.size() < m_needleChars || (m_needleNeedsNonAscii && isAscii(utf8)))
             return false;
         return matchesDecoded(utf8);
     case TextMode::Regex:

@@ -79,6 +79,7 @@ private:
     QByteArray m_needle; // UTF-8; lower-case for AsciiFold
     QString m_needleText; // for Unicode
     qsizetype m_needleChars = 0; // UTF-16 code units of the needle: a shorter text cannot hold it
+    bool m_needleNeedsNonAscii = false; // Unicode mode: an ASCII-only text cannot hold the needle
     QRegularExpression m_regex;
     quint32 m_kinds = FilterSpec::AllKinds;
     quint8 m_directions = FilterSpec::AllDirections;

@@ -163,6 +163,9 @@ void TestEventFilter::matches_data()
         << textSpec(QStringLiteral("\u00e9t\u00e9")) << text("\xff\xc3\xa9t\xc3\xa9\xfe") << true;
     QTest::newRow("ci: non-ASCII longer than payload")
         << textSpec(QStringLiteral("\u00e9t\u00e9!")) << text("\xc3\xa9") << false;
+    // The Kelvin sign folds to an ASCII k: a non-ASCII needle can match an all-ASCII payload.
+    QTest::newRow("ci: Kelvin sign vs k") << textSpec(QStringLiteral("\u212Aelvin")) << text("300 KELVIN") << true;
+    QTest::newRow("ci: \u00e9 vs ASCII e") << textSpec(QStringLiteral("caf\u00e9")) << text("le cafe") << false;
     QTest::newRow("ci: emoji") << textSpec(QStringLiteral("\U0001F600 hi")) << text("x \xf0\x9f\x98\x80 HI") << true;
 
     // Regular expressions, matched against the decoded text.
