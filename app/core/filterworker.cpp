@@ -2,9 +2,62 @@
 
 #include <QElapsedTimer>
 
+#include <algorithm>
 #include <chrono>
 
 namespace wsi {
+
+namespace {
+
+// Below this many rows a job runs on the worker thread alone: helper threads would cost more than they save.
+constexpr qsizetype ParallelMinRows = 65536;
+constexpr int MaxThreads = 8;
+
+// Splits a big range over the machine's cores, keeping the rows in order. Each helper compiles its own
+// filter: QRegularExpression takes a mutex on every match, which threads sharing one would contend for.
+bool collectInParallel(const FilterWorker::Job& job, qsizetype from, qsizetype to, std::vector<int>& out,
+    const std::function<bool()>& shouldStop)
+{
+    const qsizetype rows = to - from;
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    const int parts
+        = rows < ParallelMinRows ? 1 : int(std::min<qsizetype>({ cores, MaxThreads, rows / (ParallelMinRows / 2) }));
+    if (parts <= 1)
+        return job.filter->collect(job.events, from, to, out, shouldStop);
+
+    const size_t partCount = size_t(parts);
+    std::vector<std::vector<int>> pieces(partCount);
+    std::vector<char> complete(partCount, 0);
+    const auto runPart = [&](int part) {
+        std::optional<EventFilter> own;
+        const EventFilter* filter = job.filter.get();
+        if (part > 0 && filter->spec().regex) {
+            own.emplace(filter->spec());
+            filter = &*own;
+        }
+        const qsizetype begin = from + rows * part / parts;
+        const qsizetype end = from + rows * (part + 1) / parts;
+        complete[size_t(part)] = filter->collect(job.events, begin, end, pieces[size_t(part)], shouldStop);
+    };
+    std::vector<std::thread> helpers;
+    helpers.reserve(partCount - 1);
+    for (int part = 1; part < parts; ++part)
+        helpers.emplace_back(runPart, part);
+    runPart(0);
+    for (std::thread& t : helpers)
+        t.join();
+    if (std::find(complete.begin(), complete.end(), 0) != complete.end())
+        return false;
+    size_t total = out.size();
+    for (const std::vector<int>& piece : pieces)
+        total += piece.size();
+    out.reserve(total);
+    for (const std::vector<int>& piece : pieces)
+        out.insert(out.end(), piece.begin(), piece.end());
+    return true;
+}
+
+} // namespace
 
 FilterWorker::FilterWorker(ResultHandler onResult)
     : m_onResult(std::move(onResult))
@@ -76,7 +129,7 @@ void FilterWorker::run()
         result.generation = generation;
         result.from = job.from;
         result.to = std::min(job.to, job.events.count());
-        const bool complete = job.filter->collect(job.events, job.from, result.to, result.rows,
+        const bool complete = collectInParallel(job, job.from, result.to, result.rows,
             [this, generation] { return m_generation.load(std::memory_order_acquire) != generation; });
         result.elapsedNs = timer.nsecsElapsed();
         // Let go of the snapshot now: after a clear() it may be the last owner of a lot of memory.

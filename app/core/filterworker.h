@@ -23,7 +23,8 @@ namespace wsi {
  * answer is wanted. Each job gets a generation number; a finished job is handed to the result handler, on
  * the worker thread, with that number, and only if no newer job was started meanwhile. The receiver should
  * still compare generations when the result arrives through a queued call: a newer job may have started
- * while the call was in flight.
+ * while the call was in flight. A big range is split over helper threads, one per core, for the duration of
+ * the job only.
  */
 class FilterWorker
 {

@@ -55,6 +55,7 @@ class TestFilterWorker : public QObject
 private slots:
     void oneJob();
     void rangeIsClippedToSnapshot();
+    void bigJobSameAsOneThread();
     void newerJobSupersedes();
     void cancelDropsTheResult();
     void destroyWhileBusy();
@@ -94,6 +95,29 @@ void TestFilterWorker::rangeIsClippedToSnapshot()
     QCOMPARE(results.list.size(), size_t(1));
     QCOMPARE(results.list.front().to, 100);
     QCOMPARE(results.list.front().rows.size(), size_t(10));
+}
+
+void TestFilterWorker::bigJobSameAsOneThread()
+{
+    // Big enough to be split over helper threads on a machine with several cores; the rows must come back
+    // complete and in order all the same.
+    EventStore store;
+    store.append(events(250000));
+    const EventStore::Snapshot snapshot = store.snapshot();
+    FilterSpec regex;
+    regex.text = QStringLiteral("^needle \\d*[37]0$");
+    regex.regex = true;
+    for (const auto& filter : { needleFilter(), std::make_shared<const EventFilter>(regex) }) {
+        std::vector<int> expected;
+        QVERIFY(filter->collect(snapshot, 3, 249999, expected));
+        QVERIFY(!expected.empty());
+        Results results;
+        FilterWorker worker(results.handler());
+        worker.start({ filter, snapshot, 3, 249999 });
+        QVERIFY(worker.waitForIdle(QDeadlineTimer(30000)));
+        QCOMPARE(results.list.size(), size_t(1));
+        QCOMPARE(results.list.front().rows, expected);
+    }
 }
 
 void TestFilterWorker::newerJobSupersedes()
