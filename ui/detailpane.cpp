@@ -543,7 +543,7 @@ void DetailPane::renderJson()
     JsonFormatter::prettyPrint(m_payload, &pretty);
     m_jsonProgress.source = breakLongLines(QString::fromUtf8(pretty), LongLineChars, &m_jsonLinesBroken);
     pretty = QByteArray();
-    m_jsonProgress.shown = cutPoint(m_jsonProgress.source, 0, MaxTextChars);
+    m_jsonProgress.shown = cutPoint(m_jsonProgress.source, 0, MaxJsonChars);
     m_jsonText->setPlainText(m_jsonProgress.source.left(m_jsonProgress.shown));
 
     m_treeModel->setJson(m_payload);

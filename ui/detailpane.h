@@ -33,8 +33,8 @@ class TimelineModel;
  * binary, Headers for handshakes, Text otherwise), but once the user picks a tab that choice is remembered
  * for rows of the same sort, so stepping through JSON messages in the Hex tab stays in the Hex tab while a
  * handshake in between still opens its headers. Tabs are rendered when first shown, and big payloads only
- * in part (1 Mi characters of text, 256 KiB of hex) until "Show all" renders the rest a chunk per event-loop
- * turn, so selecting a 10 MB message never freezes the window.
+ * in part (1 Mi characters of text, 256 Ki of pretty JSON, 256 KiB of hex) until "Show all" renders the rest a chunk
+ * per event-loop turn, so selecting a 10 MB message never freezes the window.
  */
 class DetailPane : public QWidget
 {
@@ -61,10 +61,14 @@ public:
     };
     Q_ENUM(Sort)
 
-    static constexpr qsizetype MaxTextChars = qsizetype(1) << 20; // text and pretty JSON before "Show all"
+    // Shown before "Show all". QTextDocument pays per line and the highlighter per token, so pretty JSON
+    // (short lines, all coloured) gets a smaller share than plain text for the same wait.
+    static constexpr qsizetype MaxTextChars = qsizetype(1) << 20;
+    static constexpr qsizetype MaxJsonChars = qsizetype(256) << 10;
     static constexpr qsizetype MaxHexBytes = qsizetype(256) << 10;
-    static constexpr qsizetype TextChunkChars = qsizetype(1) << 20; // rendered per event-loop turn
-    static constexpr qsizetype HexChunkBytes = qsizetype(256) << 10;
+    // Rendered per event-loop turn by "Show all": each turn stays well under a tenth of a second or so.
+    static constexpr qsizetype TextChunkChars = qsizetype(256) << 10;
+    static constexpr qsizetype HexChunkBytes = qsizetype(64) << 10;
     // Lines longer than this are broken for display: Qt lays a paragraph out as a whole, and one
     // ten-megabyte line would stall the window however little of it is on screen.
     static constexpr qsizetype LongLineChars = 10000;

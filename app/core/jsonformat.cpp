@@ -192,7 +192,7 @@ private:
     {
         m_out->append('\n');
         const qsizetype levels = std::min<qsizetype>(qsizetype(m_depth.size()), m_options.maxIndentDepth);
-        m_out->append(QByteArray(levels * m_options.indent, ' '));
+        m_out->append(levels * m_options.indent, ' ');
     }
 
     QByteArrayView m_json;
