@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRandomGenerator>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTest>
@@ -71,6 +72,7 @@ enum Row {
     DeepRow,
     SecondJsonRow,
     BigBinaryRow,
+    GarbageRow,
 };
 
 } // namespace
@@ -99,6 +101,7 @@ private slots:
     void wrapToggle();
     void clearAndReset();
     void breakLongLines();
+    void garbage();
 
 private:
     template <typename T> T* child(const char* name)
@@ -151,6 +154,13 @@ void TestDetailPane::initTestCase()
     for (qsizetype i = 0; i < bigBinary.size(); ++i)
         bigBinary[i] = char(i & 0xff);
     batch.events.push_back(testEvent(11, Direction::S2C, EventKind::Binary, bigBinary));
+    // Bytes that look like JSON for one character, then are anything at all, as a text message.
+    QByteArray garbage(4096, Qt::Uninitialized);
+    QRandomGenerator rng(7);
+    for (char& c : garbage)
+        c = char(rng.bounded(256));
+    garbage[0] = '{';
+    batch.events.push_back(testEvent(12, Direction::C2S, EventKind::Text, garbage));
     m_model->append(batch);
 }
 
@@ -525,6 +535,19 @@ void TestDetailPane::breakLongLines()
     // A surrogate pair is never split.
     const QString emoji = QString::fromUtf8("ab\xF0\x9F\x98\x80z");
     QCOMPARE(DetailPane::breakLongLines(emoji, 3), QString::fromUtf8("ab\n\xF0\x9F\x98\x80z"));
+}
+
+void TestDetailPane::garbage()
+{
+    m_pane->showRow(GarbageRow);
+    QCOMPARE(m_pane->currentTab(), DetailPane::TextTab);
+    const QString info = child<QLabel>("infoLabel")->text();
+    QVERIFY2(info.contains(QStringLiteral("not valid UTF-8")), qPrintable(info));
+    QVERIFY(info.contains(QStringLiteral("invalid JSON at offset ")));
+    for (int tab = 0; tab < DetailPane::TabCount; ++tab)
+        m_pane->selectTab(DetailPane::Tab(tab));
+    QCOMPARE(child<QPlainTextEdit>("hexView")->toPlainText().count(QLatin1Char('\n')), 4096 / 16);
+    QVERIFY(!child<QPlainTextEdit>("textView")->toPlainText().isEmpty());
 }
 
 QTEST_MAIN(TestDetailPane)

@@ -1,5 +1,6 @@
 #include "core/jsonformat.h"
 
+#include <QRandomGenerator>
 #include <QTest>
 
 using namespace wsi;
@@ -65,6 +66,7 @@ private slots:
     void deepNesting_data();
     void deepNesting();
     void bigDocument();
+    void mutations();
     void tokenize_data();
     void tokenize();
     void tokenizeDeepLine();
@@ -288,6 +290,51 @@ void TestJsonFormat::bigDocument()
 
     json[json.size() / 2] = '#';
     QVERIFY(!JsonFormatter::validate(json).isValid());
+}
+
+void TestJsonFormat::mutations()
+{
+    // Random edits of a valid document: whatever comes out, an error points inside the input, and what is
+    // valid pretty prints to valid JSON that prints the same again. (Checked against QJsonDocument while
+    // writing this: it accepts more, e.g. \x escapes and raw tabs in strings, never less.)
+    const QByteArray base
+        = R"({"a":[1,-2.5e3,true,false,null,"x\"y\\u00e9"],"b":{"c":{},"d":[]},"e":"\u00e9\n","f":0.5})";
+    const QByteArray alphabet = "{}[]:,\"\\ 0123456789-+.eEtrufalsn\n\tabx\x80\xff";
+    QRandomGenerator rng(20261122);
+    int valid = 0;
+    for (int iteration = 0; iteration < 20000; ++iteration) {
+        QByteArray doc = base;
+        for (int edit = 0, edits = 1 + rng.bounded(4); edit < edits; ++edit) {
+            const int pos = rng.bounded(int(doc.size()) + 1);
+            const char c = alphabet[rng.bounded(int(alphabet.size()))];
+            switch (rng.bounded(3)) {
+            case 0:
+                doc.remove(pos, 1);
+                break;
+            case 1:
+                doc.insert(pos, c);
+                break;
+            default:
+                if (pos < doc.size())
+                    doc[pos] = c;
+            }
+        }
+        const JsonFormatter::Result result = JsonFormatter::validate(doc);
+        if (!result.isValid()) {
+            QVERIFY2(result.errorOffset >= 0 && result.errorOffset <= doc.size(), doc.constData());
+            QVERIFY(!result.errorMessage.isEmpty());
+            continue;
+        }
+        ++valid;
+        QByteArray pretty;
+        QVERIFY2(JsonFormatter::prettyPrint(doc, &pretty).isValid(), doc.constData());
+        QByteArray again;
+        QVERIFY2(JsonFormatter::prettyPrint(pretty, &again).isValid(), doc.constData());
+        QCOMPARE(again, pretty);
+        JsonFormatter::tokenize(QString::fromUtf8(doc));
+    }
+    // The edits must have left a fair share valid, or the loop checked little.
+    QVERIFY2(valid > 1000, QByteArray::number(valid).constData());
 }
 
 void TestJsonFormat::tokenize_data()
