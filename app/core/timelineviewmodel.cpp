@@ -71,6 +71,7 @@ struct TimelineViewModel::Private
     void onSourceRowsInserted();
     void onSourceAboutToBeReset();
     void onSourceReset();
+    void onSourceDestroyed();
     void onSourceDataChanged(const QModelIndex& topLeft, const QModelIndex& bottomRight, const QList<int>& roles);
 
     TimelineViewModel* q;
@@ -247,6 +248,26 @@ void TimelineViewModel::Private::onSourceReset()
     emitCounts();
 }
 
+void TimelineViewModel::Private::onSourceDestroyed()
+{
+    q->beginResetModel();
+    for (const QMetaObject::Connection& c : std::as_const(sourceConnections))
+        QObject::disconnect(c);
+    sourceConnections.clear();
+    const bool wasBusy = cancelJob();
+    source = nullptr;
+    resetRows(0);
+    pauseAt = 0;
+    const bool hadUndo = undo.has_value();
+    undo.reset();
+    q->endResetModel();
+    if (wasBusy)
+        finishBusy();
+    if (hadUndo)
+        Q_EMIT q->clearUndoAvailable(false);
+    emitCounts();
+}
+
 void TimelineViewModel::Private::onSourceDataChanged(
     const QModelIndex& topLeft, const QModelIndex& bottomRight, const QList<int>& roles)
 {
@@ -308,6 +329,8 @@ void TimelineViewModel::setSourceModel(QAbstractItemModel* sourceModel)
             });
         d->sourceConnections << connect(
             timeline, &QAbstractItemModel::headerDataChanged, this, &QAbstractItemModel::headerDataChanged);
+        // The capture session may go before us: forget the model then rather than read a dead one.
+        d->sourceConnections << connect(timeline, &QObject::destroyed, this, [this] { d->onSourceDestroyed(); });
     }
     endResetModel();
 

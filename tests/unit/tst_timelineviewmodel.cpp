@@ -83,6 +83,7 @@ private slots:
     void countsChanged();
     void sourceReset();
     void headersAndInvalidIndexes();
+    void sourceDestroyed();
 
 private:
     void append(quint64 firstSeq, int n) { m_model->append(batchOf(firstSeq, n)); }
@@ -742,6 +743,22 @@ void TestTimelineViewModel::headersAndInvalidIndexes()
     QCOMPARE(m_view->mapToSource(QModelIndex()), QModelIndex());
     QCOMPARE(m_view->mapFromSource(m_model->index(0, 0)), QModelIndex());
     QCOMPARE(m_view->mapFromSource(QModelIndex()), QModelIndex());
+}
+
+void TestTimelineViewModel::sourceDestroyed()
+{
+    append(1, 30000);
+    m_view->setFilter(textSpec(QStringLiteral("beta")));
+    QSignalSpy reset(m_view.get(), &QAbstractItemModel::modelReset);
+    m_model.reset(); // while the filter job may still be running
+    QCOMPARE(reset.size(), 1);
+    QVERIFY(!m_view->isFilterRunning());
+    QCOMPARE(m_view->rowCount(), 0);
+    QCOMPARE(m_view->columnCount(), 0);
+    QCOMPARE(m_view->timelineModel(), nullptr);
+    QVERIFY(m_view->waitForFilter());
+    QTest::qWait(10);
+    QCOMPARE(m_view->rowCount(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestTimelineViewModel)
