@@ -1,6 +1,7 @@
 #include "sessionwriter.h"
 
 #include "../core/capturequeue.h"
+#include "../core/platform.h"
 #include "jsonlcodec.h"
 
 #include <QDateTime>
@@ -21,6 +22,7 @@ namespace {
 constexpr qsizetype writeChunkBytes = 1024 * 1024;
 // A session header is a short line; anything longer at the start of a file is not one.
 constexpr qint64 maxHeaderLineBytes = 64 * 1024;
+constexpr size_t BusyQueueEvents = 4096;
 
 QString displayPath(const QString& path)
 {
@@ -178,9 +180,12 @@ void SessionWriter::flushNow()
 
 void SessionWriter::run()
 {
+    lowerCurrentThreadPriority();
     std::unique_lock lock(m_wakeMutex);
     while (!m_stopRequested) {
-        m_wake.wait_for(lock, std::chrono::milliseconds(100), [this] { return m_stopRequested; });
+        // Under a flood, come back soon so that little waits in memory; otherwise every 100 ms.
+        const auto pause = std::chrono::milliseconds(m_queue->pendingEvents() >= BusyQueueEvents ? 10 : 100);
+        m_wake.wait_for(lock, pause, [this] { return m_stopRequested; });
         if (m_stopRequested)
             break; // stop() does the final drain
         lock.unlock();

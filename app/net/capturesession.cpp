@@ -2,6 +2,7 @@
 
 #include "../core/capturequeue.h"
 #include "../core/eventstore.h"
+#include "../core/platform.h"
 #include "../core/recorder.h"
 #include "../core/timelinemodel.h"
 #include "../formats/sessionwriter.h"
@@ -17,6 +18,11 @@ namespace wsi {
 namespace {
 // The timeline takes new events at most this often: about 60 batches a second, whatever the traffic.
 constexpr int PumpIntervalMs = 17;
+// At most this many rows per turn of the GUI's event loop (a few milliseconds of work): a flood beyond what
+// one tick can take is worked off in slices, with painting and input handled in between.
+constexpr size_t MaxRowsPerPump = 8192;
+// A burst of at least this many events is followed, once the capture is quiet, by a release of free memory.
+constexpr size_t EventsBeforeTrim = 100000;
 // How long closing handshakes may take when the session ends.
 constexpr int ShutdownGraceMs = 1500;
 } // namespace
@@ -77,6 +83,8 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
             m_states.insert(id, state);
             Q_EMIT connectionStateChanged(id, role, state);
         });
+    connect(
+        m_thread, &QThread::started, m_engine, [] { lowerCurrentThreadPriority(); }, Qt::DirectConnection);
     m_thread->start();
 }
 
@@ -109,7 +117,7 @@ void CaptureSession::shutdown()
     m_engine = nullptr; // deleted with the thread's end; later calls do nothing
     // Deliver the engine's last reports (connections closing) before anyone asks for states again.
     QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
-    pump();
+    pumpAll();
     if (m_writer)
         m_writer->stop();
 }
@@ -118,14 +126,54 @@ void CaptureSession::pump()
 {
     if (!m_timelineQueue)
         return;
-    CaptureBatch batch = m_timelineQueue->takeAll();
-    if (!batch.isEmpty())
-        m_model->append(batch);
+    // Work through what was taken before taking more, so that the order of connections and events holds.
+    if (m_backlogAt >= m_backlog.events.size() && m_backlog.connections.empty()) {
+        m_backlog = m_timelineQueue->takeAll();
+        m_backlogAt = 0;
+        m_eventsSinceTrim += m_backlog.events.size();
+        // Quiet after a flood: what carried it is free now; give it back (see releaseFreeMemory).
+        if (m_backlog.isEmpty() && m_eventsSinceTrim >= EventsBeforeTrim) {
+            m_eventsSinceTrim = 0;
+            releaseFreeMemory();
+        }
+    }
+    const size_t left = m_backlog.events.size() - m_backlogAt;
+    CaptureBatch slice;
+    slice.connections = std::move(m_backlog.connections);
+    m_backlog.connections.clear();
+    if (m_backlogAt == 0 && left <= MaxRowsPerPump) {
+        slice.events = std::move(m_backlog.events);
+        m_backlog.events.clear();
+    } else {
+        const size_t n = std::min(left, MaxRowsPerPump);
+        const auto from = m_backlog.events.begin() + qsizetype(m_backlogAt);
+        slice.events.assign(std::make_move_iterator(from), std::make_move_iterator(from + qsizetype(n)));
+        m_backlogAt += n;
+    }
+    if (!slice.isEmpty())
+        m_model->append(slice);
+    // A flood outruns one slice per tick: go on as soon as the event loop has painted and taken input.
+    if (m_backlogAt < m_backlog.events.size() && !m_catchingUp) {
+        m_catchingUp = true;
+        QTimer::singleShot(0, this, [this] {
+            m_catchingUp = false;
+            pump();
+        });
+    }
+}
+
+void CaptureSession::pumpAll()
+{
+    if (!m_timelineQueue)
+        return;
+    do {
+        pump();
+    } while (m_backlogAt < m_backlog.events.size() || m_timelineQueue->pendingEvents() > 0);
 }
 
 void CaptureSession::flush()
 {
-    pump();
+    pumpAll();
     if (m_writer)
         m_writer->flushNow();
 }

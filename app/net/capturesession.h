@@ -1,5 +1,6 @@
 #pragma once
 
+#include "../core/capturequeue.h"
 #include "../core/connection.h"
 #include "endpointoptions.h"
 
@@ -75,12 +76,19 @@ Q_SIGNALS:
     void journalFailed(const QString& reason);
 
 private:
+    // Moves the next slice of captured events into the timeline.
     void pump();
+    // Moves everything captured so far into the timeline.
+    void pumpAll();
 
     std::unique_ptr<Recorder> m_recorder;
     std::unique_ptr<EventStore> m_store;
     TimelineModel* m_model = nullptr;
     std::shared_ptr<CaptureQueue> m_timelineQueue;
+    CaptureBatch m_backlog; // taken from the queue, not yet in the timeline from m_backlogAt on
+    size_t m_backlogAt = 0;
+    bool m_catchingUp = false;
+    size_t m_eventsSinceTrim = 0;
     QTimer* m_pumpTimer = nullptr;
     std::unique_ptr<SessionWriter> m_writer;
     QString m_journalPath;

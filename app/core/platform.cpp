@@ -1,0 +1,39 @@
+#include "platform.h"
+
+#include <QtGlobal>
+
+#include <algorithm>
+#include <cerrno>
+
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+namespace wsi {
+
+void lowerCurrentThreadPriority()
+{
+#ifdef Q_OS_LINUX
+    // On Linux a nice value belongs to a thread, not to the whole process. Raising it needs no privilege.
+    constexpr int Step = 5;
+    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, tid);
+    if (errno == 0)
+        ::setpriority(PRIO_PROCESS, tid, std::min(current + Step, 19));
+#endif
+}
+
+void releaseFreeMemory()
+{
+#ifdef __GLIBC__
+    ::malloc_trim(0);
+#endif
+}
+
+} // namespace wsi
