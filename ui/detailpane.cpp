@@ -29,11 +29,13 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTextCursor>
+#include <QThreadPool>
 #include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
 
 #include <limits>
+#include <memory>
 
 namespace wsi {
 
@@ -167,6 +169,7 @@ DetailPane::DetailPane(QWidget* parent)
     , m_chunkTimer(new QTimer(this))
 {
     m_chosenTab.fill(-1);
+    m_treeModel->setMaxNodes(MaxTreeNodes);
     setObjectName(QStringLiteral("detailPane"));
     m_facts->setObjectName(QStringLiteral("factsLabel"));
     m_info->setObjectName(QStringLiteral("infoLabel"));
@@ -359,6 +362,7 @@ void DetailPane::resetViews()
     m_payload.clear();
     m_json = {};
     m_jsonChecked = false;
+    ++m_jsonGeneration;
     m_payloadInfo.clear();
     m_textProgress = {};
     m_jsonProgress = {};
@@ -527,6 +531,22 @@ void DetailPane::renderText()
     m_text->setPlainText(m_textProgress.source.left(m_textProgress.shown));
 }
 
+QString DetailPane::prettyJsonText(const QByteArray& json, bool* linesBroken)
+{
+    QByteArray pretty;
+    JsonFormatter::prettyPrint(json, &pretty);
+    return breakLongLines(QString::fromUtf8(pretty), LongLineChars, linesBroken);
+}
+
+void DetailPane::showPrettyJson(QString pretty, bool linesBroken)
+{
+    m_jsonLinesBroken = linesBroken;
+    m_jsonProgress.source = std::move(pretty);
+    m_jsonProgress.shown = cutPoint(m_jsonProgress.source, 0, MaxJsonChars);
+    m_jsonText->setPlainText(m_jsonProgress.source.left(m_jsonProgress.shown));
+    updateStatus();
+}
+
 void DetailPane::renderJson()
 {
     if (!m_jsonChecked) {
@@ -539,12 +559,29 @@ void DetailPane::renderJson()
         m_jsonText->setPlaceholderText(m_json.errorText());
         return;
     }
-    QByteArray pretty;
-    JsonFormatter::prettyPrint(m_payload, &pretty);
-    m_jsonProgress.source = breakLongLines(QString::fromUtf8(pretty), LongLineChars, &m_jsonLinesBroken);
-    pretty = QByteArray();
-    m_jsonProgress.shown = cutPoint(m_jsonProgress.source, 0, MaxJsonChars);
-    m_jsonText->setPlainText(m_jsonProgress.source.left(m_jsonProgress.shown));
+    if (m_payload.size() < BackgroundJsonBytes) {
+        bool broken = false;
+        QString pretty = prettyJsonText(m_payload, &broken);
+        showPrettyJson(std::move(pretty), broken);
+    } else {
+        // Pretty printing megabytes takes a good part of a second: done on a pool thread, shown when ready.
+        // A result for a row that is no longer shown is dropped (the generation moved on).
+        m_jsonText->setPlaceholderText(
+            tr("Formatting %1 bytes of JSON\u2026").arg(QLocale().toString(m_payload.size())));
+        const quint64 generation = m_jsonGeneration;
+        QPointer<DetailPane> self(this);
+        QThreadPool::globalInstance()->start([self, payload = m_payload, generation] {
+            auto broken = std::make_shared<bool>(false);
+            auto pretty = std::make_shared<QString>(prettyJsonText(payload, broken.get()));
+            QMetaObject::invokeMethod(
+                qApp,
+                [self, generation, pretty, broken] {
+                    if (self && self->m_jsonGeneration == generation)
+                        self->showPrettyJson(std::move(*pretty), *broken);
+                },
+                Qt::QueuedConnection);
+        });
+    }
 
     m_treeModel->setJson(m_payload);
     const QModelIndex root = m_treeModel->index(0, 0);
@@ -614,7 +651,8 @@ void DetailPane::renderChunk()
     case JsonTab: {
         Progressive& progress = m_renderingTab == TextTab ? m_textProgress : m_jsonProgress;
         QPlainTextEdit* view = m_renderingTab == TextTab ? m_text : m_jsonText;
-        const qsizetype end = cutPoint(progress.source, progress.shown, TextChunkChars);
+        const qsizetype end
+            = cutPoint(progress.source, progress.shown, m_renderingTab == TextTab ? TextChunkChars : JsonChunkChars);
         appendToView(view, QStringView(progress.source).sliced(progress.shown, end - progress.shown));
         progress.shown = end;
         done = progress.shown >= progress.total();

@@ -33,7 +33,7 @@ class TimelineModel;
  * binary, Headers for handshakes, Text otherwise), but once the user picks a tab that choice is remembered
  * for rows of the same sort, so stepping through JSON messages in the Hex tab stays in the Hex tab while a
  * handshake in between still opens its headers. Tabs are rendered when first shown, and big payloads only
- * in part (1 Mi characters of text, 256 Ki of pretty JSON, 256 KiB of hex) until "Show all" renders the rest a chunk
+ * in part (1 Mi characters of text, 128 Ki of pretty JSON, 256 KiB of hex) until "Show all" renders the rest a chunk
  * per event-loop turn, so selecting a 10 MB message never freezes the window.
  */
 class DetailPane : public QWidget
@@ -64,14 +64,19 @@ public:
     // Shown before "Show all". QTextDocument pays per line and the highlighter per token, so pretty JSON
     // (short lines, all coloured) gets a smaller share than plain text for the same wait.
     static constexpr qsizetype MaxTextChars = qsizetype(1) << 20;
-    static constexpr qsizetype MaxJsonChars = qsizetype(256) << 10;
+    static constexpr qsizetype MaxJsonChars = qsizetype(128) << 10;
     static constexpr qsizetype MaxHexBytes = qsizetype(256) << 10;
     // Rendered per event-loop turn by "Show all": each turn stays well under a tenth of a second or so.
     static constexpr qsizetype TextChunkChars = qsizetype(256) << 10;
+    static constexpr qsizetype JsonChunkChars = qsizetype(64) << 10;
     static constexpr qsizetype HexChunkBytes = qsizetype(64) << 10;
     // Lines longer than this are broken for display: Qt lays a paragraph out as a whole, and one
     // ten-megabyte line would stall the window however little of it is on screen.
     static constexpr qsizetype LongLineChars = 10000;
+    // JSON payloads from this size on are pretty printed off the GUI thread.
+    static constexpr qsizetype BackgroundJsonBytes = qsizetype(1) << 20;
+    // The tree holds at most this many values: building it is on the GUI thread, and nobody expands more.
+    static constexpr qsizetype MaxTreeNodes = 100000;
 
     explicit DetailPane(QWidget* parent = nullptr);
     ~DetailPane() override;
@@ -117,6 +122,8 @@ private:
     void ensureRendered(Tab tab);
     void renderText();
     void renderJson();
+    static QString prettyJsonText(const QByteArray& json, bool* linesBroken);
+    void showPrettyJson(QString pretty, bool linesBroken);
     void renderHex();
     void renderHeaders();
     void renderChunk();
@@ -135,6 +142,7 @@ private:
     QByteArray m_payload; // a copy: rendering in chunks outlives the store's views
     JsonFormatter::Result m_json;
     bool m_jsonChecked = false;
+    quint64 m_jsonGeneration = 0; // bumped for every row shown: late background results are dropped
     QString m_payloadInfo;
     static constexpr int SortCount = int(Sort::Status) + 1;
     std::array<int, SortCount> m_chosenTab; // Tab per Sort, -1 when the user has not chosen
