@@ -5,6 +5,7 @@
 #include "core/capturequeue.h"
 #include "core/eventstore.h"
 #include "core/timelinemodel.h"
+#include "residentmemory.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -23,16 +24,6 @@ constexpr qsizetype BatchSize = 4096; // what the GUI pump hands over at most pe
 constexpr qsizetype PayloadBytes = 32;
 constexpr int VisibleRows = 50;
 constexpr int RandomWindows = 1000;
-
-qint64 residentBytes()
-{
-    std::ifstream statm("/proc/self/statm");
-    long long sizePages = 0;
-    long long residentPages = 0;
-    if (!(statm >> sizePages >> residentPages))
-        return -1;
-    return qint64(residentPages) * qint64(sysconf(_SC_PAGESIZE));
-}
 
 // A batch as the capture thread would hand it over: alternating c2s messages and their s2c echoes, each
 // payload its own 32-byte allocation like a frame read from a socket.

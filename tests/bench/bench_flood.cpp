@@ -11,6 +11,7 @@
 #include "core/timelinemodel.h"
 #include "mainwindow.h"
 #include "net/capturesession.h"
+#include "residentmemory.h"
 #include "wire/frame.h"
 #include "wire/handshake.h"
 
@@ -44,16 +45,6 @@ constexpr int FramesPerWrite = 256;
 // Messages a client may have sent without their echo back: enough to keep the pipe full, not so many that
 // the flood turns into a test of buffer sizes.
 constexpr qint64 Window = 8192;
-
-qint64 residentBytes()
-{
-    std::ifstream statm("/proc/self/statm");
-    long long sizePages = 0;
-    long long residentPages = 0;
-    if (!(statm >> sizePages >> residentPages))
-        return -1;
-    return qint64(residentPages) * qint64(sysconf(_SC_PAGESIZE));
-}
 
 struct Client
 {
