@@ -11,6 +11,7 @@
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QThread>
+#include <QThreadPool>
 #include <QTimer>
 
 namespace wsi {
@@ -134,7 +135,8 @@ void CaptureSession::pump()
         // Quiet after a flood: what carried it is free now; give it back (see releaseFreeMemory).
         if (m_backlog.isEmpty() && m_eventsSinceTrim >= EventsBeforeTrim) {
             m_eventsSinceTrim = 0;
-            releaseFreeMemory();
+            // Walking a big heap can take a while: not on the GUI thread.
+            QThreadPool::globalInstance()->start([] { releaseFreeMemory(); });
         }
     }
     const size_t left = m_backlog.events.size() - m_backlogAt;

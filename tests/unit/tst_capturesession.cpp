@@ -424,6 +424,7 @@ private Q_SLOTS:
         QVERIFY2(received() < Frames, qPrintable(QString::number(received())));
         session->closeConnection(*server, 1000, QStringLiteral("bye"));
         QTRY_COMPARE_WITH_TIMEOUT(session->connectionState(*server), ConnectionState::Closed, 15000);
+        session->flush(); // the state arrives by signal; the events with the next pump
         const QList<Event> events = eventsOf(store, *server);
         QCOMPARE(events.back().kind, EventKind::Closed);
         QCOMPARE(events.back().closeCode, 1006);
