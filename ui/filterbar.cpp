@@ -43,6 +43,7 @@ FilterBar::FilterBar(QWidget* parent)
     , m_kindMenu(new QMenu(this))
     , m_connectionButton(new QToolButton(this))
     , m_connectionMenu(new QMenu(this))
+    , m_connectionGroup(new QActionGroup(this))
     , m_count(new QLabel(this))
     , m_busy(new QProgressBar(this))
     , m_error(new QLabel(this))
@@ -135,6 +136,7 @@ FilterBar::FilterBar(QWidget* parent)
     m_connectionButton->setPopupMode(QToolButton::InstantPopup);
     m_connectionButton->setAutoRaise(true);
     m_connectionButton->setToolTip(tr("Connection to show"));
+    m_connectionGroup->setExclusive(true);
     // Connections come and go with the capture; the list is made when it is looked at.
     connect(m_connectionMenu, &QMenu::aboutToShow, this, &FilterBar::fillConnectionMenu);
 
@@ -288,12 +290,10 @@ void FilterBar::scheduleApply()
 void FilterBar::applyNow()
 {
     m_typingTimer->stop();
-    const FilterSpec wanted = spec();
     // An error belongs to the expression that caused it; the model reports again if this one is bad too.
     clearError();
-    m_applied = wanted;
     if (m_model)
-        m_model->setFilter(wanted);
+        m_model->setFilter(spec());
     updateCounts();
 }
 
@@ -322,11 +322,9 @@ void FilterBar::changeEvent(QEvent* event)
 void FilterBar::showError(const QString& message, int offset)
 {
     m_hasError = true;
-    // The model's message may already say what failed; do not say it twice.
-    const QString what = message.contains(QLatin1String("regular expression"), Qt::CaseInsensitive)
-        ? message
-        : tr("Invalid regular expression: %1").arg(message);
-    const QString text = offset >= 0 ? tr("%1 (at position %2)").arg(what).arg(offset + 1) : what;
+    // The message is the model's whole sentence (TimelineViewModel::filterError), already translated;
+    // only the place, which the model gives as a number, is put into words here.
+    const QString text = offset >= 0 ? tr("%1 (at position %2)").arg(message).arg(offset + 1) : message;
     m_error->setText(text);
     m_error->show();
     m_text->setToolTip(text);
@@ -414,15 +412,14 @@ void FilterBar::updateConnectionButton()
 
 void FilterBar::fillConnectionMenu()
 {
+    // Deleting the actions also takes them out of the group.
     m_connectionMenu->clear();
-    auto* group = new QActionGroup(m_connectionMenu);
-    group->setExclusive(true);
     auto add = [&](quint32 id) {
         QAction* action = m_connectionMenu->addAction(connectionLabel(id));
         action->setObjectName(QStringLiteral("connectionAction_%1").arg(id));
         action->setCheckable(true);
         action->setChecked(id == m_connection);
-        action->setActionGroup(group);
+        action->setActionGroup(m_connectionGroup);
         connect(action, &QAction::triggered, this, [this, id] { setConnection(id); });
     };
     add(0);

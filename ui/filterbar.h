@@ -6,6 +6,7 @@
 #include <QWidget>
 
 class QAction;
+class QActionGroup;
 class QLabel;
 class QLineEdit;
 class QMenu;
@@ -94,13 +95,13 @@ private:
     QToolButton* m_directionButtons[3] = {}; // indexed by Direction
     QToolButton* m_connectionButton;
     QMenu* m_connectionMenu;
+    QActionGroup* m_connectionGroup; // outlives the menu's actions, which are remade on every opening
     QLabel* m_count;
     QProgressBar* m_busy;
     QLabel* m_error;
     QTimer* m_typingTimer;
     quint32 m_connection = 0;
     bool m_hasError = false;
-    FilterSpec m_applied;
     QList<QMetaObject::Connection> m_modelConnections;
 };
 

@@ -121,7 +121,6 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
             updatePauseUi();
         });
         connect(m_viewModel, &QAbstractItemModel::modelReset, this, &MainWindow::updateEventCount);
-        connect(m_viewModel, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateEventCount);
         connect(m_viewModel, &TimelineViewModel::pausedChanged, this, [this](bool paused) {
             m_pauseAction->setChecked(paused);
             updatePauseUi();

@@ -6,8 +6,6 @@
 #include "formats/jsonlcodec.h"
 #include "timelinedelegate.h"
 
-#include <QApplication>
-#include <QClipboard>
 #include <QEvent>
 #include <QHeaderView>
 #include <QKeyEvent>
@@ -85,10 +83,6 @@ void TimelineView::setModel(QAbstractItemModel* newModel)
         m_modelConnections << connect(
             newModel, &QAbstractItemModel::modelAboutToBeReset, this, &TimelineView::rememberCurrent);
         m_modelConnections << connect(newModel, &QAbstractItemModel::modelReset, this, &TimelineView::restoreCurrent);
-        m_modelConnections << connect(newModel, &QAbstractItemModel::rowsRemoved, this, [this] {
-            m_newRows = std::min<qsizetype>(m_newRows, model()->rowCount());
-            updateHint();
-        });
     }
     applyMetrics();
     emitCurrentEvent();
@@ -209,11 +203,8 @@ void TimelineView::setFollowing(bool following)
 {
     if (following)
         m_newRows = 0;
-    const bool changed = following != m_following;
     m_following = following;
     updateHint();
-    if (changed)
-        Q_EMIT followingChanged(following);
 }
 
 void TimelineView::onScrollValueChanged(int value)
@@ -256,8 +247,9 @@ QModelIndex TimelineView::moveCursor(CursorAction cursorAction, Qt::KeyboardModi
 void TimelineView::keyPressEvent(QKeyEvent* event)
 {
     if (event->matches(QKeySequence::Copy)) {
-        // The whole rows as shown, not just the current cell (QAbstractItemView's default).
-        QApplication::clipboard()->setText(selectionAsText());
+        // Copying whole rows is the window's Copy action; its shortcut takes Ctrl+C before it gets here
+        // whenever rows are selected. Without a selection there is nothing to copy, and the base class would
+        // copy the current cell over whatever the clipboard holds.
         event->accept();
         return;
     }
@@ -313,8 +305,9 @@ void TimelineView::restoreCurrent()
     // Lay the new rows out now, so that the scroll range is right before the view is positioned.
     executeDelayedItemsLayout();
     m_newRows = 0;
-    // The selection model cleared itself without a signal; whoever shows the current event must hear of it.
-    m_lastEmittedRow = -2;
+    // The selection model cleared itself without a signal. The event is reselected below when it is still
+    // shown, and then m_lastEmittedRow is already right: a new filter over the same selected event must not
+    // make the detail pane render it again. When it is gone, emitCurrentEvent() at the end reports -1.
     const int row = m_rememberedSourceRow >= 0 ? viewRow(m_rememberedSourceRow) : -1;
     m_rememberedSourceRow = -1;
     if (row >= 0) {

@@ -32,8 +32,6 @@ public:
 
     // True when new rows scroll the view to the newest one.
     bool isFollowing() const { return m_following; }
-    // Rows that arrived below the visible part while not following.
-    qsizetype newRowCount() const { return m_newRows; }
 
     // The TimelineModel row of a view row (-1 when out of range) and back; the identity over a TimelineModel.
     int sourceRow(int viewRow) const;
@@ -55,7 +53,6 @@ public Q_SLOTS:
     void jumpToLatest();
 
 Q_SIGNALS:
-    void followingChanged(bool following);
     // The event the detail pane should show changed (a source row, -1 for none).
     void currentEventChanged(int sourceRow);
 

@@ -12,6 +12,7 @@
 #include "timelineview.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QClipboard>
 #include <QHeaderView>
@@ -19,8 +20,10 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QScrollBar>
+#include <QSignalSpy>
 #include <QTest>
 #include <QTextEdit>
 #include <QToolButton>
@@ -169,18 +172,29 @@ void TstTimelineFilter::filterLargeSessionAndSelect()
     QCOMPARE(payload, QStringLiteral("msg 42007 needle"));
     QTRY_VERIFY(detailShows(detail, payload));
 
-    // A narrower filter keeps the selected event selected when it still matches.
+    // A narrower filter keeps the selected event selected when it still matches, and the detail pane is not
+    // told again about the event it already shows.
+    QSignalSpy currentEvent(w.timeline, &TimelineView::currentEventChanged);
     edit->setText(QStringLiteral("42007"));
     QTRY_COMPARE_WITH_TIMEOUT(w.viewModel->rowCount(), 1, FilterTimeoutMs);
     QTRY_COMPARE(w.timeline->currentSourceRow(), sourceRow);
     QVERIFY(detailShows(detail, payload));
+    QCOMPARE(currentEvent.count(), 0);
 
-    // Esc in the field clears the filter: everything is back.
+    // Esc in the field clears the filter: everything is back, the same event still selected.
     edit->setFocus();
     QTest::keyClick(edit, Qt::Key_Escape);
     QVERIFY(edit->text().isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(w.viewModel->rowCount(), Count, FilterTimeoutMs);
     QTRY_COMPARE(eventCount->text(), QStringLiteral("%1 events").arg(locale.toString(Count)));
+    QCOMPARE(w.timeline->currentSourceRow(), sourceRow);
+    QCOMPARE(currentEvent.count(), 0);
+
+    // A filter that hides the selected event says so once.
+    edit->setText(QStringLiteral("no such text"));
+    QTRY_COMPARE_WITH_TIMEOUT(w.viewModel->rowCount(), 0, FilterTimeoutMs);
+    QTRY_COMPARE(currentEvent.count(), 1);
+    QCOMPARE(currentEvent.at(0).at(0).toInt(), -1);
 }
 
 void TstTimelineFilter::followHint()
@@ -371,6 +385,25 @@ void TstTimelineFilter::kindDirectionAndConnectionFilters()
     QVERIFY(w.child<QToolButton>("connectionButton")->text().contains(QStringLiteral("#2 server")));
     w.filterBar->setConnection(0);
     QTRY_COMPARE_WITH_TIMEOUT(w.viewModel->rowCount(), 40, FilterTimeoutMs);
+
+    // The connection menu is made anew each time it opens, without leaving anything behind.
+    QMenu* menu = w.child<QToolButton>("connectionButton")->menu();
+    QVERIFY(menu);
+    const qsizetype groups = w.filterBar->findChildren<QActionGroup*>().size();
+    for (int i = 0; i < 3; ++i)
+        Q_EMIT menu->aboutToShow();
+    QCOMPARE(w.filterBar->findChildren<QActionGroup*>().size(), groups);
+    QCOMPARE(menu->actions().size(), 4); // all, separator, #1, #2
+    auto connectionAction
+        = [menu](quint32 id) { return menu->findChild<QAction*>(QStringLiteral("connectionAction_%1").arg(id)); };
+    QVERIFY(connectionAction(0) && connectionAction(0)->isChecked());
+    QVERIFY(connectionAction(1) && connectionAction(2));
+    connectionAction(1)->trigger();
+    QCOMPARE(w.filterBar->connection(), 1u);
+    QTRY_COMPARE_WITH_TIMEOUT(w.viewModel->rowCount(), 20, FilterTimeoutMs);
+    Q_EMIT menu->aboutToShow();
+    QVERIFY(connectionAction(1)->isChecked());
+    QVERIFY(!connectionAction(0)->isChecked());
 }
 
 void TstTimelineFilter::copyRows()
@@ -419,6 +452,14 @@ void TstTimelineFilter::copyRows()
     QTest::keyClick(w.timeline, Qt::Key_C, Qt::ControlModifier);
     QCOMPARE(clipboard->text().split(QLatin1Char('\n')).size(), 2);
     QVERIFY(clipboard->text().contains(QStringLiteral("msg 3 hay")));
+
+    // Without a selection Ctrl+C leaves the clipboard alone, even with a current cell.
+    w.timeline->selectionModel()->clearSelection();
+    QVERIFY(w.timeline->currentIndex().isValid());
+    QVERIFY(!w.action("copyRowsAction")->isEnabled());
+    clipboard->setText(QStringLiteral("kept"));
+    QTest::keyClick(w.timeline, Qt::Key_C, Qt::ControlModifier);
+    QCOMPARE(clipboard->text(), QStringLiteral("kept"));
 }
 
 void TstTimelineFilter::sendToComposer()
