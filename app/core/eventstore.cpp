@@ -42,47 +42,23 @@ quint64 EventStore::store(QByteArrayView a, QByteArrayView b)
     const qsizetype need = a.size() + b.size();
     if (need == 0)
         return 0;
-    if (m_arena.empty() || m_arena.back().capacity - m_arena.back().used < need) {
-        ArenaChunk chunk;
-        chunk.capacity = std::max(need, ArenaChunkSize);
-        chunk.data = std::make_shared_for_overwrite<char[]>(size_t(chunk.capacity));
-        m_arena.push_back(std::move(chunk));
+    if (m_arena.empty() || m_arenaChunkCapacity - m_arenaChunkUsed < need) {
+        m_arenaChunkCapacity = std::max(need, ArenaChunkSize);
+        m_arenaChunkUsed = 0;
+        m_arenaBytes += size_t(m_arenaChunkCapacity);
+        m_arena.push_back(std::make_shared_for_overwrite<char[]>(size_t(m_arenaChunkCapacity)));
     }
-    ArenaChunk& chunk = m_arena.back();
-    const quint64 offset = (quint64(m_arena.size() - 1) << ArenaChunkBits) | quint64(chunk.used);
+    char* chunk = m_arena.back().get();
+    const quint64 offset = (quint64(m_arena.size() - 1) << ArenaChunkBits) | quint64(m_arenaChunkUsed);
     if (!a.isEmpty())
-        std::memcpy(chunk.data.get() + chunk.used, a.data(), size_t(a.size()));
+        std::memcpy(chunk + m_arenaChunkUsed, a.data(), size_t(a.size()));
     if (!b.isEmpty())
-        std::memcpy(chunk.data.get() + chunk.used + a.size(), b.data(), size_t(b.size()));
-    chunk.used += need;
+        std::memcpy(chunk + m_arenaChunkUsed + a.size(), b.data(), size_t(b.size()));
+    m_arenaChunkUsed += need;
     return offset;
 }
 
-const char* EventStore::arenaData(quint64 offset) const
-{
-    const size_t chunk = size_t(offset >> ArenaChunkBits);
-    if (chunk >= m_arena.size())
-        return nullptr;
-    return m_arena[chunk].data.get() + (offset & quint64(ArenaChunkSize - 1));
-}
-
-QByteArrayView EventStore::payload(qsizetype row) const
-{
-    const Record& r = record(row);
-    if (r.payloadLength == 0)
-        return {};
-    return QByteArrayView(arenaData(r.arenaOffset), qsizetype(r.payloadLength));
-}
-
-QByteArrayView EventStore::note(qsizetype row) const
-{
-    const Record& r = record(row);
-    if (r.noteLength == 0)
-        return {};
-    return QByteArrayView(arenaData(r.arenaOffset) + r.payloadLength, qsizetype(r.noteLength));
-}
-
-Event EventStore::event(qsizetype row) const
+Event EventRows::event(qsizetype row) const
 {
     const Record& r = record(row);
     Event e;
@@ -111,52 +87,21 @@ const Connection* EventStore::connection(quint32 id) const
     return it == m_connections.cend() ? nullptr : &it.value();
 }
 
-EventStore::Snapshot EventStore::snapshot() const
-{
-    Snapshot s;
-    s.m_count = m_count;
-    s.m_records.assign(m_records.begin(), m_records.end());
-    s.m_arena.reserve(m_arena.size());
-    for (const ArenaChunk& c : m_arena)
-        s.m_arena.push_back(c.data);
-    return s;
-}
-
-QByteArrayView EventStore::Snapshot::payload(qsizetype row) const
-{
-    const Record& r = record(row);
-    if (r.payloadLength == 0)
-        return {};
-    const size_t chunk = size_t(r.arenaOffset >> ArenaChunkBits);
-    return QByteArrayView(
-        m_arena[chunk].get() + (r.arenaOffset & quint64(ArenaChunkSize - 1)), qsizetype(r.payloadLength));
-}
-
-QByteArrayView EventStore::Snapshot::note(qsizetype row) const
-{
-    const Record& r = record(row);
-    if (r.noteLength == 0)
-        return {};
-    const size_t chunk = size_t(r.arenaOffset >> ArenaChunkBits);
-    return QByteArrayView(m_arena[chunk].get() + (r.arenaOffset & quint64(ArenaChunkSize - 1)) + r.payloadLength,
-        qsizetype(r.noteLength));
-}
-
 void EventStore::clear()
 {
     // Dropping our references only: a snapshot still being read keeps its chunks.
     m_records.clear();
     m_arena.clear();
     m_count = 0;
+    m_arenaChunkCapacity = 0;
+    m_arenaChunkUsed = 0;
+    m_arenaBytes = 0;
     m_connections.clear();
 }
 
 size_t EventStore::memoryBytes() const
 {
-    size_t bytes = m_records.size() * size_t(RecordChunkSize) * sizeof(Record);
-    for (const ArenaChunk& c : m_arena)
-        bytes += size_t(c.capacity);
-    return bytes;
+    return m_records.size() * size_t(RecordChunkSize) * sizeof(Record) + m_arenaBytes;
 }
 
 } // namespace wsi

@@ -164,7 +164,6 @@ void SessionStatistics::addRow(qsizetype row)
         };
         count(m_totals[d]);
         count(c.traffic[d]);
-        // A second older than the window before the newest event can never be shown again.
         // A second older than the window before the newest event can never be shown again; a slot holding a
         // newer second than this (late) event is left alone for the same reason.
         if (second > m_latestSecond - WindowSeconds) {

@@ -1,7 +1,6 @@
+#include "../unit/statsfixture.h"
 #include "core/connectionstatsmodel.h"
-#include "core/eventstore.h"
 #include "core/sessionstatistics.h"
-#include "core/timelinemodel.h"
 #include "ratechart.h"
 #include "statspane.h"
 
@@ -15,55 +14,33 @@
 #include <memory>
 
 using namespace wsi;
+using namespace wsi::statsfixture;
 
 namespace {
-
-Event ev(quint64 seq, quint32 connection, qint64 timestampUs, Direction direction, EventKind kind,
-    QByteArray payload = {}, quint16 closeCode = 0)
-{
-    Event e;
-    e.seq = seq;
-    e.timestampUs = timestampUs;
-    e.connection = connection;
-    e.direction = direction;
-    e.kind = kind;
-    e.closeCode = closeCode;
-    e.size = payload.size();
-    e.payload = std::move(payload);
-    return e;
-}
 
 // Two connections with a minute of traffic ending at endUs, a ping answered, one connection closed.
 CaptureBatch traffic(qint64 endUs)
 {
-    CaptureBatch b;
-    Connection c1;
-    c1.id = 1;
-    c1.role = ConnectionRole::Client;
-    c1.url = QStringLiteral("ws://127.0.0.1:8765/chat");
-    c1.peer = QStringLiteral("127.0.0.1:8765");
-    Connection c2 = c1;
-    c2.id = 2;
-    c2.role = ConnectionRole::Server;
-    c2.peer = QStringLiteral("127.0.0.1:53122");
-    b.connections = { c1, c2 };
+    const QString url = QStringLiteral("ws://127.0.0.1:8765/chat");
+    CaptureBatch b = batch({},
+        { conn(1, ConnectionRole::Client, url, QStringLiteral("127.0.0.1:8765")),
+            conn(2, ConnectionRole::Server, url, QStringLiteral("127.0.0.1:53122")) });
     const qint64 start = endUs - 59'000'000;
-    quint64 seq = 0;
-    b.events.push_back(ev(++seq, 1, start, Direction::None, EventKind::Open, "connected"));
-    b.events.push_back(ev(++seq, 2, start, Direction::None, EventKind::Open, "client connected"));
+    b.events.push_back(ev(1, start, Direction::None, EventKind::Open, "connected"));
+    b.events.push_back(ev(2, start, Direction::None, EventKind::Open, "client connected"));
     for (int s = 0; s < 60; ++s) {
         const int perSecond = 5 + (s * 7) % 23;
         for (int i = 0; i < perSecond; ++i) {
             const qint64 t = start + s * 1'000'000 + i * 1000;
-            b.events.push_back(ev(++seq, 1, t, Direction::C2S, EventKind::Text, QByteArray(20 + s, 'x')));
+            b.events.push_back(ev(1, t, Direction::C2S, EventKind::Text, QByteArray(20 + s, 'x')));
             if (i % 2 == 0)
-                b.events.push_back(ev(++seq, 2, t + 10, Direction::S2C, EventKind::Binary, QByteArray(100, 'y')));
+                b.events.push_back(ev(2, t + 10, Direction::S2C, EventKind::Binary, QByteArray(100, 'y')));
         }
     }
-    b.events.push_back(ev(++seq, 1, endUs - 500'000, Direction::C2S, EventKind::Ping, "hb"));
-    b.events.push_back(ev(++seq, 1, endUs - 488'000, Direction::S2C, EventKind::Pong, "hb"));
-    b.events.push_back(ev(++seq, 2, endUs - 100'000, Direction::S2C, EventKind::Close, "bye", 1000));
-    b.events.push_back(ev(++seq, 2, endUs, Direction::None, EventKind::Closed, "connection closed", 1000));
+    b.events.push_back(ev(1, endUs - 500'000, Direction::C2S, EventKind::Ping, "hb"));
+    b.events.push_back(ev(1, endUs - 488'000, Direction::S2C, EventKind::Pong, "hb"));
+    b.events.push_back(ev(2, endUs - 100'000, Direction::S2C, EventKind::Close, "bye", 1000));
+    b.events.push_back(ev(2, endUs, Direction::None, EventKind::Closed, "connection closed", 1000));
     return b;
 }
 
@@ -94,7 +71,7 @@ int colourCount(const QImage& image)
 
 } // namespace
 
-class TestStatsPane : public QObject
+class TestStatsPane : public QObject, private TimelineFixture
 {
     Q_OBJECT
 
@@ -112,15 +89,12 @@ private slots:
 private:
     void saveScreenshot(QWidget* widget, const QString& name);
 
-    std::unique_ptr<EventStore> m_store;
-    std::unique_ptr<TimelineModel> m_model;
     std::unique_ptr<StatsPane> m_pane;
 };
 
 void TestStatsPane::init()
 {
-    m_store = std::make_unique<EventStore>();
-    m_model = std::make_unique<TimelineModel>(m_store.get());
+    createTimeline();
     m_pane = std::make_unique<StatsPane>(m_model.get());
     m_pane->resize(1200, 320);
 }
@@ -128,8 +102,7 @@ void TestStatsPane::init()
 void TestStatsPane::cleanup()
 {
     m_pane.reset();
-    m_model.reset();
-    m_store.reset();
+    destroyTimeline();
 }
 
 void TestStatsPane::saveScreenshot(QWidget* widget, const QString& name)

@@ -1,7 +1,6 @@
 #include "core/connectionstatsmodel.h"
-#include "core/eventstore.h"
 #include "core/sessionstatistics.h"
-#include "core/timelinemodel.h"
+#include "statsfixture.h"
 
 #include <QAbstractItemModelTester>
 #include <QLocale>
@@ -11,48 +10,9 @@
 #include <memory>
 
 using namespace wsi;
+using namespace wsi::statsfixture;
 
-namespace {
-
-constexpr qint64 BaseUs = 1763805600'000'000;
-
-Event ev(quint32 connection, qint64 offsetUs, Direction direction, EventKind kind, QByteArray payload = {},
-    quint16 closeCode = 0)
-{
-    static quint64 seq = 0;
-    Event e;
-    e.seq = ++seq;
-    e.timestampUs = BaseUs + offsetUs;
-    e.connection = connection;
-    e.direction = direction;
-    e.kind = kind;
-    e.closeCode = closeCode;
-    e.size = payload.size();
-    e.payload = std::move(payload);
-    return e;
-}
-
-CaptureBatch batch(std::vector<Event> events, std::vector<Connection> connections = {})
-{
-    CaptureBatch b;
-    b.connections = std::move(connections);
-    b.events = std::move(events);
-    return b;
-}
-
-Connection conn(quint32 id, ConnectionRole role, QString url, QString peer)
-{
-    Connection c;
-    c.id = id;
-    c.role = role;
-    c.url = std::move(url);
-    c.peer = std::move(peer);
-    return c;
-}
-
-} // namespace
-
-class TestConnectionStatsModel : public QObject
+class TestConnectionStatsModel : public QObject, private TimelineFixture
 {
     Q_OBJECT
 
@@ -76,8 +36,6 @@ private:
         return m_connections->index(row, column).data(role).toString();
     }
 
-    std::unique_ptr<EventStore> m_store;
-    std::unique_ptr<TimelineModel> m_timeline;
     std::unique_ptr<SessionStatistics> m_stats;
     std::unique_ptr<ConnectionStatsModel> m_connections;
     std::unique_ptr<QAbstractItemModelTester> m_tester;
@@ -85,9 +43,8 @@ private:
 
 void TestConnectionStatsModel::init()
 {
-    m_store = std::make_unique<EventStore>();
-    m_timeline = std::make_unique<TimelineModel>(m_store.get());
-    m_stats = std::make_unique<SessionStatistics>(m_timeline.get());
+    createTimeline();
+    m_stats = std::make_unique<SessionStatistics>(m_model.get());
     m_connections = std::make_unique<ConnectionStatsModel>(m_stats.get());
     m_tester = std::make_unique<QAbstractItemModelTester>(
         m_connections.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -98,16 +55,15 @@ void TestConnectionStatsModel::cleanup()
     m_tester.reset();
     m_connections.reset();
     m_stats.reset();
-    m_timeline.reset();
-    m_store.reset();
+    destroyTimeline();
 }
 
 void TestConnectionStatsModel::rowsArriveOnRefresh()
 {
     QCOMPARE(m_connections->rowCount(), 0);
     QCOMPARE(m_connections->columnCount(), int(ConnectionStatsModel::ColumnCount));
-    m_timeline->append(batch(
-        { ev(1, 0, Direction::C2S, EventKind::Text, "a"), ev(2, 0, Direction::None, EventKind::HandshakeRequest) }));
+    m_model->append(batch({ ev(1, BaseUs, Direction::C2S, EventKind::Text, "a"),
+        ev(2, BaseUs, Direction::None, EventKind::HandshakeRequest) }));
     // Batches do not reach the views by themselves: the owner refreshes a few times a second.
     QCOMPARE(m_connections->rowCount(), 0);
     QSignalSpy inserted(m_connections.get(), &QAbstractItemModel::rowsInserted);
@@ -116,8 +72,8 @@ void TestConnectionStatsModel::rowsArriveOnRefresh()
     QCOMPARE(m_connections->rowCount(), 2);
     QCOMPARE(inserted.count(), 1);
     QCOMPARE(changed.count(), 0); // nothing was shown before
-    m_timeline->append(batch(
-        { ev(1, 1, Direction::S2C, EventKind::Text, "b"), ev(3, 1, Direction::None, EventKind::HandshakeRequest) }));
+    m_model->append(batch({ ev(1, at(0, 1), Direction::S2C, EventKind::Text, "b"),
+        ev(3, at(0, 1), Direction::None, EventKind::HandshakeRequest) }));
     m_connections->refresh();
     QCOMPARE(m_connections->rowCount(), 3);
     QCOMPARE(inserted.count(), 2);
@@ -127,16 +83,16 @@ void TestConnectionStatsModel::rowsArriveOnRefresh()
 
 void TestConnectionStatsModel::cells()
 {
-    m_timeline->append(batch(
+    m_model->append(batch(
         {
-            ev(1, 0, Direction::None, EventKind::Open, "connected"),
-            ev(1, 100, Direction::C2S, EventKind::Text, "hello"),
-            ev(1, 200, Direction::S2C, EventKind::Binary, QByteArray(2048, 'x')),
-            ev(1, 300, Direction::C2S, EventKind::Ping, "p"),
-            ev(1, 12'800, Direction::S2C, EventKind::Pong, "p"),
-            ev(1, 1'500'000, Direction::C2S, EventKind::Close, "bye", 1000),
-            ev(1, 2'500'000, Direction::None, EventKind::Closed, "connection closed", 1000),
-            ev(2, 0, Direction::None, EventKind::Error, "connection refused"),
+            ev(1, BaseUs, Direction::None, EventKind::Open, "connected"),
+            ev(1, at(0, 100), Direction::C2S, EventKind::Text, "hello"),
+            ev(1, at(0, 200), Direction::S2C, EventKind::Binary, QByteArray(2048, 'x')),
+            ev(1, at(0, 300), Direction::C2S, EventKind::Ping, "p"),
+            ev(1, at(0, 12'800), Direction::S2C, EventKind::Pong, "p"),
+            ev(1, at(1, 500'000), Direction::C2S, EventKind::Close, "bye", 1000),
+            ev(1, at(2, 500'000), Direction::None, EventKind::Closed, "connection closed", 1000),
+            ev(2, BaseUs, Direction::None, EventKind::Error, "connection refused"),
         },
         { conn(1, ConnectionRole::Client, QStringLiteral("ws://example.test/chat"), QStringLiteral("192.0.2.1:80")),
             conn(2, ConnectionRole::Client, QStringLiteral("ws://127.0.0.1:1/"), QString()) }));
@@ -173,9 +129,9 @@ void TestConnectionStatsModel::cells()
 
 void TestConnectionStatsModel::sortRole()
 {
-    m_timeline->append(batch({
-        ev(1, 0, Direction::S2C, EventKind::Text, QByteArray(900, 'a')),
-        ev(2, 0, Direction::S2C, EventKind::Text, QByteArray(50, 'b')),
+    m_model->append(batch({
+        ev(1, BaseUs, Direction::S2C, EventKind::Text, QByteArray(900, 'a')),
+        ev(2, BaseUs, Direction::S2C, EventKind::Text, QByteArray(50, 'b')),
     }));
     m_connections->refresh();
     const auto bytes = [this](int row) {
@@ -195,16 +151,16 @@ void TestConnectionStatsModel::sortRole()
 
 void TestConnectionStatsModel::resetWithTimeline()
 {
-    m_timeline->append(batch({ ev(1, 0, Direction::C2S, EventKind::Text, "a") }));
+    m_model->append(batch({ ev(1, BaseUs, Direction::C2S, EventKind::Text, "a") }));
     m_connections->refresh();
     QCOMPARE(m_connections->rowCount(), 1);
     QSignalSpy reset(m_connections.get(), &QAbstractItemModel::modelReset);
-    m_timeline->clear();
+    m_model->clear();
     QCOMPARE(reset.count(), 1);
     QCOMPARE(m_connections->rowCount(), 0); // at once, not at the next refresh
     m_connections->refresh();
     QCOMPARE(m_connections->rowCount(), 0);
-    m_timeline->append(batch({ ev(5, 0, Direction::C2S, EventKind::Text, "a") }));
+    m_model->append(batch({ ev(5, BaseUs, Direction::C2S, EventKind::Text, "a") }));
     m_connections->refresh();
     QCOMPARE(m_connections->rowCount(), 1);
     QCOMPARE(cell(0, ConnectionStatsModel::IdColumn), QStringLiteral("5"));

@@ -1,6 +1,5 @@
-#include "core/eventstore.h"
 #include "core/sessionstatistics.h"
-#include "core/timelinemodel.h"
+#include "statsfixture.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -8,28 +7,9 @@
 #include <memory>
 
 using namespace wsi;
+using namespace wsi::statsfixture;
 
 namespace {
-
-// A recording from the past: far enough from the wall clock that the statistics treat it as not live.
-constexpr qint64 BaseUs = 1763805600'000'000; // 2025-11-22 10:00:00 UTC
-constexpr qint64 BaseSecond = BaseUs / 1'000'000;
-
-Event ev(quint32 connection, qint64 timestampUs, Direction direction, EventKind kind, QByteArray payload = {},
-    qint64 size = -1)
-{
-    static quint64 seq = 0;
-    Event e;
-    e.seq = ++seq;
-    e.timestampUs = timestampUs;
-    e.monotonicNs = 0;
-    e.connection = connection;
-    e.direction = direction;
-    e.kind = kind;
-    e.size = size >= 0 ? size : payload.size();
-    e.payload = std::move(payload);
-    return e;
-}
 
 Event withMonotonic(Event e, qint64 ns)
 {
@@ -37,48 +17,28 @@ Event withMonotonic(Event e, qint64 ns)
     return e;
 }
 
+// The size on the wire, when the payload was not kept.
+Event withSize(Event e, qint64 size)
+{
+    e.size = size;
+    return e;
+}
+
 Event closeEvent(quint32 connection, qint64 timestampUs, Direction direction, quint16 code, QByteArray reason)
 {
-    Event e = ev(connection, timestampUs, direction, EventKind::Close, std::move(reason));
-    e.closeCode = code;
+    Event e = ev(connection, timestampUs, direction, EventKind::Close, std::move(reason), code);
     e.size = 2 + e.payload.size();
     return e;
 }
 
 Event closedEvent(quint32 connection, qint64 timestampUs, quint16 code)
 {
-    Event e = ev(connection, timestampUs, Direction::None, EventKind::Closed, "connection closed");
-    e.closeCode = code;
-    e.size = 0;
-    return e;
-}
-
-CaptureBatch batch(std::vector<Event> events, std::vector<Connection> connections = {})
-{
-    CaptureBatch b;
-    b.connections = std::move(connections);
-    b.events = std::move(events);
-    return b;
-}
-
-Connection conn(quint32 id, ConnectionRole role, QString url, QString peer = {})
-{
-    Connection c;
-    c.id = id;
-    c.role = role;
-    c.url = std::move(url);
-    c.peer = std::move(peer);
-    return c;
-}
-
-qint64 at(qint64 seconds, qint64 extraUs = 0)
-{
-    return BaseUs + seconds * 1'000'000 + extraUs;
+    return withSize(ev(connection, timestampUs, Direction::None, EventKind::Closed, "connection closed", code), 0);
 }
 
 } // namespace
 
-class TestSessionStatistics : public QObject
+class TestSessionStatistics : public QObject, private TimelineFixture
 {
     Q_OBJECT
 
@@ -108,23 +68,19 @@ private slots:
     void secondOfNegativeTimes();
 
 private:
-    std::unique_ptr<EventStore> m_store;
-    std::unique_ptr<TimelineModel> m_model;
     std::unique_ptr<SessionStatistics> m_stats;
 };
 
 void TestSessionStatistics::init()
 {
-    m_store = std::make_unique<EventStore>();
-    m_model = std::make_unique<TimelineModel>(m_store.get());
+    createTimeline();
     m_stats = std::make_unique<SessionStatistics>(m_model.get());
 }
 
 void TestSessionStatistics::cleanup()
 {
     m_stats.reset();
-    m_model.reset();
-    m_store.reset();
+    destroyTimeline();
 }
 
 void TestSessionStatistics::emptyStatistics()
@@ -259,7 +215,7 @@ void TestSessionStatistics::perConnectionTotals()
             ev(2, at(1), Direction::C2S, EventKind::Text, "aaaa"),
             ev(1, at(2), Direction::S2C, EventKind::Binary, "bb"),
             ev(2, at(3), Direction::S2C, EventKind::Text, "cccccc"),
-            ev(2, at(4), Direction::S2C, EventKind::Text, {}, 1000), // size on the wire, payload not kept
+            withSize(ev(2, at(4), Direction::S2C, EventKind::Text), 1000),
         },
         { conn(1, ConnectionRole::Client, QStringLiteral("ws://example.test/")),
             conn(2, ConnectionRole::Server, QStringLiteral("ws://127.0.0.1:8765/"),
@@ -493,8 +449,9 @@ void TestSessionStatistics::manyRowsInOneBatch()
     std::vector<Event> events;
     events.reserve(Count);
     for (int i = 0; i < Count; ++i) {
-        events.push_back(ev(quint32(1 + i % 10), at(i / PerSecond, i % PerSecond),
-            i % 2 ? Direction::S2C : Direction::C2S, EventKind::Text, {}, 10));
+        events.push_back(withSize(ev(quint32(1 + i % 10), at(i / PerSecond, i % PerSecond),
+                                      i % 2 ? Direction::S2C : Direction::C2S, EventKind::Text),
+            10));
     }
     m_model->append(batch(std::move(events)));
     QCOMPARE(m_stats->eventCount(), Count);
