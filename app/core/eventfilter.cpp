@@ -73,6 +73,18 @@ bool needsUnicodeProperties(const QString& pattern)
     return false;
 }
 
+// PCRE2 reads these start-of-pattern items before the user's own (which may lower the limits further, never
+// raise them: the lower of two settings wins).
+QString limitPrefix(const EventFilter::MatchLimit& limit)
+{
+    QString prefix;
+    if (limit.steps > 0)
+        prefix += QStringLiteral("(*LIMIT_MATCH=") + QString::number(limit.steps) + QLatin1Char(')');
+    if (limit.depth > 0)
+        prefix += QStringLiteral("(*LIMIT_DEPTH=") + QString::number(limit.depth) + QLatin1Char(')');
+    return prefix;
+}
+
 } // namespace
 
 EventFilter::EventFilter() = default;
@@ -95,14 +107,19 @@ EventFilter::EventFilter(const FilterSpec& spec)
             options |= QRegularExpression::CaseInsensitiveOption;
         if (needsUnicodeProperties(spec.text))
             options |= QRegularExpression::UseUnicodePropertiesOption;
-        m_regex = QRegularExpression(spec.text, options);
-        if (!m_regex.isValid()) {
-            m_errorString = tr("Invalid regular expression: %1").arg(m_regex.errorString());
-            m_errorOffset = int(m_regex.patternErrorOffset());
-            return;
+        for (size_t tier = 0; tier < MatchLimits.size(); ++tier) {
+            const QString prefix = limitPrefix(MatchLimits[tier]);
+            m_regex[tier] = QRegularExpression(prefix + spec.text, options);
+            if (!m_regex[tier].isValid()) {
+                m_errorString = tr("Invalid regular expression: %1").arg(m_regex[tier].errorString());
+                // Where the user's text went wrong, not where the pattern with our prefix did.
+                m_errorOffset = int(std::max<qsizetype>(0, m_regex[tier].patternErrorOffset() - prefix.size()));
+                m_regex = {};
+                return;
+            }
+            // Compiles (and JIT-compiles) now, on the thread that builds the filter, rather than on first use.
+            m_regex[tier].optimize();
         }
-        // Compiles (and JIT-compiles) now, on the thread that builds the filter, rather than on first use.
-        m_regex.optimize();
         m_textMode = TextMode::Regex;
         return;
     }
@@ -139,44 +156,47 @@ bool EventFilter::passesCheapConditions(EventKind kind, Direction direction, qui
     return std::binary_search(m_connections.begin(), m_connections.end(), connection);
 }
 
-bool EventFilter::matches(
+EventFilter::Outcome EventFilter::evaluate(
     EventKind kind, Direction direction, quint32 connection, QByteArrayView payload, QByteArrayView note) const
 {
     if (m_passesEverything)
-        return true;
+        return Outcome::Match;
     if (!isValid())
-        return false;
+        return Outcome::NoMatch;
     if (!passesCheapConditions(kind, direction, connection))
-        return false;
+        return Outcome::NoMatch;
     if (m_textMode == TextMode::None)
-        return true;
-    if (matchesText(payload))
-        return true;
+        return Outcome::Match;
+    const Outcome inPayload = evaluateText(payload);
     // An event without a note has nothing more to search (and `^$` must not match every such event).
-    return !note.isEmpty() && matchesText(note);
+    if (inPayload == Outcome::Match || note.isEmpty())
+        return inPayload;
+    const Outcome inNote = evaluateText(note);
+    return inNote == Outcome::NoMatch ? inPayload : inNote;
 }
 
-bool EventFilter::matchesText(QByteArrayView utf8) const
+EventFilter::Outcome EventFilter::evaluateText(QByteArrayView utf8) const
 {
+    const auto outcome = [](bool match) { return match ? Outcome::Match : Outcome::NoMatch; };
     switch (m_textMode) {
     case TextMode::None:
-        return isValid();
+        return outcome(isValid());
     case TextMode::Bytes:
         if (utf8.size() < m_needle.size())
-            return false;
-        return std::string_view(utf8.data(), size_t(utf8.size()))
-                   .find(std::string_view(m_needle.constData(), size_t(m_needle.size())))
-            != std::string_view::npos;
+            return Outcome::NoMatch;
+        return outcome(std::string_view(utf8.data(), size_t(utf8.size()))
+                           .find(std::string_view(m_needle.constData(), size_t(m_needle.size())))
+            != std::string_view::npos);
     case TextMode::AsciiFold:
-        return containsAsciiFolded(utf8);
+        return outcome(containsAsciiFolded(utf8));
     case TextMode::Unicode:
         if (utf8.size() < m_needleChars || (m_needleNeedsNonAscii && isAscii(utf8)))
-            return false;
+            return Outcome::NoMatch;
         return matchesDecoded(utf8);
     case TextMode::Regex:
         return matchesDecoded(utf8);
     }
-    return false;
+    return Outcome::NoMatch;
 }
 
 bool EventFilter::containsAsciiFolded(QByteArrayView haystack) const
@@ -202,44 +222,81 @@ bool EventFilter::containsAsciiFolded(QByteArrayView haystack) const
 
 // Decodes into a buffer on the stack for ordinary payloads, so that a million rows cost no heap allocation
 // for the text itself.
-bool EventFilter::matchesDecoded(QByteArrayView utf8) const
+EventFilter::Outcome EventFilter::matchesDecoded(QByteArrayView utf8) const
 {
     QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     QVarLengthArray<QChar, 512> buffer(decoder.requiredSpace(utf8.size()));
     const QChar* end = decoder.appendToBuffer(buffer.data(), utf8);
     const QStringView text(buffer.data(), end - buffer.data());
     if (m_textMode == TextMode::Unicode)
-        return text.contains(m_needleText, Qt::CaseInsensitive);
-        // The decoder always produces valid UTF-16: no need for PCRE to check it again.
+        return text.contains(m_needleText, Qt::CaseInsensitive) ? Outcome::Match : Outcome::NoMatch;
+
+    // The longer the text, the more steps an ordinary pattern needs: pick the limit that fits its length.
+    size_t tier = 0;
+    while (tier + 1 < MatchLimits.size() && text.size() > MatchLimits[tier].maxChars)
+        ++tier;
+    const QRegularExpression& regex = m_regex[tier];
+    // The decoder always produces valid UTF-16: no need for PCRE to check it again.
 #if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
-    return m_regex
-        .matchView(text, 0, QRegularExpression::NormalMatch, QRegularExpression::DontCheckSubjectStringMatchOption)
-        .hasMatch();
+    const QRegularExpressionMatch match = regex.matchView(
+        text, 0, QRegularExpression::NormalMatch, QRegularExpression::DontCheckSubjectStringMatchOption);
 #else
-    return m_regex
-        .match(text, 0, QRegularExpression::NormalMatch, QRegularExpression::DontCheckSubjectStringMatchOption)
-        .hasMatch();
+    const QRegularExpressionMatch match
+        = regex.match(text, 0, QRegularExpression::NormalMatch, QRegularExpression::DontCheckSubjectStringMatchOption);
 #endif
+    if (match.hasMatch())
+        return Outcome::Match;
+    // The pattern is valid and the subject too: the only failures left are PCRE2's limits (match steps,
+    // depth, heap, JIT stack), that is a search that would have taken too long.
+    return match.isValid() ? Outcome::NoMatch : Outcome::TooCostly;
 }
 
 bool EventFilter::collect(const EventStore::Snapshot& events, qsizetype from, qsizetype to, std::vector<int>& out,
-    const std::function<bool()>& shouldStop) const
+    const std::function<bool()>& shouldStop, CollectStats* stats) const
 {
     to = std::min(to, events.count());
-    for (qsizetype start = std::max<qsizetype>(from, 0); start < to; start += StopCheckInterval) {
+    from = std::max<qsizetype>(from, 0);
+    CollectStats local;
+    CollectStats& done = stats ? *stats : local;
+    done = CollectStats { from, 0 };
+    // One row of a regular expression may cost up to its match limit: look at the stop condition before each.
+    const qsizetype rowsPerCheck = m_textMode == TextMode::Regex ? 1 : StopCheckInterval;
+    const bool searchesText = !m_passesEverything && m_textMode != TextMode::None;
+    qsizetype row = from;
+    while (row < to) {
         if (shouldStop && shouldStop())
             return false;
-        const qsizetype end = std::min(to, start + StopCheckInterval);
+        const qsizetype end = std::min(to, row + rowsPerCheck);
         if (m_passesEverything) {
-            for (qsizetype row = start; row < end; ++row)
+            for (; row < end; ++row)
                 out.push_back(int(row));
-            continue;
+        } else if (!searchesText) {
+            for (; row < end; ++row) {
+                if (evaluate(events, row) == Outcome::Match)
+                    out.push_back(int(row));
+            }
+        } else {
+            // Megabyte payloads make a few rows a lot of text: look again after StopCheckBytes.
+            qsizetype bytes = 0;
+            for (; row < end && bytes < StopCheckBytes; ++row) {
+                const QByteArrayView payload = events.payload(row);
+                const QByteArrayView note = events.note(row);
+                bytes += payload.size() + note.size();
+                switch (evaluate(events.kind(row), events.direction(row), events.connectionId(row), payload, note)) {
+                case Outcome::Match:
+                    out.push_back(int(row));
+                    break;
+                case Outcome::TooCostly:
+                    ++done.costlyRows;
+                    break;
+                case Outcome::NoMatch:
+                    break;
+                }
+            }
         }
-        for (qsizetype row = start; row < end; ++row) {
-            if (matches(events, row))
-                out.push_back(int(row));
-        }
+        done.end = row;
     }
+    done.end = std::max(from, to);
     return true;
 }
 

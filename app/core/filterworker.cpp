@@ -16,18 +16,23 @@ constexpr int MaxThreads = 8;
 // Splits a big range over the machine's cores, keeping the rows in order. Each helper compiles its own
 // filter: QRegularExpression takes a mutex on every match, which threads sharing one would contend for.
 bool collectInParallel(const FilterWorker::Job& job, qsizetype from, qsizetype to, std::vector<int>& out,
-    const std::function<bool()>& shouldStop)
+    qsizetype& costlyRows, const std::function<bool()>& shouldStop)
 {
     const qsizetype rows = to - from;
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
     const int parts
         = rows < ParallelMinRows ? 1 : int(std::min<qsizetype>({ cores, MaxThreads, rows / (ParallelMinRows / 2) }));
-    if (parts <= 1)
-        return job.filter->collect(job.events, from, to, out, shouldStop);
+    if (parts <= 1) {
+        EventFilter::CollectStats stats;
+        const bool complete = job.filter->collect(job.events, from, to, out, shouldStop, &stats);
+        costlyRows = stats.costlyRows;
+        return complete;
+    }
 
     const size_t partCount = size_t(parts);
     std::vector<std::vector<int>> pieces(partCount);
     std::vector<char> complete(partCount, 0);
+    std::vector<qsizetype> costly(partCount, 0);
     const auto runPart = [&](int part) {
         std::optional<EventFilter> own;
         const EventFilter* filter = job.filter.get();
@@ -37,7 +42,9 @@ bool collectInParallel(const FilterWorker::Job& job, qsizetype from, qsizetype t
         }
         const qsizetype begin = from + rows * part / parts;
         const qsizetype end = from + rows * (part + 1) / parts;
-        complete[size_t(part)] = filter->collect(job.events, begin, end, pieces[size_t(part)], shouldStop);
+        EventFilter::CollectStats stats;
+        complete[size_t(part)] = filter->collect(job.events, begin, end, pieces[size_t(part)], shouldStop, &stats);
+        costly[size_t(part)] = stats.costlyRows;
     };
     std::vector<std::thread> helpers;
     helpers.reserve(partCount - 1);
@@ -48,6 +55,8 @@ bool collectInParallel(const FilterWorker::Job& job, qsizetype from, qsizetype t
         t.join();
     if (std::find(complete.begin(), complete.end(), 0) != complete.end())
         return false;
+    for (qsizetype n : costly)
+        costlyRows += n;
     size_t total = out.size();
     for (const std::vector<int>& piece : pieces)
         total += piece.size();
@@ -70,6 +79,7 @@ FilterWorker::~FilterWorker()
         const std::lock_guard lock(m_mutex);
         m_stop = true;
         m_pending.reset();
+        // A new generation is what the running job's stop check looks at: it gives up at its next row.
         m_generation.fetch_add(1, std::memory_order_acq_rel);
     }
     m_wake.notify_all();
@@ -129,7 +139,7 @@ void FilterWorker::run()
         result.generation = generation;
         result.from = job.from;
         result.to = std::min(job.to, job.events.count());
-        const bool complete = collectInParallel(job, job.from, result.to, result.rows,
+        const bool complete = collectInParallel(job, job.from, result.to, result.rows, result.costlyRows,
             [this, generation] { return m_generation.load(std::memory_order_acquire) != generation; });
         result.elapsedNs = timer.nsecsElapsed();
         // Let go of the snapshot now: after a clear() it may be the last owner of a lot of memory.

@@ -19,7 +19,8 @@ namespace wsi {
 /*
  * One background thread that filters ranges of an EventStore::Snapshot, so that the GUI thread never scans
  * a big log itself. It holds at most one job: starting a job supersedes the queued one and makes the running
- * one stop at its next check (every EventFilter::StopCheckInterval rows), since only the newest query's
+ * one stop at its next check (before every row of a regular expression, every EventFilter::StopCheckInterval
+ * rows or StopCheckBytes of text otherwise), since only the newest query's
  * answer is wanted. Each job gets a generation number; a finished job is handed to the result handler, on
  * the worker thread, with that number, and only if no newer job was started meanwhile. The receiver should
  * still compare generations when the result arrives through a queued call: a newer job may have started
@@ -42,12 +43,15 @@ public:
         qsizetype from = 0;
         qsizetype to = 0;
         std::vector<int> rows; // the matching rows of [from, to), ascending
+        qsizetype costlyRows = 0; // rows the regular expression gave up on (EventFilter::Outcome::TooCostly)
         qint64 elapsedNs = 0;
     };
     using ResultHandler = std::function<void(Result&&)>;
 
     explicit FilterWorker(ResultHandler onResult);
-    ~FilterWorker(); // stops the running job and joins the thread; no result is handed over after it
+    // Stops the running job (it notices within a row or so) and joins the thread; no result is handed over
+    // after it.
+    ~FilterWorker();
     Q_DISABLE_COPY_MOVE(FilterWorker)
 
     // Queues the job in place of any other and returns its generation.

@@ -21,6 +21,10 @@ namespace {
 // (the capture pump hands them over every 17 ms), which even a regular expression gets through in a
 // millisecond or two; an append bigger than this (an opened file) goes to the worker like a full filter.
 constexpr qsizetype SyncFilterRows = 16384;
+// A filter that decodes text (a regular expression above all) has no cost bound per byte: one that backtracks
+// badly can take a fraction of a millisecond per row even within its match limit. The GUI thread gives such a
+// filter this long, then hands the rest of the batch to the worker.
+constexpr qint64 SyncFilterMs = 4;
 
 // "+12.345678": signed seconds with microseconds, for the relative and delta time modes.
 QString secondsText(qint64 us)
@@ -64,6 +68,7 @@ struct TimelineViewModel::Private
     void applyResult(FilterWorker::Result&& result);
     void catchUp();
     void appendRows(std::vector<int>&& found, qsizetype end);
+    void countCostly(qsizetype rows, bool replace);
     void finishBusy();
     void emitCounts();
     void resetRows(qsizetype newBase);
@@ -98,6 +103,7 @@ struct TimelineViewModel::Private
 
     std::optional<Undo> undo;
     TimeMode timeMode = TimeMode::Absolute;
+    qsizetype costlyRows = 0; // for the current spec
 
     qsizetype emittedMatch = -1;
     qsizetype emittedTotal = -1;
@@ -150,6 +156,7 @@ void TimelineViewModel::Private::applyResult(FilterWorker::Result&& result)
         Q_ASSERT(result.from == filteredEnd);
         appendRows(std::move(result.rows), result.to);
     }
+    countCostly(result.costlyRows, kind == Job::Replace);
     // Rows that arrived while the job ran.
     catchUp();
     if (job == Job::None)
@@ -176,8 +183,22 @@ void TimelineViewModel::Private::catchUp()
         return;
     }
     std::vector<int> found;
-    filter->collect(source->store()->snapshot(), filteredEnd, end, found);
-    appendRows(std::move(found), end);
+    EventFilter::CollectStats stats;
+    if (filter->decodesText()) {
+        QElapsedTimer timer;
+        timer.start();
+        filter->collect(
+            source->store()->snapshot(), filteredEnd, end, found, [&timer] { return timer.hasExpired(SyncFilterMs); },
+            &stats);
+    } else {
+        filter->collect(source->store()->snapshot(), filteredEnd, end, found, {}, &stats);
+    }
+    // What was done is shown now; the rest follows from the worker, after it and in order (rows arriving
+    // meanwhile wait for its answer).
+    appendRows(std::move(found), stats.end);
+    countCostly(stats.costlyRows, false);
+    if (stats.end < end)
+        startJob(Job::Append, stats.end, end);
 }
 
 void TimelineViewModel::Private::appendRows(std::vector<int>&& found, qsizetype end)
@@ -192,6 +213,14 @@ void TimelineViewModel::Private::appendRows(std::vector<int>&& found, qsizetype 
     else
         rows.insert(rows.end(), found.begin(), found.end());
     q->endInsertRows();
+}
+
+void TimelineViewModel::Private::countCostly(qsizetype rows, bool replace)
+{
+    const bool had = costlyRows > 0;
+    costlyRows = replace ? rows : costlyRows + rows;
+    if (!had && costlyRows > 0)
+        Q_EMIT q->filterTooCostly(costlyRows);
 }
 
 void TimelineViewModel::Private::finishBusy()
@@ -364,6 +393,7 @@ void TimelineViewModel::setFilter(const FilterSpec& spec)
     if (spec == d->spec)
         return;
     d->spec = spec;
+    d->costlyRows = 0;
 
     if (compiled.passesEverything()) {
         const bool wasBusy = d->cancelJob();
@@ -413,6 +443,11 @@ bool TimelineViewModel::waitForFilter(int timeoutMs)
             return false;
     }
     return true;
+}
+
+qsizetype TimelineViewModel::costlyRowCount() const
+{
+    return d->costlyRows;
 }
 
 qsizetype TimelineViewModel::matchCount() const

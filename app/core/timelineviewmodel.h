@@ -44,6 +44,9 @@ public:
     bool isFilterRunning() const;
     // Blocks until the current filter job is done (tests, benchmarks). False on timeout.
     bool waitForFilter(int timeoutMs = 30000);
+    // Rows the current regular expression gave up on (catastrophic backtracking, see EventFilter::MatchLimits)
+    // since it was last computed; they are not shown. filterTooCostly() says when it stops being 0.
+    qsizetype costlyRowCount() const;
 
     // Rows shown / rows there are since the last clear (excluding rows that arrived while paused).
     qsizetype matchCount() const;
@@ -81,6 +84,7 @@ Q_SIGNALS:
     void filterStarted();
     void filterFinished(qint64 elapsedMs);
     void filterError(const QString& message, int offset); // invalid regex: what and where (-1 when unknown)
+    void filterTooCostly(qsizetype rows); // once per filter: the expression gave up on some rows
     void countsChanged(qsizetype matchCount, qsizetype totalCount);
     void pausedChanged(bool paused);
     void clearUndoAvailable(bool available);

@@ -109,6 +109,12 @@ private slots:
     void unicodePropertiesOnlyWhenNeeded();
     void collectMatchesRowByRow();
     void collectStops();
+    void collectStopsOftenOnCostlyRows();
+    void pathologicalRegexGivesUp_data();
+    void pathologicalRegexGivesUp();
+    void matchLimitIsBelowPcreDefault();
+    void ordinaryRegexOnBigPayloads_data();
+    void ordinaryRegexOnBigPayloads();
     void sharedAcrossThreads();
 };
 
@@ -329,6 +335,10 @@ void TestEventFilter::invalidRegex_data()
     QTest::newRow("unclosed class") << QStringLiteral("ab[c") << 4;
     QTest::newRow("nothing to repeat") << QStringLiteral("*x") << 0;
     QTest::newRow("bad escape at end") << QStringLiteral("abc\\") << 4;
+    QTest::newRow("unclosed group inside") << QStringLiteral("a(b") << 3;
+    // The user's own start-of-pattern items come after ours: the offset is still in what was typed.
+    QTest::newRow("own limit, then error") << QStringLiteral("(*LIMIT_MATCH=5)x(") << 18;
+    QTest::newRow("bad start item") << QStringLiteral("(*LIMIT_MATCH=x)a") << 14;
 }
 
 void TestEventFilter::invalidRegex()
@@ -414,6 +424,149 @@ void TestEventFilter::collectStops()
     rows.clear();
     QVERIFY(filter.collect(store.snapshot(), 0, store.count(), rows, [&asked] { return ++asked > 100; }));
     QCOMPARE(asked, 3);
+}
+
+void TestEventFilter::collectStopsOftenOnCostlyRows()
+{
+    // A regular expression: asked before every row, since one row may cost up to its match limit.
+    EventStore store;
+    store.append(mixedEvents(100));
+    const EventStore::Snapshot snapshot = store.snapshot();
+    const EventFilter regex(regexSpec(QStringLiteral("beta|gamma")));
+    int asked = 0;
+    std::vector<int> rows;
+    EventFilter::CollectStats stats;
+    QVERIFY(regex.collect(
+        snapshot, 10, 60, rows, [&asked] { return ++asked > 1000; }, &stats));
+    QCOMPARE(asked, 50);
+    QCOMPARE(stats.end, 60);
+    asked = 0;
+    rows.clear();
+    QVERIFY(!regex.collect(
+        snapshot, 10, 60, rows, [&asked] { return ++asked == 8; }, &stats));
+    QCOMPARE(stats.end, 17); // rows 10..16 looked at, then it stopped
+    QVERIFY(!rows.empty());
+    QVERIFY(rows.back() < 17);
+    std::vector<int> expected;
+    QVERIFY(regex.collect(snapshot, 10, 17, expected));
+    QCOMPARE(rows, expected);
+
+    // A substring over big payloads: asked every StopCheckBytes of text rather than every 4096 rows.
+    EventStore big;
+    std::vector<Event> events;
+    for (int i = 0; i < 64; ++i)
+        events.push_back(text(QByteArray(EventFilter::StopCheckBytes / 4, 'x') + QByteArray::number(i)));
+    big.append(events);
+    const EventFilter plain(textSpec(QStringLiteral("needle")));
+    asked = 0;
+    rows.clear();
+    QVERIFY(plain.collect(
+        big.snapshot(), 0, big.count(), rows, [&asked] { return ++asked > 1000; }, &stats));
+    QCOMPARE(asked, 16); // 4 rows of a quarter StopCheckBytes each between two looks
+    QVERIFY(rows.empty());
+    QCOMPARE(stats.costlyRows, 0);
+}
+
+void TestEventFilter::pathologicalRegexGivesUp_data()
+{
+    QTest::addColumn<QString>("pattern");
+    // Nested quantifiers over a run of words: each backtracks through billions of ways to split the words
+    // before failing. Without a match limit of ours each row costs PCRE2's whole default budget (~35 ms).
+    QTest::newRow("(\\w+\\s?)*:1") << QStringLiteral("(\\w+\\s?)*:1");
+    QTest::newRow("^(\\W*\\w+\\W*)+:$") << QStringLiteral("^(\\W*\\w+\\W*)+:$");
+    // The user's own, higher limit does not raise ours.
+    QTest::newRow("own higher limit") << QStringLiteral("(*LIMIT_MATCH=100000000)^(\\W*\\w+\\W*)+:$");
+}
+
+void TestEventFilter::pathologicalRegexGivesUp()
+{
+    QFETCH(QString, pattern);
+    const QByteArray payload = "{\"msg\":\"the quick brown fox jumps over the lazy dog\",\"n\":\"1\"}";
+    const EventFilter filter(regexSpec(pattern));
+    QVERIFY2(filter.isValid(), qPrintable(filter.errorString()));
+    QVERIFY(filter.decodesText());
+    QCOMPARE(filter.evaluateText(payload), EventFilter::Outcome::TooCostly);
+    QVERIFY(!filter.matchesText(payload));
+    QCOMPARE(filter.evaluate(EventKind::Text, Direction::C2S, 1, payload, "no note match here"),
+        EventFilter::Outcome::TooCostly);
+    QVERIFY(!filter.matches(EventKind::Text, Direction::C2S, 1, payload, {}));
+    // A row the cheap conditions drop is never searched.
+    FilterSpec binaryOnly = regexSpec(pattern);
+    binaryOnly.kinds = FilterSpec::kindBit(EventKind::Binary);
+    QCOMPARE(EventFilter(binaryOnly).evaluate(EventKind::Text, Direction::C2S, 1, payload, {}),
+        EventFilter::Outcome::NoMatch);
+
+    // Rows that give up are counted and left out; the others are still answered.
+    EventStore store;
+    std::vector<Event> events;
+    for (int i = 0; i < 20; ++i)
+        events.push_back(i % 5 == 0 ? text("x:") : text(payload));
+    store.append(events);
+    std::vector<int> rows;
+    EventFilter::CollectStats stats;
+    QVERIFY(filter.collect(store.snapshot(), 0, store.count(), rows, {}, &stats));
+    QCOMPARE(stats.costlyRows, 16);
+    QCOMPARE(stats.end, 20);
+    const std::vector<int> quick = everyMatch(filter, store);
+    QCOMPARE(rows, quick);
+    for (int row : rows)
+        QCOMPARE(row % 5, 0);
+}
+
+void TestEventFilter::matchLimitIsBelowPcreDefault()
+{
+    // 2^18 ways to split the run of letters: PCRE2's default limit lets the search finish (no match), ours
+    // stops it. This is what makes our limit, not PCRE2's, the one that bounds a row.
+    const QString pattern = QStringLiteral("^(\\w+\\s?)*$");
+    const QByteArray payload = QByteArray(18, 'a') + '!';
+    const QRegularExpressionMatch unbounded = QRegularExpression(pattern).match(QString::fromLatin1(payload));
+    QVERIFY(unbounded.isValid());
+    QVERIFY(!unbounded.hasMatch());
+    QCOMPARE(EventFilter(regexSpec(pattern)).evaluateText(payload), EventFilter::Outcome::TooCostly);
+    // The same pattern on a short run is answered as usual.
+    QCOMPARE(EventFilter(regexSpec(pattern)).evaluateText("aaaa!"), EventFilter::Outcome::NoMatch);
+    QCOMPARE(EventFilter(regexSpec(pattern)).evaluateText("aaaa aaa"), EventFilter::Outcome::Match);
+}
+
+void TestEventFilter::ordinaryRegexOnBigPayloads_data()
+{
+    QTest::addColumn<int>("size");
+    QTest::addColumn<QString>("pattern");
+    QTest::addColumn<bool>("expected");
+
+    // One size per tier of EventFilter::MatchLimits and a few megabytes; the interesting part is at the end.
+    for (int size : { 1000, 60000, 4 << 20 }) {
+        const QByteArray tag = QByteArray::number(size) + ": ";
+        QTest::newRow(QByteArray(tag + "alternation").constData())
+            << size << QStringLiteral("\"t\":\"(join|leave)\"$") << true;
+        QTest::newRow(QByteArray(tag + "lazy across the payload").constData())
+            << size << QStringLiteral("^\\{.*?\"t\":\"join\"") << true;
+        QTest::newRow(QByteArray(tag + "greedy across the payload").constData())
+            << size << QStringLiteral("^.*join") << true;
+        // A capturing group repeated 100,000 times outgrows Qt's JIT stack on megabytes, with or without our limit.
+        if (size < (1 << 20))
+            QTest::newRow(QByteArray(tag + "repeated group").constData())
+                << size << QStringLiteral("^(\\{[^}]*\\},)*\"t\"") << true;
+        QTest::newRow(QByteArray(tag + "word then join").constData())
+            << size << QStringLiteral("(\\w+)\":\"join\"$") << true;
+        QTest::newRow(QByteArray(tag + "absent").constData()) << size << QStringLiteral("\\d{5}7\\}") << false;
+    }
+}
+
+void TestEventFilter::ordinaryRegexOnBigPayloads()
+{
+    QFETCH(int, size);
+    QFETCH(QString, pattern);
+    QFETCH(bool, expected);
+
+    QByteArray payload;
+    payload.reserve(size + 64);
+    while (payload.size() < size)
+        payload += "{\"t\":\"msg\",\"u\":\"bob\",\"id\":12345},";
+    payload += "\"t\":\"join\"";
+    const EventFilter filter(regexSpec(pattern));
+    QVERIFY2(filter.isValid(), qPrintable(filter.errorString()));
+    QCOMPARE(filter.evaluateText(payload), expected ? EventFilter::Outcome::Match : EventFilter::Outcome::NoMatch);
 }
 
 void TestEventFilter::sharedAcrossThreads()

@@ -2,6 +2,8 @@
 
 #include <QTest>
 
+#include <algorithm>
+#include <atomic>
 #include <mutex>
 
 using namespace wsi;
@@ -24,6 +26,29 @@ std::vector<Event> events(int n)
     return out;
 }
 
+// Rows on which a backtracking-prone expression gives up only after its whole match limit: ~35 ms each
+// without a limit of ours; with it, a fraction of a millisecond for a short payload, a few milliseconds for a
+// payload of `words` repetitions (above EventFilter::MatchLimits' first tier).
+std::vector<Event> costlyEvents(int n, int words = 1)
+{
+    std::vector<Event> out = events(n);
+    const QByteArray payload = "{\"msg\":\""
+        + QByteArray("the quick brown fox jumps over the lazy dog ").repeated(words) + "\",\"n\":\"1\"}";
+    for (Event& e : out) {
+        e.payload = payload;
+        e.size = e.payload.size();
+    }
+    return out;
+}
+
+std::shared_ptr<const EventFilter> costlyFilter()
+{
+    FilterSpec spec;
+    spec.text = QStringLiteral("^(\\W*\\w+\\W*)+:$");
+    spec.regex = true;
+    return std::make_shared<const EventFilter>(spec);
+}
+
 std::shared_ptr<const EventFilter> needleFilter(const QString& text = QStringLiteral("needle"))
 {
     FilterSpec spec;
@@ -36,13 +61,23 @@ struct Results
 {
     std::mutex mutex;
     std::vector<FilterWorker::Result> list;
+    std::atomic<bool> workerGone = false; // set by the test once the worker is destroyed
+    std::atomic<bool> lateResult = false; // a result came after that
 
     FilterWorker::ResultHandler handler()
     {
         return [this](FilterWorker::Result&& r) {
+            if (workerGone.load())
+                lateResult = true;
             const std::lock_guard lock(mutex);
             list.push_back(std::move(r));
         };
+    }
+    bool has(quint64 generation)
+    {
+        const std::lock_guard lock(mutex);
+        return std::any_of(
+            list.begin(), list.end(), [generation](const auto& r) { return r.generation == generation; });
     }
 };
 
@@ -59,6 +94,10 @@ private slots:
     void newerJobSupersedes();
     void cancelDropsTheResult();
     void destroyWhileBusy();
+    void costlyRowsAreCounted();
+    void costlyJobIsSuperseded();
+    void costlyJobIsCancelled();
+    void destroyWhileCostlyJobRuns();
 };
 
 void TestFilterWorker::oneJob()
@@ -162,8 +201,87 @@ void TestFilterWorker::destroyWhileBusy()
         worker.start({ needleFilter(), store.snapshot(), 0, store.count() });
         store.clear(); // the job's snapshot keeps its rows
     }
-    // Destroyed without waiting: the job was stopped and nothing was handed over afterwards.
+    results.workerGone = true;
+    // Destroyed without waiting: the job was stopped (or had finished) and nothing is handed over afterwards.
+    QTest::qWait(50);
+    QVERIFY(!results.lateResult);
     QVERIFY(results.list.size() <= 1);
+}
+
+void TestFilterWorker::costlyRowsAreCounted()
+{
+    EventStore store;
+    std::vector<Event> rows = costlyEvents(50);
+    rows[7].payload = "ok:";
+    store.append(rows);
+    Results results;
+    FilterWorker worker(results.handler());
+    worker.start({ costlyFilter(), store.snapshot(), 0, store.count() });
+    QVERIFY(worker.waitForIdle(QDeadlineTimer(60000)));
+    QCOMPARE(results.list.size(), size_t(1));
+    QCOMPARE(results.list.front().costlyRows, 49);
+    QCOMPARE(results.list.front().rows, std::vector<int> { 7 });
+
+    // Longer rows get a bigger budget, and give up all the same.
+    EventStore longer;
+    longer.append(costlyEvents(5, 33));
+    QVERIFY(longer.payload(0).size() > EventFilter::MatchLimits[0].maxChars);
+    worker.start({ costlyFilter(), longer.snapshot(), 0, longer.count() });
+    QVERIFY(worker.waitForIdle(QDeadlineTimer(60000)));
+    QCOMPARE(results.list.size(), size_t(2));
+    QCOMPARE(results.list.back().costlyRows, 5);
+    QVERIFY(results.list.back().rows.empty());
+}
+
+void TestFilterWorker::costlyJobIsSuperseded()
+{
+    // Thousands of rows on which the expression backtracks: the worker must notice the newer job at its next
+    // row, not after thousands (which took minutes).
+    // Rows of ~1,500 characters: a few milliseconds each to give up, so that looking at the stop condition
+    // only every StopCheckInterval rows would take tens of seconds.
+    EventStore store;
+    store.append(costlyEvents(5000, 33));
+    store.append(events(100));
+    Results results;
+    FilterWorker worker(results.handler());
+    const quint64 costly = worker.start({ costlyFilter(), store.snapshot(), 0, store.count() });
+    QTest::qWait(20); // let it get going
+    const quint64 newer = worker.start({ needleFilter(), store.snapshot(), 0, store.count() });
+    QTRY_VERIFY_WITH_TIMEOUT(results.has(newer), 5000);
+    QVERIFY(worker.waitForIdle(QDeadlineTimer(20000)));
+    QVERIFY(!results.has(costly));
+    QCOMPARE(results.list.size(), size_t(1));
+    QCOMPARE(results.list.front().rows.size(), size_t(10));
+    QCOMPARE(results.list.front().costlyRows, 0);
+}
+
+void TestFilterWorker::costlyJobIsCancelled()
+{
+    EventStore store;
+    store.append(costlyEvents(5000));
+    Results results;
+    FilterWorker worker(results.handler());
+    worker.start({ costlyFilter(), store.snapshot(), 0, store.count() });
+    QTest::qWait(20);
+    worker.cancel();
+    QVERIFY(worker.waitForIdle(QDeadlineTimer(20000)));
+    QVERIFY(results.list.empty());
+}
+
+void TestFilterWorker::destroyWhileCostlyJobRuns()
+{
+    EventStore store;
+    store.append(costlyEvents(5000));
+    Results results;
+    {
+        FilterWorker worker(results.handler());
+        worker.start({ costlyFilter(), store.snapshot(), 0, store.count() });
+        QTest::qWait(20);
+    } // joins: the job stops at its next row
+    results.workerGone = true;
+    QTest::qWait(50);
+    QVERIFY(!results.lateResult);
+    QVERIFY(results.list.empty());
 }
 
 QTEST_GUILESS_MAIN(TestFilterWorker)

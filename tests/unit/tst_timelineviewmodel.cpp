@@ -50,6 +50,17 @@ FilterSpec textSpec(const QString& text, bool regex = false)
     return spec;
 }
 
+FilterSpec caseSensitive(FilterSpec spec)
+{
+    spec.caseSensitive = true;
+    return spec;
+}
+
+// Matches quickly where there is a ":1" ("seq":1...), and backtracks through billions of ways to split the
+// words of costlyPayload() before giving up on it (~35 ms a row without a match limit of ours).
+const QString CostlyPattern = QStringLiteral("(\\w+\\s?)*:1");
+const QByteArray CostlyPayload = "{\"msg\":\"the quick brown fox jumps over the lazy dog\",\"n\":\"1\"}";
+
 } // namespace
 
 class TestTimelineViewModel : public QObject
@@ -84,6 +95,11 @@ private slots:
     void sourceReset();
     void headersAndInvalidIndexes();
     void sourceDestroyed();
+    void filterAgreesWithEventFilter_data();
+    void filterAgreesWithEventFilter();
+    void clearUndoPause_data();
+    void clearUndoPause();
+    void costlyRegexOnLiveBatch();
 
 private:
     void append(quint64 firstSeq, int n) { m_model->append(batchOf(firstSeq, n)); }
@@ -759,6 +775,195 @@ void TestTimelineViewModel::sourceDestroyed()
     QVERIFY(m_view->waitForFilter());
     QTest::qWait(10);
     QCOMPARE(m_view->rowCount(), 0);
+}
+
+void TestTimelineViewModel::filterAgreesWithEventFilter_data()
+{
+    QTest::addColumn<FilterSpec>("spec");
+
+    QTest::newRow("substring") << textSpec(QStringLiteral("BETA"));
+    QTest::newRow("substring, case-sensitive") << caseSensitive(textSpec(QStringLiteral("beta")));
+    QTest::newRow("substring, case-sensitive, other case") << caseSensitive(textSpec(QStringLiteral("BETA")));
+    QTest::newRow("substring, number") << textSpec(QStringLiteral("\"seq\":12"));
+    QTest::newRow("substring, nothing") << textSpec(QStringLiteral("zebra"));
+    QTest::newRow("regex") << textSpec(QStringLiteral("\"seq\":\\d*7,"), true);
+    QTest::newRow("regex, case-insensitive") << textSpec(QStringLiteral("WORD\":\"(ALPHA|GAMMA)"), true);
+    QTest::newRow("regex, case-sensitive") << caseSensitive(textSpec(QStringLiteral("WORD\":\"(ALPHA|GAMMA)"), true));
+    QTest::newRow("regex, anchored") << textSpec(QStringLiteral("^\\{\"seq\":\\d{3}5,"), true);
+    FilterSpec kinds;
+    kinds.kinds = FilterSpec::kindBit(EventKind::Binary);
+    QTest::newRow("kind binary") << kinds;
+    kinds.kinds = FilterSpec::kindBit(EventKind::Text) | FilterSpec::kindBit(EventKind::Ping);
+    QTest::newRow("kinds text, ping") << kinds;
+    kinds.kinds = 0;
+    QTest::newRow("no kind") << kinds;
+    FilterSpec directions;
+    directions.directions = FilterSpec::directionBit(Direction::C2S);
+    QTest::newRow("direction c2s") << directions;
+    directions.directions = FilterSpec::directionBit(Direction::S2C) | FilterSpec::directionBit(Direction::None);
+    QTest::newRow("directions s2c, none") << directions;
+    directions.directions = FilterSpec::directionBit(Direction::None);
+    QTest::newRow("direction none") << directions;
+    FilterSpec connections;
+    connections.connections = { 2 };
+    QTest::newRow("connection 2") << connections;
+    connections.connections = { 3, 1, 9 };
+    QTest::newRow("connections 1, 3, 9") << connections;
+    FilterSpec combo = textSpec(QStringLiteral("(alpha|gamma)"), true);
+    combo.kinds = FilterSpec::kindBit(EventKind::Text);
+    combo.directions = FilterSpec::directionBit(Direction::S2C);
+    combo.connections = { 1, 2 };
+    QTest::newRow("regex, kind, direction, connections") << combo;
+}
+
+void TestTimelineViewModel::filterAgreesWithEventFilter()
+{
+    QFETCH(FilterSpec, spec);
+    QVERIFY(EventFilter(spec).isValid());
+
+    // Through each path: the worker's full filter, a live batch, a big append handed to the worker.
+    append(1, 2000);
+    m_view->setFilter(spec);
+    QCOMPARE(m_view->filter(), spec);
+    QVERIFY(m_view->waitForFilter());
+    QCOMPARE(shownRows(), expectedRows(spec, 0));
+    append(2001, 500);
+    QVERIFY(m_view->waitForFilter());
+    QCOMPARE(shownRows(), expectedRows(spec, 0));
+    append(2501, 20000);
+    QVERIFY(m_view->waitForFilter());
+    const QList<int> expected = expectedRows(spec, 0);
+    QCOMPARE(shownRows(), expected);
+    QCOMPARE(m_view->matchCount(), expected.size());
+    QCOMPARE(m_view->totalCount(), 22500);
+    QCOMPARE(m_view->costlyRowCount(), 0);
+}
+
+void TestTimelineViewModel::clearUndoPause_data()
+{
+    QTest::addColumn<bool>("filtered");
+    QTest::addColumn<bool>("pauseBeforeClear");
+    QTest::addColumn<bool>("changeFilterAfterClear");
+    QTest::addColumn<bool>("resumeBeforeUndo");
+
+    for (int bits = 0; bits < 16; ++bits) {
+        const bool filtered = bits & 1;
+        const bool pause = bits & 2;
+        const bool change = bits & 4;
+        const bool resume = bits & 8;
+        if (resume && !pause)
+            continue; // nothing to resume
+        const QByteArray name = QByteArray(filtered ? "filtered" : "unfiltered") + (pause ? ", paused" : "")
+            + (change ? ", new filter" : "") + (resume ? ", resumed" : "");
+        QTest::newRow(name.constData()) << filtered << pause << change << resume;
+    }
+}
+
+void TestTimelineViewModel::clearUndoPause()
+{
+    QFETCH(bool, filtered);
+    QFETCH(bool, pauseBeforeClear);
+    QFETCH(bool, changeFilterAfterClear);
+    QFETCH(bool, resumeBeforeUndo);
+
+    FilterSpec spec = filtered ? textSpec(QStringLiteral("alpha")) : FilterSpec();
+    append(1, 300);
+    m_view->setFilter(spec);
+    QVERIFY(m_view->waitForFilter());
+    QCOMPARE(shownRows(), expectedRows(spec, 0));
+    if (pauseBeforeClear) {
+        m_view->setPaused(true);
+        append(301, 50);
+        QCOMPARE(m_view->pendingCount(), 50);
+    }
+
+    const int clearedAt = int(m_store->count());
+    m_view->clear();
+    QVERIFY(m_view->canUndoClear());
+    QCOMPARE(m_view->rowCount(), 0);
+    QCOMPARE(m_view->totalCount(), 0);
+    QCOMPARE(m_view->pendingCount(), 0);
+    append(quint64(clearedAt) + 1, 40);
+    if (changeFilterAfterClear) {
+        spec = textSpec(QStringLiteral("\"seq\":\\d*[05],"), true);
+        m_view->setFilter(spec);
+        QVERIFY(m_view->waitForFilter());
+    }
+    if (pauseBeforeClear) {
+        QCOMPARE(m_view->rowCount(), 0);
+        QCOMPARE(m_view->pendingCount(), 40);
+    } else {
+        QCOMPARE(shownRows(), expectedRows(spec, clearedAt));
+    }
+    if (resumeBeforeUndo) {
+        m_view->setPaused(false);
+        QVERIFY(m_view->waitForFilter());
+        QCOMPARE(shownRows(), expectedRows(spec, clearedAt));
+    }
+
+    m_view->undoClear();
+    QVERIFY(m_view->waitForFilter());
+    QVERIFY(!m_view->canUndoClear());
+    // Still paused: what was recorded up to the clear comes back, what came after still waits.
+    const int shownEnd = m_view->isPaused() ? clearedAt : int(m_store->count());
+    QCOMPARE(shownRows(), expectedRows(spec, 0, shownEnd));
+    QCOMPARE(m_view->totalCount(), shownEnd);
+    if (m_view->isPaused()) {
+        m_view->setPaused(false);
+        QVERIFY(m_view->waitForFilter());
+    }
+    QCOMPARE(shownRows(), expectedRows(spec, 0));
+    QCOMPARE(m_view->totalCount(), m_store->count());
+    append(quint64(m_store->count()) + 1, 7);
+    QVERIFY(m_view->waitForFilter());
+    QCOMPARE(shownRows(), expectedRows(spec, 0));
+}
+
+void TestTimelineViewModel::costlyRegexOnLiveBatch()
+{
+    append(1, 300);
+    const FilterSpec spec = textSpec(CostlyPattern, true);
+    m_view->setFilter(spec);
+    QVERIFY(m_view->waitForFilter());
+    QCOMPARE(shownRows(), expectedRows(spec, 0));
+    QVERIFY(m_view->rowCount() > 0);
+    QCOMPARE(m_view->costlyRowCount(), 0);
+    const int shownBefore = m_view->rowCount();
+
+    QSignalSpy tooCostly(m_view.get(), &TimelineViewModel::filterTooCostly);
+    QSignalSpy inserted(m_view.get(), &QAbstractItemModel::rowsInserted);
+    // A live batch of rows the expression backtracks on, with ten quick matches spread over it.
+    CaptureBatch batch;
+    for (int i = 0; i < 1000; ++i) {
+        Event e = makeEvent(quint64(301 + i));
+        e.payload = i % 100 == 0 ? QByteArray("x:1") : CostlyPayload;
+        e.size = e.payload.size();
+        batch.events.push_back(e);
+    }
+    m_model->append(batch);
+    // append() came back after a few milliseconds of filtering, not after filtering every row (~35 s
+    // without a bound): the rest is on the worker.
+    QVERIFY(m_view->isFilterRunning());
+    QVERIFY(m_view->rowCount() < shownBefore + 10);
+    QCOMPARE(m_view->totalCount(), 1300);
+    // A batch arriving meanwhile waits for it and follows in order.
+    append(1301, 50);
+    QVERIFY(m_view->waitForFilter(120000));
+    QVERIFY(!m_view->isFilterRunning());
+    QCOMPARE(shownRows(), expectedRows(spec, 0));
+    QCOMPARE(m_view->rowCount(), shownBefore + 10 + int(expectedRows(spec, 1300).size()));
+    QCOMPARE(m_view->costlyRowCount(), 990);
+    QCOMPARE(tooCostly.size(), 1);
+    QVERIFY(tooCostly.first().at(0).value<qsizetype>() > 0);
+    // Each appended range went in with one insertion, in order.
+    QVERIFY(inserted.size() <= 3);
+    for (qsizetype i = 1; i < inserted.size(); ++i)
+        QCOMPARE(inserted.at(i).at(1).toInt(), inserted.at(i - 1).at(2).toInt() + 1);
+
+    // A new filter starts afresh.
+    m_view->setFilter(textSpec(QStringLiteral("beta")));
+    QVERIFY(m_view->waitForFilter());
+    QCOMPARE(m_view->costlyRowCount(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestTimelineViewModel)
