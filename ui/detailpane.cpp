@@ -36,6 +36,7 @@
 
 #include <limits>
 #include <memory>
+#include <utility>
 
 namespace wsi {
 
@@ -262,7 +263,7 @@ QWidget* DetailPane::createJsonPage()
     m_tree->addAction(copyValue);
 
     connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
-        [this](const QModelIndex& current) { m_pathLabel->setText(m_treeModel->pathOf(current)); });
+        [this](const QModelIndex& current) { m_pathLabel->setText(m_treeModel->displayPath(current)); });
     m_pathLabel->setToolTip(tr("Path of the selected node (Ctrl+Shift+C copies it)"));
 
     auto* treeSide = new QWidget(this);
@@ -327,8 +328,10 @@ void DetailPane::selectTab(Tab tab)
 {
     if (tab < 0 || tab >= TabCount || !m_tabs->isTabEnabled(tab))
         return;
-    if (m_row >= 0)
+    if (m_row >= 0) {
         m_chosenTab[size_t(m_sort)] = tab;
+        m_tabPicked = true;
+    }
     m_tabs->setCurrentIndex(tab);
 }
 
@@ -340,7 +343,7 @@ bool DetailPane::isTruncated() const
     case TextTab:
         return m_rendered[TextTab] && m_textProgress.shown < m_textProgress.total();
     case JsonTab:
-        return m_rendered[JsonTab] && m_jsonProgress.shown < m_jsonProgress.total();
+        return m_rendered[JsonTab] && (m_jsonProgress.shown < m_jsonProgress.total() || m_jsonMore);
     case HexTab:
         return m_rendered[HexTab] && m_hexShownBytes < m_payload.size();
     default:
@@ -363,6 +366,12 @@ void DetailPane::resetViews()
     m_json = {};
     m_jsonChecked = false;
     ++m_jsonGeneration;
+    m_jsonPending = false;
+    m_jsonWork.reset();
+    m_jsonMore = false;
+    m_jsonRestPending = false;
+    m_jsonCapped = false;
+    m_tabPicked = false;
     m_payloadInfo.clear();
     m_textProgress = {};
     m_jsonProgress = {};
@@ -417,6 +426,14 @@ void DetailPane::showRow(int row)
         clear();
         return;
     }
+    if (row == m_row) {
+        // The timeline announces its current row again after every filter change. Rows are numbered from the
+        // start of the store, which only grows until a reset or removal (and those clear the pane), so the same
+        // row is the same event: what is rendered, scrolled to and shown in full stays. Only the facts may have
+        // grown (a connection's details arrive after its first events).
+        m_facts->setText(factsText(row));
+        return;
+    }
     resetViews();
     m_row = row;
     m_kind = store->kind(row);
@@ -444,7 +461,12 @@ void DetailPane::showRow(int row)
             info << tr("The payload is not valid UTF-8; invalid bytes are shown as \uFFFD.");
         }
         m_sort = Sort::Text;
-        if (looksLikeJson(m_payload)) {
+        if (looksLikeJson(m_payload) && m_payload.size() >= BackgroundJsonBytes) {
+            // Checking megabytes holds the window for a tenth of a second and more: JSON for now, settled
+            // by takeJsonWork() when the pool thread is done.
+            m_sort = Sort::Json;
+            startJsonWork();
+        } else if (looksLikeJson(m_payload)) {
             m_json = JsonFormatter::validate(m_payload);
             m_jsonChecked = true;
             if (m_json.isValid())
@@ -491,8 +513,10 @@ void DetailPane::onCurrentChanged(int index)
 {
     if (index < 0)
         return;
-    if (!m_quiet && m_row >= 0)
+    if (!m_quiet && m_row >= 0) {
         m_chosenTab[size_t(m_sort)] = index;
+        m_tabPicked = true;
+    }
     if (m_row >= 0)
         ensureRendered(Tab(index));
     updateStatus();
@@ -531,62 +555,159 @@ void DetailPane::renderText()
     m_text->setPlainText(m_textProgress.source.left(m_textProgress.shown));
 }
 
-QString DetailPane::prettyJsonText(const QByteArray& json, bool* linesBroken)
+DetailPane::PrettyJson DetailPane::prettyJson(const QByteArray& json, qsizetype maxBytes)
 {
-    QByteArray pretty;
-    JsonFormatter::prettyPrint(json, &pretty);
-    return breakLongLines(QString::fromUtf8(pretty), LongLineChars, linesBroken);
+    QByteArray bytes;
+    JsonFormatter::Options options;
+    options.maxOutputBytes = maxBytes;
+    PrettyJson pretty;
+    pretty.cut = JsonFormatter::prettyPrint(json, &bytes, options).stopped;
+    pretty.text = breakLongLines(QString::fromUtf8(bytes), LongLineChars, &pretty.linesBroken);
+    return pretty;
 }
 
-void DetailPane::showPrettyJson(QString pretty, bool linesBroken)
+DetailPane::JsonWork DetailPane::prepareJson(const QByteArray& json, qsizetype maxTreeNodes, bool validated)
 {
-    m_jsonLinesBroken = linesBroken;
-    m_jsonProgress.source = std::move(pretty);
+    JsonWork work;
+    work.tree = JsonTreeModel::build(json, maxTreeNodes);
+    work.result = work.tree.result();
+    // A tree cut at its node cap has seen only part of the document.
+    if (!validated && work.result.isValid() && work.result.stopped)
+        work.result = JsonFormatter::validate(json);
+    work.result.stopped = false;
+    if (work.result.isValid())
+        work.pretty = prettyJson(json, JsonPrefixBytes);
+    return work;
+}
+
+void DetailPane::startJsonWork()
+{
+    m_jsonPending = true;
+    const quint64 generation = m_jsonGeneration;
+    const qsizetype maxNodes = m_treeModel->maxNodes();
+    QPointer<DetailPane> self(this);
+    // A result for a row that is no longer shown is dropped (the generation moved on).
+    QThreadPool::globalInstance()->start([self, payload = m_payload, generation, maxNodes] {
+        auto work = std::make_shared<JsonWork>(prepareJson(payload, maxNodes, false));
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, generation, work] {
+                if (self && self->m_jsonGeneration == generation)
+                    self->takeJsonWork(std::move(*work));
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void DetailPane::takeJsonWork(JsonWork work)
+{
+    m_jsonPending = false;
+    m_json = work.result;
+    m_jsonChecked = true;
+    if (m_json.isValid()) {
+        m_jsonWork = std::move(work);
+        if (m_rendered[JsonTab])
+            showJsonWork();
+        updateStatus();
+        return;
+    }
+    if (m_rendered[JsonTab])
+        m_jsonText->setPlaceholderText(m_json.errorText());
+    if (m_sort == Sort::Json) {
+        // Looked like JSON, is not: a text message after all, opened as one unless the user picked a tab.
+        m_sort = Sort::Text;
+        m_payloadInfo += (m_payloadInfo.isEmpty() ? QString() : QStringLiteral("\n")) + m_json.errorText();
+        m_info->setText(m_payloadInfo);
+        m_info->setVisible(true);
+        if (!m_tabPicked) {
+            Tab tab = autoTab(m_sort);
+            if (const int chosen = m_chosenTab[size_t(m_sort)]; chosen >= 0 && m_tabs->isTabEnabled(chosen))
+                tab = Tab(chosen);
+            setCurrentTabQuietly(tab);
+            ensureRendered(tab);
+        }
+    }
+    updateStatus();
+}
+
+void DetailPane::showJsonWork()
+{
+    JsonWork work = std::move(*m_jsonWork);
+    m_jsonWork.reset();
+    m_jsonLinesBroken = work.pretty.linesBroken;
+    m_jsonMore = work.pretty.cut;
+    m_jsonProgress.source = std::move(work.pretty.text);
     m_jsonProgress.shown = cutPoint(m_jsonProgress.source, 0, MaxJsonChars);
     m_jsonText->setPlainText(m_jsonProgress.source.left(m_jsonProgress.shown));
+
+    m_treeModel->setTree(std::move(work.tree));
+    const QModelIndex root = m_treeModel->index(0, 0);
+    m_tree->expand(root);
+    m_tree->setCurrentIndex(root);
     updateStatus();
 }
 
 void DetailPane::renderJson()
 {
+    if (m_payload.isEmpty())
+        return; // the placeholder says "(empty payload)"
     if (!m_jsonChecked) {
+        if (m_payload.size() >= BackgroundJsonBytes) {
+            // Megabytes are checked, printed and parsed on a pool thread; takeJsonWork() shows them.
+            if (!m_jsonPending)
+                startJsonWork();
+            m_jsonText->setPlaceholderText(
+                tr("Formatting %1 bytes of JSON\u2026").arg(QLocale().toString(m_payload.size())));
+            return;
+        }
         m_json = JsonFormatter::validate(m_payload);
         m_jsonChecked = true;
     }
-    if (m_payload.isEmpty())
-        return; // the placeholder says "(empty payload)"
     if (!m_json.isValid()) {
         m_jsonText->setPlaceholderText(m_json.errorText());
         return;
     }
-    if (m_payload.size() < BackgroundJsonBytes) {
-        bool broken = false;
-        QString pretty = prettyJsonText(m_payload, &broken);
-        showPrettyJson(std::move(pretty), broken);
-    } else {
-        // Pretty printing megabytes takes a good part of a second: done on a pool thread, shown when ready.
-        // A result for a row that is no longer shown is dropped (the generation moved on).
-        m_jsonText->setPlaceholderText(
-            tr("Formatting %1 bytes of JSON\u2026").arg(QLocale().toString(m_payload.size())));
-        const quint64 generation = m_jsonGeneration;
-        QPointer<DetailPane> self(this);
-        QThreadPool::globalInstance()->start([self, payload = m_payload, generation] {
-            auto broken = std::make_shared<bool>(false);
-            auto pretty = std::make_shared<QString>(prettyJsonText(payload, broken.get()));
-            QMetaObject::invokeMethod(
-                qApp,
-                [self, generation, pretty, broken] {
-                    if (self && self->m_jsonGeneration == generation)
-                        self->showPrettyJson(std::move(*pretty), *broken);
-                },
-                Qt::QueuedConnection);
-        });
-    }
+    // Less than BackgroundJsonBytes: parsing it all for the tree and printing the first part is quick.
+    if (!m_jsonWork)
+        m_jsonWork = prepareJson(m_payload, m_treeModel->maxNodes(), true);
+    showJsonWork();
+}
 
-    m_treeModel->setJson(m_payload);
-    const QModelIndex root = m_treeModel->index(0, 0);
-    m_tree->expand(root);
-    m_tree->setCurrentIndex(root);
+void DetailPane::startFullJson()
+{
+    m_jsonRestPending = true;
+    const quint64 generation = m_jsonGeneration;
+    const qsizetype maxBytes = maxPrettyJsonBytes(m_payload.size());
+    QPointer<DetailPane> self(this);
+    QThreadPool::globalInstance()->start([self, payload = m_payload, generation, maxBytes] {
+        auto pretty = std::make_shared<PrettyJson>(prettyJson(payload, maxBytes));
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, generation, pretty] {
+                if (self && self->m_jsonGeneration == generation)
+                    self->takeFullJson(std::move(*pretty));
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void DetailPane::takeFullJson(PrettyJson pretty)
+{
+    m_jsonRestPending = false;
+    m_jsonMore = false;
+    m_jsonCapped = pretty.cut;
+    m_jsonLinesBroken = pretty.linesBroken;
+    // The first part came from the same printer, cut between characters and broken at the same places, so it
+    // begins this text and the view carries on where it is. Checked all the same: a view that silently
+    // skipped or repeated a part would be worse than one that starts again.
+    const QString previous = std::exchange(m_jsonProgress.source, std::move(pretty.text));
+    if (!QStringView(m_jsonProgress.source).startsWith(QStringView(previous).first(m_jsonProgress.shown))) {
+        m_jsonProgress.shown = cutPoint(m_jsonProgress.source, 0, MaxJsonChars);
+        m_jsonText->setPlainText(m_jsonProgress.source.left(m_jsonProgress.shown));
+    }
+    if (m_renderingTab == JsonTab)
+        m_chunkTimer->start();
+    updateStatus();
 }
 
 void DetailPane::renderHex()
@@ -639,6 +760,8 @@ void DetailPane::showAll()
     if (!isTruncated() || isRendering())
         return;
     m_renderingTab = currentTab();
+    if (m_renderingTab == JsonTab && m_jsonMore && !m_jsonRestPending)
+        startFullJson();
     m_chunkTimer->start();
     updateStatus();
 }
@@ -651,11 +774,18 @@ void DetailPane::renderChunk()
     case JsonTab: {
         Progressive& progress = m_renderingTab == TextTab ? m_textProgress : m_jsonProgress;
         QPlainTextEdit* view = m_renderingTab == TextTab ? m_text : m_jsonText;
+        const bool more = m_renderingTab == JsonTab && m_jsonMore;
+        if (progress.shown >= progress.total() && more) {
+            // Everything printed so far is shown; takeFullJson() restarts the timer with the rest.
+            m_chunkTimer->stop();
+            updateStatus();
+            return;
+        }
         const qsizetype end
             = cutPoint(progress.source, progress.shown, m_renderingTab == TextTab ? TextChunkChars : JsonChunkChars);
         appendToView(view, QStringView(progress.source).sliced(progress.shown, end - progress.shown));
         progress.shown = end;
-        done = progress.shown >= progress.total();
+        done = progress.shown >= progress.total() && !more;
         break;
     }
     case HexTab: {
@@ -700,10 +830,19 @@ void DetailPane::updateStatus()
         case JsonTab:
             if (m_jsonChecked && !m_json.isValid() && !m_payload.isEmpty())
                 notes << m_json.errorText();
-            if (m_jsonProgress.shown < m_jsonProgress.total()) {
+            if (m_jsonMore) {
+                // How long the whole pretty text is, nobody knows before printing it.
+                notes << (m_renderingTab == JsonTab
+                        ? tr("Formatting the rest\u2026")
+                        : tr("Showing the first %1 characters.").arg(QLocale().toString(m_jsonProgress.shown)));
+            } else if (m_jsonProgress.shown < m_jsonProgress.total()) {
                 notes << progressText(m_jsonProgress.shown, m_jsonProgress.total(),
                     tr("%1 characters").arg(QLocale().toString(m_jsonProgress.total())));
             }
+            if (m_jsonCapped)
+                notes << tr("Too large to pretty print in full: formatting stops after %1 bytes. The raw text is in "
+                            "the Text tab.")
+                             .arg(QLocale().toString(maxPrettyJsonBytes(m_payload.size())));
             if (m_jsonLinesBroken)
                 notes << tr("Lines longer than %1 characters are broken for display.")
                              .arg(QLocale().toString(LongLineChars));

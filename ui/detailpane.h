@@ -2,11 +2,14 @@
 
 #include "core/event.h"
 #include "core/jsonformat.h"
+#include "core/jsontreemodel.h"
 
 #include <QPointer>
 #include <QWidget>
 
+#include <algorithm>
 #include <array>
+#include <optional>
 
 class QCheckBox;
 class QLabel;
@@ -20,7 +23,6 @@ class QTreeView;
 namespace wsi {
 
 class JsonHighlighter;
-class JsonTreeModel;
 class TimelineModel;
 
 /*
@@ -35,6 +37,11 @@ class TimelineModel;
  * handshake in between still opens its headers. Tabs are rendered when first shown, and big payloads only
  * in part (1 Mi characters of text, 128 Ki of pretty JSON, 256 KiB of hex) until "Show all" renders the rest a chunk
  * per event-loop turn, so selecting a 10 MB message never freezes the window.
+ *
+ * JSON costs more than its size suggests: indentation can make a 1 MB message a 100 MB text. So pretty JSON
+ * is printed only as far as it is first shown; "Show all" prints the rest on a pool thread, up to
+ * maxPrettyJsonBytes(). Payloads from BackgroundJsonBytes on are also checked and turned into a tree on a pool
+ * thread: such a row opens as JSON when it looks like JSON, and turns to text if the check says otherwise.
  */
 class DetailPane : public QWidget
 {
@@ -73,10 +80,20 @@ public:
     // Lines longer than this are broken for display: Qt lays a paragraph out as a whole, and one
     // ten-megabyte line would stall the window however little of it is on screen.
     static constexpr qsizetype LongLineChars = 10000;
-    // JSON payloads from this size on are pretty printed off the GUI thread.
+    // JSON payloads from this size on are checked, pretty printed and turned into a tree off the GUI thread.
     static constexpr qsizetype BackgroundJsonBytes = qsizetype(1) << 20;
-    // The tree holds at most this many values: building it is on the GUI thread, and nobody expands more.
+    // The tree holds at most this many values: it is built on the GUI thread for small payloads, and nobody
+    // expands more.
     static constexpr qsizetype MaxTreeNodes = 100000;
+    // Pretty JSON printed for the first part: enough for MaxJsonChars characters in any script (a character
+    // is 1 to 4 bytes of UTF-8), and cheap to print however deep or wide the document is.
+    static constexpr qsizetype JsonPrefixBytes = 4 * MaxJsonChars;
+    // "Show all" pretty prints this much at most; the Text tab always has the whole payload.
+    static constexpr qsizetype MinPrettyJsonBytes = qsizetype(8) << 20;
+    static constexpr qsizetype maxPrettyJsonBytes(qsizetype payloadBytes)
+    {
+        return std::max(4 * payloadBytes, MinPrettyJsonBytes);
+    }
 
     explicit DetailPane(QWidget* parent = nullptr);
     ~DetailPane() override;
@@ -122,8 +139,28 @@ private:
     void ensureRendered(Tab tab);
     void renderText();
     void renderJson();
-    static QString prettyJsonText(const QByteArray& json, bool* linesBroken);
-    void showPrettyJson(QString pretty, bool linesBroken);
+
+    // Pretty text for the view, at most maxBytes of UTF-8 of it; cut says there is more.
+    struct PrettyJson
+    {
+        QString text;
+        bool linesBroken = false;
+        bool cut = false;
+    };
+    // What the JSON tab shows of a valid payload, made on a pool thread for big ones.
+    struct JsonWork
+    {
+        JsonFormatter::Result result;
+        PrettyJson pretty; // the first JsonPrefixBytes
+        JsonTreeModel::Tree tree;
+    };
+    static PrettyJson prettyJson(const QByteArray& json, qsizetype maxBytes);
+    static JsonWork prepareJson(const QByteArray& json, qsizetype maxTreeNodes, bool validated);
+    void startJsonWork();
+    void takeJsonWork(JsonWork work);
+    void showJsonWork();
+    void startFullJson();
+    void takeFullJson(PrettyJson pretty);
     void renderHex();
     void renderHeaders();
     void renderChunk();
@@ -143,6 +180,12 @@ private:
     JsonFormatter::Result m_json;
     bool m_jsonChecked = false;
     quint64 m_jsonGeneration = 0; // bumped for every row shown: late background results are dropped
+    bool m_jsonPending = false; // a pool thread is checking and preparing a big payload's JSON
+    std::optional<JsonWork> m_jsonWork; // prepared, waiting for the JSON tab to be shown
+    bool m_jsonMore = false; // the pretty text goes on past m_jsonProgress.source, not printed yet
+    bool m_jsonRestPending = false; // "Show all" waits for a pool thread to print the rest
+    bool m_jsonCapped = false; // the pretty text stops at maxPrettyJsonBytes()
+    bool m_tabPicked = false; // the user picked a tab since the row was shown
     QString m_payloadInfo;
     static constexpr int SortCount = int(Sort::Status) + 1;
     std::array<int, SortCount> m_chosenTab; // Tab per Sort, -1 when the user has not chosen

@@ -1,5 +1,6 @@
 #include "jsonformat.h"
 
+#include <limits>
 #include <vector>
 
 namespace wsi {
@@ -137,7 +138,23 @@ qsizetype scanNumber(const char* s, qsizetype n, qsizetype start)
     return j;
 }
 
-// Pretty printing as a visitor: the open containers' state lives in a vector, like the parser's.
+// The length of bytes without an incomplete UTF-8 sequence at its end, so that a cut prefix decodes to a
+// prefix of the whole text.
+qsizetype completeUtf8Length(QByteArrayView bytes)
+{
+    const qsizetype n = bytes.size();
+    qsizetype lead = n;
+    while (lead > 0 && n - lead < 3 && (static_cast<unsigned char>(bytes[lead - 1]) & 0xc0) == 0x80)
+        --lead;
+    if (lead == 0)
+        return n;
+    const auto c = static_cast<unsigned char>(bytes[lead - 1]);
+    const qsizetype need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return need > n - (lead - 1) ? lead - 1 : n;
+}
+
+// Pretty printing as a visitor: the open containers' state lives in a vector, like the parser's. Every byte
+// goes through write(), which keeps to the output budget; once it is spent the walk stops.
 class PrettyPrinter : public JsonVisitor
 {
 public:
@@ -145,12 +162,13 @@ public:
         : m_json(json)
         , m_out(out)
         , m_options(options)
+        , m_room(options.maxOutputBytes < 0 ? std::numeric_limits<qsizetype>::max() : options.maxOutputBytes)
     { }
 
     void beginContainer(char bracket, qsizetype) override
     {
         startValue();
-        m_out->append(bracket);
+        write(bracket);
         m_depth.push_back(0);
     }
     void endContainer(char bracket, qsizetype, qsizetype count) override
@@ -158,20 +176,33 @@ public:
         m_depth.pop_back();
         if (count > 0)
             newLine();
-        m_out->append(bracket == '{' ? '}' : ']');
+        write(bracket == '{' ? '}' : ']');
     }
     void key(qsizetype offset, qsizetype length) override
     {
         startElement();
-        m_out->append(m_json.sliced(offset, length));
-        m_out->append(": ");
+        write(m_json.sliced(offset, length));
+        write(": ");
         m_afterKey = true;
     }
     void scalar(JsonType, qsizetype offset, qsizetype length) override
     {
         startValue();
-        m_out->append(m_json.sliced(offset, length));
+        write(m_json.sliced(offset, length));
     }
+    bool wantsMore() const override { return !m_full; }
+
+    bool isFull() const { return m_full; }
+    void write(QByteArrayView bytes)
+    {
+        if (bytes.size() > m_room) {
+            bytes = bytes.first(m_room);
+            m_full = true;
+        }
+        m_out->append(bytes);
+        m_room -= bytes.size();
+    }
+    void write(char c) { write(QByteArrayView(&c, 1)); }
 
 private:
     // A value begins an element of its container unless a key already did.
@@ -185,19 +216,24 @@ private:
     void startElement()
     {
         if (m_depth.back()++ > 0)
-            m_out->append(',');
+            write(',');
         newLine();
     }
     void newLine()
     {
-        m_out->append('\n');
+        write('\n');
         const qsizetype levels = std::min<qsizetype>(qsizetype(m_depth.size()), m_options.maxIndentDepth);
-        m_out->append(levels * m_options.indent, ' ');
+        const qsizetype spaces = std::min(levels * m_options.indent, m_room);
+        m_full = m_full || spaces < levels * m_options.indent;
+        m_out->append(spaces, ' ');
+        m_room -= spaces;
     }
 
     QByteArrayView m_json;
     QByteArray* m_out;
     JsonFormatter::Options m_options;
+    qsizetype m_room; // bytes the output may still grow by
+    bool m_full = false; // the budget is spent: the output is cut
     std::vector<qsizetype> m_depth; // elements written so far, per open container
     bool m_afterKey = false;
 };
@@ -384,7 +420,10 @@ JsonFormatter::Result JsonFormatter::prettyPrint(QByteArrayView json, QByteArray
 {
     out->clear();
     // Pretty output is usually a little bigger than compact input; one allocation up front avoids most regrowth.
-    out->reserve(json.size() + json.size() / 2 + 16);
+    qsizetype expected = json.size() + json.size() / 2 + 16;
+    if (options.maxOutputBytes >= 0)
+        expected = std::min(expected, options.maxOutputBytes + 1);
+    out->reserve(expected);
     PrettyPrinter printer(json, out, options);
     Result result = parse(json, &printer);
     if (!result.isValid()) {
@@ -392,7 +431,13 @@ JsonFormatter::Result JsonFormatter::prettyPrint(QByteArrayView json, QByteArray
         out->squeeze();
         return result;
     }
-    out->append('\n');
+    if (!printer.isFull())
+        printer.write('\n');
+    if (printer.isFull()) {
+        // Cut inside a token, perhaps inside a character: keep whole characters only.
+        out->truncate(completeUtf8Length(*out));
+        result.stopped = true;
+    }
     return result;
 }
 
@@ -446,23 +491,44 @@ QList<JsonToken> JsonFormatter::tokenize(QStringView text)
 
 QString JsonFormatter::unquote(QByteArrayView raw)
 {
+    return unquote(raw, std::numeric_limits<qsizetype>::max(), nullptr);
+}
+
+QString JsonFormatter::unquote(QByteArrayView raw, qsizetype maxChars, bool* cut)
+{
     if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"')
         raw = raw.sliced(1, raw.size() - 2);
-    QString out;
-    out.reserve(raw.size());
-    qsizetype runStart = 0;
-    qsizetype i = 0;
     const qsizetype n = raw.size();
-    while (i < n) {
+    QString out;
+    out.reserve(std::min(n, maxChars) + 1);
+    qsizetype i = 0;
+    while (i < n && out.size() < maxChars) {
         if (raw[i] != '\\') {
-            ++i;
+            // A plain run up to the next escape, decoded as UTF-8 in one go. A UTF-8 byte never makes more
+            // than one UTF-16 unit, so taking no more bytes than units still wanted keeps within maxChars;
+            // the run ends on a character boundary, and always takes at least one character.
+            const qsizetype wanted = maxChars - out.size();
+            const qsizetype limit = wanted >= n - i ? n : i + wanted;
+            qsizetype end = i;
+            while (end < limit && raw[end] != '\\')
+                ++end;
+            if (end == limit && end < n && raw[end] != '\\') {
+                while (end > i && (static_cast<unsigned char>(raw[end]) & 0xc0) == 0x80)
+                    --end;
+                if (end == i) {
+                    end = i + 1;
+                    while (end < n && (static_cast<unsigned char>(raw[end]) & 0xc0) == 0x80)
+                        ++end;
+                }
+            }
+            out += QString::fromUtf8(raw.sliced(i, end - i));
+            i = end;
             continue;
         }
-        // Plain runs are decoded as UTF-8 in one go; escapes add their UTF-16 unit directly, so a
-        // \uD83D\uDE00 pair ends up as the one character it stands for.
-        out += QString::fromUtf8(raw.sliced(runStart, i - runStart));
+        // Escapes add their UTF-16 unit directly, so a \uD83D\uDE00 pair ends up as the one character it
+        // stands for.
         if (i + 1 >= n) {
-            runStart = i = n;
+            i = n;
             break;
         }
         const char e = raw[i + 1];
@@ -498,9 +564,12 @@ QString JsonFormatter::unquote(QByteArrayView raw)
             out += QLatin1Char(e);
             break;
         }
-        runStart = i;
     }
-    out += QString::fromUtf8(raw.sliced(runStart, n - runStart));
+    // A high surrogate whose partner was not decoded would show as garbage.
+    if (i < n && out.size() > 0 && out.back().isHighSurrogate())
+        out.chop(1);
+    if (cut)
+        *cut = i < n;
     return out;
 }
 

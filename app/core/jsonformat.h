@@ -75,7 +75,9 @@ public:
         qsizetype errorOffset = -1; // byte offset of the problem; -1 when the document is valid
         QString errorMessage; // e.g. "expected ',' or ']'"
         JsonType rootType = JsonType::Null;
-        bool stopped = false; // the visitor asked to stop before the end: valid as far as it went
+        // The walk ended early, valid as far as it went: the visitor asked to stop, or prettyPrint reached
+        // Options::maxOutputBytes (the output is then a prefix of the whole, without the final newline).
+        bool stopped = false;
 
         bool isValid() const { return errorOffset < 0; }
         // "invalid JSON at offset 123: expected ','"; empty when valid.
@@ -88,6 +90,10 @@ public:
         // Deeper levels are indented as much as this one: ten thousand levels at two spaces each would
         // otherwise make a 100-kilobyte document a 200-megabyte text.
         int maxIndentDepth = 64;
+        // Stop once the output holds this many bytes (cut between UTF-8 characters), -1 for no limit. Even
+        // capped indentation lets a small document grow a hundredfold ("[[[...]]]" costs a line per bracket),
+        // so a caller that shows the output to a person asks for what it can show, and the walk stops there.
+        qsizetype maxOutputBytes = -1;
     };
 
     // Walks json, reporting its structure to visitor (may be null: validation only).
@@ -96,6 +102,8 @@ public:
 
     // Pretty prints json into out (UTF-8, one member or element per line, "{}" and "[]" for empty
     // containers, strings and numbers kept exactly as written, a final newline). On error out is cleared.
+    // With Options::maxOutputBytes the walk stops once that much is written: cheap for any input, but the
+    // document past that point is not validated (the result says stopped).
     static Result prettyPrint(QByteArrayView json, QByteArray* out, const Options& options);
     static Result prettyPrint(QByteArrayView json, QByteArray* out) { return prettyPrint(json, out, Options {}); }
 
@@ -106,6 +114,9 @@ public:
 
     // The content of a raw string token (quotes included) with its escapes decoded, \uXXXX pairs too.
     static QString unquote(QByteArrayView rawString);
+    // The same, decoding no more than about maxChars UTF-16 units (one character more at most): a key of
+    // megabytes costs no more than its first line's worth. *cut tells whether the content went on.
+    static QString unquote(QByteArrayView rawString, qsizetype maxChars, bool* cut);
     // text as a JSON string token, quotes included, with '"', '\' and control characters escaped.
     static QString quote(QStringView text);
 

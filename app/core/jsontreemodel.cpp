@@ -79,33 +79,46 @@ JsonTreeModel::~JsonTreeModel() = default;
 
 bool JsonTreeModel::setJson(const QByteArray& json)
 {
-    beginResetModel();
-    m_json = json;
-    m_nodes.clear();
-    m_children.clear();
-    m_truncated = false;
+    return setTree(build(json, m_maxNodes));
+}
 
-    JsonTreeBuilder builder(&m_nodes, std::clamp<qsizetype>(m_maxNodes, 1, std::numeric_limits<qint32>::max()));
-    m_result = JsonFormatter::parse(m_json, &builder);
-    if (!m_result.isValid()) {
-        m_nodes.clear();
-        m_nodes.shrink_to_fit();
-    } else {
-        m_truncated = m_result.stopped;
-        builder.closeOpen(m_json.size());
-        // Children end up contiguous per parent: offsets from the child counts, then each node drops its id
-        // into its parent's block at its row. Two linear passes, no recursion.
-        qint32 next = 0;
-        for (Node& node : m_nodes) {
-            node.firstChild = next;
-            next += node.childCount;
-        }
-        m_children.assign(size_t(next), 0);
-        for (size_t id = 1; id < m_nodes.size(); ++id) {
-            const Node& node = m_nodes[id];
-            m_children[size_t(m_nodes[size_t(node.parent)].firstChild + node.row)] = qint32(id);
-        }
+JsonTreeModel::Tree JsonTreeModel::build(const QByteArray& json, qsizetype maxNodes)
+{
+    Tree tree;
+    tree.m_json = json;
+    JsonTreeBuilder builder(&tree.m_nodes, std::clamp<qsizetype>(maxNodes, 1, std::numeric_limits<qint32>::max()));
+    tree.m_result = JsonFormatter::parse(tree.m_json, &builder);
+    if (!tree.m_result.isValid()) {
+        tree.m_nodes.clear();
+        tree.m_nodes.shrink_to_fit();
+        return tree;
     }
+    tree.m_truncated = tree.m_result.stopped;
+    builder.closeOpen(tree.m_json.size());
+    // Children end up contiguous per parent: offsets from the child counts, then each node drops its id
+    // into its parent's block at its row. Two linear passes, no recursion.
+    std::vector<Node>& nodes = tree.m_nodes;
+    qint32 next = 0;
+    for (Node& node : nodes) {
+        node.firstChild = next;
+        next += node.childCount;
+    }
+    tree.m_children.assign(size_t(next), 0);
+    for (size_t id = 1; id < nodes.size(); ++id) {
+        const Node& node = nodes[id];
+        tree.m_children[size_t(nodes[size_t(node.parent)].firstChild + node.row)] = qint32(id);
+    }
+    return tree;
+}
+
+bool JsonTreeModel::setTree(Tree tree)
+{
+    beginResetModel();
+    m_json = std::move(tree.m_json);
+    m_nodes = std::move(tree.m_nodes);
+    m_children = std::move(tree.m_children);
+    m_result = tree.m_result;
+    m_truncated = tree.m_truncated;
     endResetModel();
     return m_result.isValid();
 }
@@ -162,6 +175,37 @@ QString JsonTreeModel::pathOf(const QModelIndex& index) const
     return QLatin1Char('$') + steps.join(QString());
 }
 
+QString JsonTreeModel::displayPath(const QModelIndex& index) const
+{
+    const Node* node = nodeOf(index);
+    if (!node)
+        return {};
+    // The same walk as pathOf(), but each key decoded only as far as shown, and the walk stops once the
+    // path is long enough: a tooltip is asked for on hover, a label on every selection.
+    QStringList steps;
+    qsizetype length = 0;
+    while (node->parent >= 0 && length <= MaxPathChars) {
+        QString step;
+        if (node->keyOffset >= 0) {
+            bool cut = false;
+            QString key = JsonFormatter::unquote(
+                QByteArrayView(m_json).sliced(node->keyOffset, node->keyLength), MaxPathKeyChars, &cut);
+            if (cut || key.size() > MaxPathKeyChars) {
+                key.truncate(MaxPathKeyChars);
+                key += QChar(0x2026);
+            }
+            step = keySegment(key);
+        } else {
+            step = QLatin1Char('[') + QString::number(node->row) + QLatin1Char(']');
+        }
+        length += step.size();
+        steps.append(step);
+        node = &m_nodes[size_t(node->parent)];
+    }
+    std::reverse(steps.begin(), steps.end());
+    return (node->parent >= 0 ? QStringLiteral("$\u2026") : QStringLiteral("$")) + steps.join(QString());
+}
+
 JsonType JsonTreeModel::typeOf(const QModelIndex& index) const
 {
     const Node* node = nodeOf(index);
@@ -192,7 +236,15 @@ QString JsonTreeModel::keyText(const Node& node) const
         return QStringLiteral("$");
     if (node.keyOffset < 0)
         return QLatin1Char('[') + QString::number(node.row) + QLatin1Char(']');
-    return JsonFormatter::unquote(QByteArrayView(m_json).sliced(node.keyOffset, node.keyLength));
+    // Decoded only as far as shown, like values: a key of megabytes is no cheaper to paint than a value.
+    bool cut = false;
+    QString text
+        = JsonFormatter::unquote(QByteArrayView(m_json).sliced(node.keyOffset, node.keyLength), MaxCellChars, &cut);
+    if (cut || text.size() > MaxCellChars) {
+        text.truncate(MaxCellChars);
+        text += QChar(0x2026);
+    }
+    return text;
 }
 
 QString JsonTreeModel::valueText(const Node& node) const
@@ -271,7 +323,7 @@ QVariant JsonTreeModel::data(const QModelIndex& index, int role) const
         }
         return {};
     case Qt::ToolTipRole:
-        return pathOf(index);
+        return displayPath(index);
     case PathRole:
         return pathOf(index);
     case TypeRole:

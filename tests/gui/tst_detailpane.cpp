@@ -12,6 +12,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRandomGenerator>
+#include <QScrollBar>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTest>
@@ -62,6 +63,19 @@ QByteArray bigText()
     return out;
 }
 
+// depth levels of arrays around a flat list of zeros, about bytes long: every zero becomes a line indented
+// 128 spaces, so the whole pretty text is 65 times the payload.
+QByteArray nestedAroundFlatList(int depth, qsizetype bytes)
+{
+    QByteArray out(depth, '[');
+    out.reserve(bytes + depth);
+    out += '0';
+    while (out.size() + 2 + depth < bytes)
+        out += ",0";
+    out += QByteArray(depth, ']');
+    return out;
+}
+
 enum Row {
     JsonRow,
     BinaryRow,
@@ -105,6 +119,10 @@ private slots:
     void breakLongLines();
     void garbage();
     void bigJsonFormattedInTheBackground();
+    void pathologicalJsonOpens_data();
+    void pathologicalJsonOpens();
+    void pathologicalJsonShowAllIsCapped();
+    void bigInvalidJsonCheckedInTheBackground();
 
 private:
     template <typename T> T* child(const char* name)
@@ -383,6 +401,14 @@ void TestDetailPane::deepJson()
     tree->setCurrentIndex(index);
     tree->scrollTo(index);
     QVERIFY(child<QLabel>("jsonPathLabel")->text().endsWith(QStringLiteral("[0][0]")));
+    // Ten thousand steps are cut for the label; "copy path" has them all.
+    QVERIFY(child<QLabel>("jsonPathLabel")->text().size() <= JsonTreeModel::MaxPathChars + 10);
+    tree->findChild<QAction*>(QStringLiteral("copyPathAction"))->trigger();
+    QCOMPARE(QGuiApplication::clipboard()->text().size(), 1 + 3 * 10000);
+    // Shown again (as after a filter change): the whole pretty text stays.
+    m_pane->showRow(DeepRow);
+    QVERIFY(!m_pane->isTruncated());
+    QCOMPARE(child<QPlainTextEdit>("jsonView")->toPlainText(), pretty);
     // Hex and Text of the same payload.
     m_pane->selectTab(DetailPane::HexTab);
     QVERIFY(child<QPlainTextEdit>("hexView")->toPlainText().startsWith(QStringLiteral("00000000  5b 5b")));
@@ -413,6 +439,16 @@ void TestDetailPane::bigTextShowAll()
     QVERIFY(!showAll->isVisible());
     QCOMPARE(text->document()->characterCount() - 1, m_big.size());
     QCOMPARE(text->toPlainText(), QString::fromLatin1(m_big));
+
+    // The timeline announces the same row again after a filter change: what is shown, and where, stays.
+    QScrollBar* scroll = text->verticalScrollBar();
+    scroll->setValue(scroll->maximum() / 2);
+    const int position = scroll->value();
+    QVERIFY(position > 0);
+    m_pane->showRow(BigRow);
+    QVERIFY(!m_pane->isTruncated());
+    QCOMPARE(text->document()->characterCount() - 1, m_big.size());
+    QCOMPARE(scroll->value(), position);
 
     // Another row and back: capped again, nothing left of the previous rendering.
     m_pane->showRow(PlainRow);
@@ -578,6 +614,11 @@ void TestDetailPane::bigJsonFormattedInTheBackground()
     QVERIFY(view->placeholderText().startsWith(QLatin1StringView("Formatting")));
     QTRY_VERIFY(pane.isTruncated());
     QVERIFY(view->toPlainText().startsWith(QLatin1StringView("[\n  {\n    \"id\": 0\n  },")));
+    // The tree was built on the pool thread too.
+    auto* tree = pane.findChild<QTreeView*>(QStringLiteral("jsonTree"));
+    QCOMPARE(tree->model()->rowCount(), 1);
+    QVERIFY(tree->isExpanded(tree->model()->index(0, 0)));
+    QVERIFY(pane.findChild<QLabel*>(QStringLiteral("infoLabel"))->text().isEmpty());
 
     // Moving on before the background work is done: the small row stays on screen.
     pane.showRow(0);
@@ -587,6 +628,123 @@ void TestDetailPane::bigJsonFormattedInTheBackground()
     QVERIFY(QThreadPool::globalInstance()->waitForDone(30000));
     QCoreApplication::processEvents(); // the late result is delivered, and dropped
     QCOMPARE(view->toPlainText(), small);
+}
+
+void TestDetailPane::pathologicalJsonOpens_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    // Just under BackgroundJsonBytes, printed on the GUI thread, and just over, on a pool thread.
+    QTest::addRow("64 levels, under 1 MiB") << nestedAroundFlatList(64, DetailPane::BackgroundJsonBytes - 16);
+    QTest::addRow("64 levels, 2 MiB") << nestedAroundFlatList(64, 2 * DetailPane::BackgroundJsonBytes);
+    QTest::addRow("nested arrays, under 1 MiB") << QByteArray(QByteArray(500000, '[') + QByteArray(500000, ']'));
+}
+
+// Messages whose pretty text would be a hundred times their size open with their first part, as any other:
+// only that part is printed.
+void TestDetailPane::pathologicalJsonOpens()
+{
+    QFETCH(QByteArray, json);
+    EventStore store;
+    TimelineModel model(&store);
+    CaptureBatch batch;
+    batch.events.push_back(testEvent(1, Direction::S2C, EventKind::Text, json));
+    model.append(batch);
+    DetailPane pane;
+    pane.setModel(&model);
+    pane.resize(900, 600);
+    pane.show();
+    auto* view = pane.findChild<QPlainTextEdit*>(QStringLiteral("jsonView"));
+
+    pane.showRow(0);
+    QCOMPARE(pane.sort(), DetailPane::Sort::Json);
+    QCOMPARE(pane.currentTab(), DetailPane::JsonTab);
+    QTRY_VERIFY(!view->toPlainText().isEmpty());
+    QVERIFY(view->toPlainText().size() <= DetailPane::MaxJsonChars);
+    QVERIFY(view->toPlainText().startsWith(QLatin1StringView("[\n  [\n    [")));
+    QVERIFY(pane.isTruncated());
+    const QString status = pane.findChild<QLabel*>(QStringLiteral("truncationLabel"))->text();
+    QVERIFY2(status.startsWith(QLatin1StringView("Showing the first")), qPrintable(status));
+    QCOMPARE(pane.findChild<QTreeView*>(QStringLiteral("jsonTree"))->model()->rowCount(), 1);
+}
+
+// "Show all" prints the rest on a pool thread, up to maxPrettyJsonBytes, and says where it stopped.
+void TestDetailPane::pathologicalJsonShowAllIsCapped()
+{
+    const QByteArray json = nestedAroundFlatList(64, 256 * 1024);
+    EventStore store;
+    TimelineModel model(&store);
+    CaptureBatch batch;
+    batch.events.push_back(testEvent(1, Direction::S2C, EventKind::Text, json));
+    model.append(batch);
+    DetailPane pane;
+    pane.setModel(&model);
+    pane.resize(900, 600);
+    pane.show();
+    auto* view = pane.findChild<QPlainTextEdit*>(QStringLiteral("jsonView"));
+    auto* status = pane.findChild<QLabel*>(QStringLiteral("truncationLabel"));
+
+    pane.showRow(0);
+    QVERIFY(pane.isTruncated());
+    const QString first = view->toPlainText();
+    pane.showAll();
+    QVERIFY(pane.isRendering());
+    QVERIFY2(status->text().startsWith(QLatin1StringView("Formatting the rest")), qPrintable(status->text()));
+    QTRY_VERIFY_WITH_TIMEOUT(!pane.isRendering(), 120000);
+    QVERIFY(!pane.isTruncated());
+    const qsizetype cap = DetailPane::maxPrettyJsonBytes(json.size());
+    QCOMPARE(cap, DetailPane::MinPrettyJsonBytes);
+    const qsizetype shown = view->document()->characterCount() - 1;
+    QVERIFY2(shown <= cap && shown > cap - 200, qPrintable(QString::number(shown)));
+    QVERIFY(view->toPlainText().startsWith(first));
+    QVERIFY2(
+        status->text().contains(QLatin1StringView("Too large to pretty print in full")), qPrintable(status->text()));
+    QVERIFY(status->isVisible());
+}
+
+// Whether megabytes starting with '{' are JSON is found out on a pool thread: the row opens as JSON, then
+// turns to text with the reason, in the tab the user picked meanwhile if any.
+void TestDetailPane::bigInvalidJsonCheckedInTheBackground()
+{
+    QByteArray json = "{\"a\":[0";
+    while (json.size() < 2 * DetailPane::BackgroundJsonBytes)
+        json += ",0";
+    json += ",]}";
+    EventStore store;
+    TimelineModel model(&store);
+    CaptureBatch batch;
+    batch.events.push_back(testEvent(1, Direction::S2C, EventKind::Text, json));
+    batch.events.push_back(testEvent(2, Direction::S2C, EventKind::Text, json));
+    model.append(batch);
+    DetailPane pane;
+    pane.setModel(&model);
+    pane.resize(900, 600);
+    pane.show();
+    auto* info = pane.findChild<QLabel*>(QStringLiteral("infoLabel"));
+    auto* text = pane.findChild<QPlainTextEdit*>(QStringLiteral("textView"));
+    auto* jsonView = pane.findChild<QPlainTextEdit*>(QStringLiteral("jsonView"));
+    const QString error = QStringLiteral("invalid JSON at offset %1: expected a value").arg(json.size() - 2);
+
+    pane.showRow(0);
+    QCOMPARE(pane.sort(), DetailPane::Sort::Json);
+    QCOMPARE(pane.currentTab(), DetailPane::JsonTab);
+    QVERIFY(info->text().isEmpty());
+    QVERIFY(jsonView->placeholderText().startsWith(QLatin1StringView("Formatting")));
+    QTRY_COMPARE(pane.sort(), DetailPane::Sort::Text);
+    QCOMPARE(info->text(), error);
+    QVERIFY(info->isVisible());
+    QCOMPARE(pane.currentTab(), DetailPane::TextTab);
+    QVERIFY(text->toPlainText().startsWith(QLatin1StringView("{\"a\":[0,0,")));
+    QCOMPARE(jsonView->placeholderText(), error);
+    QVERIFY(jsonView->toPlainText().isEmpty());
+
+    // The user picks Hex before the answer comes: Hex it stays.
+    pane.showRow(1);
+    QCOMPARE(pane.sort(), DetailPane::Sort::Json);
+    QVERIFY(info->text().isEmpty());
+    pane.selectTab(DetailPane::HexTab);
+    QTRY_COMPARE(pane.sort(), DetailPane::Sort::Text);
+    QCOMPARE(info->text(), error);
+    QCOMPARE(pane.currentTab(), DetailPane::HexTab);
 }
 
 QTEST_MAIN(TestDetailPane)

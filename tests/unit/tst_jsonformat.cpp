@@ -12,6 +12,19 @@ QByteArray nestedArrays(int depth)
     return QByteArray(depth, '[') + QByteArray(depth, ']');
 }
 
+// The shape that made pretty printing blow up: depth levels of arrays around a flat list of zeros, about
+// bytes long. Every zero becomes a line indented 128 spaces: 65 times the input.
+QByteArray nestedAroundFlatList(int depth, qsizetype bytes)
+{
+    QByteArray out(depth, '[');
+    out.reserve(bytes + depth);
+    out += '0';
+    while (out.size() + 2 + depth < bytes)
+        out += ",0";
+    out += QByteArray(depth, ']');
+    return out;
+}
+
 QByteArray nestedObjects(int depth)
 {
     QByteArray out;
@@ -63,6 +76,11 @@ private slots:
     void prettyPrint();
     void prettyPrintIndentOptions();
     void prettyPrintInvalidClearsOutput();
+    void prettyPrintOutputCap_data();
+    void prettyPrintOutputCap();
+    void prettyPrintCapKeepsCharacters();
+    void prettyPrintPathologicalShapes_data();
+    void prettyPrintPathologicalShapes();
     void deepNesting_data();
     void deepNesting();
     void bigDocument();
@@ -72,6 +90,8 @@ private slots:
     void tokenizeDeepLine();
     void unquote_data();
     void unquote();
+    void unquoteLimited_data();
+    void unquoteLimited();
     void quote();
 };
 
@@ -238,6 +258,96 @@ void TestJsonFormat::prettyPrintInvalidClearsOutput()
     QVERIFY(out.isEmpty());
 }
 
+void TestJsonFormat::prettyPrintOutputCap_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<qsizetype>("cap");
+    const QByteArray sample = R"({"name":"x","items":[1,{"k":true}],"n":null,"s":"a long string value here"})";
+    QByteArray full;
+    QVERIFY(JsonFormatter::prettyPrint(sample, &full).isValid());
+    QTest::addRow("tiny") << sample << qsizetype(1);
+    QTest::addRow("zero") << sample << qsizetype(0);
+    QTest::addRow("inside a string") << sample << full.indexOf("long");
+    QTest::addRow("inside indentation") << sample << full.indexOf("\"k\"") - 2;
+    QTest::addRow("all but the newline") << sample << full.size() - 1;
+    QTest::addRow("exactly") << sample << full.size();
+    QTest::addRow("more than enough") << sample << full.size() * 2;
+    QTest::addRow("flat list") << nestedAroundFlatList(1, 100000) << qsizetype(4096);
+    QTest::addRow("deep arrays") << nestedArrays(100000) << qsizetype(65536);
+}
+
+// Output cut at the cap is exactly the start of the whole output, and says so; a cap the output fits in
+// changes nothing.
+void TestJsonFormat::prettyPrintOutputCap()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(qsizetype, cap);
+    QByteArray full;
+    QVERIFY(JsonFormatter::prettyPrint(json, &full).isValid());
+    JsonFormatter::Options options;
+    options.maxOutputBytes = cap;
+    QByteArray out = "stale";
+    const JsonFormatter::Result result = JsonFormatter::prettyPrint(json, &out, options);
+    QVERIFY(result.isValid());
+    if (cap >= full.size()) {
+        QVERIFY(!result.stopped);
+        QCOMPARE(out, full);
+        return;
+    }
+    QVERIFY(result.stopped);
+    QCOMPARE(out.size(), cap);
+    QVERIFY(full.startsWith(out));
+}
+
+void TestJsonFormat::prettyPrintCapKeepsCharacters()
+{
+    // Two-byte characters: a cap in the middle of one keeps the characters before it whole.
+    const QByteArray json = "[\"" + QByteArray("\xc3\xa9").repeated(100) + "\"]";
+    for (qsizetype cap = 6; cap < 20; ++cap) {
+        JsonFormatter::Options options;
+        options.maxOutputBytes = cap;
+        QByteArray out;
+        QVERIFY(JsonFormatter::prettyPrint(json, &out, options).stopped);
+        QVERIFY(out.size() <= cap);
+        QVERIFY(out.size() >= cap - 1);
+        QVERIFY(out.isValidUtf8());
+        QCOMPARE(QString::fromUtf8(out).toUtf8(), out);
+    }
+}
+
+void TestJsonFormat::prettyPrintPathologicalShapes_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    const qsizetype almostOneMiB = 1024 * 1024 - 64;
+    QTest::addRow("64 levels around a flat list") << nestedAroundFlatList(64, almostOneMiB);
+    QTest::addRow("nested arrays") << nestedArrays(int(almostOneMiB / 2));
+}
+
+// Shapes whose pretty text is 65 to 130 times the input: printed up to the cap, not to gigabytes.
+void TestJsonFormat::prettyPrintPathologicalShapes()
+{
+    QFETCH(QByteArray, json);
+    QVERIFY(json.size() > 1000000);
+    JsonFormatter::Options options;
+    options.maxOutputBytes = 4 * json.size();
+    QByteArray out;
+    const JsonFormatter::Result result = JsonFormatter::prettyPrint(json, &out, options);
+    QVERIFY(result.isValid());
+    QVERIFY(result.stopped);
+    QCOMPARE(out.size(), options.maxOutputBytes);
+    QVERIFY(out.startsWith(QByteArray(json.left(1) + '\n')));
+
+    // A small cap ends the walk early: the part of the document it never reached may be anything.
+    options.maxOutputBytes = 1000;
+    QByteArray broken = json;
+    broken[broken.size() / 2] = '#';
+    QVERIFY(!JsonFormatter::validate(broken).isValid());
+    const JsonFormatter::Result early = JsonFormatter::prettyPrint(broken, &out, options);
+    QVERIFY(early.isValid());
+    QVERIFY(early.stopped);
+    QCOMPARE(out.size(), 1000);
+}
+
 void TestJsonFormat::deepNesting_data()
 {
     QTest::addColumn<QByteArray>("json");
@@ -397,6 +507,44 @@ void TestJsonFormat::unquote()
     QFETCH(QByteArray, raw);
     QFETCH(QString, text);
     QCOMPARE(JsonFormatter::unquote(raw), text);
+}
+
+void TestJsonFormat::unquoteLimited_data()
+{
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<qsizetype>("maxChars");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("cut");
+    QTest::addRow("fits") << QByteArray(R"("abc")") << qsizetype(3) << QStringLiteral("abc") << false;
+    QTest::addRow("plain") << QByteArray(R"("abcdef")") << qsizetype(4) << QStringLiteral("abcd") << true;
+    QTest::addRow("escapes") << QByteArray(R"("a\nb\tc")") << qsizetype(3) << QStringLiteral("a\nb") << true;
+    QTest::addRow("unicode escape") << QByteArray(R"("\u00e9\u00e9\u00e9")") << qsizetype(2)
+                                    << QStringLiteral("\u00e9\u00e9") << true;
+    // Half a surrogate pair is no character: dropped.
+    QTest::addRow("surrogate pair") << QByteArray(R"("x\uD83D\uDE00")") << qsizetype(2) << QStringLiteral("x") << true;
+    QTest::addRow("utf-8 never split") << QByteArray("\"\xc3\xa9\xc3\xa9\xc3\xa9\"") << qsizetype(2)
+                                       << QStringLiteral("\u00e9\u00e9") << true;
+    QTest::addRow("zero") << QByteArray(R"("abc")") << qsizetype(0) << QString() << true;
+}
+
+void TestJsonFormat::unquoteLimited()
+{
+    QFETCH(QByteArray, raw);
+    QFETCH(qsizetype, maxChars);
+    QFETCH(QString, text);
+    QFETCH(bool, cut);
+    bool wasCut = !cut;
+    QCOMPARE(JsonFormatter::unquote(raw, maxChars, &wasCut), text);
+    QCOMPARE(wasCut, cut);
+    // What is decoded is the start of the whole.
+    QVERIFY(JsonFormatter::unquote(raw).startsWith(text));
+
+    // A megabyte key costs what its first part does.
+    const QByteArray huge = '"' + QByteArray("ab\\n\xc3\xa9").repeated(200000) + '"';
+    const QString head = JsonFormatter::unquote(huge, 500, &wasCut);
+    QVERIFY(wasCut);
+    QVERIFY(head.size() >= 499 && head.size() <= 501);
+    QVERIFY(JsonFormatter::unquote(huge).startsWith(head));
 }
 
 void TestJsonFormat::quote()

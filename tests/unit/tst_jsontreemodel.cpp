@@ -3,6 +3,9 @@
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTest>
+#include <QThread>
+
+#include <memory>
 
 using namespace wsi;
 
@@ -58,6 +61,9 @@ private slots:
     void deepObjects();
     void nodeCap();
     void longValuesAreCut();
+    void hugeKeyIsCut();
+    void deepPathIsCutForDisplay();
+    void buildOnAnotherThread();
 
 private:
     std::unique_ptr<JsonTreeModel> m_model;
@@ -327,6 +333,85 @@ void TestJsonTreeModel::longValuesAreCut()
     QCOMPARE(text.size(), JsonTreeModel::MaxCellChars + 1);
     QVERIFY(text.endsWith(QChar(0x2026)));
     QCOMPARE(m_model->copyValue(value).size(), 10000);
+}
+
+// A peer may send a key of megabytes: the cell, tooltip and label show its start; "copy path" has all of it.
+void TestJsonTreeModel::hugeKeyIsCut()
+{
+    const QByteArray key = QByteArray("k\\n").repeated(400 * 1024); // 1.2 MB raw, escapes to decode
+    const QString decodedKey = JsonFormatter::unquote(QByteArray('"' + key + '"'));
+    QVERIFY(m_model->setJson("{\"" + key + "\":1,\"" + key + "x\":{\"" + key + "\":[2]}}"));
+    const QModelIndex root = m_model->index(0, 0);
+    const QModelIndex first = m_model->index(0, 0, root);
+    const QString text = first.data().toString();
+    QCOMPARE(text.size(), JsonTreeModel::MaxCellChars + 1);
+    QVERIFY(text.endsWith(QChar(0x2026)));
+    QVERIFY(decodedKey.startsWith(text.chopped(1)));
+
+    // The path in full for the clipboard, cut for reading.
+    QCOMPARE(m_model->pathOf(first), QStringLiteral("$[") + JsonFormatter::quote(decodedKey) + QLatin1Char(']'));
+    const QString tip = first.data(Qt::ToolTipRole).toString();
+    QCOMPARE(tip, m_model->displayPath(first));
+    QVERIFY2(tip.size() <= JsonTreeModel::MaxPathKeyChars * 2 + 10, qPrintable(QString::number(tip.size())));
+    QVERIFY(tip.startsWith(QStringLiteral("$[\"k\\nk\\n")));
+    QVERIFY(tip.endsWith(QStringLiteral("\u2026\"]")));
+
+    // Two huge keys and an index below them: every step still there, each cut.
+    const QModelIndex inner = m_model->index(0, 0, m_model->index(0, 0, m_model->index(1, 0, root)));
+    QCOMPARE(inner.data().toString(), QStringLiteral("[0]"));
+    const QString innerTip = m_model->displayPath(inner);
+    QVERIFY(innerTip.size() <= 3 * JsonTreeModel::MaxPathKeyChars * 2);
+    QVERIFY(innerTip.startsWith(QStringLiteral("$[")));
+    QVERIFY(innerTip.endsWith(QStringLiteral("\u2026\"][0]")));
+    QCOMPARE(m_model->pathOf(inner),
+        QStringLiteral("$[") + JsonFormatter::quote(QString(decodedKey + QLatin1Char('x'))) + QStringLiteral("][")
+            + JsonFormatter::quote(decodedKey) + QStringLiteral("][0]"));
+}
+
+void TestJsonTreeModel::deepPathIsCutForDisplay()
+{
+    const int depth = 10000;
+    QVERIFY(m_model->setJson(QByteArray(depth, '[') + "42" + QByteArray(depth, ']')));
+    QModelIndex index = m_model->index(0, 0);
+    while (m_model->rowCount(index) > 0)
+        index = m_model->index(0, 0, index);
+    QCOMPARE(m_model->pathOf(index).size(), 1 + 3 * depth);
+    const QString shown = m_model->displayPath(index);
+    QVERIFY(shown.size() <= JsonTreeModel::MaxPathChars + 10);
+    QVERIFY(shown.startsWith(QStringLiteral("$\u2026[0]")));
+    QVERIFY(shown.endsWith(QStringLiteral("[0][0][0]")));
+    // Short paths are whole.
+    QCOMPARE(m_model->displayPath(m_model->index(0, 0, m_model->index(0, 0))), QStringLiteral("$[0]"));
+}
+
+// build() touches no model, so megabytes can be parsed on a pool thread and handed over.
+void TestJsonTreeModel::buildOnAnotherThread()
+{
+    JsonTreeModel::Tree tree;
+    std::unique_ptr<QThread> thread(
+        QThread::create([&tree] { tree = JsonTreeModel::build(sample, JsonTreeModel::DefaultMaxNodes); }));
+    thread->start();
+    QVERIFY(thread->wait(10000));
+    QVERIFY(tree.result().isValid());
+    QSignalSpy reset(m_model.get(), &QAbstractItemModel::modelReset);
+    QVERIFY(m_model->setTree(std::move(tree)));
+    QCOMPARE(reset.size(), 1);
+    const QModelIndex root = m_model->index(0, 0);
+    QCOMPARE(m_model->rowCount(root), 5);
+    QCOMPARE(m_model->json(), sample);
+    QCOMPARE(m_model->pathOf(m_model->index(1, 0, child(*m_model, root, QStringLiteral("items")))),
+        QStringLiteral("$.items[1]"));
+
+    // Capped and invalid documents come through as setJson() makes them.
+    JsonTreeModel::Tree capped = JsonTreeModel::build("[1,2,3,4,5]", 3);
+    QVERIFY(capped.isTruncated());
+    QVERIFY(capped.result().stopped);
+    QVERIFY(m_model->setTree(std::move(capped)));
+    QVERIFY(m_model->isTruncated());
+    QCOMPARE(m_model->nodeCount(), 3);
+    QVERIFY(!m_model->setTree(JsonTreeModel::build("[1,", 10)));
+    QCOMPARE(m_model->rowCount(), 0);
+    QCOMPARE(m_model->result().errorOffset, 3);
 }
 
 QTEST_GUILESS_MAIN(TestJsonTreeModel)
