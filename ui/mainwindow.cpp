@@ -554,7 +554,7 @@ void MainWindow::startTestServer(quint16 port)
     options.host = QStringLiteral("127.0.0.1");
     options.port = port;
     options.tryNextPorts = 20; // one click must work even when 8765 is taken by another program
-    options.mode = ServerMode::Echo;
+    options.behaviour.mode = ServerMode::Echo;
     m_serverState = ServerState::Starting;
     updateServerUi();
     m_session->startServer(options);

@@ -82,9 +82,9 @@ CommandLine parseServe(const QStringList& args)
             if (!value(&v))
                 return failure(QStringLiteral("serve: --mode needs echo or silent"));
             if (v == QLatin1StringView("echo"))
-                c.server.mode = ServerMode::Echo;
+                c.server.behaviour.mode = ServerMode::Echo;
             else if (v == QLatin1StringView("silent"))
-                c.server.mode = ServerMode::Silent;
+                c.server.behaviour.mode = ServerMode::Silent;
             else if (v == QLatin1StringView("broadcast"))
                 return failure(QStringLiteral("serve: --mode broadcast is not available yet (use echo or silent)"));
             else

@@ -49,6 +49,8 @@ public:
 
     void startServer(const ServerOptions& options);
     void stopServer();
+    // Changes what the test server does, at once when it runs (and for its next start).
+    void setServerBehaviour(const ServerBehaviour& behaviour);
     bool isServerRunning() const { return m_serverUrl.isValid(); }
     QUrl serverUrl() const { return m_serverUrl; }
 
@@ -58,6 +60,10 @@ public:
     void sendBinary(quint32 connection, const QByteArray& data);
     void ping(quint32 connection, const QByteArray& payload = {});
     void closeConnection(quint32 connection, quint16 code = 1000, const QString& reason = {});
+    // Drops the TCP connection at once, without a closing handshake (recorded as such).
+    void abortConnection(quint32 connection);
+    // Sends to every open client of the test server.
+    void sendTextToServerClients(const QString& text);
 
     ConnectionState connectionState(quint32 connection) const;
 
@@ -72,6 +78,8 @@ Q_SIGNALS:
     void serverStarted(const QUrl& url);
     void serverStartFailed(const QString& reason);
     void serverStopped();
+    // A client of the test server completed its handshake (its later states come with connectionStateChanged).
+    void serverClientOpened(const wsi::ServerClient& client);
     void connectionStateChanged(quint32 connection, wsi::ConnectionRole role, wsi::ConnectionState state);
     void journalFailed(const QString& reason);
 

@@ -226,7 +226,7 @@ void ServerEndpoint::onPendingData(QTcpSocket* socket)
     auto* connection
         = new WsConnection(id, ConnectionRole::Server, socket, rest, m_recorder, m_options.maxMessageBytes, this);
     m_connections.insert(id, connection);
-    if (m_options.mode == ServerMode::Echo) {
+    if (m_options.behaviour.mode == ServerMode::Echo) {
         connect(connection, &WsConnection::messageReceived, connection,
             [connection](quint32, bool text, const QByteArray& payload) {
                 if (text)

@@ -145,7 +145,7 @@ void TestCommandLine::serveDefaults()
     QCOMPARE(c.action, Action::Serve);
     QCOMPARE(c.server.host, QStringLiteral("127.0.0.1")); // safe default: loopback only
     QCOMPARE(c.server.port, quint16(8765));
-    QCOMPARE(c.server.mode, ServerMode::Echo);
+    QCOMPARE(c.server.behaviour.mode, ServerMode::Echo);
     QCOMPARE(c.server.maxMessageBytes, qint64(64) * 1024 * 1024);
     QCOMPARE(c.server.maxConnections, 1000);
     QCOMPARE(c.server.tryNextPorts, 0); // headless binds the exact port or fails
@@ -211,7 +211,7 @@ void TestCommandLine::serveOptions()
     QVERIFY2(c.action == Action::Serve, qPrintable(c.error));
     QCOMPARE(c.server.host, host);
     QCOMPARE(int(c.server.port), port);
-    QCOMPARE(int(c.server.mode), mode);
+    QCOMPARE(int(c.server.behaviour.mode), mode);
     QCOMPARE(c.recordFile, record);
     QCOMPARE(c.server.maxMessageBytes, maxMessage);
     QCOMPARE(c.server.maxConnections, maxConnections);

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace wsi {
+
+/*
+ * The state the generators of message templates share: the counter. One instance per user of templates
+ * (the test server, the composer), used from one thread.
+ */
+class TemplateGenerators
+{
+public:
+    // 1, 2, 3, ... : the value of the next {{counter}}.
+    quint64 nextCounter() { return ++m_counter; }
+    void resetCounter() { m_counter = 0; }
+
+private:
+    quint64 m_counter = 0;
+};
+
+// What a template may refer to: the message it answers (empty when there is none, as in the composer).
+struct TemplateInput
+{
+    QByteArray message; // {{message}}; parsed as JSON on the first {{json.…}}
+    QStringList groups; // {{0}} the whole regex match, {{1}}, {{2}}, ... its capture groups
+};
+
+/*
+ * A message template: text with placeholders, compiled once and rendered many times. Placeholders:
+ *   {{message}}           the incoming message as it is
+ *   {{json.a.b}}          a field of the incoming message parsed as JSON; numeric parts index arrays
+ *                         (json.items.0.name); a string gives its text without quotes, any other value its
+ *                         compact JSON; a missing field or a message that is not JSON gives nothing
+ *   {{0}} {{1}} ...       the regex match and its capture groups (nothing when absent)
+ *   {{counter}}           1, 2, 3, ... (TemplateGenerators)
+ *   {{timestamp}}         milliseconds since the epoch
+ *   {{isotime}}           the current UTC time, ISO 8601 with milliseconds
+ *   {{uuid}}              a random UUID (version 4, no braces)
+ *   {{random A B}}        a random integer from A to B inclusive (A <= B, 64-bit)
+ * Spaces inside the braces are allowed ({{ counter }}). A backslash keeps braces literal: \{{ gives {{.
+ * Anything else between {{ and }} is a compile error that names it and its offset.
+ */
+class MessageTemplate
+{
+public:
+    MessageTemplate();
+    ~MessageTemplate();
+    MessageTemplate(const MessageTemplate&);
+    MessageTemplate& operator=(const MessageTemplate&);
+    MessageTemplate(MessageTemplate&&) noexcept;
+    MessageTemplate& operator=(MessageTemplate&&) noexcept;
+
+    // Compiles text; on a bad placeholder returns nullopt and a reason, e.g.
+    // "unknown placeholder {{foo}} at offset 12" or "{{random 5 1}} at offset 0: the lower bound is above the upper".
+    static std::optional<MessageTemplate> compile(const QString& text, QString* error);
+
+    // The rendered message, UTF-8.
+    QByteArray render(const TemplateInput& input, TemplateGenerators& generators) const;
+
+    QString text() const;
+    // True when rendering needs the message ({{message}}, {{json.…}} or a group).
+    bool usesMessage() const;
+
+private:
+    struct Part;
+    QString m_text;
+    std::shared_ptr<const std::vector<Part>> m_parts; // immutable after compile, so copies share it
+};
+
+} // namespace wsi

@@ -1,0 +1,94 @@
+#pragma once
+
+#include "messagetemplate.h"
+
+#include <QJsonValue>
+#include <QList>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace wsi {
+
+// How an auto-reply rule recognises the message it answers.
+enum class RuleMatch : quint8 {
+    Exact, // the whole message equals pattern
+    Substring, // the message contains pattern
+    Regex, // pattern (PCRE) matches somewhere in the message; its groups feed {{0}}, {{1}}, ...
+    JsonField, // the message is JSON and the field at path (a.b.0.c) equals value
+};
+
+// One auto-reply rule as the user wrote it (the rules file, the server pane's editor).
+struct ReplyRule
+{
+    QString name; // optional, for the user
+    bool enabled = true;
+    RuleMatch match = RuleMatch::Exact;
+    QString pattern; // Exact, Substring, Regex
+    bool caseSensitive = true; // Exact, Substring, Regex
+    QString path; // JsonField: dotted path, numeric parts index arrays
+    QJsonValue value; // JsonField: compared as JSON (1 equals 1.0, "1" does not equal 1)
+    QString reply; // a MessageTemplate
+    int delayMs = 0; // 0 to 3,600,000
+
+    bool operator==(const ReplyRule&) const = default;
+};
+
+QString ruleMatchName(RuleMatch m); // "exact", "substring", "regex", "json"
+std::optional<RuleMatch> ruleMatchFromName(QStringView name);
+
+/*
+ * An ordered list of auto-reply rules, checked and compiled (regexes, templates) once. The first enabled rule
+ * that matches a message answers it; none: the server falls back to its base behaviour. Immutable, so one
+ * instance is shared between the GUI and the capture thread (std::shared_ptr<const ReplyRules>).
+ *
+ * The rules file (UTF-8 JSON):
+ *   {"version": 1, "rules": [
+ *     {"name": "greet", "match": "exact", "pattern": "hello", "reply": "hi #{{counter}}"},
+ *     {"match": "substring", "pattern": "ping", "caseSensitive": false, "reply": "pong", "delayMs": 500},
+ *     {"match": "regex", "pattern": "^add (\\d+) (\\d+)$", "reply": "got {{1}} and {{2}}"},
+ *     {"match": "json", "path": "type", "value": "subscribe", "reply": "{\"ok\":true,\"id\":{{json.id}}}"},
+ *     {"match": "exact", "pattern": "off", "enabled": false, "reply": "..."}
+ *   ]}
+ * A bare array of rules is accepted too. Unknown keys are errors (a typo must not silently disable a rule).
+ */
+class ReplyRules
+{
+public:
+    struct Reply
+    {
+        int rule = -1; // index into rules()
+        QByteArray payload; // the rendered template, sent as a text message
+        int delayMs = 0;
+    };
+
+    ReplyRules();
+    ~ReplyRules();
+
+    // Checks and compiles; on the first bad rule returns null and a reason naming it:
+    // "rule 3 (greet): invalid regular expression: missing ) at offset 7".
+    static std::shared_ptr<const ReplyRules> compile(const QList<ReplyRule>& rules, QString* error);
+    // Reads the rules file format; errors name the line and column of a JSON syntax error
+    // ("line 4, column 12: missing comma") or the field at fault ("rules[2].delayMs: must be a number from
+    // 0 to 3600000").
+    static std::shared_ptr<const ReplyRules> fromJson(const QByteArray& json, QString* error);
+    static std::shared_ptr<const ReplyRules> fromFile(const QString& path, QString* error);
+    // The rules file format, indented; fromJson(toJson()) gives the same rules.
+    QByteArray toJson() const;
+
+    const QList<ReplyRule>& rules() const { return m_rules; }
+    bool isEmpty() const { return m_rules.isEmpty(); }
+
+    // The answer of the first enabled rule that matches, or nullopt. Binary messages are matched by
+    // Exact and Substring on their bytes only.
+    std::optional<Reply> answer(bool text, const QByteArray& payload, TemplateGenerators& generators) const;
+
+private:
+    struct Compiled;
+    QList<ReplyRule> m_rules;
+    std::vector<Compiled> m_compiled;
+};
+
+} // namespace wsi
