@@ -238,8 +238,12 @@ async def push(url):
     b = await connect(url)
     seen = {"A": [], "B": []}
 
+    def enough(name):
+        # >= 2 pushes each, and one rendering both got (B connects a moment after A, so A's first may be its own).
+        return len(seen[name]) >= 2 and set(seen["A"]) & set(seen["B"])
+
     async def collect(name, ws):
-        while len(seen[name]) < 3:
+        while not enough(name):
             message = await ws.recv()
             check(isinstance(message, str) and message.startswith("tick "),
                   f"push: client {name} got {message!r}, expected 'tick N'")
@@ -248,10 +252,9 @@ async def push(url):
     try:
         await asyncio.wait_for(asyncio.gather(collect("A", a), collect("B", b)), 20)
     except asyncio.TimeoutError:
-        raise Failure(f"push: within 20 s, with --push-every 200, client A got {seen['A']} and B {seen['B']}")
-    common = set(seen["A"]) & set(seen["B"])
-    check(common, f"push: the clients got no rendering in common (A {seen['A']}, B {seen['B']}): is the template"
-                  " rendered per client instead of once per tick?")
+        hint = (" - never the same rendering: is the template rendered per client instead of once per tick?"
+                if len(seen["A"]) >= 2 and len(seen["B"]) >= 2 else "")
+        raise Failure(f"push: within 20 s, with --push-every 200, client A got {seen['A']} and B {seen['B']}{hint}")
     await echo_between_pushes_tolerant(a, "still echoes", "push: echo between pushes")
     await close_all(a, b)
     ok(f"--push-every 200: A got {seen['A']}, B got {seen['B']}")
