@@ -145,9 +145,10 @@ std::optional<MessageTemplate> MessageTemplate::compile(const QString& text, QSt
         i = end + 2;
 
         // Long garbage between the braces is named by its start.
-        const QString shown = written.size() > 60 ? written.left(57) + QChar(0x2026) : written;
-        const auto failHere
-            = [&](const QString& why) { return fail(tr("%1 at offset %2: %3").arg(shown).arg(start).arg(why)); };
+        const QString shown = written.size() > 60 ? QString(written.left(57) + QChar(0x2026)) : written;
+        const auto failHere = [&](const QString& why) {
+            return fail(tr("%1 at offset %2: %3").arg(shown, QString::number(start), why));
+        };
 
         Part part;
         if (inside == QLatin1String("message")) {
@@ -172,7 +173,7 @@ std::optional<MessageTemplate> MessageTemplate::compile(const QString& text, QSt
                 if (key.isEmpty())
                     return failHere(tr("empty part in the JSON path"));
                 if (std::any_of(key.begin(), key.end(), [](QChar k) { return k.isSpace(); }))
-                    return fail(tr("unknown placeholder %1 at offset %2").arg(shown).arg(start));
+                    return fail(tr("unknown placeholder %1 at offset %2").arg(shown, QString::number(start)));
             }
             part.kind = Part::Kind::Json;
         } else if (inside.startsWith(QLatin1String("random")) && inside.size() > 6 && inside.at(6).isSpace()) {
@@ -190,7 +191,7 @@ std::optional<MessageTemplate> MessageTemplate::compile(const QString& text, QSt
                 return failHere(tr("the lower bound is above the upper"));
             part.kind = Part::Kind::Random;
         } else {
-            return fail(tr("unknown placeholder %1 at offset %2").arg(shown).arg(start));
+            return fail(tr("unknown placeholder %1 at offset %2").arg(shown, QString::number(start)));
         }
         flushLiteral();
         parts->push_back(std::move(part));

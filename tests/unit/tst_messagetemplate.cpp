@@ -312,6 +312,10 @@ void TestMessageTemplate::compileErrors_data()
         << QStringLiteral("\u00e9t\u00e9 {{x}}") << QStringLiteral("unknown placeholder {{x}} at offset 4");
     QTest::addRow("empty") << QStringLiteral("a{{}}") << QStringLiteral("unknown placeholder {{}} at offset 1");
     QTest::addRow("blank") << QStringLiteral("{{  }}") << QStringLiteral("unknown placeholder {{  }} at offset 0");
+    QTest::addRow("percent signs") << QStringLiteral("{{%2 %1}}")
+                                   << QStringLiteral("unknown placeholder {{%2 %1}} at offset 0");
+    QTest::addRow("percent signs, random") << QStringLiteral("{{random %1 2}}")
+                                           << QStringLiteral("{{random %1 2}} at offset 0: %1 is not a 64-bit integer");
     QTest::addRow("case") << QStringLiteral("{{Counter}}")
                           << QStringLiteral("unknown placeholder {{Counter}} at offset 0");
     QTest::addRow("json alone") << QStringLiteral("{{json}}")
