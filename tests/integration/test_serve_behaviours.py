@@ -278,12 +278,15 @@ async def subprotocols(url):
              (["chat.v1"], "chat.v1", "the only one in common"),
              (["other"], None, "none in common"),
              (None, None, "none offered")]
+    wrong = []
     for offered, expected, what in cases:
         ws = await connect(url, subprotocols=offered)
-        check(ws.subprotocol == expected, f"subprotocol: offered {offered} to a server accepting chat.v2, chat.v1:"
-                                          f" chose {ws.subprotocol!r}, expected {expected!r} ({what})")
+        if ws.subprotocol != expected:
+            wrong.append(f"offered {offered} to a server accepting chat.v2, chat.v1: chose {ws.subprotocol!r},"
+                         f" expected {expected!r} ({what})")
         await echo_ok(ws, f"sub {expected}", f"subprotocol {expected}")
         await close_all(ws)
+    check(not wrong, "subprotocol: " + "; ".join(wrong))
     ok("--subprotocol chat.v2 --subprotocol chat.v1: server preference, only common, none in common, none offered")
 
 
@@ -536,47 +539,69 @@ def body(exe, workdir, servers):
     with open(rules_path, "w", encoding="utf-8") as f:
         json.dump(RULES, f, indent=1)
 
-    bad_input(exe, workdir)
+    def broadcast_section():
+        s = start("broadcast", "--mode", "broadcast")
+        ports = asyncio.run(broadcast(s.url))
+        test_page(s.port)  # the page is served whatever the mode; a plain GET is not a connection
+        s.terminate()
+        check_broadcast_record(s, ports)
 
-    s = start("broadcast", "--mode", "broadcast")
-    ports = asyncio.run(broadcast(s.url))
-    test_page(s.port)  # the page is served whatever the mode; a plain GET is not a connection
-    s.terminate()
-    check_broadcast_record(s, ports)
+    def broadcast_to_sender_section():
+        s = start("broadcast-to-sender", "--mode", "broadcast", "--broadcast-to-sender")
+        asyncio.run(broadcast_to_sender(s.url))
+        s.terminate()
 
-    s = start("broadcast-to-sender", "--mode", "broadcast", "--broadcast-to-sender")
-    asyncio.run(broadcast_to_sender(s.url))
-    s.terminate()
+    def rules_section():
+        s = start("rules", "--rules", rules_path)
+        replies, port = asyncio.run(rules_on_echo(s.url))
+        s.terminate()
+        check_rules_record(s, port, replies)
 
-    s = start("rules", "--rules", rules_path)
-    replies, port = asyncio.run(rules_on_echo(s.url))
-    s.terminate()
-    check_rules_record(s, port, replies)
+    def rules_silent_section():
+        s = start("rules-silent", "--mode", "silent", "--rules", rules_path)
+        asyncio.run(rules_on_silent(s.url))
+        s.terminate()
 
-    s = start("rules-silent", "--mode", "silent", "--rules", rules_path)
-    asyncio.run(rules_on_silent(s.url))
-    s.terminate()
+    def push_section():
+        s = start("push", "--push-every", "200", "--push", "tick {{counter}}")
+        asyncio.run(push(s.url))
+        s.terminate()
 
-    s = start("push", "--push-every", "200", "--push", "tick {{counter}}")
-    asyncio.run(push(s.url))
-    s.terminate()
+    def subprotocols_section():
+        s = start("subprotocols", "--subprotocol", "chat.v2", "--subprotocol", "chat.v1")
+        asyncio.run(subprotocols(s.url))
+        s.terminate()
 
-    s = start("subprotocols", "--subprotocol", "chat.v2", "--subprotocol", "chat.v1")
-    asyncio.run(subprotocols(s.url))
-    s.terminate()
+    def origins_section():
+        s = start("origins", "--allow-origin", "https://good.example", "--allow-origin", "http://localhost:3000")
+        asyncio.run(origins(s.url))
+        s.terminate()
 
-    s = start("origins", "--allow-origin", "https://good.example", "--allow-origin", "http://localhost:3000")
-    asyncio.run(origins(s.url))
-    s.terminate()
+    def limit_section():
+        s = start("limit", "--max-connections", "2")
+        asyncio.run(connection_limit(s.url))
+        s.terminate()
 
-    s = start("limit", "--max-connections", "2")
-    asyncio.run(connection_limit(s.url))
-    s.terminate()
+    def flood_section():
+        s = start("flood")
+        a_port, b_port = flood_fairness(s, workdir)
+        s.terminate()
+        check_flood_record(s, a_port, b_port)
 
-    s = start("flood")
-    a_port, b_port = flood_fairness(s, workdir)
-    s.terminate()
-    check_flood_record(s, a_port, b_port)
+    # Each section has its own server; a failing one is reported at once and the others still run.
+    failures = []
+    for name, section in (("bad input", lambda: bad_input(exe, workdir)), ("broadcast", broadcast_section),
+                          ("broadcast to sender", broadcast_to_sender_section), ("rules", rules_section),
+                          ("rules on silent", rules_silent_section), ("push", push_section),
+                          ("subprotocols", subprotocols_section), ("origins", origins_section),
+                          ("connection limit", limit_section), ("flood fairness", flood_section)):
+        try:
+            section()
+        except Exception as error:  # a Failure, or a timeout or socket error on the way
+            text = str(error) if isinstance(error, Failure) else f"{type(error).__name__}: {error}"
+            print(f"FAIL: [{name}] {text}", file=sys.stderr, flush=True)
+            failures.append(f"[{name}] {text}")
+    check(not failures, f"{len(failures)} section(s) failed: " + " || ".join(failures))
 
 
 if __name__ == "__main__":
