@@ -85,7 +85,8 @@ def body(exe, workdir, servers):
     log_path = os.path.join(workdir, "chromium.log")
     args = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--disable-background-networking", "--disable-extensions", "--disable-sync",
-            "--no-default-browser-check", f"--user-data-dir={profile}", page]
+            "--no-default-browser-check", "--disable-breakpad", "--disable-crash-reporter",
+            f"--user-data-dir={profile}", page]
     browser = None
     try:
         with open(log_path, "wb") as log:
