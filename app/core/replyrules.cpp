@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 
 namespace wsi {
 
@@ -101,6 +102,16 @@ ReplyRules::~ReplyRules() = default;
 
 std::shared_ptr<const ReplyRules> ReplyRules::compile(const QList<ReplyRule>& rules, QString* error)
 {
+    // The other fields' errors say what they are about; a template's error needs to be told it is the reply's.
+    return compile(rules, error, [&rules](qsizetype i, QLatin1StringView field) -> QString {
+        return ruleLabel(i, rules[i].name)
+            + (field == QLatin1StringView("reply") ? QStringLiteral(": reply") : QString());
+    });
+}
+
+std::shared_ptr<const ReplyRules> ReplyRules::compile(
+    const QList<ReplyRule>& rules, QString* error, const std::function<QString(qsizetype, QLatin1StringView)>& label)
+{
     const auto fail = [error](const QString& why) -> std::shared_ptr<const ReplyRules> {
         if (error)
             *error = why;
@@ -115,29 +126,30 @@ std::shared_ptr<const ReplyRules> ReplyRules::compile(const QList<ReplyRule>& ru
     for (qsizetype i = 0; i < rules.size(); ++i) {
         ReplyRule& rule = compiled->m_rules[i];
         Compiled& out = compiled->m_compiled[size_t(i)];
-        const QString label = ruleLabel(i, rule.name);
-        const auto failRule = [&](const QString& why) { return fail(label + QStringLiteral(": ") + why); };
+        const auto failRule = [&](QLatin1StringView field, const QString& why) {
+            return fail(label(i, field) + QStringLiteral(": ") + why);
+        };
 
         // Undefined cannot be written to the rules file: keep what toJson() can give back.
         if (rule.value.isUndefined()) {
             if (rule.match == RuleMatch::JsonField)
-                return failRule(tr("the JSON rule has no value to compare with"));
+                return failRule(QLatin1StringView("value"), tr("the JSON rule has no value to compare with"));
             rule.value = QJsonValue();
         }
         if (rule.delayMs < 0 || rule.delayMs > MaxDelayMs)
-            return failRule(tr("the delay must be from 0 to %1 ms").arg(MaxDelayMs));
+            return failRule(QLatin1StringView("delayMs"), tr("the delay must be from 0 to %1 ms").arg(MaxDelayMs));
 
         switch (rule.match) {
         case RuleMatch::Exact:
         case RuleMatch::Substring:
             if (rule.pattern.isEmpty())
-                return failRule(tr("the pattern is empty"));
+                return failRule(QLatin1StringView("pattern"), tr("the pattern is empty"));
             out.needle = rule.pattern.toUtf8();
             out.foldedNeedle = asciiLower(out.needle);
             break;
         case RuleMatch::Regex: {
             if (rule.pattern.isEmpty())
-                return failRule(tr("the pattern is empty"));
+                return failRule(QLatin1StringView("pattern"), tr("the pattern is empty"));
             QRegularExpression::PatternOptions options = QRegularExpression::NoPatternOption;
             if (!rule.caseSensitive)
                 options |= QRegularExpression::CaseInsensitiveOption;
@@ -145,22 +157,23 @@ std::shared_ptr<const ReplyRules> ReplyRules::compile(const QList<ReplyRule>& ru
             qsizetype offset = 0;
             // Compiled now, on the thread that loads the rules, not on the first message.
             if (!out.regex.compile(rule.pattern, options, &why, &offset))
-                return failRule(tr("invalid regular expression: %1 at offset %2").arg(why, QString::number(offset)));
+                return failRule(QLatin1StringView("pattern"),
+                    tr("invalid regular expression: %1 at offset %2").arg(why, QString::number(offset)));
             break;
         }
         case RuleMatch::JsonField:
             if (rule.path.isEmpty())
-                return failRule(tr("the JSON path is empty"));
+                return failRule(QLatin1StringView("path"), tr("the JSON path is empty"));
             out.path = rule.path.split(QLatin1Char('.'));
             if (out.path.contains(QString()))
-                return failRule(tr("the JSON path %1 has an empty part").arg(rule.path));
+                return failRule(QLatin1StringView("path"), tr("the JSON path %1 has an empty part").arg(rule.path));
             break;
         }
 
         QString templateError;
         std::optional<MessageTemplate> reply = MessageTemplate::compile(rule.reply, &templateError);
         if (!reply)
-            return failRule(tr("reply: %1").arg(templateError));
+            return failRule(QLatin1StringView("reply"), templateError);
         out.reply = std::move(*reply);
     }
     return compiled;
@@ -302,7 +315,10 @@ std::shared_ptr<const ReplyRules> ReplyRules::fromJson(const QByteArray& json, Q
         }
         rules.append(std::move(rule));
     }
-    return compile(rules, error);
+    // What only compiling finds (a bad regular expression or template) is named like the other field errors.
+    return compile(rules, error, [](qsizetype i, QLatin1StringView field) -> QString {
+        return QStringLiteral("rules[%1].%2").arg(i).arg(field);
+    });
 }
 
 std::shared_ptr<const ReplyRules> ReplyRules::fromFile(const QString& path, QString* error)

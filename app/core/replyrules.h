@@ -7,6 +7,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -99,6 +100,9 @@ public:
 
 private:
     struct Compiled;
+    // label(rule index, field) names the rule at fault in an error.
+    static std::shared_ptr<const ReplyRules> compile(const QList<ReplyRule>& rules, QString* error,
+        const std::function<QString(qsizetype, QLatin1StringView)>& label);
     QList<ReplyRule> m_rules;
     std::vector<Compiled> m_compiled;
 };

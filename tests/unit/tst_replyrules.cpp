@@ -521,11 +521,11 @@ void TestReplyRules::fromJsonErrors_data()
     // What compile() finds, once the fields are read.
     QTest::addRow("bad regex")
         << QByteArray(R"([{"name":"r","match":"regex","pattern":"(","reply":"b"}])")
-        << QStringLiteral("rule 1 (r): invalid regular expression: missing closing parenthesis at offset 1");
+        << QStringLiteral("rules[0].pattern: invalid regular expression: missing closing parenthesis at offset 1");
     QTest::addRow("bad reply") << QByteArray(R"([{"match":"exact","pattern":"a","reply":"{{x"}])")
-                               << QStringLiteral("rule 1: reply: unterminated {{ at offset 0");
+                               << QStringLiteral("rules[0].reply: unterminated {{ at offset 0");
     QTest::addRow("empty pattern") << QByteArray(R"([{"match":"exact","pattern":"","reply":"b"}])")
-                                   << QStringLiteral("rule 1: the pattern is empty");
+                                   << QStringLiteral("rules[0].pattern: the pattern is empty");
     QByteArray many = "[";
     for (int i = 0; i <= ReplyRules::MaxRules; ++i)
         many += QByteArray(i ? "," : "") + R"({"match":"exact","pattern":"a","reply":"b"})";
