@@ -51,7 +51,7 @@ struct ServerOptions
     // When the port is taken, try the following ones (the GUI's one-click start); headless uses the exact port.
     int tryNextPorts = 0;
     ServerBehaviour behaviour;
-    QStringList subprotocols; // accepted, in order of preference; empty: none is chosen
+    QStringList subprotocols; // accepted; the client's first offer among them is chosen; empty: none is
     QStringList allowedOrigins; // empty: any Origin (or none); otherwise the Origin header must be one of them
     qint64 maxMessageBytes = 64 * 1024 * 1024;
     int maxConnections = 1000;

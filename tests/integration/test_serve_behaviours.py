@@ -12,7 +12,8 @@ Checks:
      messages, templates ({{counter}} increments, {{message}}, {{uuid}} shape, {{timestamp}}, {{isotime}},
      {{random A B}}), fallback to the base mode (echo and silent); the record holds every reply;
   3. --push-every/--push: every client gets >= 2 pushes, the same rendering for all;
-  4. --subprotocol: the server's preference wins; none in common or none offered -> no subprotocol;
+  4. --subprotocol: the client's first offer that the server accepts (the client lists its preference, as
+     RFC 6455 has it); none in common or none offered -> no subprotocol;
   5. --allow-origin: another Origin or none -> HTTP 403, the allowed one works;
   6. --max-connections 2: the third upgrade gets HTTP 503, the first two still echo, a freed slot is reusable;
   7. bad rules files and bad arguments: exit 2 and one line on stderr naming the file and line/column, or the field;
@@ -274,7 +275,8 @@ async def echo_between_pushes_tolerant(ws, text, what):
 # 4. Subprotocols, 5. origins, 6. connection limit
 
 async def subprotocols(url):
-    cases = [(["chat.v1", "chat.v2"], "chat.v2", "the server's preference wins over the client's order"),
+    cases = [(["chat.v1", "chat.v2"], "chat.v1", "the client's first offer that the server accepts"),
+             (["other", "chat.v2", "chat.v1"], "chat.v2", "offers the server does not speak are passed over"),
              (["chat.v1"], "chat.v1", "the only one in common"),
              (["other"], None, "none in common"),
              (None, None, "none offered")]
@@ -287,7 +289,7 @@ async def subprotocols(url):
         await echo_ok(ws, f"sub {expected}", f"subprotocol {expected}")
         await close_all(ws)
     check(not wrong, "subprotocol: " + "; ".join(wrong))
-    ok("--subprotocol chat.v2 --subprotocol chat.v1: server preference, only common, none in common, none offered")
+    ok("--subprotocol chat.v2 --subprotocol chat.v1: client's order, only common, none in common, none offered")
 
 
 async def expect_status(url, status, what, **extra):
