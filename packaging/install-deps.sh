@@ -3,7 +3,8 @@
 #
 #   packaging/install-deps.sh          build and test dependencies
 #   packaging/install-deps.sh build    compiler, CMake, Ninja, Qt 6, zlib
-#   packaging/install-deps.sh test     the real peers the integration tests talk to, and an X server for GUI checks
+#   packaging/install-deps.sh test     the real peers the integration tests talk to (Python websockets, headless
+#                                      Chromium), openssl for throwaway TLS certificates, an X server for GUI checks
 #   packaging/install-deps.sh dev      clang (for the asan preset) and clang-format (for make format)
 #
 # Safe to run again and again: when nothing is missing it prints one line and touches nothing.
@@ -15,7 +16,7 @@ set -euo pipefail
 # XKB (libxkbcommon-dev) and EGL are optional for the public Gui/Widgets targets and are not needed.
 build_packages=(build-essential cmake ninja-build pkg-config qt6-base-dev qt6-base-dev-tools qt6-websockets-dev
     libgl-dev zlib1g-dev)
-test_packages=(python3 python3-websockets xvfb xauth)
+test_packages=(python3 python3-websockets xvfb xauth chromium openssl)
 dev_packages=(clang clang-format)
 
 usage()
