@@ -1,6 +1,9 @@
 #pragma once
 
 #include <QByteArray>
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QJsonValue>
 #include <QString>
 #include <QStringList>
 
@@ -30,6 +33,9 @@ struct TemplateInput
 {
     QByteArray message; // {{message}}; parsed as JSON on the first {{json.…}}
     QStringList groups; // {{0}} the whole regex match, {{1}}, {{2}}, ... its capture groups
+    // The message as MessageTemplate::parseJson() gives it, when the caller has parsed it already (a JSON
+    // rule did): then rendering does not parse it again.
+    std::optional<QJsonDocument> json;
 };
 
 /*
@@ -44,12 +50,19 @@ struct TemplateInput
  *   {{isotime}}           the current UTC time, ISO 8601 with milliseconds
  *   {{uuid}}              a random UUID (version 4, no braces)
  *   {{random A B}}        a random integer from A to B inclusive (A <= B, 64-bit)
- * Spaces inside the braces are allowed ({{ counter }}). A backslash keeps braces literal: \{{ gives {{.
- * Anything else between {{ and }} is a compile error that names it and its offset.
+ * Spaces inside the braces are allowed ({{ counter }}). A backslash keeps braces literal: \{{ gives {{, and
+ * \\{{counter}} a backslash then the counter (a run of backslashes before {{ is halved; an odd one makes the
+ * {{ literal). Backslashes anywhere else are ordinary text. Anything else between {{ and }}, and a {{ without
+ * its }}, is a compile error that names it and its offset. The message is parsed as JSON at most once a
+ * render, only when the template has a {{json.…}}, and never when it is larger than MaxJsonBytes.
  */
 class MessageTemplate
 {
+    Q_DECLARE_TR_FUNCTIONS(wsi::MessageTemplate)
+
 public:
+    static constexpr qsizetype MaxJsonBytes = qsizetype(16) << 20;
+
     MessageTemplate();
     ~MessageTemplate();
     MessageTemplate(const MessageTemplate&);
@@ -67,6 +80,13 @@ public:
     QString text() const;
     // True when rendering needs the message ({{message}}, {{json.…}} or a group).
     bool usesMessage() const;
+
+    // The message as {{json.…}} sees it: a null document when it is larger than MaxJsonBytes or not a JSON
+    // object or array.
+    static QJsonDocument parseJson(const QByteArray& message);
+    // The value at path (the parts of "items.0.name"; numeric parts index arrays, and are keys in objects);
+    // undefined when there is none.
+    static QJsonValue jsonValueAt(const QJsonDocument& document, const QStringList& path);
 
 private:
     struct Part;

@@ -2,6 +2,7 @@
 
 #include "messagetemplate.h"
 
+#include <QCoreApplication>
 #include <QJsonValue>
 #include <QList>
 #include <QString>
@@ -53,10 +54,20 @@ std::optional<RuleMatch> ruleMatchFromName(QStringView name);
  *     {"match": "exact", "pattern": "off", "enabled": false, "reply": "..."}
  *   ]}
  * A bare array of rules is accepted too. Unknown keys are errors (a typo must not silently disable a rule).
+ *
+ * answer() runs on the capture thread, so a regular expression gets a bounded amount of work per message, as
+ * the timeline filter's does (PCRE2's match limit, scaled to the text's length): a pattern that backtracks
+ * catastrophically gives up, and a rule that gives up does not match.
  */
 class ReplyRules
 {
+    Q_DECLARE_TR_FUNCTIONS(wsi::ReplyRules)
+
 public:
+    static constexpr qsizetype MaxRules = 1000;
+    static constexpr int MaxDelayMs = 3600000;
+    static constexpr qint64 MaxFileBytes = qint64(4) << 20;
+
     struct Reply
     {
         int rule = -1; // index into rules()
@@ -68,12 +79,13 @@ public:
     ~ReplyRules();
 
     // Checks and compiles; on the first bad rule returns null and a reason naming it:
-    // "rule 3 (greet): invalid regular expression: missing ) at offset 7".
+    // "rule 3 (greet): invalid regular expression: missing closing parenthesis at offset 7".
     static std::shared_ptr<const ReplyRules> compile(const QList<ReplyRule>& rules, QString* error);
     // Reads the rules file format; errors name the line and column of a JSON syntax error
-    // ("line 4, column 12: missing comma") or the field at fault ("rules[2].delayMs: must be a number from
-    // 0 to 3600000").
+    // ("line 4, column 12: missing comma"; columns count characters) or the field at fault
+    // ("rules[2].delayMs: must be an integer from 0 to 3600000"); then the errors of compile().
     static std::shared_ptr<const ReplyRules> fromJson(const QByteArray& json, QString* error);
+    // As fromJson(); also "cannot read FILE: reason", and files larger than MaxFileBytes are refused.
     static std::shared_ptr<const ReplyRules> fromFile(const QString& path, QString* error);
     // The rules file format, indented; fromJson(toJson()) gives the same rules.
     QByteArray toJson() const;
