@@ -39,7 +39,7 @@ public:
         ErrorRole = Qt::UserRole + 1, // QString: why this rule does not compile (empty: it is fine, or unknown)
     };
 
-    static constexpr int MaxDelayMs = 3600000;
+    static constexpr int MaxDelayMs = ReplyRules::MaxDelayMs;
 
     explicit ReplyRulesModel(QObject* parent = nullptr);
     ~ReplyRulesModel() override;
@@ -88,6 +88,7 @@ private:
     };
 
     static Row rowFor(const ReplyRule& rule);
+    bool isCell(const QModelIndex& index) const;
     // The value typed for a JSON field rule, parsed; an empty optional and the reason when it is not JSON.
     static std::optional<QJsonValue> parseValue(const QString& text, QString* error);
     void setErrorRow(int row, const QString& error);
