@@ -379,13 +379,19 @@ QWidget* ServerPane::createOptionsPage()
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("H&ost:"), m_host);
     form->addRow(m_hostHint);
-    form->addRow(tr("&Port:"), portRow);
+    // A layout cannot be a buddy: rows holding several widgets get their label made here.
+    auto buddyLabel = [this](const QString& text, QWidget* buddy) {
+        auto* label = new QLabel(text, m_optionsForm);
+        label->setBuddy(buddy);
+        return label;
+    };
+    form->addRow(buddyLabel(tr("&Port:"), m_port), portRow);
     form->addRow(tr("Subp&rotocols:"), m_subprotocols);
     form->addRow(tr("Allowed ori&gins:"), m_origins);
     form->addRow(tr("Max co&nnections:"), m_maxConnections);
     form->addRow(tr("Max message si&ze:"), m_maxMessageMiB);
-    form->addRow(tr("T&LS certificate:"), certificateRow);
-    form->addRow(tr("TLS &key:"), keyRow);
+    form->addRow(buddyLabel(tr("T&LS certificate:"), m_certificate), certificateRow);
+    form->addRow(buddyLabel(tr("TLS &key:"), m_key), keyRow);
 
     auto* layout = new QVBoxLayout(page);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -514,13 +520,15 @@ QWidget* ServerPane::createRulesPage()
         m_rulesTable->setColumnWidth(column, std::max(title, digit * chars));
     };
     width(ReplyRulesModel::EnabledColumn, 3);
-    width(ReplyRulesModel::NameColumn, 8);
-    width(ReplyRulesModel::MatchColumn, 10);
-    width(ReplyRulesModel::PatternColumn, 14);
+    width(ReplyRulesModel::NameColumn, 10);
+    width(ReplyRulesModel::MatchColumn, 9);
+    width(ReplyRulesModel::PatternColumn, 12);
     width(ReplyRulesModel::ValueColumn, 8);
     width(ReplyRulesModel::CaseColumn, 3);
     width(ReplyRulesModel::ReplyColumn, 18);
     width(ReplyRulesModel::DelayColumn, 7);
+    // A narrow dock shows what a rule does first; its optional name goes last.
+    header->moveSection(header->visualIndex(ReplyRulesModel::NameColumn), ReplyRulesModel::ColumnCount - 1);
 
     auto button = [page](const QString& text, const char* name, const QString& tip) {
         auto* b = new QPushButton(text, page);
@@ -717,9 +725,16 @@ QWidget* ServerPane::createClientsPage()
     closeButtons->addWidget(m_closeButton);
     closeButtons->addWidget(m_dropButton);
 
+    m_clientsHint
+        = new QLabel(tr("No clients yet. Connect one to the server's URL, or open the test page in a browser."), page);
+    m_clientsHint->setObjectName(QStringLiteral("clientsHint"));
+    m_clientsHint->setWordWrap(true);
+    m_clientsHint->setForegroundRole(QPalette::PlaceholderText);
+
     auto* layout = new QVBoxLayout(page);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->setSpacing(4);
+    layout->addWidget(m_clientsHint);
     layout->addWidget(m_clientsTable, 1);
     layout->addLayout(sendRow);
     layout->addLayout(sendButtons);
@@ -1252,6 +1267,7 @@ void ServerPane::updateClientActions()
 void ServerPane::updateClientsTabTitle()
 {
     const qsizetype open = m_clients->rowCount() - m_goneClients.size();
+    m_clientsHint->setVisible(m_clients->rowCount() == 0);
     m_tabs->setTabText(ClientsTab, open > 0 ? tr("Clients (%1)").arg(open) : tr("Clients"));
 }
 

@@ -215,6 +215,7 @@ private:
     QStandardItemModel* m_clients;
     QSet<quint32> m_goneClients; // greyed out, about to be removed
     QTableView* m_clientsTable = nullptr;
+    QLabel* m_clientsHint = nullptr;
     QLineEdit* m_clientMessage = nullptr;
     QSpinBox* m_closeCode = nullptr;
     QLineEdit* m_closeReason = nullptr;
