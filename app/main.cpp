@@ -2,6 +2,7 @@
 
 #include "cli/commandline.h"
 #include "cli/servecommand.h"
+#include "core/platform.h"
 #include "formats/sessionpaths.h"
 #include "net/capturesession.h"
 
@@ -42,6 +43,7 @@ int main(int argc, char* argv[])
     for (int i = 0; i < argc; ++i)
         arguments.append(QString::fromLocal8Bit(argv[i]));
     const wsi::CommandLine commandLine = wsi::CommandLine::parse(arguments);
+    wsi::raiseOpenFileLimit();
 
     switch (commandLine.action) {
     case wsi::CommandLine::Action::Error:

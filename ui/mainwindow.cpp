@@ -15,6 +15,7 @@
 #include "statspane.h"
 #include "timelinedelegate.h"
 #include "timelineview.h"
+#include "wire/httphead.h"
 #include "wire/utf8.h"
 
 #include <QAction>
@@ -53,20 +54,6 @@ namespace {
 QString defaultServerUrl(quint16 port)
 {
     return QStringLiteral("ws://127.0.0.1:%1/").arg(port);
-}
-
-// RFC 9110 token characters: what header names and subprotocol names are made of.
-bool isToken(QStringView s)
-{
-    if (s.isEmpty())
-        return false;
-    for (QChar c : s) {
-        const char16_t u = c.unicode();
-        const bool alnum = (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') || (u >= u'0' && u <= u'9');
-        if (!alnum && !QStringView(u"!#$%&'*+-.^_`|~").contains(c))
-            return false;
-    }
-    return true;
 }
 
 // Spelled out rather than "%n event(s)": without a loaded translation, Qt would show the "(s)" literally.
@@ -651,7 +638,7 @@ bool MainWindow::clientOptionsFromInput(ClientOptions* options)
         }
         const QString name = line.left(colon).trimmed();
         const QString value = line.mid(colon + 1).trimmed();
-        if (!isToken(name)) {
+        if (!isHttpToken(name)) {
             showConnectError(tr("Header line %1: \u201c%2\u201d is not a valid header name (letters, digits and "
                                 "!#$%&'*+-.^_`|~ only, no spaces).")
                                  .arg(i + 1)
@@ -672,7 +659,7 @@ bool MainWindow::clientOptionsFromInput(ClientOptions* options)
         const QString protocol = p.trimmed();
         if (protocol.isEmpty())
             continue;
-        if (!isToken(protocol)) {
+        if (!isHttpToken(protocol)) {
             showConnectError(
                 tr("\u201c%1\u201d is not a valid subprotocol name (no spaces or separators).").arg(protocol),
                 m_subprotocolsEdit);

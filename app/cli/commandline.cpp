@@ -1,5 +1,8 @@
 #include "commandline.h"
 
+#include "../core/messagetemplate.h"
+#include "../wire/httphead.h"
+
 #include <QCoreApplication>
 
 #include <algorithm>
@@ -7,6 +10,9 @@
 namespace wsi {
 
 namespace {
+constexpr int MinPushIntervalMs = 10;
+constexpr int MaxPushIntervalMs = 3600000;
+
 CommandLine failure(const QString& why)
 {
     CommandLine c;
@@ -52,6 +58,7 @@ CommandLine parseServe(const QStringList& args)
     CommandLine c;
     c.action = CommandLine::Action::Serve;
     c.server.port = 8765;
+    bool hasPushTemplate = false;
     for (qsizetype i = 0; i < args.size(); ++i) {
         const QString& a = args[i];
         auto value = [&](QString* out) {
@@ -80,15 +87,56 @@ CommandLine parseServe(const QStringList& args)
             c.server.port = *port;
         } else if (a == QLatin1StringView("--mode")) {
             if (!value(&v))
-                return failure(QStringLiteral("serve: --mode needs echo or silent"));
+                return failure(QStringLiteral("serve: --mode needs echo, broadcast or silent"));
             if (v == QLatin1StringView("echo"))
                 c.server.behaviour.mode = ServerMode::Echo;
+            else if (v == QLatin1StringView("broadcast"))
+                c.server.behaviour.mode = ServerMode::Broadcast;
             else if (v == QLatin1StringView("silent"))
                 c.server.behaviour.mode = ServerMode::Silent;
-            else if (v == QLatin1StringView("broadcast"))
-                return failure(QStringLiteral("serve: --mode broadcast is not available yet (use echo or silent)"));
             else
-                return failure(QStringLiteral("serve: unknown mode \u201c%1\u201d (echo or silent)").arg(v));
+                return failure(QStringLiteral("serve: unknown mode \u201c%1\u201d (echo, broadcast or silent)").arg(v));
+        } else if (a == QLatin1StringView("--broadcast-to-sender")) {
+            c.server.behaviour.broadcastToSender = true;
+        } else if (a == QLatin1StringView("--rules")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("serve: --rules needs a file name"));
+            c.rulesFile = v;
+        } else if (a == QLatin1StringView("--push-every")) {
+            if (!value(&v))
+                return failure(QStringLiteral("serve: --push-every needs a number of milliseconds"));
+            bool ok = false;
+            const int ms = v.toInt(&ok);
+            if (!ok || ms < MinPushIntervalMs || ms > MaxPushIntervalMs)
+                return failure(QStringLiteral("serve: invalid push interval \u201c%1\u201d (%2 to %3 ms)")
+                                   .arg(v)
+                                   .arg(MinPushIntervalMs)
+                                   .arg(MaxPushIntervalMs));
+            c.server.behaviour.pushEveryMs = ms;
+        } else if (a == QLatin1StringView("--push")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("serve: --push needs a message template"));
+            QString error;
+            if (!MessageTemplate::compile(v, &error))
+                return failure(QStringLiteral("serve: --push: ") + error);
+            c.server.behaviour.pushTemplate = v;
+            hasPushTemplate = true;
+        } else if (a == QLatin1StringView("--subprotocol")) {
+            if (!value(&v) || !isHttpToken(v))
+                return failure(QStringLiteral("serve: --subprotocol needs a name without spaces or commas"));
+            c.server.subprotocols.append(v);
+        } else if (a == QLatin1StringView("--allow-origin")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("serve: --allow-origin needs an origin, e.g. http://localhost:5173"));
+            c.server.allowedOrigins.append(v);
+        } else if (a == QLatin1StringView("--tls-cert")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("serve: --tls-cert needs a PEM certificate file"));
+            c.server.tlsCertificatePath = v;
+        } else if (a == QLatin1StringView("--tls-key")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("serve: --tls-key needs a PEM private key file"));
+            c.server.tlsKeyPath = v;
         } else if (a == QLatin1StringView("--record")) {
             if (!value(&v) || v.isEmpty())
                 return failure(QStringLiteral("serve: --record needs a file name"));
@@ -113,6 +161,10 @@ CommandLine parseServe(const QStringList& args)
             return failure(QStringLiteral("serve: unknown option \u201c%1\u201d (see wsinspector --help)").arg(a));
         }
     }
+    if ((c.server.behaviour.pushEveryMs > 0) != hasPushTemplate)
+        return failure(QStringLiteral("serve: --push-every and --push go together (an interval and a template)"));
+    if (c.server.tlsCertificatePath.isEmpty() != c.server.tlsKeyPath.isEmpty())
+        return failure(QStringLiteral("serve: --tls-cert and --tls-key go together (a certificate and its key)"));
     return c;
 }
 } // namespace
@@ -189,10 +241,24 @@ QString CommandLine::helpText()
         "serve options:\n"
         "  --host H                  address to listen on (default 127.0.0.1)\n"
         "  --port N                  port (default 8765; 0 picks a free one)\n"
-        "  --mode echo|silent        echo every message back (default), or only record\n"
+        "  --mode echo|broadcast|silent\n"
+        "                            echo every message to its sender (default), send it to every other\n"
+        "                            client (a chat), or only record it\n"
+        "  --broadcast-to-sender     with --mode broadcast, send each message back to its sender too\n"
+        "  --rules FILE              auto-reply rules (JSON); the first that matches a message answers it,\n"
+        "                            otherwise the mode applies\n"
+        "  --push-every MS --push TEMPLATE\n"
+        "                            every MS milliseconds, send TEMPLATE to every client\n"
+        "  --subprotocol P           accept subprotocol P (repeatable; the client's first accepted offer wins)\n"
+        "  --allow-origin O          accept only upgrades whose Origin is O (repeatable; others get 403)\n"
+        "  --tls-cert F --tls-key F  serve wss:// with this PEM certificate (chain) and unencrypted key\n"
         "  --record FILE             journal the session to FILE (default: a new file in the sessions folder)\n"
         "  --max-message-size SIZE   largest message accepted, e.g. 1048576 or 16M (default 64M)\n"
-        "  --max-connections N       most clients at once (default 1000)\n"
+        "  --max-connections N       most clients at once (default 1000; more get 503)\n"
+        "\n"
+        "Templates (--push, rule replies): {{message}}, {{json.a.b}}, {{1}} (regex group), {{counter}},\n"
+        "{{timestamp}} (ms), {{isotime}}, {{uuid}}, {{random A B}}. A plain HTTP GET of / on the server's port\n"
+        "returns a browser test page that connects back to it.\n"
         "\n"
         "serve prints \"listening on ws://HOST:PORT/\" first, then one line per event; SIGINT or SIGTERM\n"
         "closes the connections, flushes the record file and exits with 0. Bad arguments exit with 2.\n")

@@ -35,6 +35,7 @@ struct CommandLine
     // serve
     ServerOptions server;
     QString recordFile;
+    QString rulesFile; // read by the command: parsing has no side effects
 
     static CommandLine parse(const QStringList& arguments);
     static QString helpText();

@@ -1,5 +1,6 @@
 #include "servecommand.h"
 
+#include "../core/replyrules.h"
 #include "../formats/sessionpaths.h"
 #include "../net/capturesession.h"
 #include "commandline.h"
@@ -68,6 +69,21 @@ bool isStandardOutput(const QString& path)
 
 int ServeCommand::run(const CommandLine& commandLine)
 {
+    ServerOptions server = commandLine.server;
+    if (!commandLine.rulesFile.isEmpty()) {
+        QString error;
+        server.behaviour.rules = ReplyRules::fromFile(commandLine.rulesFile, &error);
+        if (!server.behaviour.rules) {
+            printLine(
+                stderr, QStringLiteral("wsinspector: serve: rules file %1: %2").arg(commandLine.rulesFile, error));
+            return 2;
+        }
+    }
+    if (exposesBeyondLoopback(server.host))
+        printLine(stderr,
+            QStringLiteral("wsinspector: warning: listening on %1 makes the test server reachable from other "
+                           "machines; use --host 127.0.0.1 to keep it to this one")
+                .arg(server.host));
     QObject context;
     if (!watchTermination(&context)) {
         printLine(stderr, QStringLiteral("wsinspector: cannot install the signal handlers"));
@@ -96,7 +112,7 @@ int ServeCommand::run(const CommandLine& commandLine)
             printLine(human, QStringLiteral("listening on ") + url.toString());
             printLine(human, QStringLiteral("recording to ") + session.journalPath());
         });
-        session.startServer(commandLine.server);
+        session.startServer(server);
         QCoreApplication::exec();
         session.shutdown();
         printer.drain();

@@ -36,4 +36,15 @@ void releaseFreeMemory()
 #endif
 }
 
+void raiseOpenFileLimit()
+{
+#ifdef Q_OS_LINUX
+    struct rlimit limit = {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+#endif
+}
+
 } // namespace wsi

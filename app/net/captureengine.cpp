@@ -20,6 +20,7 @@ void CaptureEngine::startServer(const ServerOptions& options)
         Q_EMIT serverStarted(m_server->url());
         return;
     }
+    m_behaviour = options.behaviour;
     auto* server = new ServerEndpoint(options, m_recorder, this);
     QString error;
     if (!server->listen(&error)) {
@@ -29,6 +30,7 @@ void CaptureEngine::startServer(const ServerOptions& options)
     }
     m_server = server;
     connect(server, &ServerEndpoint::connectionStateChanged, this, &CaptureEngine::connectionStateChanged);
+    connect(server, &ServerEndpoint::clientOpened, this, &CaptureEngine::serverClientOpened);
     Q_EMIT serverStarted(server->url());
 }
 
@@ -49,6 +51,20 @@ void CaptureEngine::stopServer()
     if (server->connections().isEmpty())
         server->deleteLater();
     Q_EMIT serverStopped();
+}
+
+void CaptureEngine::setServerBehaviour(const ServerBehaviour& behaviour)
+{
+    m_behaviour = behaviour;
+    if (m_server)
+        m_server->setBehaviour(behaviour);
+}
+
+void CaptureEngine::sendTextToServerClients(const QByteArray& utf8)
+{
+    // Without a server there is no one to send to (and no connection to report it on).
+    if (m_server)
+        m_server->sendTextToAll(utf8);
 }
 
 void CaptureEngine::openClient(quint32 id, const ClientOptions& options)
@@ -110,6 +126,16 @@ void CaptureEngine::closeConnection(quint32 id, quint16 code, const QByteArray& 
     }
     if (WsConnection* c = findConnection(id))
         c->close(code, reason);
+}
+
+void CaptureEngine::abortConnection(quint32 id)
+{
+    if (WsConnection* c = findConnection(id)) {
+        c->abort();
+        return;
+    }
+    if (ClientEndpoint* c = m_clients.value(id))
+        c->close(1001, "going away"); // still connecting: give up the attempt
 }
 
 void CaptureEngine::shutdown()

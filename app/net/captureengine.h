@@ -30,11 +30,14 @@ public:
 
     void startServer(const wsi::ServerOptions& options);
     void stopServer();
+    void setServerBehaviour(const wsi::ServerBehaviour& behaviour);
+    void sendTextToServerClients(const QByteArray& utf8);
     void openClient(quint32 id, const wsi::ClientOptions& options);
     void sendText(quint32 id, const QByteArray& utf8);
     void sendBinary(quint32 id, const QByteArray& data);
     void ping(quint32 id, const QByteArray& payload);
     void closeConnection(quint32 id, quint16 code, const QByteArray& reason);
+    void abortConnection(quint32 id);
     // Ends everything: server stopped, every connection closed with 1001. Returns at once; the closing
     // handshakes complete while the thread's event loop still runs.
     void shutdown();
@@ -47,6 +50,7 @@ Q_SIGNALS:
     void serverStarted(const QUrl& url);
     void serverStartFailed(const QString& reason);
     void serverStopped();
+    void serverClientOpened(const wsi::ServerClient& client);
     void connectionStateChanged(quint32 id, wsi::ConnectionRole role, wsi::ConnectionState state);
 
 private:
@@ -55,6 +59,7 @@ private:
 
     Recorder* m_recorder;
     ServerEndpoint* m_server = nullptr;
+    ServerBehaviour m_behaviour; // the last one set, for a server started later
     QHash<quint32, ClientEndpoint*> m_clients;
 };
 

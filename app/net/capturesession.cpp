@@ -75,6 +75,8 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
         Q_EMIT serverStarted(url);
     });
     connect(m_engine, &CaptureEngine::serverStartFailed, this, &CaptureSession::serverStartFailed);
+    qRegisterMetaType<wsi::ServerClient>();
+    connect(m_engine, &CaptureEngine::serverClientOpened, this, &CaptureSession::serverClientOpened);
     connect(m_engine, &CaptureEngine::serverStopped, this, [this] {
         m_serverUrl = QUrl();
         Q_EMIT serverStopped();
@@ -193,6 +195,31 @@ void CaptureSession::stopServer()
     if (!m_engine)
         return;
     QMetaObject::invokeMethod(m_engine, &CaptureEngine::stopServer, Qt::QueuedConnection);
+}
+
+void CaptureSession::setServerBehaviour(const ServerBehaviour& behaviour)
+{
+    if (!m_engine)
+        return;
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine, behaviour] { engine->setServerBehaviour(behaviour); }, Qt::QueuedConnection);
+}
+
+void CaptureSession::sendTextToServerClients(const QString& text)
+{
+    if (!m_engine)
+        return;
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine, utf8 = text.toUtf8()] { engine->sendTextToServerClients(utf8); },
+        Qt::QueuedConnection);
+}
+
+void CaptureSession::abortConnection(quint32 connection)
+{
+    if (!m_engine)
+        return;
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine, connection] { engine->abortConnection(connection); }, Qt::QueuedConnection);
 }
 
 quint32 CaptureSession::connectClient(const ClientOptions& options)

@@ -1,11 +1,17 @@
 #include "serverendpoint.h"
 
 #include "../core/recorder.h"
+#include "../core/replyrules.h"
 #include "../wire/handshake.h"
 #include "peeraddress.h"
 #include "wsconnection.h"
 
+#include <QFile>
 #include <QHostInfo>
+#include <QPointer>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -20,9 +26,58 @@ struct ServerEndpoint::Pending
     ~Pending() { delete timer; }
 };
 
+struct ServerEndpoint::Tls
+{
+    QList<QSslCertificate> chain; // ours first, then its issuers
+    QSslKey key;
+};
+
 namespace {
+// Accepts TCP connections as QSslSocket and starts the server side of the TLS handshake on each; the
+// upgrade request is read from the decrypted stream as usual.
+class TlsServer : public QTcpServer
+{
+public:
+    TlsServer(QList<QSslCertificate> chain, QSslKey key, QObject* parent)
+        : QTcpServer(parent)
+        , m_chain(std::move(chain))
+        , m_key(std::move(key))
+    { }
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto* socket = new QSslSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
+        socket->setLocalCertificateChain(m_chain);
+        socket->setPrivateKey(m_key);
+        socket->setPeerVerifyMode(QSslSocket::VerifyNone); // clients are not asked for certificates
+        socket->startServerEncryption();
+        addPendingConnection(socket);
+    }
+
+private:
+    QList<QSslCertificate> m_chain;
+    QSslKey m_key;
+};
+
+// The browser test page, served to a plain GET of "/".
+QByteArray testPage()
+{
+    QFile file(QStringLiteral(":/wsinspector/testpage.html"));
+    if (!file.open(QIODevice::ReadOnly))
+        return QByteArrayLiteral("<!doctype html><title>WebSocket Inspector</title><p>The test page is missing "
+                                 "from this build.</p>");
+    return file.readAll();
+}
+
 // Upgrade requests still being read; more are refused at once, so a connection flood cannot use up memory.
 constexpr int MaxPendingHandshakes = 256;
+// After accepting failed (out of file descriptors), how long to wait before trying again.
+constexpr int AcceptRetryMs = 100;
 // How long a refused client may take to read our answer before its connection is dropped.
 constexpr int RejectLingerMs = 5000;
 } // namespace
@@ -31,9 +86,11 @@ ServerEndpoint::ServerEndpoint(const ServerOptions& options, Recorder* recorder,
     : QObject(parent)
     , m_options(options)
     , m_recorder(recorder)
-    , m_server(new QTcpServer(this))
+    , m_server(nullptr)
+    , m_pushTimer(new QTimer(this))
 {
-    connect(m_server, &QTcpServer::newConnection, this, &ServerEndpoint::onNewConnection);
+    connect(m_pushTimer, &QTimer::timeout, this, &ServerEndpoint::push);
+    setBehaviour(options.behaviour);
 }
 
 ServerEndpoint::~ServerEndpoint()
@@ -41,8 +98,80 @@ ServerEndpoint::~ServerEndpoint()
     qDeleteAll(m_pending);
 }
 
+bool ServerEndpoint::loadTls(QString* error)
+{
+    if (!QSslSocket::supportsSsl()) {
+        *error = tr("cannot serve wss://: this Qt has no working TLS backend (is OpenSSL 3, libssl3, installed?)");
+        return false;
+    }
+    auto readPem = [error](const QString& path, const QString& what, QByteArray* out) {
+        QFile file(path);
+        if (file.size() > 1024 * 1024) {
+            *error = tr("the TLS %1 %2 is too big to be a PEM file").arg(what, path);
+            return false;
+        }
+        if (!file.open(QIODevice::ReadOnly)) {
+            *error = tr("cannot read the TLS %1 %2: %3").arg(what, path, file.errorString());
+            return false;
+        }
+        *out = file.readAll();
+        return true;
+    };
+    if (m_options.tlsKeyPath.isEmpty()) {
+        *error = tr("a TLS certificate needs its private key too (--tls-key)");
+        return false;
+    }
+    QByteArray certificatePem;
+    QByteArray keyPem;
+    if (!readPem(m_options.tlsCertificatePath, tr("certificate"), &certificatePem)
+        || !readPem(m_options.tlsKeyPath, tr("key"), &keyPem))
+        return false;
+    auto tls = std::make_unique<Tls>();
+    tls->chain = QSslCertificate::fromData(certificatePem, QSsl::Pem);
+    if (tls->chain.isEmpty() || tls->chain.constFirst().isNull()) {
+        *error = tr("%1 holds no PEM certificate (“-----BEGIN CERTIFICATE-----”)").arg(m_options.tlsCertificatePath);
+        return false;
+    }
+    for (const QSsl::KeyAlgorithm algorithm : { QSsl::Rsa, QSsl::Ec, QSsl::Dsa }) {
+        tls->key = QSslKey(keyPem, algorithm, QSsl::Pem, QSsl::PrivateKey);
+        if (!tls->key.isNull())
+            break;
+    }
+    if (tls->key.isNull()) {
+        *error = tr("%1 holds no unencrypted PEM private key (RSA, EC or DSA; a key with a passphrase cannot "
+                    "be used: remove it with “openssl pkey -in KEY -out PLAIN”)")
+                     .arg(m_options.tlsKeyPath);
+        return false;
+    }
+    m_tls = std::move(tls);
+    return true;
+}
+
 bool ServerEndpoint::listen(QString* error)
 {
+    if (m_options.isTls() && !loadTls(error))
+        return false;
+    if (!m_options.isTls() && !m_options.tlsKeyPath.isEmpty()) {
+        *error = tr("a TLS key needs its certificate too (--tls-cert)");
+        return false;
+    }
+    m_server = m_tls ? new TlsServer(m_tls->chain, m_tls->key, this) : new QTcpServer(this);
+    connect(m_server, &QTcpServer::newConnection, this, &ServerEndpoint::onNewConnection);
+    connect(m_server, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
+        // Typically out of file descriptors: the connection stays queued in the kernel and accepting again at
+        // once fails again, in a busy loop. Wait a moment for connections to end instead.
+        if (!m_acceptErrorReported) {
+            m_acceptErrorReported = true;
+            qWarning("wsinspector: the test server cannot accept more connections for now: %s",
+                qPrintable(m_server->errorString()));
+        }
+        m_server->pauseAccepting();
+        QTimer::singleShot(AcceptRetryMs, this, [this] {
+            if (m_server->isListening())
+                m_server->resumeAccepting();
+        });
+    });
+
     QHostAddress address;
     if (m_options.host == QLatin1StringView("localhost")) {
         address = QHostAddress(QHostAddress::LocalHost);
@@ -60,7 +189,9 @@ bool ServerEndpoint::listen(QString* error)
     for (int i = 0; i < tries; ++i) {
         const quint16 port = m_options.port == 0 ? 0 : quint16(m_options.port + i);
         if (m_server->listen(address, port)) {
-            m_url = QUrl(QStringLiteral("ws://%1:%2/").arg(hostForUrl(address)).arg(m_server->serverPort()));
+            m_url = QUrl(QStringLiteral("%1://%2:%3/")
+                             .arg(m_tls ? QStringLiteral("wss") : QStringLiteral("ws"), hostForUrl(address))
+                             .arg(m_server->serverPort()));
             return true;
         }
         if (m_options.port == 0 || m_server->serverError() != QAbstractSocket::AddressInUseError)
@@ -82,7 +213,9 @@ bool ServerEndpoint::listen(QString* error)
 
 void ServerEndpoint::shutdown()
 {
-    m_server->close();
+    m_pushTimer->stop();
+    if (m_server)
+        m_server->close();
     for (QTcpSocket* socket : m_pending.keys())
         dropPending(socket);
     for (WsConnection* c : std::as_const(m_connections)) {
@@ -195,11 +328,24 @@ void ServerEndpoint::onPendingData(QTcpSocket* socket)
     }
     const QByteArray head = pending->buffer.left(parsed.consumed);
     const QByteArray rest = pending->buffer.mid(parsed.consumed);
+    if (!request.hasHeader("Upgrade") && request.isRequest()) {
+        servePlainHttp(socket, request);
+        return;
+    }
     const handshake::Verdict verdict = handshake::checkRequest(request);
     if (!verdict.ok) {
         const quint32 id = registerConnection(socket, request.target);
         m_recorder->record(makeEvent(id, Direction::None, EventKind::HandshakeRequest, head));
         reject(socket, id, verdict.status, verdict.reason);
+        return;
+    }
+    const QByteArray origin = request.header("Origin").trimmed();
+    if (!m_options.allowedOrigins.isEmpty() && !m_options.allowedOrigins.contains(QString::fromUtf8(origin))) {
+        const quint32 id = registerConnection(socket, request.target);
+        m_recorder->record(makeEvent(id, Direction::None, EventKind::HandshakeRequest, head));
+        reject(socket, id, 403,
+            origin.isEmpty() ? QByteArray("no Origin header, and the test server only allows listed origins")
+                             : "the origin " + origin + " is not one the test server allows");
         return;
     }
     if (m_connections.size() >= m_options.maxConnections) {
@@ -212,7 +358,7 @@ void ServerEndpoint::onPendingData(QTcpSocket* socket)
     }
 
     QByteArray chosen;
-    const HttpHead response = handshake::buildResponse(request, {}, &chosen);
+    const HttpHead response = handshake::buildResponse(request, m_options.subprotocols, &chosen);
     const quint32 id = registerConnection(socket, request.target, QString::fromUtf8(chosen));
     m_recorder->record(makeEvent(id, Direction::None, EventKind::HandshakeRequest, head));
     const QByteArray responseBytes = response.toBytes();
@@ -221,20 +367,22 @@ void ServerEndpoint::onPendingData(QTcpSocket* socket)
     m_recorder->record(
         makeEvent(id, Direction::None, EventKind::Open, "client " + peerOf(socket).toUtf8() + " connected"));
 
+    ServerClient client;
+    client.id = id;
+    client.peer = peerOf(socket);
+    client.path = QString::fromUtf8(request.target);
+    client.subprotocol = QString::fromUtf8(chosen);
+    client.origin = QString::fromUtf8(origin);
+    client.userAgent = QString::fromUtf8(request.header("User-Agent").trimmed());
+    client.opened = QDateTime::currentDateTimeUtc();
+
     delete m_pending.take(socket);
     socket->disconnect(this);
     auto* connection
         = new WsConnection(id, ConnectionRole::Server, socket, rest, m_recorder, m_options.maxMessageBytes, this);
     m_connections.insert(id, connection);
-    if (m_options.behaviour.mode == ServerMode::Echo) {
-        connect(connection, &WsConnection::messageReceived, connection,
-            [connection](quint32, bool text, const QByteArray& payload) {
-                if (text)
-                    connection->sendText(payload);
-                else
-                    connection->sendBinary(payload);
-            });
-    }
+    connect(connection, &WsConnection::messageReceived, this,
+        [this, connection](quint32, bool text, const QByteArray& payload) { onMessage(connection, text, payload); });
     connect(connection, &WsConnection::stateChanged, this, [this](quint32 cid, ConnectionState state) {
         Q_EMIT connectionStateChanged(cid, ConnectionRole::Server, state);
     });
@@ -243,6 +391,113 @@ void ServerEndpoint::onPendingData(QTcpSocket* socket)
             c->deleteLater();
     });
     Q_EMIT connectionStateChanged(id, ConnectionRole::Server, ConnectionState::Open);
+    Q_EMIT clientOpened(client);
+}
+
+void ServerEndpoint::servePlainHttp(QTcpSocket* socket, const HttpHead& request)
+{
+    const bool head = request.method == "HEAD";
+    QByteArray response;
+    if (request.method != "GET" && !head) {
+        response = handshake::errorResponse(405, handshake::reasonPhrase(405),
+            "the test server answers GET (its test page) and WebSocket upgrades\n", { { "Allow", "GET, HEAD" } });
+    } else {
+        const qsizetype query = request.target.indexOf('?');
+        const QByteArray path = query < 0 ? request.target : request.target.left(query);
+        if (path == "/" || path == "/index.html") {
+            const QByteArray page = testPage();
+            HttpHead answer;
+            answer.status = 200;
+            answer.reason = "OK";
+            answer.headers = {
+                { "Content-Type", "text/html; charset=utf-8" },
+                { "Content-Length", QByteArray::number(page.size()) },
+                { "Cache-Control", "no-store" },
+                { "Connection", "close" },
+            };
+            response = answer.toBytes() + (head ? QByteArray() : page);
+        } else {
+            response = handshake::errorResponse(404, handshake::reasonPhrase(404),
+                "nothing here: the test page is at / and WebSocket clients may connect to any path\n");
+        }
+    }
+    socket->write(response);
+    delete m_pending.take(socket);
+    socket->disconnect(this);
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(RejectLingerMs, socket, [socket] { socket->abort(); });
+    socket->disconnectFromHost();
+}
+
+void ServerEndpoint::setBehaviour(const ServerBehaviour& behaviour)
+{
+    m_behaviour = behaviour;
+    m_pushTemplate.reset();
+    if (behaviour.pushEveryMs > 0) {
+        QString error;
+        // Callers check the template before; one that does not compile pushes nothing rather than garbage.
+        m_pushTemplate = MessageTemplate::compile(behaviour.pushTemplate, &error);
+    }
+    if (m_pushTemplate) {
+        if (!m_pushTimer->isActive() || m_pushTimer->interval() != behaviour.pushEveryMs)
+            m_pushTimer->start(behaviour.pushEveryMs);
+    } else {
+        m_pushTimer->stop();
+    }
+}
+
+void ServerEndpoint::sendTextToAll(const QByteArray& utf8)
+{
+    for (WsConnection* c : std::as_const(m_connections)) {
+        if (c->state() == ConnectionState::Open)
+            c->sendText(utf8);
+    }
+}
+
+void ServerEndpoint::push()
+{
+    if (!m_pushTemplate || m_connections.isEmpty())
+        return;
+    sendTextToAll(m_pushTemplate->render({}, m_generators));
+}
+
+void ServerEndpoint::onMessage(WsConnection* from, bool text, const QByteArray& payload)
+{
+    if (m_behaviour.rules) {
+        if (auto reply = m_behaviour.rules->answer(text, payload, m_generators)) {
+            if (reply->delayMs <= 0) {
+                from->sendText(reply->payload);
+            } else {
+                // The connection is the context: a client gone before the delay is simply not answered.
+                QTimer::singleShot(reply->delayMs, from, [from, payload = std::move(reply->payload)] {
+                    if (from->state() == ConnectionState::Open)
+                        from->sendText(payload);
+                });
+            }
+            return;
+        }
+    }
+    auto sendTo = [text, &payload](WsConnection* c) {
+        if (c->state() != ConnectionState::Open)
+            return;
+        if (text)
+            c->sendText(payload);
+        else
+            c->sendBinary(payload);
+    };
+    switch (m_behaviour.mode) {
+    case ServerMode::Echo:
+        sendTo(from);
+        break;
+    case ServerMode::Broadcast:
+        for (WsConnection* c : std::as_const(m_connections)) {
+            if (c != from || m_behaviour.broadcastToSender)
+                sendTo(c);
+        }
+        break;
+    case ServerMode::Silent:
+        break;
+    }
 }
 
 } // namespace wsi

@@ -1,25 +1,33 @@
 #pragma once
 
 #include "../core/connection.h"
+#include "../core/messagetemplate.h"
 #include "endpointoptions.h"
 
 #include <QHash>
 #include <QObject>
 #include <QUrl>
 
+#include <memory>
+#include <optional>
+
 class QTcpServer;
 class QTcpSocket;
+class QTimer;
 
 namespace wsi {
 
 class Recorder;
 class WsConnection;
+struct HttpHead;
 
 /*
- * The one-click test server: a TCP listener that reads each upgrade request itself (so the timeline shows
- * the request exactly as the client sent it and the answer exactly as we sent it), answers bad requests
- * with a clear HTTP error, and hands upgraded sockets to a WsConnection. In echo mode every message goes back
- * to its sender as the same kind. Lives on the capture thread.
+ * The one-click test server: a TCP (or TLS) listener that reads each upgrade request itself (so the timeline
+ * shows the request exactly as the client sent it and the answer exactly as we sent it), answers bad
+ * requests with a clear HTTP error, serves the browser test page to plain GETs, and hands upgraded sockets
+ * to a WsConnection. What it does with a message is its ServerBehaviour, which can change while it runs:
+ * auto-reply rules first, then echo, broadcast or nothing; and a periodic push to every client. Lives on
+ * the capture thread.
  */
 class ServerEndpoint : public QObject
 {
@@ -36,11 +44,16 @@ public:
     // Closes every connection with 1001 (going away) and stops listening.
     void shutdown();
 
+    void setBehaviour(const ServerBehaviour& behaviour);
+    // Sends a text message to every open client.
+    void sendTextToAll(const QByteArray& utf8);
+
     WsConnection* connection(quint32 id) const { return m_connections.value(id); }
     QList<WsConnection*> connections() const { return m_connections.values(); }
 
 Q_SIGNALS:
     void connectionStateChanged(quint32 id, wsi::ConnectionRole role, wsi::ConnectionState state);
+    void clientOpened(const wsi::ServerClient& client);
 
 private:
     struct Pending;
@@ -49,6 +62,12 @@ private:
     void reject(QTcpSocket* socket, quint32 id, int status, const QByteArray& why);
     void dropPending(QTcpSocket* socket);
     quint32 registerConnection(QTcpSocket* socket, const QByteArray& target, const QString& subprotocol = {});
+    bool loadTls(QString* error);
+    // Answers a request that does not ask for an upgrade: the test page, 404 or 405. Not a WebSocket
+    // connection, so nothing is recorded.
+    void servePlainHttp(QTcpSocket* socket, const HttpHead& request);
+    void onMessage(WsConnection* from, bool text, const QByteArray& payload);
+    void push();
 
     ServerOptions m_options;
     Recorder* m_recorder;
@@ -56,6 +75,13 @@ private:
     QUrl m_url;
     QHash<QTcpSocket*, Pending*> m_pending;
     QHash<quint32, WsConnection*> m_connections;
+    ServerBehaviour m_behaviour;
+    TemplateGenerators m_generators;
+    std::optional<MessageTemplate> m_pushTemplate;
+    QTimer* m_pushTimer;
+    bool m_acceptErrorReported = false;
+    struct Tls;
+    std::unique_ptr<Tls> m_tls;
 };
 
 } // namespace wsi

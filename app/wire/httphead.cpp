@@ -1,5 +1,7 @@
 #include "httphead.h"
 
+#include <algorithm>
+
 namespace wsi {
 
 namespace {
@@ -12,17 +14,6 @@ bool isTokenChar(char c)
     if (c >= '0' && c <= '9')
         return true;
     return QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
-}
-
-bool isToken(QByteArrayView s)
-{
-    if (s.isEmpty())
-        return false;
-    for (char c : s) {
-        if (!isTokenChar(c))
-            return false;
-    }
-    return true;
 }
 
 QByteArrayView trimmed(QByteArrayView s)
@@ -129,7 +120,7 @@ HttpHead::ParseResult HttpHead::parse(QByteArrayView data, HttpHead& out, const 
         const qsizetype reasonAt = parts[0].size() + 1 + parts[1].size() + 1;
         head.reason = reasonAt < start.size() ? start.sliced(reasonAt).toByteArray() : QByteArray();
     } else {
-        if (parts.size() != 3 || !isToken(parts[0]) || parts[1].isEmpty() || !parts[2].startsWith("HTTP/"))
+        if (parts.size() != 3 || !isHttpToken(parts[0]) || parts[1].isEmpty() || !parts[2].startsWith("HTTP/"))
             return invalid("malformed request line");
         head.method = parts[0];
         head.target = parts[1];
@@ -140,7 +131,7 @@ HttpHead::ParseResult HttpHead::parse(QByteArrayView data, HttpHead& out, const 
         if (line.front() == ' ' || line.front() == '\t')
             return invalid("obsolete header line folding");
         const qsizetype colon = line.indexOf(':');
-        if (colon <= 0 || !isToken(line.first(colon)))
+        if (colon <= 0 || !isHttpToken(line.first(colon)))
             return invalid("malformed header line");
         for (char c : line) {
             if ((c >= 0 && c < 0x20 && c != '\t') || c == 0x7f)
@@ -150,6 +141,17 @@ HttpHead::ParseResult HttpHead::parse(QByteArrayView data, HttpHead& out, const 
     }
     out = std::move(head);
     return { ParseStatus::Complete, consumed, {} };
+}
+
+bool isHttpToken(QByteArrayView s)
+{
+    return !s.isEmpty() && std::all_of(s.begin(), s.end(), isTokenChar);
+}
+
+bool isHttpToken(QStringView s)
+{
+    return !s.isEmpty()
+        && std::all_of(s.begin(), s.end(), [](QChar c) { return c.unicode() < 128 && isTokenChar(char(c.unicode())); });
 }
 
 } // namespace wsi

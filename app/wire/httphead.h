@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QPair>
+#include <QStringView>
 
 #include <optional>
 
@@ -58,5 +59,9 @@ struct HttpHead
     static ParseResult parse(QByteArrayView data, HttpHead& out, const Limits& limits);
     static ParseResult parse(QByteArrayView data, HttpHead& out) { return parse(data, out, Limits {}); }
 };
+
+// An RFC 9110 token: what header names and subprotocol names are made of (letters, digits, !#$%&'*+-.^_`|~).
+bool isHttpToken(QByteArrayView s);
+bool isHttpToken(QStringView s);
 
 } // namespace wsi

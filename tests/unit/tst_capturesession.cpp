@@ -317,7 +317,9 @@ private Q_SLOTS:
         QTcpSocket socket;
         socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(session->serverUrl().port()));
         QVERIFY(socket.waitForConnected(5000));
-        socket.write("GET /page HTTP/1.1\r\nHost: x\r\n\r\n");
+        // An upgrade in an old protocol version (a plain GET is answered with the test page instead).
+        socket.write("GET /page HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n");
         QByteArray answer;
         QTRY_VERIFY((answer += socket.readAll()).contains("\r\n\r\n"));
         QVERIFY(answer.startsWith("HTTP/1.1 426 Upgrade Required\r\n"));

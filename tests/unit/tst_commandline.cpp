@@ -35,6 +35,7 @@ private slots:
     void serveDefaults();
     void serveOptions_data();
     void serveOptions();
+    void serveBehaviourOptions();
     void serveErrors_data();
     void serveErrors();
 
@@ -176,6 +177,8 @@ void TestCommandLine::serveOptions_data()
     QTest::newRow("--port 65535") << words("--port 65535") << local << 65535 << echo << QString() << m64 << 1000;
     QTest::newRow("--mode echo") << words("--mode echo") << local << 8765 << echo << QString() << m64 << 1000;
     QTest::newRow("--mode silent") << words("--mode silent") << local << 8765 << silent << QString() << m64 << 1000;
+    QTest::newRow("--mode broadcast") << words("--mode broadcast") << local << 8765 << int(ServerMode::Broadcast)
+                                      << QString() << m64 << 1000;
     QTest::newRow("--record") << words("--record /tmp/out.jsonl") << local << 8765 << echo
                               << QStringLiteral("/tmp/out.jsonl") << m64 << 1000;
     QTest::newRow("--max-message-size bytes")
@@ -217,6 +220,27 @@ void TestCommandLine::serveOptions()
     QCOMPARE(c.server.maxConnections, maxConnections);
 }
 
+void TestCommandLine::serveBehaviourOptions()
+{
+    const CommandLine c = parse(words("serve --mode broadcast --broadcast-to-sender --rules r.json --push-every 250 "
+                                      "--push {\"t\":{{timestamp}}} --subprotocol graphql-ws --subprotocol v2.chat "
+                                      "--allow-origin http://localhost:5173 --allow-origin https://app.example "
+                                      "--tls-cert c.pem --tls-key k.pem"));
+    QVERIFY2(c.action == Action::Serve, qPrintable(c.error));
+    QCOMPARE(c.server.behaviour.mode, ServerMode::Broadcast);
+    QVERIFY(c.server.behaviour.broadcastToSender);
+    QCOMPARE(c.rulesFile, QStringLiteral("r.json"));
+    QVERIFY(!c.server.behaviour.rules); // read by the command, not by the parser
+    QCOMPARE(c.server.behaviour.pushEveryMs, 250);
+    QCOMPARE(c.server.behaviour.pushTemplate, QStringLiteral("{\"t\":{{timestamp}}}"));
+    QCOMPARE(c.server.subprotocols, (QStringList { QStringLiteral("graphql-ws"), QStringLiteral("v2.chat") }));
+    QCOMPARE(c.server.allowedOrigins,
+        (QStringList { QStringLiteral("http://localhost:5173"), QStringLiteral("https://app.example") }));
+    QCOMPARE(c.server.tlsCertificatePath, QStringLiteral("c.pem"));
+    QCOMPARE(c.server.tlsKeyPath, QStringLiteral("k.pem"));
+    QVERIFY(c.server.isTls());
+}
+
 void TestCommandLine::serveErrors_data()
 {
     QTest::addColumn<QStringList>("args");
@@ -230,7 +254,18 @@ void TestCommandLine::serveErrors_data()
     QTest::newRow("--port -1") << words("--port -1") << QStringLiteral("-1");
     QTest::newRow("--port abc") << words("--port abc") << QStringLiteral("abc");
     QTest::newRow("--mode without value") << words("--mode") << QStringLiteral("--mode");
-    QTest::newRow("--mode broadcast") << words("--mode broadcast") << QStringLiteral("not available");
+    QTest::newRow("--push-every alone") << words("--push-every 100") << QStringLiteral("go together");
+    QTest::newRow("--push alone") << words("--push tick") << QStringLiteral("go together");
+    QTest::newRow("--push-every 5") << words("--push-every 5 --push x") << QStringLiteral("\u201c5\u201d");
+    QTest::newRow("--push-every x") << words("--push-every x --push x") << QStringLiteral("\u201cx\u201d");
+    QTest::newRow("--push bad template") << words("--push-every 100 --push {{nope}}") << QStringLiteral("nope");
+    QTest::newRow("--subprotocol with a space")
+        << QStringList { QStringLiteral("--subprotocol"), QStringLiteral("a b") } << QStringLiteral("--subprotocol");
+    QTest::newRow("--subprotocol with a comma") << words("--subprotocol a,b") << QStringLiteral("--subprotocol");
+    QTest::newRow("--allow-origin without value") << words("--allow-origin") << QStringLiteral("--allow-origin");
+    QTest::newRow("--rules without file") << words("--rules") << QStringLiteral("--rules");
+    QTest::newRow("--tls-cert alone") << words("--tls-cert c.pem") << QStringLiteral("go together");
+    QTest::newRow("--tls-key alone") << words("--tls-key k.pem") << QStringLiteral("go together");
     QTest::newRow("--mode bogus") << words("--mode bogus") << QStringLiteral("bogus");
     QTest::newRow("--record without file") << words("--record") << QStringLiteral("--record");
     QTest::newRow("--max-message-size 0") << words("--max-message-size 0") << QStringLiteral("\u201c0\u201d");
@@ -281,8 +316,10 @@ void TestCommandLine::unavailableCommands()
 void TestCommandLine::helpText()
 {
     const QString help = CommandLine::helpText();
-    for (const char* needle : { "serve", "--serve", "--connect", "--record", "--port", "--host", "--mode",
-             "--max-message-size", "--max-connections", "--version", "--help", WSI_VERSION }) {
+    for (const char* needle : { "serve", "--serve", "--connect", "--record", "--port", "--host", "--mode", "broadcast",
+             "--broadcast-to-sender", "--rules", "--push-every", "--push", "--subprotocol", "--allow-origin",
+             "--tls-cert", "--tls-key", "{{counter}}", "--max-message-size", "--max-connections", "--version", "--help",
+             WSI_VERSION }) {
         QVERIFY2(help.contains(QLatin1StringView(needle)), needle);
     }
     QVERIFY(help.endsWith(u'\n'));
