@@ -7,6 +7,7 @@
 #include "net/capturesession.h"
 #include "replyrulesdelegate.h"
 #include "timelinedelegate.h"
+#include "wire/httphead.h"
 
 #include <QAction>
 #include <QApplication>
@@ -47,20 +48,6 @@ constexpr int NoHue = -1; // the palette's own text colour
 constexpr const char* HueProperty = "wsiMessageHue";
 constexpr int TryNextPorts = 20; // as many as the one-click start always tried
 constexpr int MaxCloseReasonBytes = 123; // what fits in a close frame after the code
-
-// RFC 9110 token characters: what subprotocol names are made of.
-bool isToken(QStringView s)
-{
-    if (s.isEmpty())
-        return false;
-    for (QChar c : s) {
-        const char16_t u = c.unicode();
-        const bool alnum = (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') || (u >= u'0' && u <= u'9');
-        if (!alnum && !QStringView(u"!#$%&'*+-.^_`|~").contains(c))
-            return false;
-    }
-    return true;
-}
 
 bool hasSpaceOrControl(QStringView s)
 {
@@ -794,7 +781,7 @@ std::optional<ServerOptions> ServerPane::checkedOptions()
         return std::nullopt;
     }
     for (const QString& protocol : options.subprotocols) {
-        if (!isToken(protocol)) {
+        if (!isHttpToken(protocol)) {
             showOptionsError(
                 tr("\u201c%1\u201d is not a valid subprotocol name (no spaces or separators).").arg(protocol),
                 m_subprotocols);
