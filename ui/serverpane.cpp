@@ -589,8 +589,15 @@ QWidget* ServerPane::createRulesPage()
 QWidget* ServerPane::createClientsPage()
 {
     auto* page = new QWidget(this);
-    const QStringList headers
-        = { tr("#"), tr("Peer"), tr("Path"), tr("In"), tr("Out"), tr("Opened"), tr("Subprotocol"), tr("Origin") };
+    QStringList headers(ClientColumnCount);
+    headers[ClientIdColumn] = tr("#");
+    headers[ClientPathColumn] = tr("Path");
+    headers[ClientInColumn] = tr("In");
+    headers[ClientOutColumn] = tr("Out");
+    headers[ClientPeerColumn] = tr("Peer");
+    headers[ClientOpenedColumn] = tr("Opened");
+    headers[ClientSubprotocolColumn] = tr("Subprotocol");
+    headers[ClientOriginColumn] = tr("Origin");
     m_clients->setHorizontalHeaderLabels(headers);
     m_clients->horizontalHeaderItem(ClientInColumn)->setToolTip(tr("Messages from the client"));
     m_clients->horizontalHeaderItem(ClientOutColumn)->setToolTip(tr("Messages to the client"));
@@ -620,7 +627,7 @@ QWidget* ServerPane::createClientsPage()
     };
     width(ClientIdColumn, 4);
     width(ClientPeerColumn, 15);
-    width(ClientPathColumn, 10);
+    width(ClientPathColumn, 14);
     width(ClientInColumn, 5);
     width(ClientOutColumn, 5);
     width(ClientOpenedColumn, 8);
@@ -916,7 +923,7 @@ void ServerPane::updateStateUi()
     m_optionsForm->setEnabled(m_state == State::Stopped);
     m_optionsNote->setText(m_state == State::Stopped
             ? tr("Used when the server starts.")
-            : tr("The server is running with these options; stop it to change them."));
+            : tr("The server is running: stop it to change these options; they apply at its next start."));
 }
 
 void ServerPane::updateHostHint()

@@ -58,11 +58,12 @@ public:
         ClientsTab,
     };
     enum ClientColumn {
+        // What tells clients apart first (their request path) and what they did; the peer's port last-ish.
         ClientIdColumn,
-        ClientPeerColumn,
         ClientPathColumn,
         ClientInColumn,
         ClientOutColumn,
+        ClientPeerColumn,
         ClientOpenedColumn,
         ClientSubprotocolColumn,
         ClientOriginColumn,
