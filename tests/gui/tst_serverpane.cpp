@@ -1,6 +1,7 @@
 #include "core/eventstore.h"
 #include "core/replyrules.h"
 #include "core/replyrulesmodel.h"
+#include "core/timelineviewmodel.h"
 #include "mainwindow.h"
 #include "net/capturesession.h"
 #include "serverpane.h"
@@ -406,6 +407,22 @@ void TstServerPane::windowStartsWithThePaneOptions()
     QCOMPARE(pane->behaviour().mode, ServerMode::Broadcast);
     QCOMPARE(window.findChild<QLabel*>(QStringLiteral("serverUrlLabel"))->text(), session.serverUrl().toString());
     QCOMPARE(window.findChild<QLineEdit*>(QStringLiteral("urlEdit"))->text(), session.serverUrl().toString());
+
+    // Double-clicking a client filters the timeline by its connection.
+    ClientOptions options;
+    options.url = session.serverUrl().resolved(QUrl(QStringLiteral("/dbl")));
+    session.connectClient(options);
+    auto* table = child<QTableView>(pane, "clientsTable");
+    pane->showTab(ServerPane::ClientsTab);
+    QTRY_COMPARE(table->model()->rowCount(), 1);
+    const quint32 server = table->model()->index(0, 0).data(ServerPane::ClientIdRole).toUInt();
+    const QRect cell = table->visualRect(table->model()->index(0, ServerPane::ClientPathColumn));
+    QSignalSpy activated(pane, &ServerPane::clientActivated);
+    // A real double-click starts with a click; QTest's double-click alone is only the second half.
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, cell.center());
+    QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, cell.center());
+    QCOMPARE(activated.size(), 1);
+    QTRY_COMPARE(window.timelineViewModel()->filter().connections, QList<quint32> { server });
 }
 
 QTEST_MAIN(TstServerPane)
