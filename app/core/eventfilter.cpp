@@ -73,18 +73,6 @@ bool needsUnicodeProperties(const QString& pattern)
     return false;
 }
 
-// PCRE2 reads these start-of-pattern items before the user's own (which may lower the limits further, never
-// raise them: the lower of two settings wins).
-QString limitPrefix(const EventFilter::MatchLimit& limit)
-{
-    QString prefix;
-    if (limit.steps > 0)
-        prefix += QStringLiteral("(*LIMIT_MATCH=") + QString::number(limit.steps) + QLatin1Char(')');
-    if (limit.depth > 0)
-        prefix += QStringLiteral("(*LIMIT_DEPTH=") + QString::number(limit.depth) + QLatin1Char(')');
-    return prefix;
-}
-
 } // namespace
 
 EventFilter::EventFilter() = default;
@@ -107,18 +95,12 @@ EventFilter::EventFilter(const FilterSpec& spec)
             options |= QRegularExpression::CaseInsensitiveOption;
         if (needsUnicodeProperties(spec.text))
             options |= QRegularExpression::UseUnicodePropertiesOption;
-        for (size_t tier = 0; tier < MatchLimits.size(); ++tier) {
-            const QString prefix = limitPrefix(MatchLimits[tier]);
-            m_regex[tier] = QRegularExpression(prefix + spec.text, options);
-            if (!m_regex[tier].isValid()) {
-                m_errorString = tr("Invalid regular expression: %1").arg(m_regex[tier].errorString());
-                // Where the user's text went wrong, not where the pattern with our prefix did.
-                m_errorOffset = int(std::max<qsizetype>(0, m_regex[tier].patternErrorOffset() - prefix.size()));
-                m_regex = {};
-                return;
-            }
-            // Compiles (and JIT-compiles) now, on the thread that builds the filter, rather than on first use.
-            m_regex[tier].optimize();
+        QString error;
+        qsizetype offset = 0;
+        if (!m_regex.compile(spec.text, options, &error, &offset)) {
+            m_errorString = tr("Invalid regular expression: %1").arg(error);
+            m_errorOffset = int(offset);
+            return;
         }
         m_textMode = TextMode::Regex;
         return;
@@ -232,10 +214,7 @@ EventFilter::Outcome EventFilter::matchesDecoded(QByteArrayView utf8) const
         return text.contains(m_needleText, Qt::CaseInsensitive) ? Outcome::Match : Outcome::NoMatch;
 
     // The longer the text, the more steps an ordinary pattern needs: pick the limit that fits its length.
-    size_t tier = 0;
-    while (tier + 1 < MatchLimits.size() && text.size() > MatchLimits[tier].maxChars)
-        ++tier;
-    const QRegularExpression& regex = m_regex[tier];
+    const QRegularExpression& regex = m_regex.forLength(text.size());
     // The decoder always produces valid UTF-16: no need for PCRE to check it again.
 #if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
     const QRegularExpressionMatch match = regex.matchView(

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "boundedregex.h"
 #include "eventstore.h"
 #include "filterspec.h"
 
@@ -35,20 +36,6 @@ public:
     // it has searched StopCheckBytes of text, and before every row when the filter has a regular expression.
     static constexpr qsizetype StopCheckInterval = 4096;
     static constexpr qsizetype StopCheckBytes = 64 * 1024;
-
-    // The work a regular expression may do on one text, by the text's length in UTF-16 code units: enough
-    // for any ordinary pattern (a lazy .*? or an alternation loop takes a step or two per character), far
-    // from the billions of steps of nested quantifiers. Texts longer than the last tier keep PCRE2's own
-    // limit (10,000,000 steps, about 30 ms).
-    struct MatchLimit
-    {
-        qsizetype maxChars;
-        int steps; // (*LIMIT_MATCH=steps)
-        int depth; // (*LIMIT_DEPTH=depth): the interpreter's backtracking memory (the JIT ignores it)
-    };
-    static constexpr std::array<MatchLimit, 3> MatchLimits { {
-        { 1024, 100000, 100000 }, { 65536, 2000000, 250000 }, { -1, 0, 250000 }, // no step limit of ours
-    } };
 
     // How a row fares. TooCostly: the regular expression reached its limit on the row's text before an
     // answer (catastrophic backtracking); the row is treated as not matching.
@@ -130,7 +117,7 @@ private:
     QString m_needleText; // for Unicode
     qsizetype m_needleChars = 0; // UTF-16 code units of the needle: a shorter text cannot hold it
     bool m_needleNeedsNonAscii = false; // Unicode mode: an ASCII-only text cannot hold the needle
-    std::array<QRegularExpression, MatchLimits.size()> m_regex; // the pattern under each MatchLimits tier
+    BoundedRegex m_regex;
     quint32 m_kinds = FilterSpec::AllKinds;
     quint8 m_directions = FilterSpec::AllDirections;
     std::vector<quint32> m_connections; // sorted; empty means every connection

@@ -1,5 +1,7 @@
 #include "replyrules.h"
 
+#include "boundedregex.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -14,29 +16,6 @@
 namespace wsi {
 
 namespace {
-
-// The work a rule's regular expression may do on one message, by the message's length in UTF-16 code units,
-// as in EventFilter: plenty for an ordinary pattern, far from the billions of steps of nested quantifiers.
-// The last tier states PCRE2's usual default, so that it does not depend on how the library was built.
-struct MatchLimit
-{
-    qsizetype maxChars;
-    int steps; // (*LIMIT_MATCH=steps)
-    int depth; // (*LIMIT_DEPTH=depth): the interpreter's backtracking memory (the JIT ignores it)
-};
-constexpr std::array<MatchLimit, 3> MatchLimits { {
-    { 1024, 100000, 100000 },
-    { 65536, 2000000, 250000 },
-    { -1, 10000000, 250000 },
-} };
-
-// PCRE2 reads these start-of-pattern items before the user's own, which may lower the limits, never raise
-// them (the lower of two settings wins).
-QString limitPrefix(const MatchLimit& limit)
-{
-    return QStringLiteral("(*LIMIT_MATCH=") + QString::number(limit.steps) + QStringLiteral(")(*LIMIT_DEPTH=")
-        + QString::number(limit.depth) + QLatin1Char(')');
-}
 
 QByteArray asciiLower(QByteArray bytes)
 {
@@ -113,7 +92,7 @@ struct ReplyRules::Compiled
     MessageTemplate reply;
     QByteArray needle; // Exact, Substring: the pattern in UTF-8
     QByteArray foldedNeedle; // ... ASCII lower case, for binary messages without case
-    std::array<QRegularExpression, MatchLimits.size()> regex; // one per MatchLimits tier
+    BoundedRegex regex;
     QStringList path; // JsonField
 };
 
@@ -162,18 +141,11 @@ std::shared_ptr<const ReplyRules> ReplyRules::compile(const QList<ReplyRule>& ru
             QRegularExpression::PatternOptions options = QRegularExpression::NoPatternOption;
             if (!rule.caseSensitive)
                 options |= QRegularExpression::CaseInsensitiveOption;
-            for (size_t tier = 0; tier < MatchLimits.size(); ++tier) {
-                const QString prefix = limitPrefix(MatchLimits[tier]);
-                QRegularExpression regex(prefix + rule.pattern, options);
-                if (!regex.isValid()) {
-                    // Where the user's pattern went wrong, not where it did with our prefix.
-                    const qsizetype offset = std::max<qsizetype>(0, regex.patternErrorOffset() - prefix.size());
-                    return failRule(tr("invalid regular expression: %1 at offset %2")
-                                        .arg(regex.errorString(), QString::number(offset)));
-                }
-                regex.optimize(); // compiles now, on the thread that loads the rules, not on the first message
-                out.regex[tier] = std::move(regex);
-            }
+            QString why;
+            qsizetype offset = 0;
+            // Compiled now, on the thread that loads the rules, not on the first message.
+            if (!out.regex.compile(rule.pattern, options, &why, &offset))
+                return failRule(tr("invalid regular expression: %1 at offset %2").arg(why, QString::number(offset)));
             break;
         }
         case RuleMatch::JsonField:
@@ -437,11 +409,8 @@ std::optional<ReplyRules::Reply> ReplyRules::answer(
                 break;
             const QString& subject = decode();
             // The longer the text, the more steps an ordinary pattern needs: the limit that fits its length.
-            size_t tier = 0;
-            while (tier + 1 < MatchLimits.size() && subject.size() > MatchLimits[tier].maxChars)
-                ++tier;
             // A failed match (the limit reached) has no match: the rule does not answer.
-            const QRegularExpressionMatch match = compiled.regex[tier].match(subject);
+            const QRegularExpressionMatch match = compiled.regex.forLength(subject.size()).match(subject);
             if (match.hasMatch()) {
                 matched = true;
                 input.groups = match.capturedTexts();

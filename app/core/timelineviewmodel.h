@@ -44,7 +44,7 @@ public:
     bool isFilterRunning() const;
     // Blocks until the current filter job is done (tests, benchmarks). False on timeout.
     bool waitForFilter(int timeoutMs = 30000);
-    // Rows the current regular expression gave up on (catastrophic backtracking, see EventFilter::MatchLimits)
+    // Rows the current regular expression gave up on (catastrophic backtracking, see BoundedRegex::MatchLimits)
     // since it was last computed; they are not shown. filterTooCostly() says when it stops being 0.
     qsizetype costlyRowCount() const;
 

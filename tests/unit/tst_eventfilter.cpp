@@ -534,7 +534,7 @@ void TestEventFilter::ordinaryRegexOnBigPayloads_data()
     QTest::addColumn<QString>("pattern");
     QTest::addColumn<bool>("expected");
 
-    // One size per tier of EventFilter::MatchLimits and a few megabytes; the interesting part is at the end.
+    // One size per tier of BoundedRegex::MatchLimits and a few megabytes; the interesting part is at the end.
     for (int size : { 1000, 60000, 4 << 20 }) {
         const QByteArray tag = QByteArray::number(size) + ": ";
         QTest::newRow(QByteArray(tag + "alternation").constData())

@@ -28,7 +28,7 @@ std::vector<Event> events(int n)
 
 // Rows on which a backtracking-prone expression gives up only after its whole match limit: ~35 ms each
 // without a limit of ours; with it, a fraction of a millisecond for a short payload, a few milliseconds for a
-// payload of `words` repetitions (above EventFilter::MatchLimits' first tier).
+// payload of `words` repetitions (above BoundedRegex::MatchLimits' first tier).
 std::vector<Event> costlyEvents(int n, int words = 1)
 {
     std::vector<Event> out = events(n);
@@ -225,7 +225,7 @@ void TestFilterWorker::costlyRowsAreCounted()
     // Longer rows get a bigger budget, and give up all the same.
     EventStore longer;
     longer.append(costlyEvents(5, 33));
-    QVERIFY(longer.payload(0).size() > EventFilter::MatchLimits[0].maxChars);
+    QVERIFY(longer.payload(0).size() > BoundedRegex::MatchLimits[0].maxChars);
     worker.start({ costlyFilter(), longer.snapshot(), 0, longer.count() });
     QVERIFY(worker.waitForIdle(QDeadlineTimer(60000)));
     QCOMPARE(results.list.size(), size_t(2));

@@ -89,6 +89,7 @@ private slots:
     void roundTrip();
     void toJsonIsIndented();
     void fromFile();
+    void exampleFileAnswers();
     void fromFileErrors();
     void fromFileSizeLimit();
     void fuzzFromJson();
@@ -634,6 +635,29 @@ void TestReplyRules::fromFile()
     const auto rules = ReplyRules::fromFile(path, &error);
     QVERIFY2(rules, qPrintable(error));
     QCOMPARE(rules->rules(), parsed(DocumentedFile)->rules());
+}
+
+// The example shipped in resources/examples (the README points to it) loads and answers as its names say.
+void TestReplyRules::exampleFileAnswers()
+{
+    const QString path = QFINDTESTDATA("../../resources/examples/rules.json");
+    QVERIFY2(!path.isEmpty(), "resources/examples/rules.json not found");
+    QString error;
+    const auto rules = ReplyRules::fromFile(path, &error);
+    QVERIFY2(rules, qPrintable(error));
+    QCOMPARE(rules->rules().size(), 5);
+    TemplateGenerators generators;
+    QCOMPARE(rules->answer(true, "HELLO", generators)->payload, QByteArray("hello, client #1"));
+    QCOMPARE(rules->answer(true, "ping?", generators)->delayMs, 100);
+    QCOMPARE(rules->answer(true, "add -2 40", generators)->payload, QByteArray("you asked for -2 + 40"));
+    const auto subscribed = rules->answer(true, "{\"type\":\"subscribe\",\"channel\":\"prices\"}", generators);
+    QVERIFY(subscribed);
+    QVERIFY(subscribed->payload.startsWith("{\"type\":\"subscribed\",\"channel\":\"prices\",\"id\":\""));
+    const auto order = rules->answer(true, "{\"order\":{\"id\":7,\"priority\":1}}", generators);
+    QVERIFY(order);
+    QCOMPARE(order->delayMs, 1500);
+    QVERIFY(order->payload.startsWith("{\"type\":\"ack\",\"order\":7,\"at\":\""));
+    QVERIFY(!rules->answer(true, "{\"order\":{\"id\":7,\"priority\":2}}", generators));
 }
 
 void TestReplyRules::fromFileErrors()
