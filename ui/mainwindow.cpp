@@ -11,6 +11,7 @@
 #include "formats/sessionreader.h"
 #include "net/capturesession.h"
 #include "net/endpointoptions.h"
+#include "serverpane.h"
 #include "statspane.h"
 #include "timelinedelegate.h"
 #include "timelineview.h"
@@ -78,6 +79,7 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     setWindowTitle(tr("WebSocket Inspector"));
     setObjectName(QStringLiteral("mainWindow"));
 
+    createDocks();
     createActions();
     createTimelineActions();
     createMenus();
@@ -169,28 +171,27 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     layout->addWidget(mainSplitter, 1);
     setCentralWidget(central);
 
-    // Statistics in a dock, hidden until asked for; View > Statistics (F9, the usual panel key) toggles it.
-    auto* statsDock = new QDockWidget(tr("Statistics"), this);
-    statsDock->setObjectName(QStringLiteral("statisticsDock"));
-    m_statsPane = new StatsPane(m_session->model(), statsDock);
-    statsDock->setWidget(m_statsPane);
-    addDockWidget(Qt::BottomDockWidgetArea, statsDock);
-    statsDock->hide();
-    statsDock->toggleViewAction()->setObjectName(QStringLiteral("statisticsAction"));
-    statsDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F9));
-    if (auto* viewMenu = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu")))
-        viewMenu->addAction(statsDock->toggleViewAction());
+    addDockWidget(Qt::BottomDockWidgetArea, m_statsDock);
+    m_statsDock->hide();
+    addDockWidget(Qt::RightDockWidgetArea, m_serverDock);
+    m_serverDock->hide();
+    connect(m_serverPane, &ServerPane::stateChanged, this, &MainWindow::updateServerUi);
+    // An option that keeps the server from starting is explained in the pane, which must then be seen.
+    connect(m_serverPane, &ServerPane::attentionNeeded, this, [this] {
+        m_serverDock->show();
+        m_serverDock->raise();
+    });
+    connect(m_serverPane, &ServerPane::clientActivated, this, [this](quint32 connection) {
+        if (m_viewModel)
+            m_filterBar->setConnection(connection);
+    });
 
     connect(m_composer, &ComposerPane::sendRequested, this,
         [this](quint32 connection, const QString& text) { m_session->sendText(connection, text); });
 
     connect(m_session, &CaptureSession::serverStarted, this, &MainWindow::onServerStarted);
-    connect(m_session, &CaptureSession::serverStartFailed, this, [this](const QString& reason) {
-        m_serverState = ServerState::Stopped;
-        updateServerUi();
-        showError(tr("Could not start the test server: %1").arg(reason));
-    });
-    connect(m_session, &CaptureSession::serverStopped, this, &MainWindow::onServerStopped);
+    connect(m_session, &CaptureSession::serverStartFailed, this,
+        [this](const QString& reason) { showError(tr("Could not start the test server: %1").arg(reason)); });
     connect(m_session, &CaptureSession::connectionStateChanged, this, &MainWindow::onConnectionStateChanged);
     connect(m_session, &CaptureSession::journalFailed, this, [this](const QString& reason) {
         m_journalLabel->setText(tr("Journal: failed"));
@@ -215,16 +216,31 @@ ConnectionState MainWindow::clientState(quint32 connection) const
     return m_clients.value(connection).state;
 }
 
+void MainWindow::createDocks()
+{
+    // Statistics in a dock, hidden until asked for; View > Statistics (F9, the usual panel key) toggles it.
+    m_statsDock = new QDockWidget(tr("Statistics"), this);
+    m_statsDock->setObjectName(QStringLiteral("statisticsDock"));
+    m_statsPane = new StatsPane(m_session->model(), m_statsDock);
+    m_statsDock->setWidget(m_statsPane);
+    m_statsDock->toggleViewAction()->setObjectName(QStringLiteral("statisticsAction"));
+    m_statsDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F9));
+
+    // The test server pane, beside the timeline (F7). Its start action is the toolbar's one-click start, so
+    // both start the server the pane describes.
+    m_serverDock = new QDockWidget(tr("Test server"), this);
+    m_serverDock->setObjectName(QStringLiteral("serverDock"));
+    m_serverPane = new ServerPane(m_session, m_statsPane->statistics(), m_serverDock);
+    m_serverDock->setWidget(m_serverPane);
+    m_serverDock->toggleViewAction()->setObjectName(QStringLiteral("serverPaneAction"));
+    m_serverDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F7));
+    m_serverDock->toggleViewAction()->setToolTip(
+        tr("Show the test server's options, behaviour, auto-reply rules and clients (F7)"));
+}
+
 void MainWindow::createActions()
 {
-    m_serverAction = new QAction(this);
-    m_serverAction->setObjectName(QStringLiteral("startServerAction"));
-    connect(m_serverAction, &QAction::triggered, this, [this] {
-        if (m_serverState == ServerState::Running)
-            stopTestServer();
-        else if (m_serverState == ServerState::Stopped)
-            startTestServer();
-    });
+    m_serverAction = m_serverPane->startStopAction();
 
     m_connectAction = new QAction(QIcon::fromTheme(QStringLiteral("network-connect")), tr("&Connect"), this);
     m_connectAction->setObjectName(QStringLiteral("connectAction"));
@@ -374,6 +390,9 @@ void MainWindow::createMenus()
     view->addSeparator();
     view->addAction(m_pauseAction);
     view->addAction(m_jumpToLatestAction);
+    view->addSeparator();
+    view->addAction(m_serverDock->toggleViewAction());
+    view->addAction(m_statsDock->toggleViewAction());
 
     QMenu* capture = menuBar()->addMenu(tr("&Capture"));
     capture->addAction(m_serverAction);
@@ -535,70 +554,45 @@ void MainWindow::createStatusBar()
 
 void MainWindow::startTestServer(quint16 port)
 {
-    if (m_serverState != ServerState::Stopped)
+    if (m_serverPane->state() != ServerPane::State::Stopped)
         return;
-    ServerOptions options;
-    options.host = QStringLiteral("127.0.0.1");
-    options.port = port;
-    options.tryNextPorts = 20; // one click must work even when 8765 is taken by another program
-    options.behaviour.mode = ServerMode::Echo;
-    m_serverState = ServerState::Starting;
-    updateServerUi();
-    m_session->startServer(options);
+    m_serverPane->setPort(port);
+    m_serverPane->start();
 }
 
 void MainWindow::stopTestServer()
 {
-    if (m_serverState != ServerState::Running)
-        return;
-    m_session->stopServer();
+    m_serverPane->stop();
 }
 
 void MainWindow::onServerStarted(const QUrl& url)
 {
-    m_serverState = ServerState::Running;
     if (!m_urlEditedByUser)
         m_urlEdit->setText(url.toString());
     updateServerUi();
     statusBar()->showMessage(tr("Test server listening on %1").arg(url.toString()), 5000);
 }
 
-void MainWindow::onServerStopped()
-{
-    m_serverState = ServerState::Stopped;
-    updateServerUi();
-}
-
 void MainWindow::updateServerUi()
 {
-    switch (m_serverState) {
-    case ServerState::Stopped:
-        m_serverAction->setText(tr("Start &test server"));
-        m_serverAction->setIcon(QIcon::fromTheme(QStringLiteral("media-playback-start")));
-        m_serverAction->setToolTip(
-            tr("Start an echo server on 127.0.0.1:%1 (or the next free port)").arg(DefaultServerPort));
-        m_serverAction->setEnabled(true);
+    // The start/stop action is the pane's; it keeps its own text. The labels here follow the pane's state.
+    switch (m_serverPane->state()) {
+    case ServerPane::State::Stopped:
         m_serverUrlLabel->setText(tr("Test server not running"));
         m_serverStatus->setText(tr("Server: stopped"));
         break;
-    case ServerState::Starting:
-        m_serverAction->setText(tr("Starting test server\u2026"));
-        m_serverAction->setEnabled(false);
+    case ServerPane::State::Starting:
         m_serverUrlLabel->setText(tr("Starting\u2026"));
         m_serverStatus->setText(tr("Server: starting"));
         break;
-    case ServerState::Running: {
+    case ServerPane::State::Running: {
         const QString url = m_session->serverUrl().toString();
-        m_serverAction->setText(tr("Stop &test server"));
-        m_serverAction->setIcon(QIcon::fromTheme(QStringLiteral("media-playback-stop")));
-        m_serverAction->setToolTip(tr("Stop the test server at %1").arg(url));
-        m_serverAction->setEnabled(true);
         m_serverUrlLabel->setText(url);
         m_serverStatus->setText(tr("Server: %1").arg(url));
         break;
     }
     }
-    m_copyUrlAction->setEnabled(m_serverState == ServerState::Running);
+    m_copyUrlAction->setEnabled(m_serverPane->state() == ServerPane::State::Running);
 }
 
 void MainWindow::connectTo(const QUrl& url)

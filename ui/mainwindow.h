@@ -9,6 +9,7 @@
 
 class QAction;
 class QActionGroup;
+class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QMessageBox;
@@ -22,6 +23,7 @@ class CaptureSession;
 class ComposerPane;
 class DetailPane;
 class FilterBar;
+class ServerPane;
 class StatsPane;
 class TimelineView;
 class TimelineViewModel;
@@ -53,7 +55,8 @@ public:
     TimelineViewModel* timelineViewModel() const { return m_viewModel; }
 
 public Q_SLOTS:
-    // Starts the echo test server on 127.0.0.1, moving on to the next ports when this one is taken.
+    // Starts the test server with the server pane's options on this port (by default an echo server on
+    // 127.0.0.1, moving on to the next ports when this one is taken).
     void startTestServer(quint16 port = DefaultServerPort);
     void stopTestServer();
     // Puts the URL in the URL bar and connects a client to it, with the headers and subprotocols set below it.
@@ -63,17 +66,13 @@ public Q_SLOTS:
     bool openSession(const QString& path);
 
 private:
-    enum class ServerState {
-        Stopped,
-        Starting,
-        Running,
-    };
     struct Client
     {
         QString url;
         ConnectionState state = ConnectionState::Connecting;
     };
 
+    void createDocks();
     void createActions();
     void createTimelineActions();
     void createMenus();
@@ -89,7 +88,6 @@ private:
     void clearConnectError();
 
     void onServerStarted(const QUrl& url);
-    void onServerStopped();
     void onConnectionStateChanged(quint32 connection, ConnectionRole role, ConnectionState state);
     void onCurrentEventChanged(int sourceRow);
     void updateTimelineActions();
@@ -110,7 +108,6 @@ private:
     void chooseSessionFile();
 
     CaptureSession* m_session;
-    ServerState m_serverState = ServerState::Stopped;
     QMap<quint32, Client> m_clients;
     bool m_urlEditedByUser = false;
 
@@ -120,6 +117,9 @@ private:
     DetailPane* m_detail = nullptr;
     ComposerPane* m_composer = nullptr;
     StatsPane* m_statsPane = nullptr;
+    QDockWidget* m_statsDock = nullptr;
+    ServerPane* m_serverPane = nullptr;
+    QDockWidget* m_serverDock = nullptr;
 
     QAction* m_serverAction = nullptr;
     QAction* m_connectAction = nullptr;

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <QStyledItemDelegate>
+
+namespace wsi {
+
+/*
+ * Edits the cells of a ReplyRulesModel: the match as a combo box that commits as soon as a kind is chosen,
+ * the delay as a spin box within the allowed range, the rest as text. The row compile() found at fault is
+ * painted in the palette's red on a red tint, so the error line under the table points at it.
+ */
+class ReplyRulesDelegate : public QStyledItemDelegate
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ReplyRulesDelegate)
+
+public:
+    explicit ReplyRulesDelegate(QObject* parent = nullptr);
+    ~ReplyRulesDelegate() override;
+
+    QWidget* createEditor(QWidget* parent, const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+    void setEditorData(QWidget* editor, const QModelIndex& index) const override;
+    void setModelData(QWidget* editor, QAbstractItemModel* model, const QModelIndex& index) const override;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override;
+};
+
+} // namespace wsi
