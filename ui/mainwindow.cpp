@@ -732,17 +732,21 @@ void MainWindow::onConnectionStateChanged(quint32 connection, ConnectionRole rol
     if (role != ConnectionRole::Client)
         return; // server-side connections are shown in the timeline but are not the composer's to write to
     auto it = m_clients.find(connection);
-    if (it == m_clients.end()) {
-        // Opened by someone else (e.g. --connect through the session); still ours to show and write to.
+    if (it == m_clients.end()) // opened by someone else (e.g. --connect through the session); ours to write to
+        it = m_clients.insert(connection, Client { QString(), state });
+    if (it->url.isEmpty()) {
+        // The connection's description reaches the timeline with a batch, which may come after this state.
         const EventStore* store = m_session->store();
         const Connection* c = store ? store->connection(connection) : nullptr;
-        it = m_clients.insert(connection, Client { c ? c->url : QString(), state });
+        it->url = c ? c->url : QString();
     }
     it->state = state;
     switch (state) {
     case ConnectionState::Open:
         m_composer->addTarget(connection, it->url);
-        statusBar()->showMessage(tr("Connected #%1 to %2").arg(connection).arg(it->url), 5000);
+        statusBar()->showMessage(it->url.isEmpty() ? tr("Connected #%1").arg(connection)
+                                                   : tr("Connected #%1 to %2").arg(connection).arg(it->url),
+            5000);
         break;
     case ConnectionState::Closing:
         m_composer->removeTarget(connection);
