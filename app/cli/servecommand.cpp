@@ -74,8 +74,11 @@ int ServeCommand::run(const CommandLine& commandLine)
         QString error;
         server.behaviour.rules = ReplyRules::fromFile(commandLine.rulesFile, &error);
         if (!server.behaviour.rules) {
-            printLine(
-                stderr, QStringLiteral("wsinspector: serve: rules file %1: %2").arg(commandLine.rulesFile, error));
+            // "cannot read FILE: ..." names the file already; the file's content errors do not.
+            printLine(stderr,
+                error.contains(commandLine.rulesFile)
+                    ? QStringLiteral("wsinspector: serve: ") + error
+                    : QStringLiteral("wsinspector: serve: rules file %1: %2").arg(commandLine.rulesFile, error));
             return 2;
         }
     }

@@ -40,8 +40,11 @@ void raiseOpenFileLimit()
 {
 #ifdef Q_OS_LINUX
     struct rlimit limit = {};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
+    // Enough for tens of thousands of clients; not the hard limit itself, which may be in the millions, and
+    // which programs we start (a browser for the test page) would inherit: some size tables by it.
+    constexpr rlim_t Wanted = 65536;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < std::min(Wanted, limit.rlim_max)) {
+        limit.rlim_cur = std::min(Wanted, limit.rlim_max);
         ::setrlimit(RLIMIT_NOFILE, &limit);
     }
 #endif

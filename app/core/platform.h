@@ -13,8 +13,9 @@ void lowerCurrentThreadPriority();
 // Costs a few milliseconds on a big heap: call it when idle, now and then.
 void releaseFreeMemory();
 
-// Raises the soft limit on open files to the hard limit (POSIX; elsewhere nothing). Each client of the test
-// server is a socket, and the usual soft limit of 1,024 would refuse clients long before --max-connections.
+// Raises the soft limit on open files to 65,536, or the hard limit when that is lower (Linux; elsewhere nothing). Each
+// client of the test server is a socket, and the usual soft limit of 1,024 would refuse clients long before
+// --max-connections.
 void raiseOpenFileLimit();
 
 } // namespace wsi

@@ -20,7 +20,6 @@ void CaptureEngine::startServer(const ServerOptions& options)
         Q_EMIT serverStarted(m_server->url());
         return;
     }
-    m_behaviour = options.behaviour;
     auto* server = new ServerEndpoint(options, m_recorder, this);
     QString error;
     if (!server->listen(&error)) {
@@ -55,7 +54,6 @@ void CaptureEngine::stopServer()
 
 void CaptureEngine::setServerBehaviour(const ServerBehaviour& behaviour)
 {
-    m_behaviour = behaviour;
     if (m_server)
         m_server->setBehaviour(behaviour);
 }

@@ -59,7 +59,6 @@ private:
 
     Recorder* m_recorder;
     ServerEndpoint* m_server = nullptr;
-    ServerBehaviour m_behaviour; // the last one set, for a server started later
     QHash<quint32, ClientEndpoint*> m_clients;
 };
 

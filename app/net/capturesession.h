@@ -49,7 +49,7 @@ public:
 
     void startServer(const ServerOptions& options);
     void stopServer();
-    // Changes what the test server does, at once when it runs (and for its next start).
+    // Changes what the running test server does, at once (a server started later takes its options' behaviour).
     void setServerBehaviour(const ServerBehaviour& behaviour);
     bool isServerRunning() const { return m_serverUrl.isValid(); }
     QUrl serverUrl() const { return m_serverUrl; }

@@ -3,6 +3,7 @@
 #include "../core/recorder.h"
 #include "../core/replyrules.h"
 #include "../wire/handshake.h"
+#include "../wire/utf8.h"
 #include "peeraddress.h"
 #include "wsconnection.h"
 
@@ -76,6 +77,10 @@ QByteArray testPage()
 
 // Upgrade requests still being read; more are refused at once, so a connection flood cannot use up memory.
 constexpr int MaxPendingHandshakes = 256;
+// Delayed auto-replies that may wait for one client at once; a client flooding a delayed rule gets no more.
+constexpr int MaxDelayedReplies = 1024;
+// How long a plain HTTP client may go on sending (a request body) after our answer before we close.
+constexpr int HttpDrainMs = 1000;
 // After accepting failed (out of file descriptors), how long to wait before trying again.
 constexpr int AcceptRetryMs = 100;
 // How long a refused client may take to read our answer before its connection is dropped.
@@ -258,6 +263,21 @@ void ServerEndpoint::onNewConnection()
             if (m_pending.contains(socket))
                 dropPending(socket);
         });
+        if (auto* tls = qobject_cast<QSslSocket*>(socket)) {
+            connect(tls, &QSslSocket::errorOccurred, this, [this, tls](QAbstractSocket::SocketError error) {
+                // A client that hangs up before saying anything is a port probe; any other failure before the
+                // upgrade request (a certificate the browser refused, plain ws:// or http:// on a wss port) is
+                // worth a line: without it, the timeline would not show that anyone came at all.
+                if (!m_pending.contains(tls) || tls->isEncrypted() || error == QAbstractSocket::RemoteHostClosedError)
+                    return;
+                const quint32 id = registerConnection(tls, {});
+                m_recorder->record(makeEvent(id, Direction::None, EventKind::Error,
+                    "TLS handshake with " + peerOf(tls).toUtf8() + " failed: " + tls->errorString().toUtf8()));
+                m_recorder->record(
+                    makeEvent(id, Direction::None, EventKind::Closed, QByteArrayLiteral("connection closed")));
+                dropPending(tls);
+            });
+        }
     }
 }
 
@@ -299,12 +319,24 @@ void ServerEndpoint::reject(QTcpSocket* socket, quint32 id, int status, const QB
     m_recorder->record(makeEvent(id, Direction::None, EventKind::Error,
         "rejected the upgrade request: " + QByteArray::number(status) + ' ' + reason + " (" + why + ')'));
     m_recorder->record(makeEvent(id, Direction::None, EventKind::Closed, QByteArrayLiteral("connection closed")));
+    finishHttp(socket);
+}
+
+void ServerEndpoint::finishHttp(QTcpSocket* socket)
+{
     delete m_pending.take(socket);
     socket->disconnect(this);
-    // disconnectFromHost() writes the answer out before closing; a client that does not read it is dropped.
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    connect(socket, &QTcpSocket::readyRead, socket, [socket] { socket->skip(socket->bytesAvailable()); });
+    socket->skip(socket->bytesAvailable());
+    // We said "Connection: close": a client normally closes once it has read the answer. One that goes on
+    // sending is cut off after a moment; disconnectFromHost() still writes the answer out first, and a
+    // client that does not read it at all is dropped after the linger time.
+    QTimer::singleShot(HttpDrainMs, socket, [socket] {
+        socket->skip(socket->bytesAvailable());
+        socket->disconnectFromHost();
+    });
     QTimer::singleShot(RejectLingerMs, socket, [socket] { socket->abort(); });
-    socket->disconnectFromHost();
 }
 
 void ServerEndpoint::onPendingData(QTcpSocket* socket)
@@ -340,7 +372,7 @@ void ServerEndpoint::onPendingData(QTcpSocket* socket)
         return;
     }
     const QByteArray origin = request.header("Origin").trimmed();
-    if (!m_options.allowedOrigins.isEmpty() && !m_options.allowedOrigins.contains(QString::fromUtf8(origin))) {
+    if (!originAllowed(origin, request.header("Host").trimmed())) {
         const quint32 id = registerConnection(socket, request.target);
         m_recorder->record(makeEvent(id, Direction::None, EventKind::HandshakeRequest, head));
         reject(socket, id, 403,
@@ -387,11 +419,35 @@ void ServerEndpoint::onPendingData(QTcpSocket* socket)
         Q_EMIT connectionStateChanged(cid, ConnectionRole::Server, state);
     });
     connect(connection, &WsConnection::finished, this, [this](quint32 cid) {
+        m_congested.remove(cid);
+        m_delayedReplies.remove(cid);
         if (WsConnection* c = m_connections.take(cid))
             c->deleteLater();
     });
     Q_EMIT connectionStateChanged(id, ConnectionRole::Server, ConnectionState::Open);
     Q_EMIT clientOpened(client);
+}
+
+bool ServerEndpoint::originAllowed(const QByteArray& origin, const QByteArray& host) const
+{
+    if (m_options.allowedOrigins.isEmpty())
+        return true;
+    // Browsers send the scheme and host in lower case and no path; people type a trailing slash or capitals.
+    auto normal = [](QString o) {
+        o = o.trimmed().toLower();
+        while (o.endsWith(u'/'))
+            o.chop(1);
+        return o;
+    };
+    const QString given = normal(QString::fromUtf8(origin));
+    if (given.isEmpty())
+        return false;
+    // The test page served by this server (its origin is the host the browser asked for) is always welcome.
+    const QString self = (m_tls ? QStringLiteral("https://") : QStringLiteral("http://")) + QString::fromUtf8(host);
+    if (given == normal(self))
+        return true;
+    return std::any_of(m_options.allowedOrigins.cbegin(), m_options.allowedOrigins.cend(),
+        [&](const QString& allowed) { return normal(allowed) == given; });
 }
 
 void ServerEndpoint::servePlainHttp(QTcpSocket* socket, const HttpHead& request)
@@ -421,12 +477,10 @@ void ServerEndpoint::servePlainHttp(QTcpSocket* socket, const HttpHead& request)
                 "nothing here: the test page is at / and WebSocket clients may connect to any path\n");
         }
     }
+    if (head)
+        response.truncate(response.indexOf("\r\n\r\n") + 4); // the head only, with the body's length
     socket->write(response);
-    delete m_pending.take(socket);
-    socket->disconnect(this);
-    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-    QTimer::singleShot(RejectLingerMs, socket, [socket] { socket->abort(); });
-    socket->disconnectFromHost();
+    finishHttp(socket);
 }
 
 void ServerEndpoint::setBehaviour(const ServerBehaviour& behaviour)
@@ -446,10 +500,28 @@ void ServerEndpoint::setBehaviour(const ServerBehaviour& behaviour)
     }
 }
 
+bool ServerEndpoint::canTake(WsConnection* c)
+{
+    if (c->state() != ConnectionState::Open)
+        return false;
+    if (!c->isCongested()) {
+        m_congested.remove(c->id());
+        return true;
+    }
+    // A client that does not read would make us buffer everything the others say to it, without end.
+    if (!m_congested.contains(c->id())) {
+        m_congested.insert(c->id());
+        m_recorder->record(makeEvent(c->id(), Direction::None, EventKind::Note,
+            QByteArrayLiteral("the client does not read what it is sent: broadcast and push messages to it are "
+                              "skipped until it catches up")));
+    }
+    return false;
+}
+
 void ServerEndpoint::sendTextToAll(const QByteArray& utf8)
 {
     for (WsConnection* c : std::as_const(m_connections)) {
-        if (c->state() == ConnectionState::Open)
+        if (canTake(c))
             c->sendText(utf8);
     }
 }
@@ -461,25 +533,45 @@ void ServerEndpoint::push()
     sendTextToAll(m_pushTemplate->render({}, m_generators));
 }
 
+void ServerEndpoint::sendReply(WsConnection* to, const QByteArray& payload)
+{
+    // A template fed with a binary message may not be text any more: it goes back as binary then.
+    if (isValidUtf8(payload))
+        to->sendText(payload);
+    else
+        to->sendBinary(payload);
+}
+
 void ServerEndpoint::onMessage(WsConnection* from, bool text, const QByteArray& payload)
 {
     if (m_behaviour.rules) {
         if (auto reply = m_behaviour.rules->answer(text, payload, m_generators)) {
             if (reply->delayMs <= 0) {
-                from->sendText(reply->payload);
-            } else {
-                // The connection is the context: a client gone before the delay is simply not answered.
-                QTimer::singleShot(reply->delayMs, from, [from, payload = std::move(reply->payload)] {
-                    if (from->state() == ConnectionState::Open)
-                        from->sendText(payload);
-                });
+                sendReply(from, reply->payload);
+                return;
             }
+            int& waiting = m_delayedReplies[from->id()];
+            if (waiting >= MaxDelayedReplies) {
+                if (waiting == MaxDelayedReplies) {
+                    ++waiting; // noted once until the queue drains
+                    m_recorder->record(makeEvent(from->id(), Direction::None, EventKind::Note,
+                        "more than " + QByteArray::number(MaxDelayedReplies)
+                            + " delayed replies are waiting for this client: further ones are dropped"));
+                }
+                return;
+            }
+            ++waiting;
+            // The connection is the context: a client gone before the delay is simply not answered.
+            QTimer::singleShot(reply->delayMs, from, [this, from, payload = std::move(reply->payload)] {
+                int& left = m_delayedReplies[from->id()];
+                left = std::min(left, MaxDelayedReplies) - 1;
+                if (from->state() == ConnectionState::Open)
+                    sendReply(from, payload);
+            });
             return;
         }
     }
     auto sendTo = [text, &payload](WsConnection* c) {
-        if (c->state() != ConnectionState::Open)
-            return;
         if (text)
             c->sendText(payload);
         else
@@ -487,11 +579,13 @@ void ServerEndpoint::onMessage(WsConnection* from, bool text, const QByteArray& 
     };
     switch (m_behaviour.mode) {
     case ServerMode::Echo:
-        sendTo(from);
+        // The sender's own flow control (it stops being read while it does not read) bounds its echoes.
+        if (from->state() == ConnectionState::Open)
+            sendTo(from);
         break;
     case ServerMode::Broadcast:
         for (WsConnection* c : std::as_const(m_connections)) {
-            if (c != from || m_behaviour.broadcastToSender)
+            if ((c != from || m_behaviour.broadcastToSender) && canTake(c))
                 sendTo(c);
         }
         break;

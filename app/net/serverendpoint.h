@@ -6,6 +6,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QUrl>
 
 #include <memory>
@@ -66,7 +67,15 @@ private:
     // Answers a request that does not ask for an upgrade: the test page, 404 or 405. Not a WebSocket
     // connection, so nothing is recorded.
     void servePlainHttp(QTcpSocket* socket, const HttpHead& request);
+    // The allowed origins (any when none are set), plus this server's own test page.
+    bool originAllowed(const QByteArray& origin, const QByteArray& host) const;
     void onMessage(WsConnection* from, bool text, const QByteArray& payload);
+    void sendReply(WsConnection* to, const QByteArray& payload);
+    // Whether a broadcast or push message may be queued for c now (open, and reading what it is sent).
+    bool canTake(WsConnection* c);
+    // Ends a plain HTTP exchange after our answer: reads and drops what the client still sends (a request
+    // body; closing with unread input would reset the connection and destroy the answer), then closes.
+    void finishHttp(QTcpSocket* socket);
     void push();
 
     ServerOptions m_options;
@@ -80,6 +89,8 @@ private:
     std::optional<MessageTemplate> m_pushTemplate;
     QTimer* m_pushTimer;
     bool m_acceptErrorReported = false;
+    QSet<quint32> m_congested; // clients told about skipped messages, until they catch up
+    QHash<quint32, int> m_delayedReplies; // client -> delayed replies waiting
     struct Tls;
     std::unique_ptr<Tls> m_tls;
 };

@@ -68,6 +68,11 @@ WsConnection::WsConnection(quint32 id, ConnectionRole role, QTcpSocket* socket, 
 
 WsConnection::~WsConnection() = default;
 
+bool WsConnection::isCongested() const
+{
+    return m_socket->bytesToWrite() > WriteHighWater;
+}
+
 void WsConnection::record(
     Direction dir, EventKind kind, QByteArray payload, quint8 flags, qint64 size, quint16 closeCode, QByteArray note)
 {

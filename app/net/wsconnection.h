@@ -35,6 +35,8 @@ public:
     quint32 id() const { return m_id; }
     ConnectionRole role() const { return m_role; }
     ConnectionState state() const { return m_state; }
+    // True while so much is queued for the peer that more would only pile up in memory (it does not read).
+    bool isCongested() const;
 
     void sendText(const QByteArray& utf8);
     void sendBinary(const QByteArray& data);

@@ -143,6 +143,22 @@ private Q_SLOTS:
         }
         {
             QTcpSocket socket;
+            const QByteArray answer = httpExchange(socket, url, "HEAD /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+            QVERIFY(answer.startsWith("HTTP/1.1 404 Not Found\r\n"));
+            QVERIFY(answer.endsWith("\r\n\r\n")); // no body for HEAD
+        }
+        {
+            // A request with a big body is answered, and the answer is not lost to a reset because the body
+            // was still arriving when we closed.
+            QTcpSocket socket;
+            const QByteArray body(512 * 1024, 'x');
+            const QByteArray answer = httpExchange(socket, url,
+                "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"
+                    + body);
+            QVERIFY2(answer.startsWith("HTTP/1.1 405 Method Not Allowed\r\n"), answer.left(100).constData());
+        }
+        {
+            QTcpSocket socket;
             const QByteArray answer
                 = httpExchange(socket, url, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
             QVERIFY(answer.startsWith("HTTP/1.1 405 Method Not Allowed\r\n"));
@@ -172,7 +188,7 @@ private Q_SLOTS:
     void originsOutsideTheListGet403()
     {
         ServerOptions options;
-        options.allowedOrigins = { QStringLiteral("http://localhost:5173") };
+        options.allowedOrigins = { QStringLiteral("HTTP://LocalHost:5173/") }; // as a person might type it
         auto session = newSession(options);
         QVERIFY(session);
         QSignalSpy opened(session.get(), &CaptureSession::serverClientOpened);
@@ -185,6 +201,10 @@ private Q_SLOTS:
         QCOMPARE(opened.size(), 1);
         QCOMPARE(
             opened.constFirst().constFirst().value<ServerClient>().origin, QStringLiteral("http://localhost:5173"));
+        // The server's own test page is always allowed (its origin is the host the browser asked for).
+        const quint32 page = openClient(
+            *session, QStringLiteral("/"), {}, QStringLiteral("http://127.0.0.1:%1").arg(session->serverUrl().port()));
+        QTRY_COMPARE(session->connectionState(page), ConnectionState::Open);
         // The refusal is in the timeline on both sides, with the status.
         const EventStore& store = *session->store();
         QTRY_VERIFY([&] {
@@ -409,6 +429,91 @@ private Q_SLOTS:
         QCOMPARE(closeFramesOnDropped, 0);
     }
 
+    void aClientThatDoesNotReadIsSkipped()
+    {
+        ServerOptions options;
+        options.behaviour.mode = ServerMode::Broadcast;
+        auto session = newSession(options);
+        QVERIFY(session);
+        QSignalSpy opened(session.get(), &CaptureSession::serverClientOpened);
+        // A raw client that completes its handshake and then never reads; the kernel buffers fill up first.
+        QTcpSocket deaf;
+        deaf.setReadBufferSize(1);
+        deaf.connectToHost(session->serverUrl().host(), quint16(session->serverUrl().port()));
+        QVERIFY(deaf.waitForConnected(5000));
+        deaf.write(upgradeRequest());
+        QTRY_COMPARE(opened.size(), 1);
+        const quint32 deafId = serverIdOf(opened, 0);
+        const quint32 talker = openClient(*session);
+        const quint32 listener = openClient(*session);
+        QTRY_COMPARE(session->connectionState(talker), ConnectionState::Open);
+        QTRY_COMPARE(session->connectionState(listener), ConnectionState::Open);
+        const QString big(1024 * 1024, u'z');
+        for (int i = 0; i < 40; ++i)
+            session->sendText(talker, big);
+        const EventStore& store = *session->store();
+        QTRY_VERIFY_WITH_TIMEOUT(messagesOf(store, listener, Direction::S2C).size() == 40, 30000);
+        bool noted = false;
+        for (qsizetype i = 0; i < store.count(); ++i) {
+            if (store.connectionId(i) == deafId && store.kind(i) == EventKind::Note
+                && store.payload(i).contains("does not read"))
+                noted = true;
+        }
+        QVERIFY(noted);
+    }
+
+    void repliesToBinaryStayBinary()
+    {
+        QString error;
+        ServerOptions options;
+        options.behaviour.mode = ServerMode::Silent;
+        options.behaviour.rules = ReplyRules::fromJson(
+            "[{\"match\":\"substring\",\"pattern\":\"ping\",\"reply\":\"got {{message}}\"}]", &error);
+        QVERIFY2(options.behaviour.rules, qPrintable(error));
+        auto session = newSession(options);
+        QVERIFY(session);
+        const quint32 client = openClient(*session);
+        QTRY_COMPARE(session->connectionState(client), ConnectionState::Open);
+        session->sendBinary(client, QByteArray("\xff ping", 6));
+        session->sendBinary(client, QByteArray("ping ok"));
+        const EventStore& store = *session->store();
+        QTRY_COMPARE(messagesOf(store, client, Direction::S2C).size(), 2);
+        const QList<Event> got = messagesOf(store, client, Direction::S2C);
+        // Not UTF-8 any more: a text frame would be a protocol violation, so it goes back as binary.
+        QCOMPARE(got[0].kind, EventKind::Binary);
+        QCOMPARE(got[0].payload, QByteArray("got \xff ping", 10));
+        QCOMPARE(got[1].kind, EventKind::Text);
+        QCOMPARE(got[1].payload, QByteArray("got ping ok"));
+    }
+
+    void delayedRepliesAreBounded()
+    {
+        QString error;
+        ServerOptions options;
+        options.behaviour.mode = ServerMode::Silent;
+        options.behaviour.rules = ReplyRules::fromJson(
+            "[{\"match\":\"exact\",\"pattern\":\"later\",\"reply\":\"now\",\"delayMs\":600000}]", &error);
+        QVERIFY2(options.behaviour.rules, qPrintable(error));
+        auto session = newSession(options);
+        QVERIFY(session);
+        QSignalSpy opened(session.get(), &CaptureSession::serverClientOpened);
+        const quint32 client = openClient(*session);
+        QTRY_COMPARE(opened.size(), 1);
+        QTRY_COMPARE(session->connectionState(client), ConnectionState::Open);
+        for (int i = 0; i < 1100; ++i)
+            session->sendText(client, QStringLiteral("later"));
+        const EventStore& store = *session->store();
+        const quint32 server = serverIdOf(opened, 0);
+        QTRY_VERIFY([&] {
+            for (qsizetype i = 0; i < store.count(); ++i) {
+                if (store.connectionId(i) == server && store.kind(i) == EventKind::Note
+                    && store.payload(i).contains("delayed replies"))
+                    return true;
+            }
+            return false;
+        }());
+    }
+
     void connectionLimitRefusesTheExtraClient()
     {
         ServerOptions options;
@@ -493,6 +598,19 @@ private Q_SLOTS:
         untrusting.connectToHostEncrypted(QStringLiteral("127.0.0.1"), quint16(session->serverUrl().port()));
         QVERIFY(!untrusting.waitForEncrypted(10000));
         QVERIFY(!untrusting.sslHandshakeErrors().isEmpty());
+
+        // Plain HTTP on the wss port: the failed TLS handshake is in the timeline, with who it was.
+        QTcpSocket plain;
+        httpExchange(plain, session->serverUrl(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QTRY_VERIFY([&] {
+            session->flush();
+            for (qsizetype i = 0; i < session->store()->count(); ++i) {
+                if (session->store()->kind(i) == EventKind::Error
+                    && session->store()->payload(i).startsWith("TLS handshake with 127.0.0.1:"))
+                    return true;
+            }
+            return false;
+        }());
 
         // The test page comes over https.
         QSslSocket page;
