@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QStringDecoder>
 #include <QUuid>
 
 #include <algorithm>
@@ -23,7 +24,12 @@ struct MessageTemplate::Part
         Uuid,
         Random,
     };
+    enum class Filter : quint8 {
+        None,
+        Json, // | json: the value as a JSON literal
+    };
     Kind kind = Kind::Literal;
+    Filter filter = Filter::None;
     QByteArray literal; // Literal, UTF-8
     QStringList path; // Json
     qint64 low = 0; // Random; the group number for Group
@@ -60,6 +66,86 @@ QByteArray compactJson(const QJsonValue& value)
         return wrapped.mid(1, wrapped.size() - 2);
     }
     }
+}
+
+// Qt's encoder writes a lone surrogate (a JSON string may hold one, as "\ud800") as '?': U+FFFD says what
+// happened, as it does for bad UTF-8 in the message.
+QByteArray wellFormedUtf8(QStringView text)
+{
+    if (text.isValidUtf16())
+        return text.toUtf8();
+    QString fixed = text.toString();
+    for (qsizetype i = 0; i < fixed.size(); ++i) {
+        if (fixed.at(i).isHighSurrogate() && i + 1 < fixed.size() && fixed.at(i + 1).isLowSurrogate())
+            ++i;
+        else if (fixed.at(i).isSurrogate())
+            fixed[i] = QChar::ReplacementCharacter;
+    }
+    return fixed.toUtf8();
+}
+
+// A JSON string holds text, not bytes: each byte of a bad UTF-8 sequence becomes U+FFFD. A leading BOM is part of
+// the message, which QString::fromUtf8() would drop.
+QString decodedMessage(const QByteArray& message)
+{
+    QStringDecoder decoder(
+        QStringDecoder::Utf8, QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
+    return decoder.decode(message);
+}
+
+// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped, the rest as UTF-8.
+QByteArray jsonString(QStringView text)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    const QByteArray utf8 = wellFormedUtf8(text);
+    QByteArray out;
+    out.reserve(utf8.size() + 2);
+    out += '"';
+    for (const char c : utf8) {
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (uchar(c) < 0x20) {
+                out += "\\u00";
+                out += hex[uchar(c) >> 4];
+                out += hex[uchar(c) & 0xf];
+            } else {
+                out += c;
+            }
+        }
+    }
+    out += '"';
+    return out;
+}
+
+// The value as a JSON literal: a missing one is null, a string is quoted.
+QByteArray jsonLiteral(const QJsonValue& value)
+{
+    if (value.isUndefined())
+        return QByteArrayLiteral("null");
+    if (value.isString())
+        return jsonString(value.toString());
+    return compactJson(value);
 }
 
 // Random integers from low to high inclusive over the whole 64-bit range. bounded() excludes its upper end, and
@@ -141,7 +227,7 @@ std::optional<MessageTemplate> MessageTemplate::compile(const QString& text, QSt
         if (end < 0)
             return fail(tr("unterminated {{ at offset %1").arg(start));
         const QString written = text.sliced(start, end + 2 - start);
-        const QString inside = text.sliced(start + 2, end - start - 2).trimmed();
+        QString inside = text.sliced(start + 2, end - start - 2).trimmed();
         i = end + 2;
 
         // Long garbage between the braces is named by its start.
@@ -149,6 +235,13 @@ std::optional<MessageTemplate> MessageTemplate::compile(const QString& text, QSt
         const auto failHere = [&](const QString& why) {
             return fail(tr("%1 at offset %2: %3").arg(shown, QString::number(start), why));
         };
+
+        // {{name | filter}}: the filter is checked once the name is known good, so errors read left to right.
+        std::optional<QString> filter;
+        if (const qsizetype bar = inside.indexOf(QLatin1Char('|')); bar >= 0) {
+            filter = inside.sliced(bar + 1).trimmed();
+            inside = inside.left(bar).trimmed();
+        }
 
         Part part;
         if (inside == QLatin1String("message")) {
@@ -193,6 +286,13 @@ std::optional<MessageTemplate> MessageTemplate::compile(const QString& text, QSt
         } else {
             return fail(tr("unknown placeholder %1 at offset %2").arg(shown, QString::number(start)));
         }
+        if (filter) {
+            if (filter->isEmpty())
+                return failHere(tr("no filter after |"));
+            if (*filter != QLatin1String("json"))
+                return failHere(tr("unknown filter %1 (the only filter is json)").arg(*filter));
+            part.filter = Part::Filter::Json;
+        }
         flushLiteral();
         parts->push_back(std::move(part));
     }
@@ -211,21 +311,26 @@ QByteArray MessageTemplate::render(const TemplateInput& input, TemplateGenerator
         return out;
     std::optional<QJsonDocument> json = input.json;
     for (const Part& part : *m_parts) {
+        const bool asJson = part.filter == Part::Filter::Json;
         switch (part.kind) {
         case Part::Kind::Literal:
             out += part.literal;
             break;
         case Part::Kind::Message:
-            out += input.message;
+            out += asJson ? jsonString(decodedMessage(input.message)) : input.message;
             break;
-        case Part::Kind::Json:
+        case Part::Kind::Json: {
             if (!json)
                 json = parseJson(input.message);
-            out += compactJson(jsonValueAt(*json, part.path));
+            const QJsonValue value = jsonValueAt(*json, part.path);
+            out += asJson ? jsonLiteral(value) : compactJson(value);
             break;
+        }
         case Part::Kind::Group:
             if (part.low < input.groups.size())
-                out += input.groups.at(part.low).toUtf8();
+                out += asJson ? jsonString(input.groups.at(part.low)) : input.groups.at(part.low).toUtf8();
+            else if (asJson)
+                out += "null";
             break;
         case Part::Kind::Counter:
             out += QByteArray::number(generators.nextCounter());
@@ -234,10 +339,19 @@ QByteArray MessageTemplate::render(const TemplateInput& input, TemplateGenerator
             out += QByteArray::number(QDateTime::currentMSecsSinceEpoch());
             break;
         case Part::Kind::IsoTime:
+            // Neither the time nor the UUID has anything a JSON string would escape.
+            if (asJson)
+                out += '"';
             out += QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
+            if (asJson)
+                out += '"';
             break;
         case Part::Kind::Uuid:
+            if (asJson)
+                out += '"';
             out += QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
+            if (asJson)
+                out += '"';
             break;
         case Part::Kind::Random:
             out += QByteArray::number(randomBetween(part.low, part.high));

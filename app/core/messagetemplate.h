@@ -50,10 +50,16 @@ struct TemplateInput
  *   {{isotime}}           the current UTC time, ISO 8601 with milliseconds
  *   {{uuid}}              a random UUID (version 4, no braces)
  *   {{random A B}}        a random integer from A to B inclusive (A <= B, 64-bit)
+ * The json filter, {{json.a.b | json}} (spaces optional), writes the value as a JSON literal, so that templates of
+ * JSON replies give valid JSON whatever the message holds: a string quoted and escaped (RFC 8259), any other value
+ * as compact JSON, and null for a missing field or a message that is not JSON. {{message | json}} is the message
+ * as a JSON string (each byte of a bad UTF-8 sequence becomes U+FFFD), {{1 | json}} a group as one (null when
+ * absent), {{uuid | json}} and {{isotime | json}} are quoted, and the numbers of {{counter}}, {{timestamp}} and
+ * {{random A B}} stay as they are. A | always starts a filter, so a JSON path cannot name a key that holds one.
  * Spaces inside the braces are allowed ({{ counter }}). A backslash keeps braces literal: \{{ gives {{, and
  * \\{{counter}} a backslash then the counter (a run of backslashes before {{ is halved; an odd one makes the
- * {{ literal). Backslashes anywhere else are ordinary text. Anything else between {{ and }}, and a {{ without
- * its }}, is a compile error that names it and its offset. The message is parsed as JSON at most once a
+ * {{ literal). Backslashes anywhere else are ordinary text. Anything else between {{ and }}, an unknown filter and
+ * a {{ without its }} are compile errors that name it and its offset. The message is parsed as JSON at most once a
  * render, only when the template has a {{json.…}}, and never when it is larger than MaxJsonBytes.
  */
 class MessageTemplate
@@ -72,6 +78,7 @@ public:
 
     // Compiles text; on a bad placeholder returns nullopt and a reason, e.g.
     // "unknown placeholder {{foo}} at offset 12" or "{{random 5 1}} at offset 0: the lower bound is above the upper".
+    // An unknown filter: "{{message | upper}} at offset 3: unknown filter upper (the only filter is json)".
     static std::optional<MessageTemplate> compile(const QString& text, QString* error);
 
     // The rendered message, UTF-8.

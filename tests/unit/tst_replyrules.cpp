@@ -1,10 +1,12 @@
 #include "core/replyrules.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -650,13 +652,49 @@ void TestReplyRules::exampleFileAnswers()
     QCOMPARE(rules->answer(true, "HELLO", generators)->payload, QByteArray("hello, client #1"));
     QCOMPARE(rules->answer(true, "ping?", generators)->delayMs, 100);
     QCOMPARE(rules->answer(true, "add -2 40", generators)->payload, QByteArray("you asked for -2 + 40"));
-    const auto subscribed = rules->answer(true, "{\"type\":\"subscribe\",\"channel\":\"prices\"}", generators);
-    QVERIFY(subscribed);
-    QVERIFY(subscribed->payload.startsWith("{\"type\":\"subscribed\",\"channel\":\"prices\",\"id\":\""));
-    const auto order = rules->answer(true, "{\"order\":{\"id\":7,\"priority\":1}}", generators);
+
+    // The JSON replies are JSON whatever the message holds: fields go in through the json filter.
+    // A reply that is not JSON shows as an empty object, and why is printed.
+    const auto answerObject = [&](const QByteArray& message) {
+        const auto answer = rules->answer(true, message, generators);
+        if (!answer) {
+            qWarning("no answer to %s", message.constData());
+            return QJsonObject();
+        }
+        QJsonParseError error;
+        const QJsonDocument document = QJsonDocument::fromJson(answer->payload, &error);
+        if (error.error != QJsonParseError::NoError)
+            qWarning("%s answered %s: %s", message.constData(), answer->payload.constData(),
+                qPrintable(error.errorString()));
+        return document.object();
+    };
+    const QRegularExpression uuid(
+        QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
+    const QJsonObject subscribed = answerObject(R"({"type":"subscribe","channel":"prices"})");
+    QCOMPARE(subscribed.value(QLatin1String("type")), QJsonValue(QStringLiteral("subscribed")));
+    QCOMPARE(subscribed.value(QLatin1String("channel")), QJsonValue(QStringLiteral("prices")));
+    QVERIFY(uuid.match(subscribed.value(QLatin1String("id")).toString()).hasMatch());
+    const QJsonObject awkward = answerObject(R"({"type":"subscribe","channel":"a \"b\" \\ c\nd \u00e9"})");
+    QCOMPARE(awkward.value(QLatin1String("channel")), QJsonValue(QStringLiteral("a \"b\" \\ c\nd \u00e9")));
+    QVERIFY(uuid.match(awkward.value(QLatin1String("id")).toString()).hasMatch());
+    const QJsonObject noChannel = answerObject(R"({"type":"subscribe"})");
+    QCOMPARE(noChannel.value(QLatin1String("type")), QJsonValue(QStringLiteral("subscribed")));
+    QCOMPARE(noChannel.value(QLatin1String("channel")), QJsonValue(QJsonValue::Null));
+
+    const auto order = rules->answer(true, R"({"order":{"id":7,"priority":1}})", generators);
     QVERIFY(order);
     QCOMPARE(order->delayMs, 1500);
-    QVERIFY(order->payload.startsWith("{\"type\":\"ack\",\"order\":7,\"at\":\""));
+    const QJsonObject ack = answerObject(R"({"order":{"id":7,"priority":1}})");
+    QCOMPARE(ack.value(QLatin1String("type")), QJsonValue(QStringLiteral("ack")));
+    QCOMPARE(ack.value(QLatin1String("order")), QJsonValue(7));
+    const QDateTime at = QDateTime::fromString(ack.value(QLatin1String("at")).toString(), Qt::ISODateWithMs);
+    QVERIFY(at.isValid());
+    QCOMPARE(at.timeSpec(), Qt::UTC);
+    QCOMPARE(answerObject(R"({"order":{"id":"A-1","priority":1}})").value(QLatin1String("order")),
+        QJsonValue(QStringLiteral("A-1")));
+    const QJsonObject noId = answerObject(R"({"order":{"priority":1}})");
+    QCOMPARE(noId.value(QLatin1String("type")), QJsonValue(QStringLiteral("ack")));
+    QCOMPARE(noId.value(QLatin1String("order")), QJsonValue(QJsonValue::Null));
     QVERIFY(!rules->answer(true, "{\"order\":{\"id\":7,\"priority\":2}}", generators));
 }
 
