@@ -257,8 +257,9 @@ QString CommandLine::helpText()
         "  --max-connections N       most clients at once (default 1000; more get 503)\n"
         "\n"
         "Templates (--push, rule replies): {{message}}, {{json.a.b}}, {{1}} (regex group), {{counter}},\n"
-        "{{timestamp}} (ms), {{isotime}}, {{uuid}}, {{random A B}}. A plain HTTP GET of / on the server's port\n"
-        "returns a browser test page that connects back to it.\n"
+        "{{timestamp}} (ms), {{isotime}}, {{uuid}}, {{random A B}}; add |json for a JSON literal\n"
+        "({{json.name|json}} gives \"Ann\" quoted and escaped, or null). A plain HTTP GET of / on the server's\n"
+        "port returns a browser test page that connects back to it.\n"
         "\n"
         "serve prints \"listening on ws://HOST:PORT/\" first, then one line per event; SIGINT or SIGTERM\n"
         "closes the connections, flushes the record file and exits with 0. Bad arguments exit with 2.\n")

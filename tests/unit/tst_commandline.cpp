@@ -318,8 +318,8 @@ void TestCommandLine::helpText()
     const QString help = CommandLine::helpText();
     for (const char* needle : { "serve", "--serve", "--connect", "--record", "--port", "--host", "--mode", "broadcast",
              "--broadcast-to-sender", "--rules", "--push-every", "--push", "--subprotocol", "--allow-origin",
-             "--tls-cert", "--tls-key", "{{counter}}", "--max-message-size", "--max-connections", "--version", "--help",
-             WSI_VERSION }) {
+             "--tls-cert", "--tls-key", "{{counter}}", "|json", "--max-message-size", "--max-connections", "--version",
+             "--help", WSI_VERSION }) {
         QVERIFY2(help.contains(QLatin1StringView(needle)), needle);
     }
     QVERIFY(help.endsWith(u'\n'));
