@@ -17,6 +17,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -127,6 +128,7 @@ private Q_SLOTS:
     void loadAndSaveRules();
     void badOptionsDoNotStart();
     void windowStartsWithThePaneOptions();
+    void thousandClientsComeAndGo();
 };
 
 void TstServerPane::clientsSendCloseAndSilence()
@@ -423,6 +425,71 @@ void TstServerPane::windowStartsWithThePaneOptions()
     QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, cell.center());
     QCOMPARE(activated.size(), 1);
     QTRY_COMPARE(window.timelineViewModel()->filter().connections, QList<quint32> { server });
+}
+
+void TstServerPane::thousandClientsComeAndGo()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerPane pane(&session);
+    pane.resize(420, 640);
+    pane.showTab(ServerPane::ClientsTab);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    auto* table = child<QTableView>(&pane, "clientsTable");
+    auto* tabs = child<QTabWidget>(&pane, "serverTabs");
+    const auto enabled = [table](int row) {
+        return bool(
+            table->model()->flags(table->model()->index(row, ServerPane::ClientPathColumn)) & Qt::ItemIsEnabled);
+    };
+
+    // The pane hears of clients through the session's signals: emitted here as the capture thread's reports are.
+    constexpr quint32 First = 1000000;
+    constexpr int Count = 1000;
+    for (int i = 0; i < Count; ++i) {
+        ServerClient client;
+        client.id = First + quint32(i);
+        client.peer = QStringLiteral("127.0.0.1:%1").arg(20000 + i);
+        client.path = QStringLiteral("/c%1").arg(i);
+        Q_EMIT session.serverClientOpened(client);
+        if (i == 0)
+            Q_EMIT session.serverClientOpened(client); // told twice: listed once
+    }
+    QList<quint32> clients = pane.clients();
+    QCOMPARE(clients.size(), Count);
+    QCOMPARE(clients.constFirst(), First);
+    QCOMPARE(clients.constLast(), First + Count - 1);
+    QCOMPARE(tabs->tabText(ServerPane::ClientsTab), QStringLiteral("Clients (1000)"));
+
+    // Every other one leaves: greyed out at once, gone after a while; the others stay, in their order.
+    table->selectAll();
+    for (int i = 1; i < Count; i += 2)
+        Q_EMIT session.connectionStateChanged(First + quint32(i), ConnectionRole::Server, ConnectionState::Closed);
+    QVERIFY(enabled(0));
+    QVERIFY(!enabled(1));
+    QVERIFY(!enabled(Count - 1));
+    QVERIFY(!table->selectionModel()->isRowSelected(1, {}));
+    QVERIFY(table->selectionModel()->isRowSelected(2, {}));
+    QCOMPARE(tabs->tabText(ServerPane::ClientsTab), QStringLiteral("Clients (500)"));
+    QTRY_COMPARE_WITH_TIMEOUT(pane.clients().size(), Count / 2, ServerPane::ClosedLingerMs + 5000);
+    clients = pane.clients();
+    for (int i = 0; i < clients.size(); ++i)
+        QCOMPARE(clients.at(i), First + quint32(2 * i));
+    for (int row = 0; row < table->model()->rowCount(); ++row)
+        QVERIFY(enabled(row));
+
+    // A close for one that is gone already, or one never listed, changes nothing.
+    Q_EMIT session.connectionStateChanged(First + 1, ConnectionRole::Server, ConnectionState::Closed);
+    Q_EMIT session.connectionStateChanged(First + Count, ConnectionRole::Server, ConnectionState::Closed);
+    QCOMPARE(pane.clients().size(), Count / 2);
+
+    // The server stops: everyone goes, together.
+    Q_EMIT session.serverStopped();
+    for (int row = 0; row < table->model()->rowCount(); ++row)
+        QVERIFY(!enabled(row));
+    QCOMPARE(tabs->tabText(ServerPane::ClientsTab), QStringLiteral("Clients"));
+    QTRY_VERIFY_WITH_TIMEOUT(pane.clients().isEmpty(), ServerPane::ClosedLingerMs + 5000);
+    QCOMPARE(table->model()->rowCount(), 0);
+    QVERIFY(child<QLabel>(&pane, "clientsHint")->isVisible());
 }
 
 QTEST_MAIN(TstServerPane)
