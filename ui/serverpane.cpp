@@ -202,12 +202,16 @@ ServerPane::ServerPane(CaptureSession* session, SessionStatistics* statistics, Q
     connect(m_session, &CaptureSession::connectionStateChanged, this, &ServerPane::onConnectionStateChanged);
 
     checkPushTemplate();
-    compileRules();
-    // The session may already be serving (it outlives windows): show what is true.
+    // Checked, not applied: the session may already be serving (it outlives windows) with rules, a push and a
+    // mode of its own, which the pane's defaults must not replace. The behaviour goes to the server when the
+    // pane starts it, or when the user edits it here.
+    updateRules();
     if (m_session->isServerRunning()) {
         m_url = m_session->serverUrl();
         m_state = State::Running;
     }
+    for (const ServerClient& client : m_session->serverClients())
+        onClientOpened(client);
     updateStateUi();
     updateClientActions();
     updateClientsTabTitle();
@@ -1008,6 +1012,12 @@ void ServerPane::checkPushTemplate()
 
 void ServerPane::compileRules()
 {
+    if (updateRules())
+        applyBehaviour();
+}
+
+bool ServerPane::updateRules()
+{
     m_rulesTimer->stop();
     QString error;
     std::shared_ptr<const ReplyRules> compiled = m_rules->compile(&error);
@@ -1017,7 +1027,7 @@ void ServerPane::compileRules()
                 ? tr("%1. The last valid rules stay in use until this is fixed.").arg(error)
                 : tr("%1. No rules are used until this is fixed.").arg(error),
             RedHue);
-        return;
+        return false;
     }
     const bool changed = !m_appliedRules || m_appliedRules->rules() != compiled->rules();
     m_appliedRules = compiled;
@@ -1030,8 +1040,7 @@ void ServerPane::compileRules()
         setMessage(m_rulesStatus, tr("1 rule enabled."), NoHue);
     else
         setMessage(m_rulesStatus, tr("%1 rules enabled.").arg(enabled), NoHue);
-    if (changed)
-        applyBehaviour();
+    return changed;
 }
 
 void ServerPane::addRule()

@@ -141,7 +141,10 @@ private:
     void onBehaviourEdited();
     void applyBehaviour();
     void checkPushTemplate();
+    // Compiles the rules and applies them when they changed.
     void compileRules();
+    // Compiles the rules and shows the outcome; true when the rules in use changed (the caller applies them).
+    bool updateRules();
     void addRule();
     void removeRules();
     void moveRule(int delta);

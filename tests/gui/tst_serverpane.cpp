@@ -129,6 +129,7 @@ private Q_SLOTS:
     void badOptionsDoNotStart();
     void windowStartsWithThePaneOptions();
     void thousandClientsComeAndGo();
+    void paneMadeWhileServingChangesNothing();
 };
 
 void TstServerPane::clientsSendCloseAndSilence()
@@ -490,6 +491,57 @@ void TstServerPane::thousandClientsComeAndGo()
     QTRY_VERIFY_WITH_TIMEOUT(pane.clients().isEmpty(), ServerPane::ClosedLingerMs + 5000);
     QCOMPARE(table->model()->rowCount(), 0);
     QVERIFY(child<QLabel>(&pane, "clientsHint")->isVisible());
+}
+
+void TstServerPane::paneMadeWhileServingChangesNothing()
+{
+    // A server started without the pane: silent, with a rule, and a client already connected.
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerOptions options;
+    options.port = 0;
+    options.behaviour.mode = ServerMode::Silent;
+    options.behaviour.rules
+        = ReplyRules::compile({ exactRule(QStringLiteral("hello"), QStringLiteral("hi there")) }, nullptr);
+    QVERIFY(options.behaviour.rules);
+    QSignalSpy started(&session, &CaptureSession::serverStarted);
+    session.startServer(options);
+    QVERIFY(started.wait(5000));
+    ClientOptions clientOptions;
+    clientOptions.url = session.serverUrl().resolved(QUrl(QStringLiteral("/early")));
+    const quint32 client = session.connectClient(clientOptions);
+    QTRY_COMPARE(session.serverClients().size(), 1);
+    const quint32 server = session.serverClients().constFirst().id;
+
+    // The pane shows the server and its client as they are...
+    ServerPane pane(&session);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    QCOMPARE(pane.state(), ServerPane::State::Running);
+    QCOMPARE(pane.clients(), QList<quint32> { server });
+    auto* table = child<QTableView>(&pane, "clientsTable");
+    QCOMPARE(table->model()->index(0, ServerPane::ClientPathColumn).data().toString(), QStringLiteral("/early"));
+    QVERIFY(child<QPushButton>(&pane, "sendAllButton")->isEnabled());
+
+    // ... and leaves what it does alone: the rule answers, the rest is not echoed.
+    const EventStore* store = session.store();
+    session.sendText(client, QStringLiteral("hello"));
+    QTRY_VERIFY(findRow(store, client, Direction::S2C, EventKind::Text, "hi there", true) >= 0);
+    session.sendText(client, QStringLiteral("quiet"));
+    QTRY_VERIFY(findRow(store, server, Direction::C2S, EventKind::Text, "quiet", true) >= 0);
+    QTest::qWait(ServerPane::ApplyDelayMs + 200);
+    QCOMPARE(findRow(store, client, Direction::S2C, EventKind::Text, "quiet", true), -1);
+    QCOMPARE(findRow(store, client, Direction::S2C, EventKind::Text, "hello", true), -1);
+
+    // What the user changes in the pane applies: now it echoes.
+    auto* mode = child<QComboBox>(&pane, "modeCombo");
+    mode->setCurrentIndex(mode->findData(int(ServerMode::Broadcast)));
+    mode->setCurrentIndex(mode->findData(int(ServerMode::Echo)));
+    session.sendText(client, QStringLiteral("loud"));
+    QTRY_VERIFY(findRow(store, client, Direction::S2C, EventKind::Text, "loud", true) >= 0);
+
+    // The client listed from the start leaves like any other.
+    session.closeConnection(client);
+    QTRY_VERIFY_WITH_TIMEOUT(pane.clients().isEmpty(), ServerPane::ClosedLingerMs + 3000);
 }
 
 QTEST_MAIN(TstServerPane)
