@@ -130,6 +130,7 @@ private Q_SLOTS:
     void windowStartsWithThePaneOptions();
     void thousandClientsComeAndGo();
     void paneMadeWhileServingChangesNothing();
+    void matchEditorByKeyboardAndMouse();
 };
 
 void TstServerPane::clientsSendCloseAndSilence()
@@ -542,6 +543,51 @@ void TstServerPane::paneMadeWhileServingChangesNothing()
     // The client listed from the start leaves like any other.
     session.closeConnection(client);
     QTRY_VERIFY_WITH_TIMEOUT(pane.clients().isEmpty(), ServerPane::ClosedLingerMs + 3000);
+}
+
+void TstServerPane::matchEditorByKeyboardAndMouse()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerPane pane(&session);
+    pane.resize(520, 640);
+    pane.showTab(ServerPane::RulesTab);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    ReplyRulesModel* rules = pane.rulesModel();
+    rules->setRules({ exactRule(QStringLiteral("a"), QStringLiteral("b")) });
+    auto* table = child<QTableView>(&pane, "rulesTable");
+    const QModelIndex match = rules->index(0, ReplyRulesModel::MatchColumn);
+    table->setFocus(Qt::OtherFocusReason);
+    table->setCurrentIndex(match);
+
+    // The keyboard: F2, two steps down, Enter. Each step stays in the editor.
+    QTest::keyClick(table, Qt::Key_F2);
+    auto* combo = qobject_cast<QComboBox*>(table->indexWidget(match));
+    QVERIFY(combo);
+    QCOMPARE(combo->objectName(), QStringLiteral("matchEditor"));
+    QTest::keyClick(combo, Qt::Key_Down);
+    QCOMPARE(table->indexWidget(match), combo);
+    QTest::keyClick(combo, Qt::Key_Down);
+    QCOMPARE(table->indexWidget(match), combo);
+    QCOMPARE(combo->currentData().toInt(), int(RuleMatch::Regex));
+    QCOMPARE(rules->rule(0).match, RuleMatch::Exact); // not committed yet
+    QTest::keyClick(combo, Qt::Key_Return); // committed from the event loop
+    QTRY_COMPARE(rules->rule(0).match, RuleMatch::Regex);
+    QVERIFY(!table->indexWidget(match));
+
+    // The mouse: a kind chosen from the list commits and closes the editor at once.
+    table->edit(match);
+    combo = qobject_cast<QComboBox*>(table->indexWidget(match));
+    QVERIFY(combo);
+    combo->showPopup();
+    QAbstractItemView* list = combo->view();
+    QTRY_VERIFY(list->isVisible());
+    const QModelIndex json = list->model()->index(combo->findData(int(RuleMatch::JsonField)), 0);
+    const QPoint at = list->visualRect(json).center();
+    QTest::mouseMove(list->viewport(), at);
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, at);
+    QTRY_COMPARE(rules->rule(0).match, RuleMatch::JsonField);
+    QTRY_VERIFY(!table->indexWidget(match));
 }
 
 QTEST_MAIN(TstServerPane)
