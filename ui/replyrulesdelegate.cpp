@@ -4,6 +4,7 @@
 #include "timelinedelegate.h"
 
 #include <QComboBox>
+#include <QLineEdit>
 #include <QSpinBox>
 
 namespace wsi {
@@ -72,8 +73,12 @@ QWidget* ReplyRulesDelegate::createEditor(
         spin->setAccelerated(true);
         return spin;
     }
-    default:
-        return QStyledItemDelegate::createEditor(parent, option, index);
+    default: {
+        QWidget* editor = QStyledItemDelegate::createEditor(parent, option, index);
+        if (auto* line = qobject_cast<QLineEdit*>(editor))
+            line->setMaxLength(MaxTextChars);
+        return editor;
+    }
     }
 }
 

@@ -442,6 +442,7 @@ QWidget* ServerPane::createBehaviourPage()
     m_pushInterval->setAccessibleName(tr("Push interval"));
     m_pushTemplate = new QLineEdit(QStringLiteral(R"({"type":"tick","n":{{counter}},"at":"{{isotime}}"})"), page);
     m_pushTemplate->setObjectName(QStringLiteral("pushTemplateEdit"));
+    m_pushTemplate->setMaxLength(ReplyRulesDelegate::MaxTextChars);
     m_pushTemplate->setToolTip(tr("The message to push, a template"));
     m_pushError = newMessageLabel(page, "pushErrorLabel");
     auto* placeholders = new QLabel(tr("Template placeholders: {{counter}}, {{timestamp}}, {{isotime}}, {{uuid}}, "
@@ -656,6 +657,7 @@ QWidget* ServerPane::createClientsPage()
 
     m_clientMessage = new QLineEdit(page);
     m_clientMessage->setObjectName(QStringLiteral("clientMessageEdit"));
+    m_clientMessage->setMaxLength(ReplyRulesDelegate::MaxTextChars);
     m_clientMessage->setPlaceholderText(tr("A text message for the clients"));
     connect(m_clientMessage, &QLineEdit::returnPressed, this, [this] {
         if (m_sendSelectedAction->isEnabled())

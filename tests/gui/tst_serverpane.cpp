@@ -131,6 +131,7 @@ private Q_SLOTS:
     void thousandClientsComeAndGo();
     void paneMadeWhileServingChangesNothing();
     void matchEditorByKeyboardAndMouse();
+    void longTemplatesAreKept();
 };
 
 void TstServerPane::clientsSendCloseAndSilence()
@@ -588,6 +589,52 @@ void TstServerPane::matchEditorByKeyboardAndMouse()
     QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, at);
     QTRY_COMPARE(rules->rule(0).match, RuleMatch::JsonField);
     QTRY_VERIFY(!table->indexWidget(match));
+}
+
+void TstServerPane::longTemplatesAreKept()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerPane pane(&session);
+    pane.resize(520, 640);
+    pane.showTab(ServerPane::RulesTab);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    ReplyRulesModel* rules = pane.rulesModel();
+    rules->setRules({ exactRule(QStringLiteral("a"), QStringLiteral("b")) });
+
+    // Past QLineEdit's default limit of 32,767 characters, with a placeholder at the very end.
+    const QString longReply = QString(40000, QLatin1Char('r')) + QStringLiteral("{{counter}}");
+    auto* table = child<QTableView>(&pane, "rulesTable");
+    const QModelIndex reply = rules->index(0, ReplyRulesModel::ReplyColumn);
+    table->setFocus(Qt::OtherFocusReason);
+    table->setCurrentIndex(reply);
+    table->edit(reply);
+    auto* editor = qobject_cast<QLineEdit*>(table->indexWidget(reply));
+    QVERIFY(editor);
+    editor->setText(longReply);
+    QTest::keyClick(editor, Qt::Key_Return);
+    QTRY_VERIFY(!table->indexWidget(reply));
+    QCOMPARE(rules->rule(0).reply.size(), longReply.size());
+    QCOMPARE(rules->rule(0).reply, longReply);
+    QTRY_VERIFY(pane.appliedRules() && !pane.appliedRules()->isEmpty()
+        && pane.appliedRules()->rules().constFirst().reply == longReply);
+
+    // And again through the editor: what it shows is all of it.
+    table->edit(reply);
+    editor = qobject_cast<QLineEdit*>(table->indexWidget(reply));
+    QVERIFY(editor);
+    QCOMPARE(editor->text(), longReply);
+    QTest::keyClick(editor, Qt::Key_Escape);
+
+    // The push template too.
+    const QString longPush = QString(40000, QLatin1Char('p')) + QStringLiteral("{{counter}}");
+    child<QCheckBox>(&pane, "pushCheck")->setChecked(true);
+    child<QLineEdit>(&pane, "pushTemplateEdit")->setText(longPush);
+    QCOMPARE(child<QLineEdit>(&pane, "pushTemplateEdit")->text(), longPush);
+    QCOMPARE(pane.behaviour().pushTemplate, longPush);
+    // And a message for the clients.
+    child<QLineEdit>(&pane, "clientMessageEdit")->setText(longPush);
+    QCOMPARE(child<QLineEdit>(&pane, "clientMessageEdit")->text(), longPush);
 }
 
 QTEST_MAIN(TstServerPane)
