@@ -79,15 +79,40 @@ QUrl browsableUrl(QUrl url)
     return url;
 }
 
-QString modeName(ServerMode mode)
+// Whole sentences, one for each case, so that a translation can put every word where its language wants it
+// (English alone needs "an echo" but "a broadcast").
+QString startToolTip(ServerMode mode, const QString& host, int port, bool tryNextPorts)
 {
+    if (port == 0) {
+        switch (mode) {
+        case ServerMode::Echo:
+            return ServerPane::tr("Start an echo server on %1, on any free port").arg(host);
+        case ServerMode::Broadcast:
+            return ServerPane::tr("Start a broadcast server on %1, on any free port").arg(host);
+        case ServerMode::Silent:
+            return ServerPane::tr("Start a silent server on %1, on any free port").arg(host);
+        }
+        return {};
+    }
+    const QString at = host + QLatin1Char(':') + QString::number(port);
+    if (tryNextPorts) {
+        switch (mode) {
+        case ServerMode::Echo:
+            return ServerPane::tr("Start an echo server on %1 (or the next free port)").arg(at);
+        case ServerMode::Broadcast:
+            return ServerPane::tr("Start a broadcast server on %1 (or the next free port)").arg(at);
+        case ServerMode::Silent:
+            return ServerPane::tr("Start a silent server on %1 (or the next free port)").arg(at);
+        }
+        return {};
+    }
     switch (mode) {
     case ServerMode::Echo:
-        return ServerPane::tr("echo");
+        return ServerPane::tr("Start an echo server on %1").arg(at);
     case ServerMode::Broadcast:
-        return ServerPane::tr("broadcast");
+        return ServerPane::tr("Start a broadcast server on %1").arg(at);
     case ServerMode::Silent:
-        return ServerPane::tr("silent");
+        return ServerPane::tr("Start a silent server on %1").arg(at);
     }
     return {};
 }
@@ -319,6 +344,7 @@ QWidget* ServerPane::createOptionsPage()
     m_tryNextPorts->setObjectName(QStringLiteral("tryNextPortsCheck"));
     m_tryNextPorts->setToolTip(tr("When the port is taken, try the next %1 ports").arg(TryNextPorts));
     m_tryNextPorts->setChecked(true);
+    connect(m_tryNextPorts, &QCheckBox::toggled, this, &ServerPane::updateStateUi); // the start button's tooltip
     auto* portRow = new QHBoxLayout;
     portRow->setContentsMargins(0, 0, 0, 0);
     portRow->addWidget(m_port);
@@ -898,16 +924,12 @@ void ServerPane::setState(State state)
 
 void ServerPane::updateStateUi()
 {
-    const QString hostPort = QStringLiteral("%1:%2").arg(
-        m_host->currentText().trimmed(), m_port->value() == 0 ? tr("any port") : QString::number(m_port->value()));
     switch (m_state) {
     case State::Stopped:
         m_startStopAction->setText(tr("Start &test server"));
         m_startStopAction->setIcon(QIcon::fromTheme(QStringLiteral("media-playback-start")));
-        m_startStopAction->setToolTip(
-            tr("Start an %1 server on %2%3")
-                .arg(modeName(ServerMode(m_mode->currentData().toInt())), hostPort,
-                    m_tryNextPorts->isChecked() && m_port->value() != 0 ? tr(" (or the next free port)") : QString()));
+        m_startStopAction->setToolTip(startToolTip(ServerMode(m_mode->currentData().toInt()),
+            m_host->currentText().trimmed(), m_port->value(), m_tryNextPorts->isChecked()));
         m_startStopAction->setEnabled(true);
         m_urlLabel->setText(tr("Not running"));
         break;

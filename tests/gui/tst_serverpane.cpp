@@ -132,6 +132,7 @@ private Q_SLOTS:
     void paneMadeWhileServingChangesNothing();
     void matchEditorByKeyboardAndMouse();
     void longTemplatesAreKept();
+    void startToolTipIsASentence();
 };
 
 void TstServerPane::clientsSendCloseAndSilence()
@@ -635,6 +636,25 @@ void TstServerPane::longTemplatesAreKept()
     // And a message for the clients.
     child<QLineEdit>(&pane, "clientMessageEdit")->setText(longPush);
     QCOMPARE(child<QLineEdit>(&pane, "clientMessageEdit")->text(), longPush);
+}
+
+void TstServerPane::startToolTipIsASentence()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerPane pane(&session);
+    QAction* start = pane.startStopAction();
+    QCOMPARE(start->toolTip(), QStringLiteral("Start an echo server on 127.0.0.1:8765 (or the next free port)"));
+    auto* mode = child<QComboBox>(&pane, "modeCombo");
+    mode->setCurrentIndex(mode->findData(int(ServerMode::Broadcast)));
+    QCOMPARE(start->toolTip(), QStringLiteral("Start a broadcast server on 127.0.0.1:8765 (or the next free port)"));
+    pane.setTryNextPorts(false);
+    QCOMPARE(start->toolTip(), QStringLiteral("Start a broadcast server on 127.0.0.1:8765"));
+    mode->setCurrentIndex(mode->findData(int(ServerMode::Silent)));
+    pane.setPort(0);
+    child<QComboBox>(&pane, "hostCombo")->setCurrentText(QStringLiteral("localhost"));
+    QCOMPARE(start->toolTip(), QStringLiteral("Start a silent server on localhost, on any free port"));
+    pane.setTryNextPorts(true); // no next port after any port
+    QCOMPARE(start->toolTip(), QStringLiteral("Start a silent server on localhost, on any free port"));
 }
 
 QTEST_MAIN(TstServerPane)
