@@ -1069,8 +1069,14 @@ bool ServerPane::updateRules()
 
 void ServerPane::addRule()
 {
+    // A rule that works from the start, rather than an empty one in red ("the pattern is empty") before the user
+    // typed anything: an example of what a rule is, which the editor opened on its pattern replaces at once.
+    ReplyRule rule;
+    rule.match = RuleMatch::Exact;
+    rule.pattern = QStringLiteral("ping");
+    rule.reply = QStringLiteral("pong");
     const QModelIndex current = m_rulesTable->currentIndex();
-    const int row = m_rules->insertRule(current.isValid() ? current.row() + 1 : m_rules->rowCount());
+    const int row = m_rules->insertRule(current.isValid() ? current.row() + 1 : m_rules->rowCount(), rule);
     const QModelIndex pattern = m_rules->index(row, ReplyRulesModel::PatternColumn);
     m_rulesTable->setCurrentIndex(pattern);
     m_rulesTable->selectRow(row);

@@ -133,6 +133,7 @@ private Q_SLOTS:
     void matchEditorByKeyboardAndMouse();
     void longTemplatesAreKept();
     void startToolTipIsASentence();
+    void newRuleIsValid();
 };
 
 void TstServerPane::clientsSendCloseAndSilence()
@@ -655,6 +656,37 @@ void TstServerPane::startToolTipIsASentence()
     QCOMPARE(start->toolTip(), QStringLiteral("Start a silent server on localhost, on any free port"));
     pane.setTryNextPorts(true); // no next port after any port
     QCOMPARE(start->toolTip(), QStringLiteral("Start a silent server on localhost, on any free port"));
+}
+
+void TstServerPane::newRuleIsValid()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerPane pane(&session);
+    pane.resize(520, 640);
+    pane.showTab(ServerPane::RulesTab);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    ReplyRulesModel* rules = pane.rulesModel();
+    auto* status = child<QLabel>(&pane, "rulesStatusLabel");
+
+    // Added: no error shown, it compiles and is in use; its pattern is open for typing, all selected.
+    QTest::mouseClick(child<QPushButton>(&pane, "addRuleButton"), Qt::LeftButton);
+    QCOMPARE(rules->rowCount(), 1);
+    auto* table = child<QTableView>(&pane, "rulesTable");
+    auto* editor = qobject_cast<QLineEdit*>(table->indexWidget(rules->index(0, ReplyRulesModel::PatternColumn)));
+    QVERIFY(editor);
+    QCOMPARE(editor->selectedText(), QStringLiteral("ping"));
+    QTRY_VERIFY(pane.appliedRules() && pane.appliedRules()->rules().size() == 1);
+    QCOMPARE(rules->errorRow(), -1);
+    QCOMPARE(status->text(), QStringLiteral("1 rule enabled."));
+    QCOMPARE(pane.behaviour().rules->rules().constFirst().pattern, QStringLiteral("ping"));
+    QCOMPARE(pane.behaviour().rules->rules().constFirst().reply, QStringLiteral("pong"));
+
+    // Typed over: the rule is the user's.
+    QTest::keyClicks(editor, QStringLiteral("hello"));
+    QTest::keyClick(editor, Qt::Key_Return);
+    QTRY_COMPARE(rules->rule(0).pattern, QStringLiteral("hello"));
+    QTRY_COMPARE(pane.appliedRules()->rules().constFirst().pattern, QStringLiteral("hello"));
 }
 
 QTEST_MAIN(TstServerPane)
