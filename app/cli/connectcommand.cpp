@@ -205,6 +205,10 @@ private:
             if (!m_closeRequested)
                 m_failed = true;
             diagnostic("! " + oneLine(e.payload));
+            // The engine's advice names the GUI's switch; here it is an option.
+            if (e.payload.startsWith("TLS certificate problem") && !m_commandLine.client.ignoreCertificateErrors)
+                diagnostic("! --insecure connects anyway (unsafe: anyone on the way could read and change the "
+                           "traffic)");
             break;
         case EventKind::Note:
             diagnostic("! " + oneLine(e.payload));
