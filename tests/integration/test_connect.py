@@ -12,10 +12,11 @@ Checks:
   2. --basic USER:PASSWORD gives the right Authorization header;
   3. --send-file arrives byte-exact as one binary message (random bytes with 0x00 and 0xff); binary from the
      server is printed as "< [binary N bytes] HEX", text with line breaks as one line; the server closing with
-     1000 prints "! closed by the server with 1000 (normal closure): bye" and exits 0; with 4001, exit 1;
+     1000 prints "! closed by the server with 1000 (normal closure): bye" and exits 0; with 4001, or a
+     connection dropped without a closing handshake (1006), exit 1;
   4. --ping-every 200: the server answers pings about every 200 ms (>= 3 in 1.5 s, none closer than 100 ms);
   5. SIGINT closes with 1001 "going away", exit 0, the record file complete; --record /dev/stdout moves the
-     message lines to stderr;
+     message lines to stderr; stdin a terminal (a pty) is read only with --interactive, Ctrl+D closes;
   6. exit codes: refused port, unknown host (DNS), 403 from the server: 1 with the reason; --send-file that
      cannot be read or is too big, bad arguments: 2;
   7. wss to a websockets server with a throwaway self-signed certificate (made by `openssl` in a temporary
@@ -80,6 +81,7 @@ class PeerServer:
     /echo       sends every message back;
     /script     sends "line one\\nline two", then binary 00 01 ff, then waits for "bye please" and closes 1000 "bye";
     /close4001  closes at once with 4001 "not allowed";
+    /drop       drops the TCP connection at once, without a closing handshake;
     /quiet      records and answers nothing (pings are answered by the library);
     /forbidden  answers the upgrade request with 403."""
 
@@ -124,6 +126,8 @@ class PeerServer:
                 await ws.send(b"\x00\x01\xff")
             if ws.path == "/close4001":
                 await ws.close(4001, "not allowed")
+            if ws.path == "/drop":
+                ws.transport.abort()  # the TCP connection ends without a closing handshake
             async for message in ws:
                 seen.messages.append(message)
                 if ws.path == "/echo":
@@ -343,11 +347,18 @@ async def server_closes(exe, workdir):
     client = Client(exe, [server.url("/close4001"), "--record", os.path.join(workdir, "4001.jsonl")], "close4001")
     await client.start()
     code = await client.finish()
-    await server.stop()
     check(code == 1, f"server closed with 4001: exit code {code}, expected 1; {client.describe()}")
     check(any("4001" in line and "not allowed" in line for line in client.err),
           f"server closed with 4001: no line with the code and reason; {client.describe()}")
     ok("the server closing with 4001 -> exit 1, code and reason on stderr")
+
+    client = Client(exe, [server.url("/drop"), "--record", os.path.join(workdir, "drop.jsonl")], "drop")
+    await client.start()
+    code = await client.finish()
+    check(code == 1 and any("1006" in line for line in client.err),
+          f"connection dropped: exit code {code}, expected 1 with 1006 on stderr; {client.describe()}")
+    ok(f"the connection dropped without a closing handshake -> exit 1: {client.err[-1]!r}")
+    await server.stop()
 
 
 async def keep_alive(exe, workdir):
@@ -405,6 +416,45 @@ async def interrupt(exe, workdir):
           f"--record /dev/stdout: stdout holds more than the journal: {client.out[:5]}")
     check("< line one\\nline two" in client.err, f"--record /dev/stdout: no message lines on stderr; {client.err}")
     ok("--record /dev/stdout: stdout is the journal only, the message lines go to stderr")
+
+
+async def terminal(exe, workdir):
+    """stdin a terminal (a pty): its lines are sent only with --interactive; Ctrl+D at a line start closes."""
+    import pty
+    import termios
+    server = await PeerServer().start()
+    results = []
+    for interactive in (False, True):
+        master, slave = pty.openpty()
+        try:
+            attrs = termios.tcgetattr(slave)
+            attrs[3] &= ~termios.ECHO  # what we type is not echoed back to the master
+            termios.tcsetattr(slave, termios.TCSANOW, attrs)
+            args = [server.url("/quiet"), "--send", "hello",
+                    "--record", os.path.join(workdir, f"tty-{interactive}.jsonl")] + (["-i"] if interactive else [])
+            client = Client(exe, args, f"terminal{' -i' if interactive else ''}")
+            await client.start(stdin=slave)
+            await client.wait_stderr(r"^connected to ")
+            os.write(master, "typed line ✓\n".encode())
+            await asyncio.sleep(0.5)
+            if interactive:
+                os.write(master, b"\x04")  # Ctrl+D: the end of input
+            else:
+                client.process.send_signal(signal.SIGTERM)
+            code = await client.finish()
+        finally:
+            os.close(slave)
+            os.close(master)
+        seen = server.connections[-1]
+        await asyncio.wait_for(seen.done.wait(), STEP_TIMEOUT)
+        results.append((code, seen.messages, seen.close_code))
+    await server.stop()
+    check(results[0] == (0, ["hello"], 1001),
+          f"stdin a terminal without -i: (exit, messages, close) {results[0]}, expected (0, ['hello'], 1001)")
+    check(results[1] == (0, ["hello", "typed line ✓"], 1000),
+          f"stdin a terminal with -i: (exit, messages, close) {results[1]}, expected "
+          "(0, ['hello', 'typed line ✓'], 1000)")
+    ok("stdin a terminal: lines are sent only with --interactive; Ctrl+D closes with 1000; SIGTERM with 1001")
 
 
 async def failures(exe, workdir):
@@ -505,6 +555,7 @@ async def scenario(exe, workdir):
     await server_closes(exe, workdir)
     await keep_alive(exe, workdir)
     await interrupt(exe, workdir)
+    await terminal(exe, workdir)
     await failures(exe, workdir)
     await tls(exe, workdir)
 
