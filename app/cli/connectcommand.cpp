@@ -14,6 +14,7 @@
 #include <QTimer>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -171,6 +172,20 @@ public:
 private:
     void diagnostic(const QByteArray& line) { printLine(stderr, line); }
 
+    // A reader that went away (`wsinspector connect URL | head -3`) ends the conversation as a browser tab
+    // that closes would: 1001, going away, with the record flushed.
+    void message(const QByteArray& line)
+    {
+        if (m_readerGone)
+            return;
+        const QByteArray bytes = line + '\n';
+        if (std::fwrite(bytes.constData(), 1, size_t(bytes.size()), m_messages) != size_t(bytes.size())
+            || std::fflush(m_messages) != 0) {
+            m_readerGone = true;
+            requestClose(1001, QStringLiteral("going away"));
+        }
+    }
+
     void handle(const Event& e)
     {
         switch (e.kind) {
@@ -179,11 +194,11 @@ private:
             break;
         case EventKind::Text:
             if (e.direction == Direction::S2C)
-                printLine(m_messages, "< " + oneLine(e.payload));
+                message("< " + oneLine(e.payload));
             break;
         case EventKind::Binary:
             if (e.direction == Direction::S2C)
-                printLine(m_messages, binaryLine(e.size, e.payload));
+                message(binaryLine(e.size, e.payload));
             break;
         case EventKind::Ping:
             if (e.direction == Direction::S2C)
@@ -367,6 +382,7 @@ private:
     QSocketNotifier* m_input = nullptr;
     QByteArray m_pendingLine;
     bool m_skippingLine = false;
+    bool m_readerGone = false;
     quint32 m_id = 0;
     QString m_subprotocol;
     bool m_opened = false;
@@ -393,6 +409,8 @@ int ConnectCommand::run(const CommandLine& commandLine)
         }
         fileToSend = *data;
     }
+    // A closed stdout is an answer (see ConnectRun::message), not a reason to die without flushing the record.
+    std::signal(SIGPIPE, SIG_IGN);
     SignalWatcher watcher;
     if (!watcher.isValid()) {
         printLine(stderr, QStringLiteral("wsinspector: cannot install the signal handlers"));
