@@ -59,6 +59,7 @@ public:
     void sendText(quint32 connection, const QString& text);
     void sendBinary(quint32 connection, const QByteArray& data);
     void ping(quint32 connection, const QByteArray& payload = {});
+    // Closes a connection with a closing handshake; on a client waiting to reconnect, cancels the reconnection.
     void closeConnection(quint32 connection, quint16 code = 1000, const QString& reason = {});
     // Drops the TCP connection at once, without a closing handshake (recorded as such).
     void abortConnection(quint32 connection);
@@ -81,6 +82,11 @@ Q_SIGNALS:
     // A client of the test server completed its handshake (its later states come with connectionStateChanged).
     void serverClientOpened(const wsi::ServerClient& client);
     void connectionStateChanged(quint32 connection, wsi::ConnectionRole role, wsi::ConnectionState state);
+    // A client connection with a ReconnectPolicy ended without the user closing it: connection `next` (a new
+    // id, state Connecting) is tried after delayMs, as attempt `attempt` of maxAttempts (0: no limit).
+    void clientReconnecting(quint32 previous, quint32 next, int attempt, int maxAttempts, int delayMs);
+    // The last attempt failed too: no more reconnecting after `connection`.
+    void clientGaveUp(quint32 connection, int attempts);
     void journalFailed(const QString& reason);
 
 private:

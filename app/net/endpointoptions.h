@@ -15,6 +15,39 @@ namespace wsi {
 
 class ReplyRules;
 
+// The auth helper of a client connection: turned into an Authorization header.
+struct ClientAuth
+{
+    enum class Kind : quint8 {
+        None,
+        Bearer, // Authorization: Bearer TOKEN
+        Basic, // Authorization: Basic base64(USER:PASSWORD)
+    };
+    Kind kind = Kind::None;
+    QString token;
+    QString user;
+    QString password;
+
+    bool operator==(const ClientAuth&) const = default;
+};
+// The Authorization header value for auth, e.g. "Bearer abc" or "Basic dXNlcjpwYXNz"; empty for Kind::None.
+QByteArray authorizationValue(const ClientAuth& auth);
+
+// Automatic reconnection after a connection that the user did not close ends (or an attempt fails): after
+// initialDelayMs, doubling up to maxDelayMs, at most maxAttempts attempts in a row (0: no limit). Each attempt
+// is a new connection with its own id; a successful one starts the count again.
+struct ReconnectPolicy
+{
+    bool enabled = false;
+    int initialDelayMs = 1000;
+    int maxDelayMs = 30000;
+    int maxAttempts = 10;
+
+    // The wait before the given attempt (1, 2, ...), without jitter.
+    int delayForAttempt(int attempt) const;
+    bool operator==(const ReconnectPolicy&) const = default;
+};
+
 // What a client connection is asked to do. Extra headers go into the upgrade request as given.
 struct ClientOptions
 {
@@ -22,6 +55,10 @@ struct ClientOptions
     QList<QPair<QByteArray, QByteArray>> headers;
     QStringList subprotocols;
     QString origin; // empty: no Origin header
+    ClientAuth auth; // adds an Authorization header unless headers already has one
+    bool ignoreCertificateErrors = false; // wss: accept any certificate (unsafe; recorded as a note)
+    int pingIntervalMs = 0; // > 0: a keep-alive ping this often while open
+    ReconnectPolicy reconnect;
     qint64 maxMessageBytes = 64 * 1024 * 1024;
     int handshakeTimeoutMs = 10000;
 };
