@@ -1204,15 +1204,12 @@ void ComposerPane::manageTemplates()
         const QString from = item->data(Qt::UserRole).toString();
         QString reason;
         ComposerLibrary probe = m_library; // checks first, so that the reason is shown here
-        if (!probe.renameTemplate(from, item->text(), &reason)) {
-            problem->setText(reason);
-            problem->setVisible(true);
-            fill(from);
-            return;
-        }
-        problem->setVisible(false);
-        renameTemplate(from, item->text());
-        fill(ComposerLibrary::validName(item->text(), nullptr));
+        const bool renamed = probe.renameTemplate(from, item->text(), &reason) && renameTemplate(from, item->text());
+        problem->setText(reason);
+        problem->setVisible(!renamed);
+        // The list is refilled once the editor is done with the item.
+        const QString current = renamed ? ComposerLibrary::validName(item->text(), nullptr) : from;
+        QTimer::singleShot(0, list, [fill, current] { fill(current); });
     });
     connect(remove, &QPushButton::clicked, &dialog, [this, list, fill, &dialog] {
         QListWidgetItem* item = list->currentItem();

@@ -8,10 +8,12 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QDialog>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
+#include <QListWidget>
 #include <QLocale>
 #include <QMenu>
 #include <QPlainTextEdit>
@@ -21,6 +23,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QToolButton>
 
 #include <memory>
@@ -130,6 +133,7 @@ private Q_SLOTS:
     void repeatStopsWhenTargetCloses();
     void historyRecall();
     void templatesSurvive();
+    void manageTemplatesDialog();
     void allTargets();
     void clearAfterSend();
     void recordedPayloadSendsSameBytes();
@@ -549,6 +553,49 @@ void TstComposerPane::templatesSurvive()
         (ComposerMessage { ComposerMode::Json, QStringLiteral("{\"op\": \"login\", \"n\": {{counter}}}") }));
     QVERIFY(pane.loadTemplate(QStringLiteral("DEAD")));
     QCOMPARE(pane.message(), (ComposerMessage { ComposerMode::Hex, QStringLiteral("de ad be ef") }));
+}
+
+void TstComposerPane::manageTemplatesDialog()
+{
+    ComposerPane pane;
+    pane.setText(QStringLiteral("first text"));
+    QVERIFY(pane.saveTemplate(QStringLiteral("first")));
+    pane.setText(QStringLiteral("second text"));
+    QVERIFY(pane.saveTemplate(QStringLiteral("second")));
+    pane.setText(QString());
+
+    // The dialog is modal: it is worked from inside its event loop.
+    bool worked = false;
+    QTimer::singleShot(0, &pane, [&] {
+        auto* dialog = pane.findChild<QDialog*>();
+        QVERIFY(dialog);
+        auto* list = dialog->findChild<QListWidget*>(QStringLiteral("templatesList"));
+        QVERIFY(list);
+        QCOMPARE(list->count(), 2);
+        list->item(0)->setText(QStringLiteral("SECOND")); // taken: refused, with the reason
+        QTRY_COMPARE(list->item(0)->text(), QStringLiteral("first"));
+        QVERIFY(pane.templateNames().contains(QStringLiteral("first")));
+        list->item(0)->setText(QStringLiteral("zeroth"));
+        QTRY_COMPARE(list->item(1)->text(), QStringLiteral("zeroth"));
+        QCOMPARE(list->currentItem()->text(), QStringLiteral("zeroth"));
+        QPushButton* insert = nullptr;
+        for (QPushButton* button : dialog->findChildren<QPushButton*>()) {
+            if (button->text() == QLatin1String("&Insert"))
+                insert = button;
+        }
+        QVERIFY(insert);
+        insert->click();
+        worked = true;
+    });
+    auto* button = pane.findChild<QToolButton*>(QStringLiteral("templatesButton"));
+    Q_EMIT button->menu()->aboutToShow();
+    auto* manage = button->menu()->findChild<QAction*>(QStringLiteral("manageTemplatesAction"));
+    QVERIFY(manage && manage->isEnabled());
+    manage->trigger();
+    QVERIFY(worked);
+    QCOMPARE(pane.templateNames(), QStringList({ QStringLiteral("second"), QStringLiteral("zeroth") }));
+    QCOMPARE(pane.text(), QStringLiteral("first text"));
+    QCOMPARE(ComposerPane().templateNames(), pane.templateNames());
 }
 
 void TstComposerPane::allTargets()
