@@ -201,6 +201,8 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
         if (m_session->connectionState(client.id) == ConnectionState::Open)
             m_composer->addTarget(client.id, client.peer + client.path, ConnectionRole::Server);
     });
+    for (const ServerClient& client : m_session->serverClients()) // the session may be serving already
+        m_composer->addTarget(client.id, client.peer + client.path, ConnectionRole::Server);
 
     connect(m_session, &CaptureSession::serverStarted, this, &MainWindow::onServerStarted);
     connect(m_session, &CaptureSession::serverStartFailed, this,
