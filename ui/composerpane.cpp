@@ -945,6 +945,9 @@ bool ComposerPane::sendNext(qint64 max)
 
 void ComposerPane::onRepeatTimer()
 {
+    // Faster than the capture thread can send: let it catch up rather than queue a million messages.
+    if (m_backlogProbe && m_backlogProbe() > MaxBacklog)
+        return;
     if (m_run)
         sendNext(m_run->intervalMs == 0 ? RepeatBatch : 1);
 }

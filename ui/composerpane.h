@@ -10,6 +10,8 @@
 #include <QMap>
 #include <QWidget>
 
+#include <functional>
+
 #include <optional>
 
 class QComboBox;
@@ -40,11 +42,14 @@ class ComposerPane : public QWidget
     Q_DISABLE_COPY_MOVE(ComposerPane)
 
 public:
+    // How many sends are still on their way (CaptureSession::pendingSends): a repeat waits while it is high.
+    void setBacklogProbe(std::function<qint64()> probe) { m_backlogProbe = std::move(probe); }
     static constexpr qint64 MaxFileBytes = qint64(64) << 20;
     static constexpr int MaxRepeat = 1000000;
     static constexpr int MaxIntervalMs = 3600000;
     // With no interval, a repeat sends this many messages per turn of the event loop.
     static constexpr int RepeatBatch = 500;
+    static constexpr qint64 MaxBacklog = 4 * RepeatBatch; // sends on their way before a repeat waits
     static constexpr int ValidationDelayMs = 200;
     static constexpr qsizetype MaxPayloadHexBytes = qsizetype(1) << 20;
 
@@ -239,6 +244,7 @@ private:
     // kept until the next send, as shells do.
     int m_historyIndex = -1;
     QMap<int, ComposerMessage> m_historyEdits;
+    std::function<qint64()> m_backlogProbe;
 };
 
 } // namespace wsi

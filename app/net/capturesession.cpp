@@ -255,8 +255,13 @@ void CaptureSession::sendText(quint32 connection, const QString& text)
 {
     if (!m_engine)
         return;
+    m_pendingSends->fetch_add(1, std::memory_order_relaxed);
     QMetaObject::invokeMethod(
-        m_engine, [engine = m_engine, connection, utf8 = text.toUtf8()] { engine->sendText(connection, utf8); },
+        m_engine,
+        [engine = m_engine, connection, utf8 = text.toUtf8(), pending = m_pendingSends] {
+            engine->sendText(connection, utf8);
+            pending->fetch_sub(1, std::memory_order_relaxed);
+        },
         Qt::QueuedConnection);
 }
 
@@ -264,8 +269,13 @@ void CaptureSession::sendBinary(quint32 connection, const QByteArray& data)
 {
     if (!m_engine)
         return;
+    m_pendingSends->fetch_add(1, std::memory_order_relaxed);
     QMetaObject::invokeMethod(
-        m_engine, [engine = m_engine, connection, data] { engine->sendBinary(connection, data); },
+        m_engine,
+        [engine = m_engine, connection, data, pending = m_pendingSends] {
+            engine->sendBinary(connection, data);
+            pending->fetch_sub(1, std::memory_order_relaxed);
+        },
         Qt::QueuedConnection);
 }
 

@@ -9,6 +9,7 @@
 #include <QObject>
 #include <QUrl>
 
+#include <atomic>
 #include <memory>
 
 class QThread;
@@ -62,6 +63,9 @@ public:
     quint32 connectClient(const ClientOptions& options);
     void sendText(quint32 connection, const QString& text);
     void sendBinary(quint32 connection, const QByteArray& data);
+    // Messages handed to sendText/sendBinary that the capture thread has not sent yet: a producer faster than
+    // the network (the composer's repeat) waits while this is high instead of queueing without end.
+    qint64 pendingSends() const { return m_pendingSends->load(std::memory_order_relaxed); }
     void ping(quint32 connection, const QByteArray& payload = {});
     // Closes a connection with a closing handshake; on a client waiting to reconnect, cancels the reconnection.
     void closeConnection(quint32 connection, quint16 code = 1000, const QString& reason = {});
@@ -114,6 +118,7 @@ private:
     CaptureEngine* m_engine = nullptr; // lives on m_thread
     QUrl m_serverUrl;
     QHash<quint32, ConnectionState> m_states;
+    std::shared_ptr<std::atomic<qint64>> m_pendingSends = std::make_shared<std::atomic<qint64>>(0);
     QMap<quint32, ServerClient> m_serverClients; // ids grow: in the order they opened
 };
 

@@ -130,6 +130,7 @@ private Q_SLOTS:
     void counterOverRepeat_data();
     void counterOverRepeat();
     void stopHaltsLongRepeat();
+    void repeatWaitsForABacklog();
     void repeatStopsWhenTargetCloses();
     void historyRecall();
     void templatesSurvive();
@@ -430,6 +431,27 @@ void TstComposerPane::stopHaltsLongRepeat()
     editor(rig.pane.get())->setFocus();
     QTest::keyClick(editor(rig.pane.get()), Qt::Key_Escape);
     QVERIFY(!rig.pane->isRepeating());
+}
+
+// While the capture thread has many sends still to do, a repeat sends nothing more; it goes on afterwards.
+void TstComposerPane::repeatWaitsForABacklog()
+{
+    Rig rig;
+    QVERIFY(rig.start());
+    const quint32 client = rig.connect();
+    QTRY_VERIFY(rig.pane->selectTarget(client));
+    qint64 backlog = ComposerPane::MaxBacklog + 1;
+    rig.pane->setBacklogProbe([&backlog] { return backlog; });
+    QSignalSpy sent(rig.pane.get(), &ComposerPane::sendRequested);
+    rig.pane->setText(QStringLiteral("y{{counter}}"));
+    rig.pane->setRepeat(10 * ComposerPane::RepeatBatch, 0);
+    rig.pane->send();
+    QCOMPARE(sent.count(), ComposerPane::RepeatBatch); // the first batch goes at once
+    QTest::qWait(100);
+    QCOMPARE(sent.count(), ComposerPane::RepeatBatch); // then it waits
+    backlog = 0;
+    QTRY_COMPARE(sent.count(), 10 * ComposerPane::RepeatBatch);
+    QTRY_VERIFY(!rig.pane->isRepeating());
 }
 
 void TstComposerPane::repeatStopsWhenTargetCloses()
