@@ -21,6 +21,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
@@ -78,6 +79,7 @@ class TstMainWindow : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void echoThroughTestServer();
     void badInputDoesNotConnect_data();
     void badInputDoesNotConnect();
@@ -87,6 +89,12 @@ private Q_SLOTS:
     void openSessionFile();
     void errorsDoNotBlock();
 };
+
+void TstMainWindow::initTestCase()
+{
+    // The window keeps recent URLs and profiles in the config directory: not the user's.
+    QStandardPaths::setTestModeEnabled(true);
+}
 
 void TstMainWindow::echoThroughTestServer()
 {
