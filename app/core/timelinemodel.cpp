@@ -84,8 +84,14 @@ QVariant TimelineModel::data(const QModelIndex& index, int role) const
             return kindName(m_store->kind(row));
         case SizeColumn:
             return m_store->direction(row) == Direction::None ? QString() : QLocale().toString(m_store->size(row));
-        case PreviewColumn:
-            return eventPreview(m_store->kind(row), m_store->closeCode(row), m_store->payload(row), PreviewChars);
+        case PreviewColumn: {
+            const EventKind kind = m_store->kind(row);
+            QString preview = eventPreview(kind, m_store->closeCode(row), m_store->payload(row), PreviewChars);
+            // A pong's round trip is what people look for in a row of pings and pongs.
+            if (kind == EventKind::Pong && !m_store->note(row).isEmpty())
+                preview += QStringLiteral("  \u00b7 ") + QString::fromUtf8(m_store->note(row));
+            return preview;
+        }
         case ColumnCount:
             break;
         }

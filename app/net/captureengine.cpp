@@ -5,6 +5,8 @@
 #include "serverendpoint.h"
 #include "wsconnection.h"
 
+#include <QTimer>
+
 namespace wsi {
 
 CaptureEngine::CaptureEngine(Recorder* recorder, QObject* parent)
@@ -67,16 +69,75 @@ void CaptureEngine::sendTextToServerClients(const QByteArray& utf8)
 
 void CaptureEngine::openClient(quint32 id, const ClientOptions& options)
 {
+    startClient(id, options, 0);
+}
+
+void CaptureEngine::startClient(quint32 id, const ClientOptions& options, int attempt)
+{
     auto* client = new ClientEndpoint(id, options, m_recorder, this);
     m_clients.insert(id, client);
     connect(client, &ClientEndpoint::stateChanged, this,
         [this](quint32 cid, ConnectionState s) { Q_EMIT connectionStateChanged(cid, ConnectionRole::Client, s); });
-    connect(client, &ClientEndpoint::finished, this, [this](quint32 cid) {
-        if (ClientEndpoint* c = m_clients.take(cid))
-            c->deleteLater();
-    });
+    connect(client, &ClientEndpoint::finished, this,
+        [this, options, attempt](quint32 cid) { onClientFinished(cid, options, attempt); });
     Q_EMIT connectionStateChanged(id, ConnectionRole::Client, ConnectionState::Connecting);
     client->start();
+}
+
+void CaptureEngine::onClientFinished(quint32 id, const ClientOptions& options, int attempt)
+{
+    ClientEndpoint* client = m_clients.take(id);
+    if (!client)
+        return;
+    const bool byUser = client->closedByUser();
+    // Counting starts again after an attempt that got through.
+    const int next = client->wasOpened() ? 1 : attempt + 1;
+    client->deleteLater();
+    const ReconnectPolicy& policy = options.reconnect;
+    if (!policy.enabled || byUser || m_shuttingDown)
+        return;
+    if (policy.maxAttempts > 0 && next > policy.maxAttempts) {
+        m_recorder->record(makeEvent(id, Direction::None, EventKind::Note,
+            "gave up reconnecting after " + QByteArray::number(policy.maxAttempts)
+                + (policy.maxAttempts == 1 ? " attempt" : " attempts")));
+        Q_EMIT clientGaveUp(id, policy.maxAttempts);
+        return;
+    }
+    // Each attempt is a connection of its own in the timeline; it is announced now, so the window can follow.
+    Connection c;
+    c.role = ConnectionRole::Client;
+    c.url = options.url.toString();
+    const quint32 nextId = m_recorder->addConnection(c);
+    const int delay = policy.delayForAttempt(next);
+    const QByteArray of = policy.maxAttempts > 0 ? " of " + QByteArray::number(policy.maxAttempts) : QByteArray();
+    m_recorder->record(makeEvent(id, Direction::None, EventKind::Note,
+        "reconnecting in " + QByteArray::number(delay / 1000.0, 'f', 1) + " s as connection "
+            + QByteArray::number(nextId) + " (attempt " + QByteArray::number(next) + of + ')'));
+    PendingReconnect pending;
+    pending.options = options;
+    pending.attempt = next;
+    pending.timer = new QTimer(this);
+    pending.timer->setSingleShot(true);
+    connect(pending.timer, &QTimer::timeout, this, [this, nextId, id] {
+        PendingReconnect p = m_reconnects.take(nextId);
+        p.timer->deleteLater();
+        m_recorder->record(makeEvent(nextId, Direction::None, EventKind::Note,
+            "reconnection attempt " + QByteArray::number(p.attempt) + " for connection " + QByteArray::number(id)));
+        startClient(nextId, p.options, p.attempt);
+    });
+    pending.timer->start(delay);
+    m_reconnects.insert(nextId, pending);
+    Q_EMIT clientReconnecting(id, nextId, next, policy.maxAttempts, delay);
+}
+
+void CaptureEngine::cancelReconnects()
+{
+    for (auto it = m_reconnects.begin(); it != m_reconnects.end(); it = m_reconnects.erase(it)) {
+        delete it->timer;
+        m_recorder->record(makeEvent(it.key(), Direction::None, EventKind::Note, "reconnection cancelled"));
+        m_recorder->record(makeEvent(it.key(), Direction::None, EventKind::Closed, "never connected"));
+        Q_EMIT connectionStateChanged(it.key(), ConnectionRole::Client, ConnectionState::Closed);
+    }
 }
 
 WsConnection* CaptureEngine::findConnection(quint32 id) const
@@ -118,6 +179,14 @@ void CaptureEngine::ping(quint32 id, const QByteArray& payload)
 
 void CaptureEngine::closeConnection(quint32 id, quint16 code, const QByteArray& reason)
 {
+    if (auto it = m_reconnects.find(id); it != m_reconnects.end()) {
+        delete it->timer;
+        m_reconnects.erase(it);
+        m_recorder->record(makeEvent(id, Direction::None, EventKind::Note, "reconnection cancelled"));
+        m_recorder->record(makeEvent(id, Direction::None, EventKind::Closed, "never connected"));
+        Q_EMIT connectionStateChanged(id, ConnectionRole::Client, ConnectionState::Closed);
+        return;
+    }
     if (ClientEndpoint* c = m_clients.value(id)) {
         c->close(code, reason);
         return;
@@ -128,6 +197,9 @@ void CaptureEngine::closeConnection(quint32 id, quint16 code, const QByteArray& 
 
 void CaptureEngine::abortConnection(quint32 id)
 {
+    if (m_reconnects.contains(id))
+        return closeConnection(id, 1000, {}); // nothing to drop yet: the waiting attempt is cancelled
+
     if (WsConnection* c = findConnection(id)) {
         c->abort();
         return;
@@ -138,6 +210,8 @@ void CaptureEngine::abortConnection(quint32 id)
 
 void CaptureEngine::shutdown()
 {
+    m_shuttingDown = true;
+    cancelReconnects();
     stopServer();
     for (ClientEndpoint* c : std::as_const(m_clients))
         c->close(1001, "going away");

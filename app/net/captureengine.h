@@ -7,6 +7,8 @@
 #include <QObject>
 #include <QUrl>
 
+class QTimer;
+
 namespace wsi {
 
 class ClientEndpoint;
@@ -52,14 +54,28 @@ Q_SIGNALS:
     void serverStopped();
     void serverClientOpened(const wsi::ServerClient& client);
     void connectionStateChanged(quint32 id, wsi::ConnectionRole role, wsi::ConnectionState state);
+    void clientReconnecting(quint32 previous, quint32 next, int attempt, int maxAttempts, int delayMs);
+    void clientGaveUp(quint32 connection, int attempts);
 
 private:
+    // A client connection waiting for its next reconnection attempt, under the id that attempt will use.
+    struct PendingReconnect
+    {
+        ClientOptions options;
+        int attempt = 0;
+        QTimer* timer = nullptr;
+    };
+    void startClient(quint32 id, const ClientOptions& options, int attempt);
+    void onClientFinished(quint32 id, const ClientOptions& options, int attempt);
+    void cancelReconnects();
     WsConnection* findConnection(quint32 id) const;
     void notOpen(quint32 id, const char* what);
 
     Recorder* m_recorder;
     ServerEndpoint* m_server = nullptr;
     QHash<quint32, ClientEndpoint*> m_clients;
+    QHash<quint32, PendingReconnect> m_reconnects;
+    bool m_shuttingDown = false;
 };
 
 } // namespace wsi

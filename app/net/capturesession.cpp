@@ -77,6 +77,12 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
     connect(m_engine, &CaptureEngine::serverStartFailed, this, &CaptureSession::serverStartFailed);
     qRegisterMetaType<wsi::ServerClient>();
     connect(m_engine, &CaptureEngine::serverClientOpened, this, &CaptureSession::serverClientOpened);
+    connect(m_engine, &CaptureEngine::clientReconnecting, this,
+        [this](quint32 previous, quint32 next, int attempt, int maxAttempts, int delayMs) {
+            m_states.insert(next, ConnectionState::Connecting);
+            Q_EMIT clientReconnecting(previous, next, attempt, maxAttempts, delayMs);
+        });
+    connect(m_engine, &CaptureEngine::clientGaveUp, this, &CaptureSession::clientGaveUp);
     connect(m_engine, &CaptureEngine::serverStopped, this, [this] {
         m_serverUrl = QUrl();
         Q_EMIT serverStopped();

@@ -37,6 +37,10 @@ public:
     WsConnection* connection() const { return m_connection; }
     // Closes an open connection, or gives up a handshake in progress.
     void close(quint16 code, const QByteArray& reason);
+    // True once close() was asked for: the end was the user's wish, not a reason to reconnect.
+    bool closedByUser() const { return m_closedByUser; }
+    // True when the handshake succeeded at some point.
+    bool wasOpened() const { return m_wasOpened; }
 
 Q_SIGNALS:
     void stateChanged(quint32 id, wsi::ConnectionState state);
@@ -61,6 +65,10 @@ private:
     bool m_done = false;
     ConnectionState m_state = ConnectionState::Connecting;
     WsConnection* m_connection = nullptr;
+    QTimer* m_keepAlive = nullptr;
+    quint64 m_keepAliveCount = 0;
+    bool m_closedByUser = false;
+    bool m_wasOpened = false;
 };
 
 } // namespace wsi

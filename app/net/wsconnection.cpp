@@ -68,6 +68,46 @@ WsConnection::WsConnection(quint32 id, ConnectionRole role, QTcpSocket* socket, 
 
 WsConnection::~WsConnection() = default;
 
+QByteArray closeCodeMeaning(quint16 code)
+{
+    switch (code) {
+    case 1000:
+        return "normal closure";
+    case 1001:
+        return "going away";
+    case 1002:
+        return "protocol error";
+    case 1003:
+        return "unsupported data";
+    case 1005:
+        return "no status code";
+    case 1006:
+        return "abnormal closure";
+    case 1007:
+        return "invalid payload data";
+    case 1008:
+        return "policy violation";
+    case 1009:
+        return "message too big";
+    case 1010:
+        return "mandatory extension missing";
+    case 1011:
+        return "internal server error";
+    case 1012:
+        return "service restart";
+    case 1013:
+        return "try again later";
+    case 1014:
+        return "bad gateway";
+    case 1015:
+        return "TLS handshake failure";
+    default:
+        return code >= 4000 && code <= 4999 ? "application code"
+            : code >= 3000 && code <= 3999  ? "registered code"
+                                            : "unknown code";
+    }
+}
+
 bool WsConnection::isCongested() const
 {
     return m_socket->bytesToWrite() > WriteHighWater;
@@ -247,6 +287,8 @@ void WsConnection::handleClose(const Frame& frame)
         }
     }
     m_receivedCloseCode = code ? code : 1005;
+    m_receivedCloseReason = reason;
+    m_peerClosedFirst = !m_closeSent;
     record(m_inbound, EventKind::Close, reason, FlagFin | (frame.masked ? FlagMasked : 0), frame.payload.size(), code);
     if (!problem.isEmpty()) {
         record(Direction::None, EventKind::Error, problem, 0);
@@ -359,7 +401,12 @@ void WsConnection::onDisconnected()
     quint16 code;
     if (m_closeReceived) {
         code = m_receivedCloseCode;
-        message = "connection closed";
+        // Who ended it and why, in words: the usual first question when a connection goes away.
+        const QByteArray peer = m_role == ConnectionRole::Server ? "the client" : "the server";
+        message = (m_peerClosedFirst ? "closed by " + peer : QByteArray("closed by us, answered by " + peer)) + " with "
+            + QByteArray::number(code) + " (" + closeCodeMeaning(code) + ')';
+        if (!m_receivedCloseReason.isEmpty() && isValidUtf8(m_receivedCloseReason))
+            message += ": " + m_receivedCloseReason;
     } else {
         code = 1006;
         message = m_closeSent ? "connection closed before the peer answered the closing handshake"

@@ -14,6 +14,9 @@ namespace wsi {
 
 class Recorder;
 
+// "normal closure", "going away", ... : what a close code means, for messages to the user.
+QByteArray closeCodeMeaning(quint16 code);
+
 /*
  * One open WebSocket connection after its handshake, either side of it (our client, or a client of our test
  * server): frames in and out over a TCP socket, every frame recorded. It enforces RFC 6455 on the peer
@@ -84,6 +87,8 @@ private:
     bool m_closeSent = false;
     bool m_closeReceived = false;
     quint16 m_receivedCloseCode = 0;
+    QByteArray m_receivedCloseReason;
+    bool m_peerClosedFirst = false;
     bool m_failed = false; // we failed the connection: only the peer's close frame is still read
     bool m_inputStopped = false; // nothing more is read (after the peer's close, or an unparsable stream)
     bool m_finished = false;

@@ -6,14 +6,13 @@
 #include "core/eventstore.h"
 #include "core/replyrules.h"
 #include "net/capturesession.h"
+#include "selfsigned.h"
 #include "wire/frame.h"
 #include "wire/handshake.h"
 #include "wire/httphead.h"
 
-#include <QProcess>
 #include <QSignalSpy>
 #include <QSslSocket>
-#include <QStandardPaths>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -534,22 +533,12 @@ private Q_SLOTS:
 
     void wssWithAGeneratedCertificate()
     {
-        const QString openssl = QStandardPaths::findExecutable(QStringLiteral("openssl"));
-        if (openssl.isEmpty())
-            QFAIL("the openssl command is needed to make a throwaway certificate (Debian package openssl)");
         if (!QSslSocket::supportsSsl())
             QFAIL("Qt has no TLS backend here (Debian package libssl3)");
-        const QString cert = m_dir.filePath(QStringLiteral("cert.pem"));
-        const QString key = m_dir.filePath(QStringLiteral("key.pem"));
-        QProcess p;
-        p.start(openssl,
-            { QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("ec"),
-                QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"),
-                QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert, QStringLiteral("-days"),
-                QStringLiteral("1"), QStringLiteral("-subj"), QStringLiteral("/CN=localhost"),
-                QStringLiteral("-addext"), QStringLiteral("subjectAltName=DNS:localhost,IP:127.0.0.1") });
-        QVERIFY(p.waitForFinished(30000));
-        QCOMPARE(p.exitCode(), 0);
+        const test::SelfSigned made = test::makeSelfSigned(m_dir.path());
+        QVERIFY2(made.error.isEmpty(), qPrintable(made.error));
+        const QString cert = made.certificate;
+        const QString key = made.key;
 
         ServerOptions options;
         options.tlsCertificatePath = cert;

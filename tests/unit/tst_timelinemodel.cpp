@@ -82,6 +82,7 @@ private slots:
 
     void preview_data();
     void preview();
+    void pongShowsItsRoundTrip();
 
 private:
     void appendOne(Event e, const QList<Connection>& connections = {});
@@ -452,6 +453,15 @@ void TestTimelineModel::preview_data()
     QTest::newRow("handshake response") << int(EventKind::HandshakeResponse) << 0
                                         << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n")
                                         << QStringLiteral("HTTP/1.1 101 Switching Protocols");
+}
+
+void TestTimelineModel::pongShowsItsRoundTrip()
+{
+    Event e = makeEvent(1, 1, Direction::S2C, EventKind::Pong, "keep-alive 3");
+    e.note = "round trip 0.420 ms";
+    appendOne(e);
+    QCOMPARE(
+        cell(0, TimelineModel::PreviewColumn).toString(), QStringLiteral("keep-alive 3  \u00b7 round trip 0.420 ms"));
 }
 
 void TestTimelineModel::preview()
