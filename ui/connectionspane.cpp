@@ -20,6 +20,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStandardItemModel>
+#include <QStyle>
 #include <QTableView>
 #include <QTimer>
 #include <QToolButton>
@@ -103,13 +104,14 @@ ConnectionsPane::ConnectionsPane(CaptureSession* session, SessionStatistics* sta
     headers[InColumn] = tr("In");
     headers[OutColumn] = tr("Out");
     headers[RttColumn] = tr("RTT");
-    headers[CloseCodeColumn] = tr("Close");
     m_model->setHorizontalHeaderLabels(headers);
     m_model->horizontalHeaderItem(IdColumn)->setToolTip(tr("Connection id, as in the timeline"));
     m_model->horizontalHeaderItem(InColumn)->setToolTip(tr("Messages from the server"));
     m_model->horizontalHeaderItem(OutColumn)->setToolTip(tr("Messages to the server"));
     m_model->horizontalHeaderItem(RttColumn)->setToolTip(tr("Round-trip time of the last ping answered"));
-    m_model->horizontalHeaderItem(CloseCodeColumn)->setToolTip(tr("Close code, once closed"));
+    m_model->horizontalHeaderItem(StateColumn)
+        ->setToolTip(tr("Connecting, open, closed (with the close code), "
+                        "reconnecting or given up"));
 
     m_table->setObjectName(QStringLiteral("connectionsTable"));
     m_table->setModel(m_model);
@@ -127,7 +129,7 @@ ConnectionsPane::ConnectionsPane(CaptureSession* session, SessionStatistics* sta
     QHeaderView* header = m_table->horizontalHeader();
     header->setHighlightSections(false);
     header->setSectionResizeMode(QHeaderView::Interactive);
-    header->setSectionResizeMode(UrlColumn, QHeaderView::Stretch);
+    header->setStretchLastSection(true);
     header->setMinimumSectionSize(m_table->fontMetrics().horizontalAdvance(QLatin1Char('8')) * 3);
     const int digit = m_table->fontMetrics().horizontalAdvance(QLatin1Char('8'));
     auto width = [&](int column, int chars) {
@@ -137,11 +139,10 @@ ConnectionsPane::ConnectionsPane(CaptureSession* session, SessionStatistics* sta
         m_table->setColumnWidth(column, std::max(title, digit * chars));
     };
     width(IdColumn, 4);
-    width(StateColumn, 12);
+    width(StateColumn, 22); // "reconnecting 2/10 in 4.0 s"
     width(InColumn, 5);
     width(OutColumn, 5);
     width(RttColumn, 8);
-    width(CloseCodeColumn, 5);
     connect(m_table, &QWidget::customContextMenuRequested, this, &ConnectionsPane::showMenu);
     connect(m_table, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex& index) {
         if (index.row() >= 0 && index.row() < m_rows.size())
@@ -289,8 +290,7 @@ int ConnectionsPane::appendRow(quint32 connection, const ClientOptions& options)
     for (int column = 0; column < ColumnCount; ++column) {
         auto* item = new QStandardItem;
         item->setEditable(false);
-        if (column == IdColumn || column == InColumn || column == OutColumn || column == RttColumn
-            || column == CloseCodeColumn)
+        if (column == IdColumn || column == InColumn || column == OutColumn || column == RttColumn)
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         items << item;
     }
@@ -469,7 +469,9 @@ void ConnectionsPane::updateRow(int row)
         idItem->setToolTip(earlier.isEmpty() ? QString() : tr("Earlier attempts: %1").arg(earlier.join(u", ")));
     }
 
+    const SessionStatistics::ConnectionStats* stats = m_statistics ? m_statistics->connection(r.id) : nullptr;
     QString state;
+    QString detail; // the tooltip, when the cell says less than there is to say
     switch (r.phase) {
     case Phase::Connecting:
         state = tr("connecting");
@@ -481,18 +483,30 @@ void ConnectionsPane::updateRow(int row)
         state = tr("closing");
         break;
     case Phase::Closed:
-        state = tr("closed");
+        // The close code, where one was sent or received (not for a connection that never opened).
+        if (stats && stats->hasCloseCode) {
+            state = tr("closed (%1)").arg(stats->closeCode);
+            detail = stats->closeReason.isEmpty()
+                ? tr("Closed with code %1").arg(stats->closeCode)
+                : tr("Closed with code %1: %2").arg(stats->closeCode).arg(QString::fromUtf8(stats->closeReason));
+        } else {
+            state = tr("closed");
+        }
         break;
     case Phase::Reconnecting: {
         const qint64 waitMs = r.attemptAtMs - m_clock.elapsed();
         const QString seconds = locale.toString(double(std::max<qint64>(0, waitMs)) / 1000.0, 'f', 1);
+        // Short enough for a narrow dock; the tooltip says it in full.
+        const QString attempt
+            = r.maxAttempts > 0 ? tr("%1/%2").arg(r.attempt).arg(r.maxAttempts) : tr("#%1").arg(r.attempt);
+        const QString attemptInFull = r.maxAttempts > 0 ? tr("attempt %1 of %2").arg(r.attempt).arg(r.maxAttempts)
+                                                        : tr("attempt %1 (no limit)").arg(r.attempt);
         if (waitMs > 0) {
-            state = r.maxAttempts > 0
-                ? tr("reconnecting: attempt %1 of %2 in %3 s").arg(r.attempt).arg(r.maxAttempts).arg(seconds)
-                : tr("reconnecting: attempt %1 in %2 s").arg(r.attempt).arg(seconds);
+            state = tr("reconnecting %1 in %2 s").arg(attempt, seconds);
+            detail = tr("Reconnecting: %1 in %2 s, as connection #%3").arg(attemptInFull, seconds).arg(r.id);
         } else {
-            state = r.maxAttempts > 0 ? tr("reconnecting: attempt %1 of %2\u2026").arg(r.attempt).arg(r.maxAttempts)
-                                      : tr("reconnecting: attempt %1\u2026").arg(r.attempt);
+            state = tr("reconnecting %1\u2026").arg(attempt);
+            detail = tr("Reconnecting: %1, as connection #%2").arg(attemptInFull).arg(r.id);
         }
         break;
     }
@@ -502,29 +516,33 @@ void ConnectionsPane::updateRow(int row)
     }
     QStandardItem* stateItem = m_model->item(row, StateColumn);
     setTextIfChanged(stateItem, state);
-    stateItem->setToolTip(state);
+    if (detail.isEmpty())
+        detail = state;
+    if (stateItem->toolTip() != detail)
+        stateItem->setToolTip(detail);
     const int hue = hueOf(r.phase);
     const QBrush brush = hue == NoHue ? QBrush(palette().color(QPalette::PlaceholderText))
                                       : QBrush(TimelineDelegate::accentColor(palette(), hue));
     if (stateItem->foreground() != brush)
         stateItem->setForeground(brush);
 
-    const SessionStatistics::ConnectionStats* stats = m_statistics ? m_statistics->connection(r.id) : nullptr;
     setTextIfChanged(
         m_model->item(row, InColumn), locale.toString(stats ? stats->traffic[SessionStatistics::S2C].messages : 0));
     setTextIfChanged(
         m_model->item(row, OutColumn), locale.toString(stats ? stats->traffic[SessionStatistics::C2S].messages : 0));
     setTextIfChanged(
         m_model->item(row, RttColumn), stats && stats->lastRttNs >= 0 ? formatRtt(stats->lastRttNs) : QString());
-    QStandardItem* closeItem = m_model->item(row, CloseCodeColumn);
-    const bool showCode = stats && stats->hasCloseCode
-        && (r.phase == Phase::Closed || r.phase == Phase::Closing || r.phase == Phase::GaveUp);
-    setTextIfChanged(closeItem, showCode ? QString::number(stats->closeCode) : QString());
-    const QString reason = showCode && !stats->closeReason.isEmpty()
-        ? tr("%1: %2").arg(stats->closeCode).arg(QString::fromUtf8(stats->closeReason))
-        : QString();
-    if (closeItem->toolTip() != reason)
-        closeItem->setToolTip(reason);
+}
+
+QSize ConnectionsPane::sizeHint() const
+{
+    // Every column readable, with room for a URL, so that the dock opens at a useful width.
+    int width = 0;
+    for (int column = 0; column < ColumnCount - 1; ++column)
+        width += m_table->columnWidth(column);
+    width += m_table->fontMetrics().averageCharWidth() * 24 + m_table->frameWidth() * 2
+        + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 8;
+    return { width, QWidget::sizeHint().height() };
 }
 
 void ConnectionsPane::refresh()

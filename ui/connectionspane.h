@@ -40,12 +40,11 @@ class ConnectionsPane : public QWidget
 public:
     enum Column {
         IdColumn,
-        StateColumn,
-        UrlColumn,
+        StateColumn, // with the close code once closed
         InColumn, // messages from the server
         OutColumn, // messages to the server
         RttColumn,
-        CloseCodeColumn,
+        UrlColumn, // last: it takes what width is left
         ColumnCount
     };
     enum Role {
@@ -106,6 +105,8 @@ public:
 
     // Why a close code cannot be sent, or an empty string when it can.
     static QString closeCodeProblem(int code);
+
+    QSize sizeHint() const override;
 
 public Q_SLOTS:
     // Brings states, counts, round-trip times and countdowns up to date now (the timer does it while visible).

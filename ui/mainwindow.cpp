@@ -628,8 +628,9 @@ QWidget* MainWindow::createConnectionForm(QWidget* parent)
     m_authCombo->setObjectName(QStringLiteral("authCombo"));
     m_authCombo->addItem(tr("None"), int(ClientAuth::Kind::None));
     m_authCombo->addItem(tr("Bearer token"), int(ClientAuth::Kind::Bearer));
-    m_authCombo->addItem(tr("Basic (user and password)"), int(ClientAuth::Kind::Basic));
-    m_authCombo->setToolTip(tr("Sent as the Authorization header, unless the headers have one already"));
+    m_authCombo->addItem(tr("Basic"), int(ClientAuth::Kind::Basic));
+    m_authCombo->setToolTip(tr("Bearer: a token; Basic: a user name and password. Sent as the Authorization "
+                               "header, unless the headers have one already."));
     connect(m_authCombo, &QComboBox::currentIndexChanged, this, [this] {
         updateAuthFields();
         clearConnectError();
@@ -656,6 +657,7 @@ QWidget* MainWindow::createConnectionForm(QWidget* parent)
     basicLayout->addWidget(m_userEdit);
     basicLayout->addWidget(m_passwordEdit);
     m_authFields = new QStackedWidget(panel);
+    m_authFields->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     m_authFields->addWidget(new QWidget(m_authFields));
     m_authFields->addWidget(m_tokenEdit);
     m_authFields->addWidget(basicFields);
@@ -677,7 +679,7 @@ QWidget* MainWindow::createConnectionForm(QWidget* parent)
     m_pingIntervalSpin->setSpecialValueText(tr("off"));
     m_pingIntervalSpin->setToolTip(tr("Send a ping this often while the connection is open (0: off)"));
 
-    m_reconnectCheck = new QCheckBox(tr("&Reconnect:"), panel);
+    m_reconnectCheck = new QCheckBox(tr("&Reconnect automatically,"), panel);
     m_reconnectCheck->setObjectName(QStringLiteral("reconnectCheck"));
     m_reconnectCheck->setToolTip(tr("When the connection ends without you closing it, connect again, waiting "
                                     "twice as long after each failed attempt"));
@@ -689,6 +691,7 @@ QWidget* MainWindow::createConnectionForm(QWidget* parent)
     m_initialDelaySpin->setSingleStep(100);
     m_initialDelaySpin->setValue(defaults.initialDelayMs);
     m_initialDelaySpin->setPrefix(tr("first after "));
+    m_initialDelaySpin->setToolTip(tr("The wait before the first attempt; it doubles after each failed one"));
     m_initialDelaySpin->setSuffix(tr(" ms"));
     m_initialDelaySpin->setAccessibleName(tr("Initial reconnection delay"));
     m_maxDelaySpin = new QSpinBox(panel);
@@ -696,20 +699,23 @@ QWidget* MainWindow::createConnectionForm(QWidget* parent)
     m_maxDelaySpin->setRange(10, 3600000);
     m_maxDelaySpin->setSingleStep(1000);
     m_maxDelaySpin->setValue(defaults.maxDelayMs);
-    m_maxDelaySpin->setPrefix(tr("at most "));
+    m_maxDelaySpin->setPrefix(tr("doubling up to "));
     m_maxDelaySpin->setSuffix(tr(" ms"));
     m_maxDelaySpin->setAccessibleName(tr("Longest reconnection delay"));
     m_maxAttemptsSpin = new QSpinBox(panel);
     m_maxAttemptsSpin->setObjectName(QStringLiteral("maxAttemptsSpin"));
     m_maxAttemptsSpin->setRange(0, 100000);
     m_maxAttemptsSpin->setValue(defaults.maxAttempts);
+    m_maxAttemptsSpin->setPrefix(tr("at most "));
     m_maxAttemptsSpin->setSuffix(tr(" attempts"));
+    m_maxAttemptsSpin->setToolTip(tr("Attempts in a row before giving up (0: unlimited)"));
     m_maxAttemptsSpin->setSpecialValueText(tr("unlimited attempts"));
     m_maxAttemptsSpin->setAccessibleName(tr("Reconnection attempts (0: unlimited)"));
     for (QSpinBox* spin : { m_initialDelaySpin, m_maxDelaySpin, m_maxAttemptsSpin, m_pingIntervalSpin })
         connect(spin, &QSpinBox::valueChanged, this, &MainWindow::clearConnectError);
     auto* reconnectRow = new QHBoxLayout;
     reconnectRow->setContentsMargins(0, 0, 0, 0);
+    reconnectRow->addWidget(m_reconnectCheck);
     reconnectRow->addWidget(m_initialDelaySpin);
     reconnectRow->addWidget(m_maxDelaySpin);
     reconnectRow->addWidget(m_maxAttemptsSpin);
@@ -722,8 +728,11 @@ QWidget* MainWindow::createConnectionForm(QWidget* parent)
     behaviourForm->addRow(authLabel, authRow);
     auto* pingLabel = new QLabel(tr("&Keep-alive ping:"), panel);
     pingLabel->setBuddy(m_pingIntervalSpin);
-    behaviourForm->addRow(pingLabel, m_pingIntervalSpin);
-    behaviourForm->addRow(m_reconnectCheck, reconnectRow);
+    auto* pingRow = new QHBoxLayout;
+    pingRow->setContentsMargins(0, 0, 0, 0);
+    pingRow->addWidget(m_pingIntervalSpin);
+    pingRow->addStretch(1);
+    behaviourForm->addRow(pingLabel, pingRow);
     behaviourForm->addRow(QString(), m_ignoreCertificates);
 
     auto* columns = new QHBoxLayout;
@@ -736,6 +745,7 @@ QWidget* MainWindow::createConnectionForm(QWidget* parent)
     layout->setContentsMargins(0, 4, 0, 4);
     layout->addLayout(profileRow);
     layout->addLayout(columns);
+    layout->addLayout(reconnectRow);
 
     QWidget::setTabOrder(m_profileCombo, m_saveProfileButton);
     QWidget::setTabOrder(m_saveProfileButton, m_deleteProfileButton);
