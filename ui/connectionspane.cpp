@@ -81,10 +81,10 @@ ConnectionsPane::ConnectionsPane(CaptureSession* session, SessionStatistics* sta
     , m_message(new QLabel(this))
     , m_connectMenu(new QMenu(this))
     , m_connectButton(new QToolButton(this))
-    , m_disconnectButton(new QPushButton(tr("&Disconnect\u2026"), this))
-    , m_duplicateButton(new QPushButton(tr("D&uplicate"), this))
-    , m_removeButton(new QPushButton(tr("&Remove"), this))
-    , m_pingButton(new QPushButton(tr("&Ping"), this))
+    , m_disconnectButton(new QPushButton(tr("Disconnect\u2026"), this))
+    , m_duplicateButton(new QPushButton(tr("Duplicate"), this))
+    , m_removeButton(new QPushButton(tr("Remove"), this))
+    , m_pingButton(new QPushButton(tr("Ping"), this))
     , m_connectAction(new QAction(tr("&Connect"), this))
     , m_disconnectAction(new QAction(tr("&Disconnect\u2026"), this))
     , m_duplicateAction(new QAction(tr("D&uplicate"), this))
@@ -195,7 +195,8 @@ ConnectionsPane::ConnectionsPane(CaptureSession* session, SessionStatistics* sta
     connect(m_pingAction, &QAction::triggered, this, &ConnectionsPane::pingCurrent);
 
     m_connectButton->setObjectName(QStringLiteral("connectionsConnectButton"));
-    m_connectButton->setText(tr("&Connect"));
+    // No mnemonics on the buttons: the window's URL bar has the same words; the actions have shortcuts instead.
+    m_connectButton->setText(tr("Connect"));
     m_connectButton->setToolTip(m_connectAction->toolTip());
     m_connectButton->setPopupMode(QToolButton::MenuButtonPopup);
     m_connectButton->setMenu(m_connectMenu);

@@ -518,7 +518,7 @@ QWidget* MainWindow::createConnectBar()
 
     m_optionsToggle = new QToolButton(bar);
     m_optionsToggle->setObjectName(QStringLiteral("optionsToggle"));
-    m_optionsToggle->setText(tr("Connection &options"));
+    m_optionsToggle->setText(tr("Co&nnection options"));
     m_optionsToggle->setToolTip(
         tr("Profiles, headers, subprotocols, Origin, authentication, keep-alive pings and reconnection"));
     m_optionsToggle->setCheckable(true);
@@ -574,7 +574,7 @@ QWidget* MainWindow::createConnectionForm(QWidget* parent)
     });
     auto* profileLabel = new QLabel(tr("&Profile:"), panel);
     profileLabel->setBuddy(m_profileCombo);
-    m_saveProfileButton = new QPushButton(tr("Sa&ve as\u2026"), panel);
+    m_saveProfileButton = new QPushButton(tr("Save &as\u2026"), panel);
     m_saveProfileButton->setObjectName(QStringLiteral("saveProfileButton"));
     m_saveProfileButton->setToolTip(tr("Save the URL and the options below as a named profile"));
     m_saveProfileButton->setAutoDefault(false);
@@ -723,7 +723,7 @@ QWidget* MainWindow::createConnectionForm(QWidget* parent)
 
     auto* behaviourForm = new QFormLayout;
     behaviourForm->setContentsMargins(0, 0, 0, 0);
-    auto* authLabel = new QLabel(tr("&Auth:"), panel);
+    auto* authLabel = new QLabel(tr("Au&th:"), panel);
     authLabel->setBuddy(m_authCombo);
     behaviourForm->addRow(authLabel, authRow);
     auto* pingLabel = new QLabel(tr("&Keep-alive ping:"), panel);

@@ -5,6 +5,7 @@
 #include "net/capturesession.h"
 
 #include <QAbstractItemModelTester>
+#include <QAbstractItemView>
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
@@ -406,6 +407,13 @@ void TstConnectionsPane::profileFillsFormAndConnects()
     auto* completer = urlEdit->completer();
     QVERIFY(completer);
     QCOMPARE(completer->model()->index(0, 0).data().toString(), url);
+    // Down in the URL field lists them all, whatever is typed.
+    urlEdit->setFocus();
+    QTest::keyClick(urlEdit, Qt::Key_Down);
+    QTRY_VERIFY(completer->popup()->isVisible());
+    QCOMPARE(completer->completionCount(), 1);
+    QTest::keyClick(completer->popup(), Qt::Key_Escape);
+    QTRY_VERIFY(!completer->popup()->isVisible());
     ConnectionProfiles reread;
     QVERIFY(reread.load());
     QCOMPARE(reread.recentUrls().value(0), url);
