@@ -1,6 +1,7 @@
 // Entry point: parses the command line, then runs a headless command or the GUI.
 
 #include "cli/commandline.h"
+#include "cli/connectcommand.h"
 #include "cli/servecommand.h"
 #include "core/platform.h"
 #include "formats/sessionpaths.h"
@@ -61,6 +62,11 @@ int main(int argc, char* argv[])
         QCoreApplication app(argc, argv);
         setIdentity();
         return wsi::ServeCommand::run(commandLine);
+    }
+    case wsi::CommandLine::Action::Connect: {
+        QCoreApplication app(argc, argv);
+        setIdentity();
+        return wsi::ConnectCommand::run(commandLine);
     }
     case wsi::CommandLine::Action::Gui:
         break;

@@ -4,9 +4,40 @@
 #include "timelinedelegate.h"
 
 #include <QComboBox>
+#include <QLineEdit>
 #include <QSpinBox>
 
 namespace wsi {
+
+namespace {
+// Tells a kind chosen from the list from one stepped to with the arrow keys, the wheel or a typed letter: a
+// closed combo box emits activated() for those too, and committing on them would end the edit after one step.
+class MatchEditor : public QComboBox
+{
+    Q_DISABLE_COPY_MOVE(MatchEditor)
+
+public:
+    using QComboBox::QComboBox;
+
+    bool choosingFromList() const { return m_listShown; }
+
+    void showPopup() override
+    {
+        m_listShown = true;
+        QComboBox::showPopup();
+    }
+    void hidePopup() override
+    {
+        QComboBox::hidePopup();
+        // activated() for the chosen item comes right after hidePopup(): the flag lasts until then.
+        QMetaObject::invokeMethod(
+            this, [this] { m_listShown = false; }, Qt::QueuedConnection);
+    }
+
+private:
+    bool m_listShown = false;
+};
+} // namespace
 
 ReplyRulesDelegate::ReplyRulesDelegate(QObject* parent)
     : QStyledItemDelegate(parent)
@@ -19,12 +50,15 @@ QWidget* ReplyRulesDelegate::createEditor(
 {
     switch (index.column()) {
     case ReplyRulesModel::MatchColumn: {
-        auto* combo = new QComboBox(parent);
+        auto* combo = new MatchEditor(parent);
         combo->setObjectName(QStringLiteral("matchEditor"));
         for (RuleMatch match : ReplyRulesModel::matchKinds())
             combo->addItem(ReplyRulesModel::matchDisplayName(match), int(match));
-        // A choice made is a choice meant: no extra Enter to commit it.
+        // A choice made from the list is a choice meant: no extra Enter to commit it. Stepping with the keys
+        // is not one yet; Enter or leaving the cell commits it.
         connect(combo, &QComboBox::activated, this, [this, combo] {
+            if (!combo->choosingFromList())
+                return;
             auto* self = const_cast<ReplyRulesDelegate*>(this);
             Q_EMIT self->commitData(combo);
             Q_EMIT self->closeEditor(combo, QAbstractItemDelegate::SubmitModelCache);
@@ -39,8 +73,12 @@ QWidget* ReplyRulesDelegate::createEditor(
         spin->setAccelerated(true);
         return spin;
     }
-    default:
-        return QStyledItemDelegate::createEditor(parent, option, index);
+    default: {
+        QWidget* editor = QStyledItemDelegate::createEditor(parent, option, index);
+        if (auto* line = qobject_cast<QLineEdit*>(editor))
+            line->setMaxLength(MaxTextChars);
+        return editor;
+    }
     }
 }
 

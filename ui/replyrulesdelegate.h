@@ -5,9 +5,10 @@
 namespace wsi {
 
 /*
- * Edits the cells of a ReplyRulesModel: the match as a combo box that commits as soon as a kind is chosen,
- * the delay as a spin box within the allowed range, the rest as text. The row compile() found at fault is
- * painted in the palette's red on a red tint, so the error line under the table points at it.
+ * Edits the cells of a ReplyRulesModel: the match as a combo box that commits as soon as a kind is chosen from
+ * its list (the arrow keys step through the kinds, Enter commits), the delay as a spin box within the allowed
+ * range, the rest as text of up to MaxTextChars. The row compile() found at fault is painted in the palette's
+ * red on a red tint, so the error line under the table points at it.
  */
 class ReplyRulesDelegate : public QStyledItemDelegate
 {
@@ -15,6 +16,9 @@ class ReplyRulesDelegate : public QStyledItemDelegate
     Q_DISABLE_COPY_MOVE(ReplyRulesDelegate)
 
 public:
+    // For the text of a template or pattern: QLineEdit's default of 32,767 would cut a long reply short, silently.
+    static constexpr int MaxTextChars = 16 * 1024 * 1024;
+
     explicit ReplyRulesDelegate(QObject* parent = nullptr);
     ~ReplyRulesDelegate() override;
 

@@ -79,15 +79,40 @@ QUrl browsableUrl(QUrl url)
     return url;
 }
 
-QString modeName(ServerMode mode)
+// Whole sentences, one for each case, so that a translation can put every word where its language wants it
+// (English alone needs "an echo" but "a broadcast").
+QString startToolTip(ServerMode mode, const QString& host, int port, bool tryNextPorts)
 {
+    if (port == 0) {
+        switch (mode) {
+        case ServerMode::Echo:
+            return ServerPane::tr("Start an echo server on %1, on any free port").arg(host);
+        case ServerMode::Broadcast:
+            return ServerPane::tr("Start a broadcast server on %1, on any free port").arg(host);
+        case ServerMode::Silent:
+            return ServerPane::tr("Start a silent server on %1, on any free port").arg(host);
+        }
+        return {};
+    }
+    const QString at = host + QLatin1Char(':') + QString::number(port);
+    if (tryNextPorts) {
+        switch (mode) {
+        case ServerMode::Echo:
+            return ServerPane::tr("Start an echo server on %1 (or the next free port)").arg(at);
+        case ServerMode::Broadcast:
+            return ServerPane::tr("Start a broadcast server on %1 (or the next free port)").arg(at);
+        case ServerMode::Silent:
+            return ServerPane::tr("Start a silent server on %1 (or the next free port)").arg(at);
+        }
+        return {};
+    }
     switch (mode) {
     case ServerMode::Echo:
-        return ServerPane::tr("echo");
+        return ServerPane::tr("Start an echo server on %1").arg(at);
     case ServerMode::Broadcast:
-        return ServerPane::tr("broadcast");
+        return ServerPane::tr("Start a broadcast server on %1").arg(at);
     case ServerMode::Silent:
-        return ServerPane::tr("silent");
+        return ServerPane::tr("Start a silent server on %1").arg(at);
     }
     return {};
 }
@@ -123,6 +148,7 @@ ServerPane::ServerPane(CaptureSession* session, SessionStatistics* statistics, Q
     , m_rules(new ReplyRulesModel(this))
     , m_rulesTimer(new QTimer(this))
     , m_clients(new QStandardItemModel(0, ClientColumnCount, this))
+    , m_removeTimer(new QTimer(this))
     , m_sendSelectedAction(new QAction(tr("&Send to Selected"), this))
     , m_sendAllAction(new QAction(tr("Send to &All"), this))
     , m_closeAction(new QAction(tr("&Close\u2026"), this))
@@ -149,6 +175,9 @@ ServerPane::ServerPane(CaptureSession* session, SessionStatistics* statistics, Q
     m_rulesTimer->setInterval(ApplyDelayMs);
     connect(m_rulesTimer, &QTimer::timeout, this, &ServerPane::compileRules);
     connect(m_rules, &ReplyRulesModel::rulesChanged, m_rulesTimer, qOverload<>(&QTimer::start));
+    m_clock.start();
+    m_removeTimer->setSingleShot(true);
+    connect(m_removeTimer, &QTimer::timeout, this, &ServerPane::removeGoneClients);
     m_refreshTimer->setInterval(RefreshIntervalMs);
     connect(m_refreshTimer, &QTimer::timeout, this, [this] {
         if (m_clientsTable->isVisible())
@@ -186,19 +215,28 @@ ServerPane::ServerPane(CaptureSession* session, SessionStatistics* statistics, Q
     });
     connect(m_session, &CaptureSession::serverStopped, this, [this] {
         setState(State::Stopped);
+        // Every client goes at once: the final figures once, then all rows grey out (and go) together.
+        refreshClientCounts();
+        m_clientsTable->clearSelection();
         for (int row = 0; row < m_clients->rowCount(); ++row)
-            markClientGone(row);
+            greyOutClient(row);
+        updateClientsTabTitle();
+        updateClientActions();
     });
     connect(m_session, &CaptureSession::serverClientOpened, this, &ServerPane::onClientOpened);
     connect(m_session, &CaptureSession::connectionStateChanged, this, &ServerPane::onConnectionStateChanged);
 
     checkPushTemplate();
-    compileRules();
-    // The session may already be serving (it outlives windows): show what is true.
+    // Checked, not applied: the session may already be serving (it outlives windows) with rules, a push and a
+    // mode of its own, which the pane's defaults must not replace. The behaviour goes to the server when the
+    // pane starts it, or when the user edits it here.
+    updateRules();
     if (m_session->isServerRunning()) {
         m_url = m_session->serverUrl();
         m_state = State::Running;
     }
+    for (const ServerClient& client : m_session->serverClients())
+        onClientOpened(client);
     updateStateUi();
     updateClientActions();
     updateClientsTabTitle();
@@ -306,6 +344,7 @@ QWidget* ServerPane::createOptionsPage()
     m_tryNextPorts->setObjectName(QStringLiteral("tryNextPortsCheck"));
     m_tryNextPorts->setToolTip(tr("When the port is taken, try the next %1 ports").arg(TryNextPorts));
     m_tryNextPorts->setChecked(true);
+    connect(m_tryNextPorts, &QCheckBox::toggled, this, &ServerPane::updateStateUi); // the start button's tooltip
     auto* portRow = new QHBoxLayout;
     portRow->setContentsMargins(0, 0, 0, 0);
     portRow->addWidget(m_port);
@@ -429,6 +468,7 @@ QWidget* ServerPane::createBehaviourPage()
     m_pushInterval->setAccessibleName(tr("Push interval"));
     m_pushTemplate = new QLineEdit(QStringLiteral(R"({"type":"tick","n":{{counter}},"at":"{{isotime}}"})"), page);
     m_pushTemplate->setObjectName(QStringLiteral("pushTemplateEdit"));
+    m_pushTemplate->setMaxLength(ReplyRulesDelegate::MaxTextChars);
     m_pushTemplate->setToolTip(tr("The message to push, a template"));
     m_pushError = newMessageLabel(page, "pushErrorLabel");
     auto* placeholders = new QLabel(tr("Template placeholders: {{counter}}, {{timestamp}}, {{isotime}}, {{uuid}}, "
@@ -643,6 +683,7 @@ QWidget* ServerPane::createClientsPage()
 
     m_clientMessage = new QLineEdit(page);
     m_clientMessage->setObjectName(QStringLiteral("clientMessageEdit"));
+    m_clientMessage->setMaxLength(ReplyRulesDelegate::MaxTextChars);
     m_clientMessage->setPlaceholderText(tr("A text message for the clients"));
     connect(m_clientMessage, &QLineEdit::returnPressed, this, [this] {
         if (m_sendSelectedAction->isEnabled())
@@ -883,16 +924,12 @@ void ServerPane::setState(State state)
 
 void ServerPane::updateStateUi()
 {
-    const QString hostPort = QStringLiteral("%1:%2").arg(
-        m_host->currentText().trimmed(), m_port->value() == 0 ? tr("any port") : QString::number(m_port->value()));
     switch (m_state) {
     case State::Stopped:
         m_startStopAction->setText(tr("Start &test server"));
         m_startStopAction->setIcon(QIcon::fromTheme(QStringLiteral("media-playback-start")));
-        m_startStopAction->setToolTip(
-            tr("Start an %1 server on %2%3")
-                .arg(modeName(ServerMode(m_mode->currentData().toInt())), hostPort,
-                    m_tryNextPorts->isChecked() && m_port->value() != 0 ? tr(" (or the next free port)") : QString()));
+        m_startStopAction->setToolTip(startToolTip(ServerMode(m_mode->currentData().toInt()),
+            m_host->currentText().trimmed(), m_port->value(), m_tryNextPorts->isChecked()));
         m_startStopAction->setEnabled(true);
         m_urlLabel->setText(tr("Not running"));
         break;
@@ -999,6 +1036,12 @@ void ServerPane::checkPushTemplate()
 
 void ServerPane::compileRules()
 {
+    if (updateRules())
+        applyBehaviour();
+}
+
+bool ServerPane::updateRules()
+{
     m_rulesTimer->stop();
     QString error;
     std::shared_ptr<const ReplyRules> compiled = m_rules->compile(&error);
@@ -1008,7 +1051,7 @@ void ServerPane::compileRules()
                 ? tr("%1. The last valid rules stay in use until this is fixed.").arg(error)
                 : tr("%1. No rules are used until this is fixed.").arg(error),
             RedHue);
-        return;
+        return false;
     }
     const bool changed = !m_appliedRules || m_appliedRules->rules() != compiled->rules();
     m_appliedRules = compiled;
@@ -1021,14 +1064,19 @@ void ServerPane::compileRules()
         setMessage(m_rulesStatus, tr("1 rule enabled."), NoHue);
     else
         setMessage(m_rulesStatus, tr("%1 rules enabled.").arg(enabled), NoHue);
-    if (changed)
-        applyBehaviour();
+    return changed;
 }
 
 void ServerPane::addRule()
 {
+    // A rule that works from the start, rather than an empty one in red ("the pattern is empty") before the user
+    // typed anything: an example of what a rule is, which the editor opened on its pattern replaces at once.
+    ReplyRule rule;
+    rule.match = RuleMatch::Exact;
+    rule.pattern = QStringLiteral("ping");
+    rule.reply = QStringLiteral("pong");
     const QModelIndex current = m_rulesTable->currentIndex();
-    const int row = m_rules->insertRule(current.isValid() ? current.row() + 1 : m_rules->rowCount());
+    const int row = m_rules->insertRule(current.isValid() ? current.row() + 1 : m_rules->rowCount(), rule);
     const QModelIndex pattern = m_rules->index(row, ReplyRulesModel::PatternColumn);
     m_rulesTable->setCurrentIndex(pattern);
     m_rulesTable->selectRow(row);
@@ -1142,7 +1190,7 @@ void ServerPane::showRulesFileError(const QString& message)
 
 void ServerPane::onClientOpened(const ServerClient& client)
 {
-    if (clientRow(client.id) >= 0)
+    if (m_clientRows.contains(client.id))
         return;
     auto item = [](const QString& text) {
         auto* item = new QStandardItem(text);
@@ -1169,10 +1217,11 @@ void ServerPane::onClientOpened(const ServerClient& client)
     row[ClientOriginColumn] = item(client.origin);
     row[ClientOriginColumn]->setToolTip(client.origin);
     m_clients->appendRow(row);
-    // The close may have been reported before the opening reached us.
-    if (m_session->connectionState(client.id) == ConnectionState::Closed)
-        markClientGone(m_clients->rowCount() - 1);
-    refreshClientCounts();
+    const int added = m_clients->rowCount() - 1;
+    m_clientRows.insert(client.id, QPersistentModelIndex(m_clients->index(added, ClientIdColumn)));
+    // No need to ask whether it closed already: the capture thread reports a client's opening before its close,
+    // in order, and the clients open before this pane was made come from the session's list of open ones.
+    refreshClientCounts(added);
     updateClientsTabTitle();
     updateClientActions();
 }
@@ -1188,37 +1237,65 @@ void ServerPane::onConnectionStateChanged(quint32 connection, ConnectionRole rol
 
 int ServerPane::clientRow(quint32 connection) const
 {
-    for (int row = 0; row < m_clients->rowCount(); ++row) {
-        if (m_clients->item(row, ClientIdColumn)->data(ClientIdRole).toUInt() == connection)
-            return row;
-    }
-    return -1;
+    // An unknown id gives the invalid index, whose row is -1.
+    return m_clientRows.value(connection).row();
 }
 
 void ServerPane::markClientGone(int row)
+{
+    refreshClientCounts(row); // the final figures, while the row is still there
+    QItemSelectionModel* selection = m_clientsTable->selectionModel();
+    if (selection->isRowSelected(row))
+        selection->select(m_clients->index(row, 0), QItemSelectionModel::Deselect | QItemSelectionModel::Rows);
+    greyOutClient(row);
+    updateClientsTabTitle();
+    updateClientActions();
+}
+
+void ServerPane::greyOutClient(int row)
 {
     const quint32 id = m_clients->item(row, ClientIdColumn)->data(ClientIdRole).toUInt();
     if (m_goneClients.contains(id))
         return;
     m_goneClients.insert(id);
-    refreshClientCounts(); // the final figures, while the row is still there
     // Disabled items are drawn greyed out and cannot be selected: the user sees it go and cannot act on it.
-    m_clientsTable->selectionModel()->select(
-        m_clients->index(row, 0), QItemSelectionModel::Deselect | QItemSelectionModel::Rows);
     for (int column = 0; column < ClientColumnCount; ++column) {
         QStandardItem* item = m_clients->item(row, column);
         item->setFlags(Qt::NoItemFlags);
         if (column == ClientIdColumn)
             item->setToolTip(tr("Closed"));
     }
-    QTimer::singleShot(ClosedLingerMs, this, [this, id] {
-        const int row = clientRow(id);
-        if (row >= 0)
-            m_clients->removeRow(row);
+    // One timer for all: rows that go at about the same time are removed together.
+    m_leaving.emplace_back(m_clock.elapsed() + ClosedLingerMs, id);
+    if (!m_removeTimer->isActive())
+        m_removeTimer->start(ClosedLingerMs);
+}
+
+void ServerPane::removeGoneClients()
+{
+    // Those due within this much of now go with the first: a burst of closes is one removal, not many.
+    constexpr qint64 SlackMs = 100;
+    const qint64 now = m_clock.elapsed();
+    QList<int> rows;
+    while (!m_leaving.empty() && m_leaving.front().first <= now + SlackMs) {
+        const quint32 id = m_leaving.front().second;
+        m_leaving.pop_front();
         m_goneClients.remove(id);
-        updateClientsTabTitle();
-        updateClientActions();
-    });
+        const QPersistentModelIndex index = m_clientRows.take(id);
+        if (index.isValid())
+            rows << index.row();
+    }
+    // Bottom up, a run of neighbouring rows at a time, so that the rows still to go keep their numbers.
+    std::sort(rows.begin(), rows.end(), std::greater<>());
+    for (qsizetype first = 0; first < rows.size();) {
+        qsizetype last = first;
+        while (last + 1 < rows.size() && rows.at(last + 1) == rows.at(last) - 1)
+            ++last;
+        m_clients->removeRows(rows.at(last), int(last - first + 1));
+        first = last + 1;
+    }
+    if (!m_leaving.empty())
+        m_removeTimer->start(int(std::max<qint64>(0, m_leaving.front().first - now)));
     updateClientsTabTitle();
     updateClientActions();
 }
@@ -1243,9 +1320,21 @@ QList<quint32> ServerPane::selectedClients() const
     return ids;
 }
 
+bool ServerPane::anyOpenClientSelected() const
+{
+    // Asked on every selection change and every client that goes: the first open row found will do.
+    for (const QItemSelectionRange& range : m_clientsTable->selectionModel()->selection()) {
+        for (int row = range.top(); row <= range.bottom(); ++row) {
+            if (!m_goneClients.contains(m_clients->item(row, ClientIdColumn)->data(ClientIdRole).toUInt()))
+                return true;
+        }
+    }
+    return false;
+}
+
 void ServerPane::updateClientActions()
 {
-    const bool selected = !selectedClients().isEmpty();
+    const bool selected = anyOpenClientSelected();
     const bool anyOpen = m_state == State::Running && m_clients->rowCount() > m_goneClients.size();
     m_sendSelectedAction->setEnabled(selected);
     m_closeAction->setEnabled(selected);
@@ -1267,22 +1356,26 @@ void ServerPane::updateClientsTabTitle()
 
 void ServerPane::refreshClientCounts()
 {
+    for (int row = 0; row < m_clients->rowCount(); ++row)
+        refreshClientCounts(row);
+}
+
+void ServerPane::refreshClientCounts(int row)
+{
     if (!m_statistics)
         return;
+    const quint32 id = m_clients->item(row, ClientIdColumn)->data(ClientIdRole).toUInt();
+    const SessionStatistics::ConnectionStats* stats = m_statistics->connection(id);
+    if (!stats)
+        return;
     const QLocale locale;
-    for (int row = 0; row < m_clients->rowCount(); ++row) {
-        const quint32 id = m_clients->item(row, ClientIdColumn)->data(ClientIdRole).toUInt();
-        const SessionStatistics::ConnectionStats* stats = m_statistics->connection(id);
-        if (!stats)
-            continue;
-        const QString in = locale.toString(stats->traffic[SessionStatistics::C2S].messages);
-        const QString out = locale.toString(stats->traffic[SessionStatistics::S2C].messages);
-        // Setting the same text again would still repaint the cell.
-        if (m_clients->item(row, ClientInColumn)->text() != in)
-            m_clients->item(row, ClientInColumn)->setText(in);
-        if (m_clients->item(row, ClientOutColumn)->text() != out)
-            m_clients->item(row, ClientOutColumn)->setText(out);
-    }
+    const QString in = locale.toString(stats->traffic[SessionStatistics::C2S].messages);
+    const QString out = locale.toString(stats->traffic[SessionStatistics::S2C].messages);
+    // Setting the same text again would still repaint the cell.
+    if (m_clients->item(row, ClientInColumn)->text() != in)
+        m_clients->item(row, ClientInColumn)->setText(in);
+    if (m_clients->item(row, ClientOutColumn)->text() != out)
+        m_clients->item(row, ClientOutColumn)->setText(out);
 }
 
 void ServerPane::sendToSelected()

@@ -3,12 +3,17 @@
 #include "core/connection.h"
 #include "net/endpointoptions.h"
 
+#include <QElapsedTimer>
+#include <QHash>
+#include <QPersistentModelIndex>
 #include <QSet>
 #include <QUrl>
 #include <QWidget>
 
+#include <deque>
 #include <memory>
 #include <optional>
+#include <utility>
 
 class QAction;
 class QCheckBox;
@@ -136,7 +141,10 @@ private:
     void onBehaviourEdited();
     void applyBehaviour();
     void checkPushTemplate();
+    // Compiles the rules and applies them when they changed.
     void compileRules();
+    // Compiles the rules and shows the outcome; true when the rules in use changed (the caller applies them).
+    bool updateRules();
     void addRule();
     void removeRules();
     void moveRule(int delta);
@@ -150,10 +158,16 @@ private:
     void onConnectionStateChanged(quint32 connection, ConnectionRole role, ConnectionState state);
     int clientRow(quint32 connection) const;
     void markClientGone(int row);
+    // Greys the row out and queues its removal; markClientGone() also takes the final counts, the selection and
+    // the actions along, which the server's stop does once for all rows.
+    void greyOutClient(int row);
+    void removeGoneClients();
     QList<quint32> selectedClients() const;
+    bool anyOpenClientSelected() const;
     void updateClientActions();
     void updateClientsTabTitle();
     void refreshClientCounts();
+    void refreshClientCounts(int row);
     void sendToSelected();
     void sendToAll();
     void closeSelected();
@@ -214,7 +228,12 @@ private:
     QTimer* m_rulesTimer;
 
     QStandardItemModel* m_clients;
+    // Every listed client's row (its id cell), so that thousands of clients coming and going stay cheap.
+    QHash<quint32, QPersistentModelIndex> m_clientRows;
     QSet<quint32> m_goneClients; // greyed out, about to be removed
+    std::deque<std::pair<qint64, quint32>> m_leaving; // (when it goes on m_clock, id), in that order
+    QElapsedTimer m_clock;
+    QTimer* m_removeTimer;
     QTableView* m_clientsTable = nullptr;
     QLabel* m_clientsHint = nullptr;
     QLineEdit* m_clientMessage = nullptr;

@@ -12,6 +12,8 @@ namespace wsi {
 namespace {
 constexpr int MinPushIntervalMs = 10;
 constexpr int MaxPushIntervalMs = 3600000;
+constexpr int MinPingIntervalMs = 10;
+constexpr int MaxPingIntervalMs = 3600000;
 
 CommandLine failure(const QString& why)
 {
@@ -167,6 +169,144 @@ CommandLine parseServe(const QStringList& args)
         return failure(QStringLiteral("serve: --tls-cert and --tls-key go together (a certificate and its key)"));
     return c;
 }
+
+// Control characters cannot travel in an HTTP header (a CR or LF would even end it early); tab can.
+bool isHeaderValue(QStringView value)
+{
+    return std::none_of(value.cbegin(), value.cend(),
+        [](QChar ch) { return (ch.unicode() < 0x20 && ch != u'\t') || ch.unicode() == 0x7f; });
+}
+
+// Headers the client writes itself from the URL and its options: a second copy would make the upgrade
+// request ambiguous (servers answer 400), so -H refuses them and names the option to use instead.
+QString reservedHeaderAdvice(QStringView name)
+{
+    static const char* const own[] = { "Host", "Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version" };
+    for (const char* header : own) {
+        if (name.compare(QLatin1StringView(header), Qt::CaseInsensitive) == 0)
+            return QStringLiteral("the client writes %1 itself").arg(QLatin1StringView(header));
+    }
+    if (name.compare(QLatin1StringView("Sec-WebSocket-Protocol"), Qt::CaseInsensitive) == 0)
+        return QStringLiteral("use --subprotocol for Sec-WebSocket-Protocol");
+    if (name.compare(QLatin1StringView("Origin"), Qt::CaseInsensitive) == 0)
+        return QStringLiteral("use --origin for Origin");
+    if (name.compare(QLatin1StringView("Sec-WebSocket-Extensions"), Qt::CaseInsensitive) == 0)
+        return QStringLiteral("the client offers no extensions (a server accepting one would fail the handshake)");
+    return {};
+}
+
+CommandLine parseConnect(const QStringList& args)
+{
+    CommandLine c;
+    c.action = CommandLine::Action::Connect;
+    QString urlText;
+    bool hasAuthorizationHeader = false;
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString& a = args[i];
+        auto value = [&](QString* out) {
+            if (i + 1 >= args.size())
+                return false;
+            *out = args[++i];
+            return true;
+        };
+        QString v;
+        if (a == QLatin1StringView("--help") || a == QLatin1StringView("-h")) {
+            CommandLine help;
+            help.action = CommandLine::Action::Help;
+            return help;
+        }
+        if (a == QLatin1StringView("-H") || a == QLatin1StringView("--header")) {
+            if (!value(&v))
+                return failure(QStringLiteral("connect: %1 needs a header, e.g. -H \"X-Token: abc\"").arg(a));
+            const qsizetype colon = v.indexOf(u':');
+            const QString name = colon < 0 ? QString() : v.left(colon);
+            const QString headerValue = colon < 0 ? QString() : v.mid(colon + 1).trimmed();
+            if (colon < 0 || !isHttpToken(name))
+                return failure(
+                    QStringLiteral("connect: invalid header \u201c%1\u201d (expected \"Name: value\", the name "
+                                   "without spaces)")
+                        .arg(v));
+            if (!isHeaderValue(headerValue))
+                return failure(QStringLiteral("connect: the value of header %1 contains control characters").arg(name));
+            if (const QString advice = reservedHeaderAdvice(name); !advice.isEmpty())
+                return failure(QStringLiteral("connect: -H %1: %2").arg(name, advice));
+            if (name.compare(QLatin1StringView("Authorization"), Qt::CaseInsensitive) == 0)
+                hasAuthorizationHeader = true;
+            c.client.headers.append({ name.toUtf8(), headerValue.toUtf8() });
+        } else if (a == QLatin1StringView("--subprotocol")) {
+            if (!value(&v) || !isHttpToken(v))
+                return failure(QStringLiteral("connect: --subprotocol needs a name without spaces or commas"));
+            if (!c.client.subprotocols.contains(v))
+                c.client.subprotocols.append(v);
+        } else if (a == QLatin1StringView("--origin")) {
+            if (!value(&v) || v.isEmpty() || !isHeaderValue(v))
+                return failure(QStringLiteral("connect: --origin needs an origin, e.g. http://localhost:5173"));
+            c.client.origin = v;
+        } else if (a == QLatin1StringView("--bearer")) {
+            if (!value(&v) || v.isEmpty() || v.contains(u' ') || !isHeaderValue(v))
+                return failure(QStringLiteral("connect: --bearer needs a token without spaces"));
+            if (c.client.auth.kind != ClientAuth::Kind::None)
+                return failure(QStringLiteral("connect: give only one of --bearer and --basic"));
+            c.client.auth.kind = ClientAuth::Kind::Bearer;
+            c.client.auth.token = v;
+        } else if (a == QLatin1StringView("--basic")) {
+            // RFC 7617: the user name cannot contain a colon, the password can.
+            const qsizetype colon = value(&v) ? v.indexOf(u':') : -1;
+            if (colon <= 0 || !isHeaderValue(v))
+                return failure(QStringLiteral("connect: --basic needs USER:PASSWORD"));
+            if (c.client.auth.kind != ClientAuth::Kind::None)
+                return failure(QStringLiteral("connect: give only one of --bearer and --basic"));
+            c.client.auth.kind = ClientAuth::Kind::Basic;
+            c.client.auth.user = v.left(colon);
+            c.client.auth.password = v.mid(colon + 1);
+        } else if (a == QLatin1StringView("--insecure") || a == QLatin1StringView("-k")) {
+            c.client.ignoreCertificateErrors = true;
+        } else if (a == QLatin1StringView("--send")) {
+            if (!value(&v))
+                return failure(QStringLiteral("connect: --send needs a message"));
+            c.sendTexts.append(v);
+        } else if (a == QLatin1StringView("--send-file")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("connect: --send-file needs a file name"));
+            if (!c.sendFile.isEmpty())
+                return failure(QStringLiteral("connect: only one --send-file"));
+            c.sendFile = v;
+        } else if (a == QLatin1StringView("--ping-every")) {
+            if (!value(&v))
+                return failure(QStringLiteral("connect: --ping-every needs a number of milliseconds"));
+            bool ok = false;
+            const int ms = v.toInt(&ok);
+            if (!ok || ms < MinPingIntervalMs || ms > MaxPingIntervalMs)
+                return failure(QStringLiteral("connect: invalid ping interval \u201c%1\u201d (%2 to %3 ms)")
+                                   .arg(v)
+                                   .arg(MinPingIntervalMs)
+                                   .arg(MaxPingIntervalMs));
+            c.client.pingIntervalMs = ms;
+        } else if (a == QLatin1StringView("--record")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("connect: --record needs a file name"));
+            c.recordFile = v;
+        } else if (a == QLatin1StringView("--interactive") || a == QLatin1StringView("-i")) {
+            c.interactive = true;
+        } else if (a.startsWith(u'-') && a.size() > 1) {
+            return failure(QStringLiteral("connect: unknown option \u201c%1\u201d (see wsinspector --help)").arg(a));
+        } else if (urlText.isNull()) {
+            urlText = a;
+        } else {
+            return failure(
+                QStringLiteral("connect: one URL only (got \u201c%1\u201d and \u201c%2\u201d)").arg(urlText, a));
+        }
+    }
+    if (urlText.isNull())
+        return failure(QStringLiteral("connect needs a ws:// or wss:// URL"));
+    const QUrl url = QUrl::fromUserInput(urlText);
+    if (!isValidWsUrl(url))
+        return failure(QStringLiteral("connect: \u201c%1\u201d is not a ws:// or wss:// URL").arg(urlText));
+    if (hasAuthorizationHeader && c.client.auth.kind != ClientAuth::Kind::None)
+        return failure(QStringLiteral("connect: give either -H Authorization or --bearer/--basic, not both"));
+    c.client.url = url;
+    return c;
+}
 } // namespace
 
 CommandLine CommandLine::parse(const QStringList& arguments)
@@ -176,8 +316,10 @@ CommandLine CommandLine::parse(const QStringList& arguments)
         const QString& command = args.front();
         if (command == QLatin1StringView("serve"))
             return parseServe(args.mid(1));
-        if (command == QLatin1StringView("connect") || command == QLatin1StringView("replay")
-            || command == QLatin1StringView("convert") || command == QLatin1StringView("proxy"))
+        if (command == QLatin1StringView("connect"))
+            return parseConnect(args.mid(1));
+        if (command == QLatin1StringView("replay") || command == QLatin1StringView("convert")
+            || command == QLatin1StringView("proxy"))
             return failure(
                 QStringLiteral("the \u201c%1\u201d command is not available in this version yet").arg(command));
     }
@@ -236,6 +378,7 @@ QString CommandLine::helpText()
         "  wsinspector --serve [PORT]         start the GUI with the test server running (default port 8765)\n"
         "  wsinspector --connect URL          start the GUI with a client connected to URL\n"
         "  wsinspector serve [OPTIONS]        run the test server headless\n"
+        "  wsinspector connect URL [OPTIONS]  connect to a ws:// or wss:// server headless, like wscat\n"
         "  wsinspector --version | --help\n"
         "\n"
         "serve options:\n"
@@ -262,7 +405,27 @@ QString CommandLine::helpText()
         "port returns a browser test page that connects back to it.\n"
         "\n"
         "serve prints \"listening on ws://HOST:PORT/\" first, then one line per event; SIGINT or SIGTERM\n"
-        "closes the connections, flushes the record file and exits with 0. Bad arguments exit with 2.\n")
+        "closes the connections, flushes the record file and exits with 0. Bad arguments exit with 2.\n"
+        "\n"
+        "connect options:\n"
+        "  -H \"Name: value\"          add a header to the upgrade request (repeatable)\n"
+        "  --subprotocol P           offer subprotocol P (repeatable, in order of preference)\n"
+        "  --origin O                send Origin: O\n"
+        "  --bearer TOKEN            send Authorization: Bearer TOKEN\n"
+        "  --basic USER:PASSWORD     send Authorization: Basic with USER and PASSWORD\n"
+        "  --insecure, -k            wss: accept any certificate (unsafe; noted in the record)\n"
+        "  --send TEXT               once connected, send TEXT (repeatable, in order)\n"
+        "  --send-file F             then send the content of F as one binary message (at most 64 MiB)\n"
+        "  --ping-every MS           send a keep-alive ping every MS milliseconds\n"
+        "  --record FILE             journal the session to FILE (default: a new file in the sessions folder)\n"
+        "  --interactive, -i         send each line typed on the terminal as a text message\n"
+        "\n"
+        "connect prints each message from the server on stdout, one line each: text as \"< TEXT\" (line breaks\n"
+        "as \\n), binary as \"< [binary N bytes] HEX\" (the first 64 bytes); the connection, pings, pongs,\n"
+        "closes and errors go to stderr, prefixed with \"! \". When stdin is not a terminal, each of its lines\n"
+        "is sent as a text message and its end closes the connection (1000). SIGINT or SIGTERM closes with\n"
+        "1001 and exits with 0, as does a server closing with 1000 or 1001; a failed connection (refused, DNS,\n"
+        "TLS, handshake rejected, dropped) or another close code exits with 1.\n")
         .arg(QStringLiteral(WSI_VERSION));
 }
 

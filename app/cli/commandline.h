@@ -20,6 +20,7 @@ struct CommandLine
     enum class Action {
         Gui,
         Serve,
+        Connect,
         Version,
         Help,
         Error,
@@ -34,8 +35,14 @@ struct CommandLine
 
     // serve
     ServerOptions server;
-    QString recordFile;
+    QString recordFile; // serve and connect
     QString rulesFile; // read by the command: parsing has no side effects
+
+    // connect
+    ClientOptions client;
+    QStringList sendTexts; // sent in order once the connection is open
+    QString sendFile; // then this file as one binary message (read by the command)
+    bool interactive = false; // read stdin lines even when stdin is a terminal
 
     static CommandLine parse(const QStringList& arguments);
     static QString helpText();

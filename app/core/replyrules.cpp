@@ -100,25 +100,32 @@ struct ReplyRules::Compiled
 ReplyRules::ReplyRules() = default;
 ReplyRules::~ReplyRules() = default;
 
-std::shared_ptr<const ReplyRules> ReplyRules::compile(const QList<ReplyRule>& rules, QString* error)
+std::shared_ptr<const ReplyRules> ReplyRules::compile(const QList<ReplyRule>& rules, QString* error, int* failedRule)
 {
     // The other fields' errors say what they are about; a template's error needs to be told it is the reply's.
-    return compile(rules, error, [&rules](qsizetype i, QLatin1StringView field) -> QString {
-        return ruleLabel(i, rules[i].name)
-            + (field == QLatin1StringView("reply") ? QStringLiteral(": reply") : QString());
-    });
+    return compile(
+        rules, error,
+        [&rules](qsizetype i, QLatin1StringView field) -> QString {
+            return ruleLabel(i, rules[i].name)
+                + (field == QLatin1StringView("reply") ? QStringLiteral(": reply") : QString());
+        },
+        failedRule);
 }
 
-std::shared_ptr<const ReplyRules> ReplyRules::compile(
-    const QList<ReplyRule>& rules, QString* error, const std::function<QString(qsizetype, QLatin1StringView)>& label)
+std::shared_ptr<const ReplyRules> ReplyRules::compile(const QList<ReplyRule>& rules, QString* error,
+    const std::function<QString(qsizetype, QLatin1StringView)>& label, int* failedRule)
 {
-    const auto fail = [error](const QString& why) -> std::shared_ptr<const ReplyRules> {
+    if (failedRule)
+        *failedRule = -1;
+    const auto fail = [error, failedRule](const QString& why, qsizetype rule) -> std::shared_ptr<const ReplyRules> {
         if (error)
             *error = why;
+        if (failedRule)
+            *failedRule = int(rule);
         return nullptr;
     };
-    if (rules.size() > MaxRules)
-        return fail(tr("%1 rules, at most %2 are allowed").arg(rules.size()).arg(MaxRules));
+    if (rules.size() > MaxRules) // the first rule beyond the limit is the one too many
+        return fail(tr("%1 rules, at most %2 are allowed").arg(rules.size()).arg(MaxRules), MaxRules);
 
     auto compiled = std::make_shared<ReplyRules>();
     compiled->m_rules = rules;
@@ -127,7 +134,7 @@ std::shared_ptr<const ReplyRules> ReplyRules::compile(
         ReplyRule& rule = compiled->m_rules[i];
         Compiled& out = compiled->m_compiled[size_t(i)];
         const auto failRule = [&](QLatin1StringView field, const QString& why) {
-            return fail(label(i, field) + QStringLiteral(": ") + why);
+            return fail(label(i, field) + QStringLiteral(": ") + why, i);
         };
 
         // Undefined cannot be written to the rules file: keep what toJson() can give back.
@@ -316,9 +323,12 @@ std::shared_ptr<const ReplyRules> ReplyRules::fromJson(const QByteArray& json, Q
         rules.append(std::move(rule));
     }
     // What only compiling finds (a bad regular expression or template) is named like the other field errors.
-    return compile(rules, error, [](qsizetype i, QLatin1StringView field) -> QString {
-        return QStringLiteral("rules[%1].%2").arg(i).arg(field);
-    });
+    return compile(
+        rules, error,
+        [](qsizetype i, QLatin1StringView field) -> QString {
+            return QStringLiteral("rules[%1].%2").arg(i).arg(field);
+        },
+        nullptr);
 }
 
 std::shared_ptr<const ReplyRules> ReplyRules::fromFile(const QString& path, QString* error)

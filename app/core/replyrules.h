@@ -81,7 +81,10 @@ public:
 
     // Checks and compiles; on the first bad rule returns null and a reason naming it:
     // "rule 3 (greet): invalid regular expression: missing closing parenthesis at offset 7".
-    static std::shared_ptr<const ReplyRules> compile(const QList<ReplyRule>& rules, QString* error);
+    // failedRule, when given, gets that rule's index (MaxRules when there are too many rules), -1 on success:
+    // an editor marks the row at fault without compiling again.
+    static std::shared_ptr<const ReplyRules> compile(
+        const QList<ReplyRule>& rules, QString* error, int* failedRule = nullptr);
     // Reads the rules file format; errors name the line and column of a JSON syntax error
     // ("line 4, column 12: missing comma"; columns count characters) or the field at fault
     // ("rules[2].delayMs: must be an integer from 0 to 3600000"); then the errors of compile().
@@ -102,7 +105,7 @@ private:
     struct Compiled;
     // label(rule index, field) names the rule at fault in an error.
     static std::shared_ptr<const ReplyRules> compile(const QList<ReplyRule>& rules, QString* error,
-        const std::function<QString(qsizetype, QLatin1StringView)>& label);
+        const std::function<QString(qsizetype, QLatin1StringView)>& label, int* failedRule);
     QList<ReplyRule> m_rules;
     std::vector<Compiled> m_compiled;
 };

@@ -147,15 +147,11 @@ std::shared_ptr<const ReplyRules> ReplyRulesModel::compile(QString* error)
     }
     const QList<ReplyRule> all = rules();
     const QList<ReplyRule> checked = badValueRow < 0 ? all : all.mid(0, badValueRow);
-    std::shared_ptr<const ReplyRules> compiled = ReplyRules::compile(checked, &reason);
+    // Once per edit, on the GUI thread: compile() says which rule failed, so nothing is compiled twice.
+    int failedRow = -1;
+    std::shared_ptr<const ReplyRules> compiled = ReplyRules::compile(checked, &reason, &failedRow);
     if (!compiled) {
-        // The reason names the rule; the row to mark is the first one whose prefix fails to compile.
-        int row = 0;
-        for (QString ignored; row < checked.size(); ++row) {
-            if (!ReplyRules::compile(checked.mid(0, row + 1), &ignored))
-                break;
-        }
-        setErrorRow(std::min(row, int(checked.size()) - 1), reason);
+        setErrorRow(std::min(failedRow, int(checked.size()) - 1), reason);
         if (error)
             *error = reason;
         return nullptr;

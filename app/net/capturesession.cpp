@@ -76,7 +76,10 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
     });
     connect(m_engine, &CaptureEngine::serverStartFailed, this, &CaptureSession::serverStartFailed);
     qRegisterMetaType<wsi::ServerClient>();
-    connect(m_engine, &CaptureEngine::serverClientOpened, this, &CaptureSession::serverClientOpened);
+    connect(m_engine, &CaptureEngine::serverClientOpened, this, [this](const ServerClient& client) {
+        m_serverClients.insert(client.id, client);
+        Q_EMIT serverClientOpened(client);
+    });
     connect(m_engine, &CaptureEngine::clientReconnecting, this,
         [this](quint32 previous, quint32 next, int attempt, int maxAttempts, int delayMs) {
             m_states.insert(next, ConnectionState::Connecting);
@@ -85,11 +88,14 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
     connect(m_engine, &CaptureEngine::clientGaveUp, this, &CaptureSession::clientGaveUp);
     connect(m_engine, &CaptureEngine::serverStopped, this, [this] {
         m_serverUrl = QUrl();
+        m_serverClients.clear();
         Q_EMIT serverStopped();
     });
     connect(m_engine, &CaptureEngine::connectionStateChanged, this,
         [this](quint32 id, ConnectionRole role, ConnectionState state) {
             m_states.insert(id, state);
+            if (role == ConnectionRole::Server && state == ConnectionState::Closed)
+                m_serverClients.remove(id);
             Q_EMIT connectionStateChanged(id, role, state);
         });
     connect(

@@ -5,6 +5,7 @@
 #include "endpointoptions.h"
 
 #include <QHash>
+#include <QMap>
 #include <QObject>
 #include <QUrl>
 
@@ -53,6 +54,9 @@ public:
     void setServerBehaviour(const ServerBehaviour& behaviour);
     bool isServerRunning() const { return m_serverUrl.isValid(); }
     QUrl serverUrl() const { return m_serverUrl; }
+    // The test server's clients that are open now, oldest first: a view made while the server runs lists
+    // them, then follows serverClientOpened and connectionStateChanged.
+    QList<ServerClient> serverClients() const { return m_serverClients.values(); }
 
     // Opens a client connection; returns its connection id at once (the connect itself is asynchronous).
     quint32 connectClient(const ClientOptions& options);
@@ -110,6 +114,7 @@ private:
     CaptureEngine* m_engine = nullptr; // lives on m_thread
     QUrl m_serverUrl;
     QHash<quint32, ConnectionState> m_states;
+    QMap<quint32, ServerClient> m_serverClients; // ids grow: in the order they opened
 };
 
 } // namespace wsi

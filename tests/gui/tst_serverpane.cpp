@@ -17,6 +17,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -127,6 +128,12 @@ private Q_SLOTS:
     void loadAndSaveRules();
     void badOptionsDoNotStart();
     void windowStartsWithThePaneOptions();
+    void thousandClientsComeAndGo();
+    void paneMadeWhileServingChangesNothing();
+    void matchEditorByKeyboardAndMouse();
+    void longTemplatesAreKept();
+    void startToolTipIsASentence();
+    void newRuleIsValid();
 };
 
 void TstServerPane::clientsSendCloseAndSilence()
@@ -423,6 +430,263 @@ void TstServerPane::windowStartsWithThePaneOptions()
     QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, cell.center());
     QCOMPARE(activated.size(), 1);
     QTRY_COMPARE(window.timelineViewModel()->filter().connections, QList<quint32> { server });
+}
+
+void TstServerPane::thousandClientsComeAndGo()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerPane pane(&session);
+    pane.resize(420, 640);
+    pane.showTab(ServerPane::ClientsTab);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    auto* table = child<QTableView>(&pane, "clientsTable");
+    auto* tabs = child<QTabWidget>(&pane, "serverTabs");
+    const auto enabled = [table](int row) {
+        return bool(
+            table->model()->flags(table->model()->index(row, ServerPane::ClientPathColumn)) & Qt::ItemIsEnabled);
+    };
+
+    // The pane hears of clients through the session's signals: emitted here as the capture thread's reports are.
+    constexpr quint32 First = 1000000;
+    constexpr int Count = 1000;
+    for (int i = 0; i < Count; ++i) {
+        ServerClient client;
+        client.id = First + quint32(i);
+        client.peer = QStringLiteral("127.0.0.1:%1").arg(20000 + i);
+        client.path = QStringLiteral("/c%1").arg(i);
+        Q_EMIT session.serverClientOpened(client);
+        if (i == 0)
+            Q_EMIT session.serverClientOpened(client); // told twice: listed once
+    }
+    QList<quint32> clients = pane.clients();
+    QCOMPARE(clients.size(), Count);
+    QCOMPARE(clients.constFirst(), First);
+    QCOMPARE(clients.constLast(), First + Count - 1);
+    QCOMPARE(tabs->tabText(ServerPane::ClientsTab), QStringLiteral("Clients (1000)"));
+
+    // Every other one leaves: greyed out at once, gone after a while; the others stay, in their order.
+    table->selectAll();
+    for (int i = 1; i < Count; i += 2)
+        Q_EMIT session.connectionStateChanged(First + quint32(i), ConnectionRole::Server, ConnectionState::Closed);
+    QVERIFY(enabled(0));
+    QVERIFY(!enabled(1));
+    QVERIFY(!enabled(Count - 1));
+    QVERIFY(!table->selectionModel()->isRowSelected(1, {}));
+    QVERIFY(table->selectionModel()->isRowSelected(2, {}));
+    QCOMPARE(tabs->tabText(ServerPane::ClientsTab), QStringLiteral("Clients (500)"));
+    QTRY_COMPARE_WITH_TIMEOUT(pane.clients().size(), Count / 2, ServerPane::ClosedLingerMs + 5000);
+    clients = pane.clients();
+    for (int i = 0; i < clients.size(); ++i)
+        QCOMPARE(clients.at(i), First + quint32(2 * i));
+    for (int row = 0; row < table->model()->rowCount(); ++row)
+        QVERIFY(enabled(row));
+
+    // A close for one that is gone already, or one never listed, changes nothing.
+    Q_EMIT session.connectionStateChanged(First + 1, ConnectionRole::Server, ConnectionState::Closed);
+    Q_EMIT session.connectionStateChanged(First + Count, ConnectionRole::Server, ConnectionState::Closed);
+    QCOMPARE(pane.clients().size(), Count / 2);
+
+    // The server stops: everyone goes, together.
+    Q_EMIT session.serverStopped();
+    for (int row = 0; row < table->model()->rowCount(); ++row)
+        QVERIFY(!enabled(row));
+    QCOMPARE(tabs->tabText(ServerPane::ClientsTab), QStringLiteral("Clients"));
+    QTRY_VERIFY_WITH_TIMEOUT(pane.clients().isEmpty(), ServerPane::ClosedLingerMs + 5000);
+    QCOMPARE(table->model()->rowCount(), 0);
+    QVERIFY(child<QLabel>(&pane, "clientsHint")->isVisible());
+}
+
+void TstServerPane::paneMadeWhileServingChangesNothing()
+{
+    // A server started without the pane: silent, with a rule, and a client already connected.
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerOptions options;
+    options.port = 0;
+    options.behaviour.mode = ServerMode::Silent;
+    options.behaviour.rules
+        = ReplyRules::compile({ exactRule(QStringLiteral("hello"), QStringLiteral("hi there")) }, nullptr);
+    QVERIFY(options.behaviour.rules);
+    QSignalSpy started(&session, &CaptureSession::serverStarted);
+    session.startServer(options);
+    QVERIFY(started.wait(5000));
+    ClientOptions clientOptions;
+    clientOptions.url = session.serverUrl().resolved(QUrl(QStringLiteral("/early")));
+    const quint32 client = session.connectClient(clientOptions);
+    QTRY_COMPARE(session.serverClients().size(), 1);
+    const quint32 server = session.serverClients().constFirst().id;
+
+    // The pane shows the server and its client as they are...
+    ServerPane pane(&session);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    QCOMPARE(pane.state(), ServerPane::State::Running);
+    QCOMPARE(pane.clients(), QList<quint32> { server });
+    auto* table = child<QTableView>(&pane, "clientsTable");
+    QCOMPARE(table->model()->index(0, ServerPane::ClientPathColumn).data().toString(), QStringLiteral("/early"));
+    QVERIFY(child<QPushButton>(&pane, "sendAllButton")->isEnabled());
+
+    // ... and leaves what it does alone: the rule answers, the rest is not echoed.
+    const EventStore* store = session.store();
+    session.sendText(client, QStringLiteral("hello"));
+    QTRY_VERIFY(findRow(store, client, Direction::S2C, EventKind::Text, "hi there", true) >= 0);
+    session.sendText(client, QStringLiteral("quiet"));
+    QTRY_VERIFY(findRow(store, server, Direction::C2S, EventKind::Text, "quiet", true) >= 0);
+    QTest::qWait(ServerPane::ApplyDelayMs + 200);
+    QCOMPARE(findRow(store, client, Direction::S2C, EventKind::Text, "quiet", true), -1);
+    QCOMPARE(findRow(store, client, Direction::S2C, EventKind::Text, "hello", true), -1);
+
+    // What the user changes in the pane applies: now it echoes.
+    auto* mode = child<QComboBox>(&pane, "modeCombo");
+    mode->setCurrentIndex(mode->findData(int(ServerMode::Broadcast)));
+    mode->setCurrentIndex(mode->findData(int(ServerMode::Echo)));
+    session.sendText(client, QStringLiteral("loud"));
+    QTRY_VERIFY(findRow(store, client, Direction::S2C, EventKind::Text, "loud", true) >= 0);
+
+    // The client listed from the start leaves like any other.
+    session.closeConnection(client);
+    QTRY_VERIFY_WITH_TIMEOUT(pane.clients().isEmpty(), ServerPane::ClosedLingerMs + 3000);
+}
+
+void TstServerPane::matchEditorByKeyboardAndMouse()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerPane pane(&session);
+    pane.resize(520, 640);
+    pane.showTab(ServerPane::RulesTab);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    ReplyRulesModel* rules = pane.rulesModel();
+    rules->setRules({ exactRule(QStringLiteral("a"), QStringLiteral("b")) });
+    auto* table = child<QTableView>(&pane, "rulesTable");
+    const QModelIndex match = rules->index(0, ReplyRulesModel::MatchColumn);
+    table->setFocus(Qt::OtherFocusReason);
+    table->setCurrentIndex(match);
+
+    // The keyboard: F2, two steps down, Enter. Each step stays in the editor.
+    QTest::keyClick(table, Qt::Key_F2);
+    auto* combo = qobject_cast<QComboBox*>(table->indexWidget(match));
+    QVERIFY(combo);
+    QCOMPARE(combo->objectName(), QStringLiteral("matchEditor"));
+    QTest::keyClick(combo, Qt::Key_Down);
+    QCOMPARE(table->indexWidget(match), combo);
+    QTest::keyClick(combo, Qt::Key_Down);
+    QCOMPARE(table->indexWidget(match), combo);
+    QCOMPARE(combo->currentData().toInt(), int(RuleMatch::Regex));
+    QCOMPARE(rules->rule(0).match, RuleMatch::Exact); // not committed yet
+    QTest::keyClick(combo, Qt::Key_Return); // committed from the event loop
+    QTRY_COMPARE(rules->rule(0).match, RuleMatch::Regex);
+    QVERIFY(!table->indexWidget(match));
+
+    // The mouse: a kind chosen from the list commits and closes the editor at once.
+    table->edit(match);
+    combo = qobject_cast<QComboBox*>(table->indexWidget(match));
+    QVERIFY(combo);
+    combo->showPopup();
+    QAbstractItemView* list = combo->view();
+    QTRY_VERIFY(list->isVisible());
+    const QModelIndex json = list->model()->index(combo->findData(int(RuleMatch::JsonField)), 0);
+    const QPoint at = list->visualRect(json).center();
+    QTest::mouseMove(list->viewport(), at);
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, at);
+    QTRY_COMPARE(rules->rule(0).match, RuleMatch::JsonField);
+    QTRY_VERIFY(!table->indexWidget(match));
+}
+
+void TstServerPane::longTemplatesAreKept()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerPane pane(&session);
+    pane.resize(520, 640);
+    pane.showTab(ServerPane::RulesTab);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    ReplyRulesModel* rules = pane.rulesModel();
+    rules->setRules({ exactRule(QStringLiteral("a"), QStringLiteral("b")) });
+
+    // Past QLineEdit's default limit of 32,767 characters, with a placeholder at the very end.
+    const QString longReply = QString(40000, QLatin1Char('r')) + QStringLiteral("{{counter}}");
+    auto* table = child<QTableView>(&pane, "rulesTable");
+    const QModelIndex reply = rules->index(0, ReplyRulesModel::ReplyColumn);
+    table->setFocus(Qt::OtherFocusReason);
+    table->setCurrentIndex(reply);
+    table->edit(reply);
+    auto* editor = qobject_cast<QLineEdit*>(table->indexWidget(reply));
+    QVERIFY(editor);
+    editor->setText(longReply);
+    QTest::keyClick(editor, Qt::Key_Return);
+    QTRY_VERIFY(!table->indexWidget(reply));
+    QCOMPARE(rules->rule(0).reply.size(), longReply.size());
+    QCOMPARE(rules->rule(0).reply, longReply);
+    QTRY_VERIFY(pane.appliedRules() && !pane.appliedRules()->isEmpty()
+        && pane.appliedRules()->rules().constFirst().reply == longReply);
+
+    // And again through the editor: what it shows is all of it.
+    table->edit(reply);
+    editor = qobject_cast<QLineEdit*>(table->indexWidget(reply));
+    QVERIFY(editor);
+    QCOMPARE(editor->text(), longReply);
+    QTest::keyClick(editor, Qt::Key_Escape);
+
+    // The push template too.
+    const QString longPush = QString(40000, QLatin1Char('p')) + QStringLiteral("{{counter}}");
+    child<QCheckBox>(&pane, "pushCheck")->setChecked(true);
+    child<QLineEdit>(&pane, "pushTemplateEdit")->setText(longPush);
+    QCOMPARE(child<QLineEdit>(&pane, "pushTemplateEdit")->text(), longPush);
+    QCOMPARE(pane.behaviour().pushTemplate, longPush);
+    // And a message for the clients.
+    child<QLineEdit>(&pane, "clientMessageEdit")->setText(longPush);
+    QCOMPARE(child<QLineEdit>(&pane, "clientMessageEdit")->text(), longPush);
+}
+
+void TstServerPane::startToolTipIsASentence()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerPane pane(&session);
+    QAction* start = pane.startStopAction();
+    QCOMPARE(start->toolTip(), QStringLiteral("Start an echo server on 127.0.0.1:8765 (or the next free port)"));
+    auto* mode = child<QComboBox>(&pane, "modeCombo");
+    mode->setCurrentIndex(mode->findData(int(ServerMode::Broadcast)));
+    QCOMPARE(start->toolTip(), QStringLiteral("Start a broadcast server on 127.0.0.1:8765 (or the next free port)"));
+    pane.setTryNextPorts(false);
+    QCOMPARE(start->toolTip(), QStringLiteral("Start a broadcast server on 127.0.0.1:8765"));
+    mode->setCurrentIndex(mode->findData(int(ServerMode::Silent)));
+    pane.setPort(0);
+    child<QComboBox>(&pane, "hostCombo")->setCurrentText(QStringLiteral("localhost"));
+    QCOMPARE(start->toolTip(), QStringLiteral("Start a silent server on localhost, on any free port"));
+    pane.setTryNextPorts(true); // no next port after any port
+    QCOMPARE(start->toolTip(), QStringLiteral("Start a silent server on localhost, on any free port"));
+}
+
+void TstServerPane::newRuleIsValid()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    ServerPane pane(&session);
+    pane.resize(520, 640);
+    pane.showTab(ServerPane::RulesTab);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    ReplyRulesModel* rules = pane.rulesModel();
+    auto* status = child<QLabel>(&pane, "rulesStatusLabel");
+
+    // Added: no error shown, it compiles and is in use; its pattern is open for typing, all selected.
+    QTest::mouseClick(child<QPushButton>(&pane, "addRuleButton"), Qt::LeftButton);
+    QCOMPARE(rules->rowCount(), 1);
+    auto* table = child<QTableView>(&pane, "rulesTable");
+    auto* editor = qobject_cast<QLineEdit*>(table->indexWidget(rules->index(0, ReplyRulesModel::PatternColumn)));
+    QVERIFY(editor);
+    QCOMPARE(editor->selectedText(), QStringLiteral("ping"));
+    QTRY_VERIFY(pane.appliedRules() && pane.appliedRules()->rules().size() == 1);
+    QCOMPARE(rules->errorRow(), -1);
+    QCOMPARE(status->text(), QStringLiteral("1 rule enabled."));
+    QCOMPARE(pane.behaviour().rules->rules().constFirst().pattern, QStringLiteral("ping"));
+    QCOMPARE(pane.behaviour().rules->rules().constFirst().reply, QStringLiteral("pong"));
+
+    // Typed over: the rule is the user's.
+    QTest::keyClicks(editor, QStringLiteral("hello"));
+    QTest::keyClick(editor, Qt::Key_Return);
+    QTRY_COMPARE(rules->rule(0).pattern, QStringLiteral("hello"));
+    QTRY_COMPARE(pane.appliedRules()->rules().constFirst().pattern, QStringLiteral("hello"));
 }
 
 QTEST_MAIN(TstServerPane)

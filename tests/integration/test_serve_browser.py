@@ -8,11 +8,14 @@ Checks, all read from the server's --record file (polled while Chromium runs):
   1. the page's WebSocket reached the server on the path given by ?path=, with Chromium's User-Agent
      (HeadlessChrome) and the page's own Origin (http://127.0.0.1:PORT) in the handshake request;
   2. both ?send= messages arrived as c2s text, in order, and the server echoed them (s2c);
-then Chromium is killed (its whole process group) and the server ends with exit 0 on SIGTERM.
+then Chromium is killed (its whole process group). A second page, from Chromium's --dump-dom, sends more
+messages at once than its log keeps: 3. the log holds its last LOG_LIMIT entries, the oldest dropped.
+Then the server ends with exit 0 on SIGTERM.
 A missing chromium is a failure with advice, never a skip.
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -29,6 +32,10 @@ BROWSER_TIMEOUT = 90  # a cold Chromium start on a busy 2-core machine can take 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 MESSAGES = ["hello-from-chromium", "second message ✓"]
 WS_PATH = "/from-page"
+LOG_LIMIT = 2000  # the page's MaxLogEntries
+# Sent at once when the page connects: with "connecting" and "connected", more entries than the log keeps, whatever
+# the echoes do. The request line must stay within the server's 16 KiB request head.
+FLOOD = LOG_LIMIT + 50
 
 
 def find_chromium():
@@ -75,6 +82,42 @@ def find_page_connection(record, port):
     return None
 
 
+def browser_args(chromium, profile, *extra):
+    return [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-extensions", "--disable-sync",
+            "--no-default-browser-check", "--disable-breakpad", "--disable-crash-reporter",
+            f"--user-data-dir={profile}", *extra]
+
+
+def check_log_limit(chromium, server, workdir):
+    """The page's log keeps its last LOG_LIMIT entries: FLOOD messages sent at once push the first ones out."""
+    query = urllib.parse.urlencode([("send", "x")] * FLOOD + [("path", "/flood")])
+    page = f"http://127.0.0.1:{server.port}/?{query}"
+    profile = tempfile.mkdtemp(prefix="wsi-chromium-flood-", dir=workdir)
+    # --dump-dom prints the page once it settled; the virtual time budget lets it connect and send first.
+    args = browser_args(chromium, profile, "--virtual-time-budget=10000", "--dump-dom", page)
+    browser = None
+    try:
+        browser = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+        try:
+            dom, errors = browser.communicate(timeout=BROWSER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"Chromium's --dump-dom of the flooded page took over {BROWSER_TIMEOUT} s") from None
+    finally:
+        stop_browser(browser)
+    entries = re.findall(r'<li class="([a-z]+)">.*?</span>(.*?)</li>', dom.decode("utf-8", "replace"), re.S)
+    kinds = sorted({kind for kind, _ in entries})
+    check(len(entries) == LOG_LIMIT,
+          f"the page's log holds {len(entries)} entries after {FLOOD} messages sent at once, expected the last"
+          f" {LOG_LIMIT} (kinds: {kinds}; Chromium's stderr ends with:"
+          f" {errors[-800:].decode('utf-8', 'replace')})")
+    check(set(kinds) <= {"sent", "received"},
+          f"the page's log still holds {kinds}: its oldest entries (connecting, connected) should have gone")
+    ok(f"the page's log kept its last {LOG_LIMIT} entries of {FLOOD + 2} or more")
+    shutil.rmtree(profile, ignore_errors=True)
+
+
 def body(exe, workdir, servers):
     chromium = find_chromium()
     server = Server(exe, workdir, "browser")
@@ -83,10 +126,7 @@ def body(exe, workdir, servers):
     page = f"http://127.0.0.1:{server.port}/?{query}"
     profile = tempfile.mkdtemp(prefix="wsi-chromium-profile-", dir=workdir)
     log_path = os.path.join(workdir, "chromium.log")
-    args = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-extensions", "--disable-sync",
-            "--no-default-browser-check", "--disable-breakpad", "--disable-crash-reporter",
-            f"--user-data-dir={profile}", page]
+    args = browser_args(chromium, profile, page)
     browser = None
     try:
         with open(log_path, "wb") as log:
@@ -113,6 +153,7 @@ def body(exe, workdir, servers):
     finally:
         stop_browser(browser)
     check("HeadlessChrome" in agent, f"User-Agent {agent!r} is not HeadlessChrome")
+    check_log_limit(chromium, server, workdir)
     server.terminate()
 
     record = Record(server.record)

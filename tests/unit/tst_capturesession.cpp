@@ -210,6 +210,38 @@ private Q_SLOTS:
         QVERIFY(sc->peer.startsWith(QLatin1StringView("127.0.0.1:")));
     }
 
+    void serverClientsListsTheOpenOnes()
+    {
+        auto session = newSession();
+        QVERIFY(session);
+        QSignalSpy opened(session.get(), &CaptureSession::serverClientOpened);
+        QVERIFY(session->serverClients().isEmpty());
+        ClientOptions options;
+        options.url = session->serverUrl().resolved(QUrl(QStringLiteral("/first")));
+        const quint32 first = session->connectClient(options);
+        QTRY_COMPARE(opened.size(), 1);
+        options.url = session->serverUrl().resolved(QUrl(QStringLiteral("/second?x=1")));
+        session->connectClient(options);
+        QTRY_COMPARE(opened.size(), 2);
+        QList<ServerClient> clients = session->serverClients();
+        QCOMPARE(clients.size(), 2);
+        QCOMPARE(clients[0].path, QStringLiteral("/first"));
+        QCOMPARE(clients[1].path, QStringLiteral("/second?x=1"));
+        QCOMPARE(clients[1].id, opened.at(1).at(0).value<ServerClient>().id);
+        QVERIFY(clients[0].peer.startsWith(QLatin1StringView("127.0.0.1:")));
+
+        // A closed one goes; stopping the server empties the list.
+        session->closeConnection(first);
+        QTRY_COMPARE(session->connectionState(clients[0].id), ConnectionState::Closed);
+        clients = session->serverClients();
+        QCOMPARE(clients.size(), 1);
+        QCOMPARE(clients[0].path, QStringLiteral("/second?x=1"));
+        QSignalSpy stopped(session.get(), &CaptureSession::serverStopped);
+        session->stopServer();
+        QVERIFY(stopped.wait(5000));
+        QVERIFY(session->serverClients().isEmpty());
+    }
+
     void serverInitiatedClose()
     {
         auto session = newSession();

@@ -39,6 +39,17 @@ private slots:
     void serveErrors_data();
     void serveErrors();
 
+    void connectDefaults();
+    void connectUrls_data();
+    void connectUrls();
+    void connectHeaders();
+    void connectOptions();
+    void connectAuth_data();
+    void connectAuth();
+    void connectErrors_data();
+    void connectErrors();
+    void connectHelp();
+
     void unavailableCommands_data();
     void unavailableCommands();
     void helpText();
@@ -295,13 +306,268 @@ void TestCommandLine::serveErrors()
     QVERIFY2(!c.error.contains(u'\n'), "the reason is one line");
 }
 
+void TestCommandLine::connectDefaults()
+{
+    const CommandLine c = parse(words("connect ws://127.0.0.1:8765/chat"));
+    QVERIFY2(c.action == Action::Connect, qPrintable(c.error));
+    QCOMPARE(c.client.url, QUrl(QStringLiteral("ws://127.0.0.1:8765/chat")));
+    QVERIFY(c.client.headers.isEmpty());
+    QVERIFY(c.client.subprotocols.isEmpty());
+    QCOMPARE(c.client.origin, QString());
+    QCOMPARE(c.client.auth.kind, ClientAuth::Kind::None);
+    QVERIFY(!c.client.ignoreCertificateErrors); // safe default: TLS verification on
+    QCOMPARE(c.client.pingIntervalMs, 0);
+    QVERIFY(!c.client.reconnect.enabled);
+    QVERIFY(c.sendTexts.isEmpty());
+    QCOMPARE(c.sendFile, QString());
+    QCOMPARE(c.recordFile, QString());
+    QVERIFY(!c.interactive);
+}
+
+void TestCommandLine::connectUrls_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QUrl>("url");
+    QTest::newRow("ws") << words("ws://h:1/x") << QUrl(QStringLiteral("ws://h:1/x"));
+    QTest::newRow("wss with query") << words("wss://echo.example.org/chat?room=1")
+                                    << QUrl(QStringLiteral("wss://echo.example.org/chat?room=1"));
+    QTest::newRow("IPv6") << words("ws://[::1]:8765/") << QUrl(QStringLiteral("ws://[::1]:8765/"));
+    QTest::newRow("URL after the options") << words("--send hi ws://h/") << QUrl(QStringLiteral("ws://h/"));
+    QTest::newRow("URL between options") << words("--origin http://o ws://h/ --send hi")
+                                         << QUrl(QStringLiteral("ws://h/"));
+}
+
+void TestCommandLine::connectUrls()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QUrl, url);
+    const CommandLine c = parse(QStringList { QStringLiteral("connect") } + args);
+    QVERIFY2(c.action == Action::Connect, qPrintable(c.error));
+    QCOMPARE(c.client.url, url);
+}
+
+void TestCommandLine::connectHeaders()
+{
+    // Names keep their casing, values their inner spaces; the spaces around a value are not part of it.
+    const CommandLine c = parse({ QStringLiteral("connect"), QStringLiteral("ws://h/"), QStringLiteral("-H"),
+        QStringLiteral("X-CuStOm-Name:  two  spaces inside  "), QStringLiteral("--header"), QStringLiteral("x-empty:"),
+        QStringLiteral("-H"), QStringLiteral("Authorization: Token abc"), QStringLiteral("-H"),
+        QStringLiteral("X-Url: http://a:b@c/d"), QStringLiteral("-H"), QStringLiteral("X-Tab:\ta\tb") });
+    QVERIFY2(c.action == Action::Connect, qPrintable(c.error));
+    const QList<QPair<QByteArray, QByteArray>> expected {
+        { "X-CuStOm-Name", "two  spaces inside" },
+        { "x-empty", "" },
+        { "Authorization", "Token abc" },
+        { "X-Url", "http://a:b@c/d" },
+        { "X-Tab", "a\tb" },
+    };
+    QCOMPARE(c.client.headers, expected);
+    QCOMPARE(c.client.auth.kind, ClientAuth::Kind::None);
+}
+
+void TestCommandLine::connectOptions()
+{
+    const CommandLine c = parse({ QStringLiteral("connect"), QStringLiteral("wss://h:9443/x"),
+        QStringLiteral("--subprotocol"), QStringLiteral("graphql-ws"), QStringLiteral("--subprotocol"),
+        QStringLiteral("v2.chat"), QStringLiteral("--subprotocol"), QStringLiteral("graphql-ws"),
+        QStringLiteral("--origin"), QStringLiteral("http://localhost:5173"), QStringLiteral("--insecure"),
+        QStringLiteral("--send"), QStringLiteral("first message"), QStringLiteral("--send"), QString(),
+        QStringLiteral("--send"), QStringLiteral("-dash"), QStringLiteral("--send-file"), QStringLiteral("b.bin"),
+        QStringLiteral("--ping-every"), QStringLiteral("200"), QStringLiteral("--record"), QStringLiteral("r.jsonl"),
+        QStringLiteral("--interactive") });
+    QVERIFY2(c.action == Action::Connect, qPrintable(c.error));
+    QCOMPARE(c.client.url, QUrl(QStringLiteral("wss://h:9443/x")));
+    // In order of preference; a repeated one is offered once.
+    QCOMPARE(c.client.subprotocols, (QStringList { QStringLiteral("graphql-ws"), QStringLiteral("v2.chat") }));
+    QCOMPARE(c.client.origin, QStringLiteral("http://localhost:5173"));
+    QVERIFY(c.client.ignoreCertificateErrors);
+    // In order; an empty message and one that starts with a dash are messages like any other.
+    QCOMPARE(c.sendTexts, (QStringList { QStringLiteral("first message"), QString(), QStringLiteral("-dash") }));
+    QCOMPARE(c.sendFile, QStringLiteral("b.bin")); // read by the command: parsing has no side effects
+    QCOMPARE(c.client.pingIntervalMs, 200);
+    QCOMPARE(c.recordFile, QStringLiteral("r.jsonl"));
+    QVERIFY(c.interactive);
+
+    const CommandLine shortForms = parse(words("connect ws://h/ -k -i --ping-every 10"));
+    QVERIFY2(shortForms.action == Action::Connect, qPrintable(shortForms.error));
+    QVERIFY(shortForms.client.ignoreCertificateErrors);
+    QVERIFY(shortForms.interactive);
+    QCOMPARE(shortForms.client.pingIntervalMs, 10);
+    QCOMPARE(parse(words("connect ws://h/ --ping-every 3600000")).client.pingIntervalMs, 3600000);
+    QCOMPARE(int(parse(words("connect ws://h/ --help")).action), int(Action::Help));
+}
+
+void TestCommandLine::connectAuth_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("token");
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QString>("password");
+    QTest::addColumn<QByteArray>("header");
+
+    const int bearer = int(ClientAuth::Kind::Bearer);
+    const int basic = int(ClientAuth::Kind::Basic);
+    QTest::newRow("--bearer") << words("--bearer abc.def-123") << bearer << QStringLiteral("abc.def-123") << QString()
+                              << QString() << QByteArray("Bearer abc.def-123");
+    QTest::newRow("--basic") << words("--basic ann:secret") << basic << QString() << QStringLiteral("ann")
+                             << QStringLiteral("secret") << QByteArray("Basic YW5uOnNlY3JldA==");
+    QTest::newRow("--basic password with colons")
+        << words("--basic ann:a:b:c") << basic << QString() << QStringLiteral("ann") << QStringLiteral("a:b:c")
+        << QByteArray("Basic ") + QByteArray("ann:a:b:c").toBase64();
+    QTest::newRow("--basic empty password") << words("--basic ann:") << basic << QString() << QStringLiteral("ann")
+                                            << QString() << QByteArray("Basic YW5uOg==");
+    QTest::newRow("--basic with a space")
+        << QStringList { QStringLiteral("--basic"), QStringLiteral("A B:p w") } << basic << QString()
+        << QStringLiteral("A B") << QStringLiteral("p w") << QByteArray("Basic ") + QByteArray("A B:p w").toBase64();
+}
+
+void TestCommandLine::connectAuth()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, kind);
+    QFETCH(QString, token);
+    QFETCH(QString, user);
+    QFETCH(QString, password);
+    QFETCH(QByteArray, header);
+
+    const CommandLine c = parse(QStringList { QStringLiteral("connect"), QStringLiteral("ws://h/") } + args);
+    QVERIFY2(c.action == Action::Connect, qPrintable(c.error));
+    QCOMPARE(int(c.client.auth.kind), kind);
+    QCOMPARE(c.client.auth.token, token);
+    QCOMPARE(c.client.auth.user, user);
+    QCOMPARE(c.client.auth.password, password);
+    QCOMPARE(authorizationValue(c.client.auth), header);
+    QVERIFY(c.client.headers.isEmpty()); // the engine turns auth into the header
+}
+
+void TestCommandLine::connectErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("mentions");
+
+    auto row = [](const char* name, const QStringList& args, const QString& mentions) {
+        QTest::newRow(name) << args << mentions;
+    };
+    const QString url = QStringLiteral("ws://h/");
+    row("no URL", {}, QStringLiteral("URL"));
+    row("options but no URL", words("--send hi"), QStringLiteral("URL"));
+    row("http URL", words("http://example.com/"), QStringLiteral("http://example.com/"));
+    row("https URL", words("https://example.com/"), QStringLiteral("https://example.com/"));
+    row("not a URL", words("notaurl"), QStringLiteral("notaurl"));
+    row("no host", words("ws://"), QStringLiteral("ws://"));
+    row("file URL", words("file:///tmp/x"), QStringLiteral("file:///tmp/x"));
+    row("two URLs", words("ws://a/ ws://b/"), QStringLiteral("ws://b/"));
+    row("unknown option", { url, QStringLiteral("--verbose") }, QStringLiteral("--verbose"));
+    row("unknown short option", { url, QStringLiteral("-x") }, QStringLiteral("-x"));
+    row("serve option", { url, QStringLiteral("--port"), QStringLiteral("1") }, QStringLiteral("--port"));
+    row("-H without value", { url, QStringLiteral("-H") }, QStringLiteral("-H"));
+    row("-H without colon", { url, QStringLiteral("-H"), QStringLiteral("X-Token abc") },
+        QStringLiteral("X-Token abc"));
+    row("-H without name", { url, QStringLiteral("-H"), QStringLiteral(": abc") }, QStringLiteral(": abc"));
+    row("-H name with a space", { url, QStringLiteral("-H"), QStringLiteral("X Token: abc") },
+        QStringLiteral("X Token: abc"));
+    row("-H space before the colon", { url, QStringLiteral("-H"), QStringLiteral("X-Token : abc") },
+        QStringLiteral("X-Token : abc"));
+    row("-H name with a bracket", { url, QStringLiteral("-H"), QStringLiteral("X[1]: abc") },
+        QStringLiteral("X[1]: abc"));
+    row("-H value with a line feed", { url, QStringLiteral("-H"), QStringLiteral("X-A: b\r\nX-Injected: 1") },
+        QStringLiteral("X-A"));
+    row("-H value with NUL", { url, QStringLiteral("-H"), QStringLiteral("X-A: b") + QChar(0) },
+        QStringLiteral("control"));
+    row("-H Host", { url, QStringLiteral("-H"), QStringLiteral("host: other") }, QStringLiteral("Host"));
+    row("-H Upgrade", { url, QStringLiteral("-H"), QStringLiteral("Upgrade: h2c") }, QStringLiteral("Upgrade"));
+    row("-H Connection", { url, QStringLiteral("-H"), QStringLiteral("Connection: close") },
+        QStringLiteral("Connection"));
+    row("-H Sec-WebSocket-Key", { url, QStringLiteral("-H"), QStringLiteral("Sec-WebSocket-Key: x") },
+        QStringLiteral("Sec-WebSocket-Key"));
+    row("-H Sec-WebSocket-Version", { url, QStringLiteral("-H"), QStringLiteral("sec-websocket-version: 8") },
+        QStringLiteral("Sec-WebSocket-Version"));
+    row("-H Sec-WebSocket-Extensions",
+        { url, QStringLiteral("-H"), QStringLiteral("Sec-WebSocket-Extensions: permessage-deflate") },
+        QStringLiteral("extensions"));
+    row("-H Sec-WebSocket-Protocol", { url, QStringLiteral("-H"), QStringLiteral("Sec-WebSocket-Protocol: a") },
+        QStringLiteral("--subprotocol"));
+    row("-H Origin", { url, QStringLiteral("-H"), QStringLiteral("Origin: http://x") }, QStringLiteral("--origin"));
+    row("-H Authorization and --bearer",
+        { url, QStringLiteral("-H"), QStringLiteral("Authorization: x"), QStringLiteral("--bearer"),
+            QStringLiteral("t") },
+        QStringLiteral("--bearer"));
+    row("--subprotocol without value", { url, QStringLiteral("--subprotocol") }, QStringLiteral("--subprotocol"));
+    row("--subprotocol with a space", { url, QStringLiteral("--subprotocol"), QStringLiteral("a b") },
+        QStringLiteral("--subprotocol"));
+    row("--subprotocol with a comma", { url, QStringLiteral("--subprotocol"), QStringLiteral("a,b") },
+        QStringLiteral("--subprotocol"));
+    row("--subprotocol empty", { url, QStringLiteral("--subprotocol"), QString() }, QStringLiteral("--subprotocol"));
+    row("--origin without value", { url, QStringLiteral("--origin") }, QStringLiteral("--origin"));
+    row("--origin empty", { url, QStringLiteral("--origin"), QString() }, QStringLiteral("--origin"));
+    row("--origin with a line feed", { url, QStringLiteral("--origin"), QStringLiteral("http://a\nX: 1") },
+        QStringLiteral("--origin"));
+    row("--bearer without value", { url, QStringLiteral("--bearer") }, QStringLiteral("--bearer"));
+    row("--bearer empty", { url, QStringLiteral("--bearer"), QString() }, QStringLiteral("--bearer"));
+    row("--bearer with a space", { url, QStringLiteral("--bearer"), QStringLiteral("a b") },
+        QStringLiteral("--bearer"));
+    row("--basic without value", { url, QStringLiteral("--basic") }, QStringLiteral("--basic"));
+    row("--basic without colon", { url, QStringLiteral("--basic"), QStringLiteral("ann") },
+        QStringLiteral("USER:PASSWORD"));
+    row("--basic without user", { url, QStringLiteral("--basic"), QStringLiteral(":secret") },
+        QStringLiteral("USER:PASSWORD"));
+    row("--bearer and --basic",
+        { url, QStringLiteral("--bearer"), QStringLiteral("t"), QStringLiteral("--basic"), QStringLiteral("a:b") },
+        QStringLiteral("only one"));
+    row("--send without value", { url, QStringLiteral("--send") }, QStringLiteral("--send"));
+    row("--send-file without value", { url, QStringLiteral("--send-file") }, QStringLiteral("--send-file"));
+    row("--send-file empty", { url, QStringLiteral("--send-file"), QString() }, QStringLiteral("--send-file"));
+    row("two --send-file",
+        { url, QStringLiteral("--send-file"), QStringLiteral("a"), QStringLiteral("--send-file"), QStringLiteral("b") },
+        QStringLiteral("--send-file"));
+    row("--ping-every without value", { url, QStringLiteral("--ping-every") }, QStringLiteral("--ping-every"));
+    row("--ping-every 0", { url, QStringLiteral("--ping-every"), QStringLiteral("0") },
+        QStringLiteral("\u201c0\u201d"));
+    row("--ping-every 9", { url, QStringLiteral("--ping-every"), QStringLiteral("9") },
+        QStringLiteral("\u201c9\u201d"));
+    row("--ping-every -5", { url, QStringLiteral("--ping-every"), QStringLiteral("-5") },
+        QStringLiteral("\u201c-5\u201d"));
+    row("--ping-every abc", { url, QStringLiteral("--ping-every"), QStringLiteral("abc") },
+        QStringLiteral("\u201cabc\u201d"));
+    row("--ping-every 1.5", { url, QStringLiteral("--ping-every"), QStringLiteral("1.5") },
+        QStringLiteral("\u201c1.5\u201d"));
+    row("--ping-every too big", { url, QStringLiteral("--ping-every"), QStringLiteral("3600001") },
+        QStringLiteral("3600001"));
+    row("--ping-every overflow", { url, QStringLiteral("--ping-every"), QStringLiteral("99999999999") },
+        QStringLiteral("99999999999"));
+    row("--record without value", { url, QStringLiteral("--record") }, QStringLiteral("--record"));
+    row("--record empty", { url, QStringLiteral("--record"), QString() }, QStringLiteral("--record"));
+    row("good then bad", { url, QStringLiteral("--send"), QStringLiteral("x"), QStringLiteral("--bogus") },
+        QStringLiteral("--bogus"));
+}
+
+void TestCommandLine::connectErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, mentions);
+
+    const CommandLine c = parse(QStringList { QStringLiteral("connect") } + args);
+    QCOMPARE(c.action, Action::Error);
+    QVERIFY2(c.error.contains(mentions), qPrintable(c.error));
+    QVERIFY2(c.error.startsWith(QLatin1StringView("connect")), qPrintable(c.error));
+    QVERIFY2(!c.error.contains(u'\n'), "the reason is one line");
+}
+
+void TestCommandLine::connectHelp()
+{
+    // The command's help is the one help text; the GUI form --connect still parses as before.
+    QCOMPARE(int(parse(words("connect -h")).action), int(Action::Help));
+    const CommandLine gui = parse(words("--connect ws://h/"));
+    QCOMPARE(gui.action, Action::Gui);
+    QCOMPARE(gui.guiConnectUrl, QUrl(QStringLiteral("ws://h/")));
+}
+
 void TestCommandLine::unavailableCommands_data()
 {
     QTest::addColumn<QStringList>("args");
-    QTest::newRow("connect") << words("connect ws://127.0.0.1:8765/");
     QTest::newRow("replay") << words("replay session.jsonl");
     QTest::newRow("convert") << words("convert a.jsonl b.har");
-    QTest::newRow("connect alone") << words("connect");
 }
 
 void TestCommandLine::unavailableCommands()
@@ -319,7 +585,8 @@ void TestCommandLine::helpText()
     for (const char* needle : { "serve", "--serve", "--connect", "--record", "--port", "--host", "--mode", "broadcast",
              "--broadcast-to-sender", "--rules", "--push-every", "--push", "--subprotocol", "--allow-origin",
              "--tls-cert", "--tls-key", "{{counter}}", "|json", "--max-message-size", "--max-connections", "--version",
-             "--help", WSI_VERSION }) {
+             "--help", WSI_VERSION, "connect URL", "-H \"Name: value\"", "--origin", "--bearer", "--basic",
+             "--insecure", "--send", "--send-file", "--ping-every", "--interactive", "< [binary N bytes]" }) {
         QVERIFY2(help.contains(QLatin1StringView(needle)), needle);
     }
     QVERIFY(help.endsWith(u'\n'));

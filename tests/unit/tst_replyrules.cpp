@@ -81,6 +81,7 @@ private slots:
     void pathologicalRegex();
     void compileErrors_data();
     void compileErrors();
+    void compileReportsTheFailingRule();
     void ruleLimit();
     void matchNames();
     void documentedFile();
@@ -384,9 +385,47 @@ void TestReplyRules::compileErrors()
     QFETCH(QList<ReplyRule>, rules);
     QFETCH(QString, error);
     QString reason;
-    QVERIFY(!ReplyRules::compile(rules, &reason));
+    int failed = -2;
+    QVERIFY(!ReplyRules::compile(rules, &reason, &failed));
     QCOMPARE(reason, error);
+    QCOMPARE(failed, int(rules.size()) - 1); // each row's bad rule is its last
     QVERIFY(!ReplyRules::compile(rules, nullptr));
+}
+
+void TestReplyRules::compileReportsTheFailingRule()
+{
+    const ReplyRule good = rule(RuleMatch::Exact, QStringLiteral("x"), QStringLiteral("y"));
+    ReplyRule regex = rule(RuleMatch::Regex, QStringLiteral("^(a|b)+$"), QStringLiteral("{{1}}"));
+    ReplyRule badRegex = rule(RuleMatch::Regex, QStringLiteral("ab(c"), QStringLiteral("r"));
+    ReplyRule badReply = good;
+    badReply.reply = QStringLiteral("{{nope}}");
+
+    // The first bad rule in order, also when later ones are bad too and good ones surround it.
+    QList<ReplyRule> rules(40, regex);
+    rules[17] = badRegex;
+    rules[30] = badReply;
+    QString error;
+    int failed = -2;
+    QVERIFY(!ReplyRules::compile(rules, &error, &failed));
+    QCOMPARE(failed, 17);
+    QVERIFY2(error.startsWith(QStringLiteral("rule 18: ")), qPrintable(error));
+    rules[17] = good;
+    QVERIFY(!ReplyRules::compile(rules, &error, &failed));
+    QCOMPARE(failed, 30);
+    QCOMPARE(error, QStringLiteral("rule 31: reply: unknown placeholder {{nope}} at offset 0"));
+
+    // Success clears it; no error text needed to ask for the index.
+    rules[30] = good;
+    failed = 5;
+    QVERIFY(ReplyRules::compile(rules, nullptr, &failed));
+    QCOMPARE(failed, -1);
+    QVERIFY(ReplyRules::compile({}, &error, &failed));
+    QCOMPARE(failed, -1);
+
+    // Too many: the first one beyond the limit is at fault.
+    QList<ReplyRule> many(ReplyRules::MaxRules + 1, good);
+    QVERIFY(!ReplyRules::compile(many, nullptr, &failed));
+    QCOMPARE(failed, int(ReplyRules::MaxRules));
 }
 
 void TestReplyRules::ruleLimit()

@@ -53,6 +53,7 @@ private slots:
     void compileValid();
     void compileInvalidRegexMarksRow();
     void compileInvalidValueMarksRow();
+    void compileMarksTheFailingRowAmongMany();
     void headers();
 
 private:
@@ -355,6 +356,38 @@ void TestReplyRulesModel::compileInvalidValueMarksRow()
     // Structural edits drop the mark; the next compile sets it again.
     m_model->insertRule(0);
     QCOMPARE(m_model->errorRow(), -1);
+}
+
+void TestReplyRulesModel::compileMarksTheFailingRowAmongMany()
+{
+    // Regexes before and after the bad rule, a bad template further down: the first bad row is marked, and
+    // only it.
+    ReplyRule regex = exactRule(QStringLiteral("^n(\\d+)$"), QStringLiteral("got {{1}}"));
+    regex.match = RuleMatch::Regex;
+    QList<ReplyRule> rules(200, regex);
+    rules[123].pattern = QStringLiteral("n(");
+    rules[123].name = QStringLiteral("bad");
+    rules[150].reply = QStringLiteral("{{nope}}");
+    m_model->setRules(rules);
+    QString error;
+    QVERIFY(!m_model->compile(&error));
+    QVERIFY2(error.startsWith(QStringLiteral("rule 124 (bad): invalid regular expression")), qPrintable(error));
+    QCOMPARE(m_model->errorRow(), 123);
+    QCOMPARE(cell(123, ReplyRulesModel::ReplyColumn, ReplyRulesModel::ErrorRole).toString(), error);
+    for (int row : { 0, 122, 124, 150, 199 })
+        QVERIFY(cell(row, ReplyRulesModel::ReplyColumn, ReplyRulesModel::ErrorRole).toString().isEmpty());
+
+    // Fixed: the next bad one is marked.
+    QVERIFY(set(123, ReplyRulesModel::PatternColumn, QStringLiteral("n(\\d)")));
+    QVERIFY(!m_model->compile(&error));
+    QCOMPARE(m_model->errorRow(), 150);
+    QVERIFY2(error.startsWith(QStringLiteral("rule 151: reply: ")), qPrintable(error));
+    QVERIFY(cell(123, ReplyRulesModel::ReplyColumn, ReplyRulesModel::ErrorRole).toString().isEmpty());
+
+    // Too many rules: the first one beyond the limit.
+    m_model->setRules(QList<ReplyRule>(ReplyRules::MaxRules + 1, exactRule(QStringLiteral("a"), QStringLiteral("b"))));
+    QVERIFY(!m_model->compile(&error));
+    QCOMPARE(m_model->errorRow(), int(ReplyRules::MaxRules));
 }
 
 void TestReplyRulesModel::headers()
