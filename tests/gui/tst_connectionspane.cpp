@@ -21,6 +21,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardItemModel>
@@ -481,10 +482,15 @@ void TstConnectionsPane::reconnectGivesUp()
     QSignalSpy gaveUp(&f.session, &CaptureSession::clientGaveUp);
     f.session.stopServer();
     QTRY_COMPARE(f.pane.phase(0), ConnectionsPane::Phase::Reconnecting);
-    QVERIFY2(cell(f.pane, 0, ConnectionsPane::StateColumn).startsWith(QStringLiteral("reconnecting 1/3")),
-        qPrintable(cell(f.pane, 0, ConnectionsPane::StateColumn)));
+    // Which attempt it is by now depends on how fast this machine is; what it looks like does not.
+    const QString state = cell(f.pane, 0, ConnectionsPane::StateColumn);
+    QVERIFY2(
+        QRegularExpression(QStringLiteral("^reconnecting [1-3]/3( in \\d\\.\\d s|\u2026)$")).match(state).hasMatch(),
+        qPrintable(state));
     const QString detail = f.pane.model()->index(0, ConnectionsPane::StateColumn).data(Qt::ToolTipRole).toString();
-    QVERIFY2(detail.contains(QStringLiteral("attempt 1 of 3")), qPrintable(detail));
+    QVERIFY2(detail.contains(QStringLiteral(" of 3")), qPrintable(detail));
+    QCOMPARE(reconnecting.constFirst().at(2).toInt(), 1); // attempt
+    QCOMPARE(reconnecting.constFirst().at(3).toInt(), 3); // of
 
     QTRY_COMPARE_WITH_TIMEOUT(f.pane.phase(0), ConnectionsPane::Phase::GaveUp, 10000);
     QCOMPARE(cell(f.pane, 0, ConnectionsPane::StateColumn), QStringLiteral("gave up after 3 attempts"));
