@@ -215,7 +215,22 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     });
 
     connect(m_composer, &ComposerPane::sendRequested, this,
-        [this](quint32 connection, const QString& text) { m_session->sendText(connection, text); });
+        [this](const QList<quint32>& connections, bool binary, const QByteArray& payload) {
+            const QString text = binary ? QString() : QString::fromUtf8(payload);
+            for (quint32 connection : connections) {
+                if (binary)
+                    m_session->sendBinary(connection, payload);
+                else
+                    m_session->sendText(connection, text);
+            }
+        });
+    // The composer can write to the test server's clients too; their peer arrives after their Open state.
+    connect(m_session, &CaptureSession::serverClientOpened, this, [this](const ServerClient& client) {
+        if (m_session->connectionState(client.id) == ConnectionState::Open)
+            m_composer->addTarget(client.id, client.peer + client.path, ConnectionRole::Server);
+    });
+    for (const ServerClient& client : m_session->serverClients()) // the session may be serving already
+        m_composer->addTarget(client.id, client.peer + client.path, ConnectionRole::Server);
 
     connect(m_session, &CaptureSession::serverStarted, this, &MainWindow::onServerStarted);
     connect(m_session, &CaptureSession::serverStartFailed, this,
@@ -993,7 +1008,8 @@ void MainWindow::disconnectClient()
     // The composer's target is the connection the user is looking at; failing that, the newest live one
     // (e.g. one still connecting to a server that does not answer).
     quint32 id = m_composer->currentTarget();
-    if (id == 0) {
+    if (id == 0 || !m_clients.contains(id)) {
+        id = 0;
         for (auto it = m_clients.cbegin(); it != m_clients.cend(); ++it) {
             if (it->state == ConnectionState::Connecting || it->state == ConnectionState::Open)
                 id = it.key();
@@ -1027,8 +1043,19 @@ void MainWindow::clearConnectError()
 
 void MainWindow::onConnectionStateChanged(quint32 connection, ConnectionRole role, ConnectionState state)
 {
+    if (role == ConnectionRole::Server) {
+        // The test server's side of a connection: the composer may write to it, as the server.
+        if (state == ConnectionState::Open) {
+            const EventStore* store = m_session->store();
+            const Connection* c = store ? store->connection(connection) : nullptr;
+            m_composer->addTarget(connection, c ? c->peer : QString(), ConnectionRole::Server);
+        } else if (state != ConnectionState::Connecting) {
+            m_composer->removeTarget(connection);
+        }
+        return;
+    }
     if (role != ConnectionRole::Client)
-        return; // server-side connections are shown in the timeline but are not the composer's to write to
+        return;
     auto it = m_clients.find(connection);
     if (it == m_clients.end()) // opened by someone else (e.g. --connect through the session); ours to write to
         it = m_clients.insert(connection, Client { QString(), state });
@@ -1103,7 +1130,7 @@ void MainWindow::updateTimelineActions()
     m_filterConnectionAction->setEnabled(valid);
     m_filterConnectionAction->setText(
         valid ? tr("Filter by Connection #%1").arg(store->connectionId(row)) : tr("Filter by This &Connection"));
-    m_sendToComposerAction->setEnabled(valid && isResendable(store->kind(row)) && isValidUtf8(store->payload(row)));
+    m_sendToComposerAction->setEnabled(valid && isResendable(store->kind(row)));
 }
 
 void MainWindow::updatePauseUi()
@@ -1205,19 +1232,19 @@ void MainWindow::sendSelectedToComposer()
 {
     const EventStore* store = m_session->store();
     const int row = m_timeline->currentSourceRow();
-    if (!store || row < 0 || row >= store->count() || !isValidUtf8(store->payload(row)))
+    if (!store || row < 0 || row >= store->count())
         return;
-    m_composer->setText(QString::fromUtf8(store->payload(row)));
+    if (!m_composer->setPayload(store->payload(row).toByteArray(), store->kind(row) == EventKind::Binary)) {
+        statusBar()->showMessage(tr("The payload is too large to edit in the composer"), 5000);
+        return;
+    }
     const quint32 connection = store->connectionId(row);
-    const Connection* c = store->connection(connection);
-    if (c && c->role == ConnectionRole::Client && m_composer->selectTarget(connection)) {
+    if (m_composer->selectTarget(connection)) {
         statusBar()->showMessage(tr("The composer sends to #%1").arg(connection), 5000);
     } else {
-        // A server-side or closed connection cannot be written to from here; the text is still useful.
-        statusBar()->showMessage(tr("Payload put in the composer; #%1 is not an open client connection, choose "
-                                    "where to send it")
-                                     .arg(connection),
-            5000);
+        // A closed connection cannot be written to; the payload is still useful.
+        statusBar()->showMessage(
+            tr("Payload put in the composer; #%1 is not open any more, choose where to send it").arg(connection), 5000);
     }
 }
 

@@ -175,6 +175,31 @@ MessageTemplate& MessageTemplate::operator=(const MessageTemplate&) = default;
 MessageTemplate::MessageTemplate(MessageTemplate&&) noexcept = default;
 MessageTemplate& MessageTemplate::operator=(MessageTemplate&&) noexcept = default;
 
+QString MessageTemplate::escape(QStringView text)
+{
+    const QLatin1String open("{{");
+    QString escaped;
+    escaped.reserve(text.size() + 16);
+    qsizetype i = 0;
+    while (i < text.size()) {
+        qsizetype run = 0;
+        while (i + run < text.size() && text.at(i + run) == QLatin1Char('\\'))
+            ++run;
+        if (text.sliced(i + run).startsWith(open)) {
+            // compile() halves a run of backslashes before {{ and keeps the {{ literal when the run is odd.
+            escaped += QString(2 * run + 1, QLatin1Char('\\')) + open;
+            i += run + 2;
+        } else if (run > 0) {
+            escaped += text.sliced(i, run);
+            i += run;
+        } else {
+            escaped += text.at(i);
+            ++i;
+        }
+    }
+    return escaped;
+}
+
 std::optional<MessageTemplate> MessageTemplate::compile(const QString& text, QString* error)
 {
     auto parts = std::make_shared<std::vector<Part>>();

@@ -84,6 +84,10 @@ public:
     // The rendered message, UTF-8.
     QByteArray render(const TemplateInput& input, TemplateGenerators& generators) const;
 
+    // The template that renders as text itself: each {{ gets the backslashes that make it literal (and a run of
+    // backslashes before it is doubled), so that a recorded message can be sent again as it was.
+    static QString escape(QStringView text);
+
     QString text() const;
     // True when rendering needs the message ({{message}}, {{json.…}} or a group).
     bool usesMessage() const;

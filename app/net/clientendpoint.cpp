@@ -79,7 +79,8 @@ void ClientEndpoint::start()
                 return;
             }
             fail("TLS certificate problem:" + problems
-                + " (to connect anyway, turn on \u201cignore certificate errors\u201d; this is unsafe)");
+                + " (to connect anyway, allow it explicitly: \u201cignore certificate errors\u201d, or --insecure; "
+                  "this is unsafe)");
         });
         ssl->connectToHostEncrypted(url.host(), port);
     } else {

@@ -68,46 +68,6 @@ WsConnection::WsConnection(quint32 id, ConnectionRole role, QTcpSocket* socket, 
 
 WsConnection::~WsConnection() = default;
 
-QByteArray closeCodeMeaning(quint16 code)
-{
-    switch (code) {
-    case 1000:
-        return "normal closure";
-    case 1001:
-        return "going away";
-    case 1002:
-        return "protocol error";
-    case 1003:
-        return "unsupported data";
-    case 1005:
-        return "no status code";
-    case 1006:
-        return "abnormal closure";
-    case 1007:
-        return "invalid payload data";
-    case 1008:
-        return "policy violation";
-    case 1009:
-        return "message too big";
-    case 1010:
-        return "mandatory extension missing";
-    case 1011:
-        return "internal server error";
-    case 1012:
-        return "service restart";
-    case 1013:
-        return "try again later";
-    case 1014:
-        return "bad gateway";
-    case 1015:
-        return "TLS handshake failure";
-    default:
-        return code >= 4000 && code <= 4999 ? "application code"
-            : code >= 3000 && code <= 3999  ? "registered code"
-                                            : "unknown code";
-    }
-}
-
 bool WsConnection::isCongested() const
 {
     return m_socket->bytesToWrite() > WriteHighWater;
@@ -299,11 +259,10 @@ void WsConnection::handleClose(const Frame& frame)
         sendClose(code, {});
     }
     setState(ConnectionState::Closing);
-    if (m_role == ConnectionRole::Server) {
-        // The server ends the TCP connection once both close frames have crossed; the timer still guards
-        // a peer that never takes the rest of our data.
-        m_socket->disconnectFromHost();
-    }
+    // Both close frames have crossed now (or ours is on its way). The server ends TCP; a client may too
+    // (RFC 6455 7.1.1), and must over TLS with servers that wait for its close_notify before closing. The
+    // timer still guards a peer that never takes the rest of our data.
+    m_socket->disconnectFromHost();
     if (!m_finished && !m_closeTimer->isActive())
         m_closeTimer->start(CloseTimeoutMs);
 }
@@ -401,10 +360,9 @@ void WsConnection::onDisconnected()
     quint16 code;
     if (m_closeReceived) {
         code = m_receivedCloseCode;
-        // Who ended it and why, in words: the usual first question when a connection goes away.
+        // Who ended it and why, in words; the timeline adds the code and its meaning.
         const QByteArray peer = m_role == ConnectionRole::Server ? "the client" : "the server";
-        message = (m_peerClosedFirst ? "closed by " + peer : QByteArray("closed by us, answered by " + peer)) + " with "
-            + QByteArray::number(code) + " (" + closeCodeMeaning(code) + ')';
+        message = m_peerClosedFirst ? "closed by " + peer : QByteArray("closed by us, answered by " + peer);
         if (!m_receivedCloseReason.isEmpty() && isValidUtf8(m_receivedCloseReason))
             message += ": " + m_receivedCloseReason;
     } else {

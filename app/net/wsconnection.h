@@ -14,9 +14,6 @@ namespace wsi {
 
 class Recorder;
 
-// "normal closure", "going away", ... : what a close code means, for messages to the user.
-QByteArray closeCodeMeaning(quint16 code);
-
 /*
  * One open WebSocket connection after its handshake, either side of it (our client, or a client of our test
  * server): frames in and out over a TCP socket, every frame recorded. It enforces RFC 6455 on the peer

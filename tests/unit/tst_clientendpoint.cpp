@@ -154,8 +154,8 @@ private Q_SLOTS:
         QTRY_COMPARE(session->connectionState(id), ConnectionState::Closed);
         const EventStore& store = *session->store();
         QTRY_VERIFY(!eventsOf(store, id, EventKind::Closed).isEmpty());
-        QCOMPARE(eventsOf(store, id, EventKind::Closed).constFirst().payload,
-            QByteArray("closed by the server with 4001 (application code): bye"));
+        QCOMPARE(eventsOf(store, id, EventKind::Closed).constFirst().payload, QByteArray("closed by the server: bye"));
+        QCOMPARE(eventsOf(store, id, EventKind::Closed).constFirst().closeCode, 4001);
     }
 
     void certificateErrorsAreRefusedUnlessIgnored()

@@ -81,6 +81,8 @@ private slots:
     void usesMessage();
     void copiesRenderAlike();
     void defaultRendersNothing();
+    void escapeRendersItself_data();
+    void escapeRendersItself();
 };
 
 void TestMessageTemplate::literals_data()
@@ -707,6 +709,30 @@ void TestMessageTemplate::defaultRendersNothing()
     QCOMPARE(t.render(withMessage("x"), generators), QByteArray());
     QVERIFY(t.text().isEmpty());
     QVERIFY(!t.usesMessage());
+}
+
+void TestMessageTemplate::escapeRendersItself_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::newRow("plain") << QStringLiteral("hello {world}");
+    QTest::newRow("placeholder") << QStringLiteral("{{counter}} and {{foo}}");
+    QTest::newRow("unterminated") << QStringLiteral("a {{ b");
+    QTest::newRow("three braces") << QStringLiteral("{{{x}}}");
+    QTest::newRow("four braces") << QStringLiteral("{{{{");
+    QTest::newRow("backslashes before") << QStringLiteral("\\{{counter}} \\\\{{x}} \\\\\\{{");
+    QTest::newRow("backslashes elsewhere") << QStringLiteral("C:\\dir\\ \\n");
+    QTest::newRow("trailing backslash") << QStringLiteral("end\\");
+    QTest::newRow("empty") << QString();
+}
+
+void TestMessageTemplate::escapeRendersItself()
+{
+    QFETCH(QString, text);
+    QString error;
+    const std::optional<MessageTemplate> t = MessageTemplate::compile(MessageTemplate::escape(text), &error);
+    QVERIFY2(t, qPrintable(error));
+    TemplateGenerators generators;
+    QCOMPARE(t->render({}, generators), text.toUtf8());
 }
 
 QTEST_GUILESS_MAIN(TestMessageTemplate)
