@@ -1,7 +1,9 @@
 #include "mainwindow.h"
 
 #include "composerpane.h"
+#include "connectionspane.h"
 #include "core/capturequeue.h"
+#include "core/connectionprofiles.h"
 #include "core/eventstore.h"
 #include "core/recorder.h"
 #include "core/timelinemodel.h"
@@ -21,7 +23,10 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
+#include <QComboBox>
+#include <QCompleter>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -29,7 +34,9 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QItemSelectionModel>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -38,8 +45,11 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
+#include <QStringListModel>
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -75,6 +85,7 @@ bool hasControlCharacters(QStringView s)
 MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     : QMainWindow(parent)
     , m_session(session)
+    , m_profiles(std::make_unique<ConnectionProfiles>())
 {
     setWindowTitle(tr("WebSocket Inspector"));
     setObjectName(QStringLiteral("mainWindow"));
@@ -175,6 +186,23 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     m_statsDock->hide();
     addDockWidget(Qt::RightDockWidgetArea, m_serverDock);
     m_serverDock->hide();
+    addDockWidget(Qt::LeftDockWidgetArea, m_connectionsDock);
+    m_connectionsDock->hide();
+    connect(m_connectionsPane, &ConnectionsPane::connectRequested, this, [this](const QString& profile) {
+        if (profile.isEmpty())
+            connectFromUrlBar();
+        else
+            connectWithProfile(profile);
+    });
+    // The connection one is looking at is the one to write to; selectTarget ignores connections not open.
+    connect(m_connectionsPane, &ConnectionsPane::currentConnectionChanged, this, [this](quint32 connection) {
+        if (connection != 0)
+            m_composer->selectTarget(connection);
+    });
+    connect(m_connectionsPane, &ConnectionsPane::connectionActivated, this, [this](quint32 connection) {
+        if (m_viewModel)
+            m_filterBar->setConnection(connection);
+    });
     connect(m_serverPane, &ServerPane::stateChanged, this, &MainWindow::updateServerUi);
     // An option that keeps the server from starting is explained in the pane, which must then be seen.
     connect(m_serverPane, &ServerPane::attentionNeeded, this, [this] {
@@ -222,6 +250,7 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     updateEventCount();
     updatePauseUi();
     updateTimelineActions();
+    loadProfiles();
     resize(1280, 800);
 }
 
@@ -252,6 +281,16 @@ void MainWindow::createDocks()
     m_serverDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F7));
     m_serverDock->toggleViewAction()->setToolTip(
         tr("Show the test server's options, behaviour, auto-reply rules and clients (F7)"));
+
+    // The client connections, left of the timeline (F6, next to the server's F7).
+    m_connectionsDock = new QDockWidget(tr("Connections"), this);
+    m_connectionsDock->setObjectName(QStringLiteral("connectionsDock"));
+    m_connectionsPane = new ConnectionsPane(m_session, m_statsPane->statistics(), m_connectionsDock);
+    m_connectionsDock->setWidget(m_connectionsPane);
+    m_connectionsDock->toggleViewAction()->setObjectName(QStringLiteral("connectionsPaneAction"));
+    m_connectionsDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F6));
+    m_connectionsDock->toggleViewAction()->setToolTip(
+        tr("Show the client connections: their state, traffic and round-trip time; disconnect, ping, duplicate (F6)"));
 }
 
 void MainWindow::createActions()
@@ -407,6 +446,7 @@ void MainWindow::createMenus()
     view->addAction(m_pauseAction);
     view->addAction(m_jumpToLatestAction);
     view->addSeparator();
+    view->addAction(m_connectionsDock->toggleViewAction());
     view->addAction(m_serverDock->toggleViewAction());
     view->addAction(m_statsDock->toggleViewAction());
 
@@ -458,12 +498,26 @@ QWidget* MainWindow::createConnectBar()
     m_urlEdit->setObjectName(QStringLiteral("urlEdit"));
     m_urlEdit->setPlaceholderText(tr("ws://host:port/path or wss://\u2026"));
     m_urlEdit->setClearButtonEnabled(true);
+    m_urlEdit->setToolTip(tr("The WebSocket URL to connect to; Down lists the recent ones"));
     // Once the user typed a URL, a server starting must not overwrite it.
     connect(m_urlEdit, &QLineEdit::textEdited, this, [this] {
         m_urlEditedByUser = true;
         clearConnectError();
     });
     connect(m_urlEdit, &QLineEdit::returnPressed, this, &MainWindow::connectFromUrlBar);
+    m_recentUrlsModel = new QStringListModel(this);
+    m_urlCompleter = new QCompleter(m_recentUrlsModel, this);
+    m_urlCompleter->setObjectName(QStringLiteral("recentUrlsCompleter"));
+    m_urlCompleter->setCaseSensitivity(Qt::CaseInsensitive);
+    m_urlCompleter->setFilterMode(Qt::MatchContains); // "8765" finds ws://127.0.0.1:8765/
+    m_urlCompleter->setCompletionMode(QCompleter::PopupCompletion);
+    m_urlCompleter->setMaxVisibleItems(ConnectionProfiles::MaxRecentUrls);
+    m_urlEdit->setCompleter(m_urlCompleter);
+    m_urlEdit->installEventFilter(this);
+    connect(m_urlCompleter, qOverload<const QString&>(&QCompleter::activated), this, [this] {
+        m_urlEditedByUser = true;
+        clearConnectError();
+    });
 
     auto* urlLabel = new QLabel(tr("&URL:"), bar);
     urlLabel->setBuddy(m_urlEdit);
@@ -480,7 +534,9 @@ QWidget* MainWindow::createConnectBar()
 
     m_optionsToggle = new QToolButton(bar);
     m_optionsToggle->setObjectName(QStringLiteral("optionsToggle"));
-    m_optionsToggle->setText(tr("&Headers && subprotocols"));
+    m_optionsToggle->setText(tr("Co&nnection options"));
+    m_optionsToggle->setToolTip(
+        tr("Profiles, headers, subprotocols, Origin, authentication, keep-alive pings and reconnection"));
     m_optionsToggle->setCheckable(true);
     m_optionsToggle->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     m_optionsToggle->setArrowType(Qt::RightArrow);
@@ -494,31 +550,8 @@ QWidget* MainWindow::createConnectBar()
     row->addWidget(m_disconnectButton);
     row->addWidget(m_optionsToggle);
 
-    m_optionsPanel = new QWidget(bar);
-    m_optionsPanel->setObjectName(QStringLiteral("optionsPanel"));
-    m_headersEdit = new QPlainTextEdit(m_optionsPanel);
-    m_headersEdit->setObjectName(QStringLiteral("headersEdit"));
-    m_headersEdit->setPlaceholderText(tr("One header per line, e.g.\nAuthorization: Bearer abc123"));
-    m_headersEdit->setTabChangesFocus(true);
-    m_headersEdit->setFixedHeight(m_headersEdit->fontMetrics().lineSpacing() * 4
-        + int(m_headersEdit->document()->documentMargin() * 2) + m_headersEdit->frameWidth() * 2);
-    connect(m_headersEdit, &QPlainTextEdit::textChanged, this, &MainWindow::clearConnectError);
-    m_subprotocolsEdit = new QLineEdit(m_optionsPanel);
-    m_subprotocolsEdit->setObjectName(QStringLiteral("subprotocolsEdit"));
-    m_subprotocolsEdit->setPlaceholderText(tr("e.g. graphql-ws, chat (comma separated, in order of preference)"));
-    connect(m_subprotocolsEdit, &QLineEdit::textEdited, this, &MainWindow::clearConnectError);
-    m_originEdit = new QLineEdit(m_optionsPanel);
-    m_originEdit->setObjectName(QStringLiteral("originEdit"));
-    m_originEdit->setPlaceholderText(tr("e.g. https://example.com (empty: no Origin header)"));
-    connect(m_originEdit, &QLineEdit::textEdited, this, &MainWindow::clearConnectError);
-
-    auto* form = new QFormLayout(m_optionsPanel);
-    form->setContentsMargins(0, 0, 0, 0);
-    form->addRow(tr("Hea&ders:"), m_headersEdit);
-    form->addRow(tr("&Subprotocols:"), m_subprotocolsEdit);
-    form->addRow(tr("&Origin:"), m_originEdit);
+    m_optionsPanel = createConnectionForm(bar);
     m_optionsPanel->setVisible(false);
-
     connect(m_optionsToggle, &QToolButton::toggled, this, [this](bool expanded) {
         m_optionsPanel->setVisible(expanded);
         m_optionsToggle->setArrowType(expanded ? Qt::DownArrow : Qt::RightArrow);
@@ -537,6 +570,219 @@ QWidget* MainWindow::createConnectBar()
     layout->addWidget(m_optionsPanel);
     layout->addWidget(m_connectError);
     return bar;
+}
+
+QWidget* MainWindow::createConnectionForm(QWidget* parent)
+{
+    auto* panel = new QWidget(parent);
+    panel->setObjectName(QStringLiteral("optionsPanel"));
+
+    // Profiles: the whole form under a name.
+    m_profileCombo = new QComboBox(panel);
+    m_profileCombo->setObjectName(QStringLiteral("profileCombo"));
+    m_profileCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_profileCombo->setMinimumContentsLength(18);
+    m_profileCombo->setToolTip(tr("Choosing a profile fills in the URL and the options below"));
+    connect(m_profileCombo, &QComboBox::activated, this, [this](int index) {
+        if (index > 0)
+            chooseProfile(m_profileCombo->itemText(index));
+        m_deleteProfileButton->setEnabled(index > 0);
+    });
+    auto* profileLabel = new QLabel(tr("&Profile:"), panel);
+    profileLabel->setBuddy(m_profileCombo);
+    m_saveProfileButton = new QPushButton(tr("Save &as\u2026"), panel);
+    m_saveProfileButton->setObjectName(QStringLiteral("saveProfileButton"));
+    m_saveProfileButton->setToolTip(tr("Save the URL and the options below as a named profile"));
+    m_saveProfileButton->setAutoDefault(false);
+    connect(m_saveProfileButton, &QPushButton::clicked, this, &MainWindow::askProfileName);
+    m_deleteProfileButton = new QPushButton(tr("De&lete"), panel);
+    m_deleteProfileButton->setObjectName(QStringLiteral("deleteProfileButton"));
+    m_deleteProfileButton->setToolTip(tr("Delete the chosen profile"));
+    m_deleteProfileButton->setAutoDefault(false);
+    connect(m_deleteProfileButton, &QPushButton::clicked, this, &MainWindow::askDeleteProfile);
+    m_profilesHint = new QLabel(panel);
+    m_profilesHint->setObjectName(QStringLiteral("profilesHint"));
+    m_profilesHint->setTextFormat(Qt::PlainText);
+    m_profilesHint->setWordWrap(true);
+    m_profilesHint->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_profilesHint->setForegroundRole(QPalette::PlaceholderText);
+    m_profilesHint->setText(tr("Profiles are saved in plain text, tokens and passwords included, in %1")
+                                .arg(QDir::toNativeSeparators(m_profiles->path())));
+    auto* profileRow = new QHBoxLayout;
+    profileRow->setContentsMargins(0, 0, 0, 0);
+    profileRow->addWidget(profileLabel);
+    profileRow->addWidget(m_profileCombo);
+    profileRow->addWidget(m_saveProfileButton);
+    profileRow->addWidget(m_deleteProfileButton);
+    profileRow->addWidget(m_profilesHint, 1);
+
+    // What goes into the upgrade request.
+    m_headersEdit = new QPlainTextEdit(panel);
+    m_headersEdit->setObjectName(QStringLiteral("headersEdit"));
+    m_headersEdit->setPlaceholderText(tr("One header per line, e.g.\nX-Api-Key: abc123"));
+    m_headersEdit->setTabChangesFocus(true);
+    m_headersEdit->setFixedHeight(m_headersEdit->fontMetrics().lineSpacing() * 4
+        + int(m_headersEdit->document()->documentMargin() * 2) + m_headersEdit->frameWidth() * 2);
+    connect(m_headersEdit, &QPlainTextEdit::textChanged, this, &MainWindow::clearConnectError);
+    m_subprotocolsEdit = new QLineEdit(panel);
+    m_subprotocolsEdit->setObjectName(QStringLiteral("subprotocolsEdit"));
+    m_subprotocolsEdit->setPlaceholderText(tr("e.g. graphql-ws, chat (comma separated, in order of preference)"));
+    connect(m_subprotocolsEdit, &QLineEdit::textEdited, this, &MainWindow::clearConnectError);
+    m_originEdit = new QLineEdit(panel);
+    m_originEdit->setObjectName(QStringLiteral("originEdit"));
+    m_originEdit->setPlaceholderText(tr("e.g. https://example.com (empty: no Origin header)"));
+    connect(m_originEdit, &QLineEdit::textEdited, this, &MainWindow::clearConnectError);
+
+    auto* requestForm = new QFormLayout;
+    requestForm->setContentsMargins(0, 0, 0, 0);
+    requestForm->addRow(tr("Hea&ders:"), m_headersEdit);
+    requestForm->addRow(tr("&Subprotocols:"), m_subprotocolsEdit);
+    requestForm->addRow(tr("&Origin:"), m_originEdit);
+
+    // Authentication: becomes the Authorization header (unless the headers above have one).
+    m_authCombo = new QComboBox(panel);
+    m_authCombo->setObjectName(QStringLiteral("authCombo"));
+    m_authCombo->addItem(tr("None"), int(ClientAuth::Kind::None));
+    m_authCombo->addItem(tr("Bearer token"), int(ClientAuth::Kind::Bearer));
+    m_authCombo->addItem(tr("Basic"), int(ClientAuth::Kind::Basic));
+    m_authCombo->setToolTip(tr("Bearer: a token; Basic: a user name and password. Sent as the Authorization "
+                               "header, unless the headers have one already."));
+    connect(m_authCombo, &QComboBox::currentIndexChanged, this, [this] {
+        updateAuthFields();
+        clearConnectError();
+    });
+    m_tokenEdit = new QLineEdit(panel);
+    m_tokenEdit->setObjectName(QStringLiteral("tokenEdit"));
+    m_tokenEdit->setPlaceholderText(tr("token"));
+    m_tokenEdit->setAccessibleName(tr("Bearer token"));
+    connect(m_tokenEdit, &QLineEdit::textEdited, this, &MainWindow::clearConnectError);
+    m_userEdit = new QLineEdit(panel);
+    m_userEdit->setObjectName(QStringLiteral("userEdit"));
+    m_userEdit->setPlaceholderText(tr("user"));
+    m_userEdit->setAccessibleName(tr("User name"));
+    connect(m_userEdit, &QLineEdit::textEdited, this, &MainWindow::clearConnectError);
+    m_passwordEdit = new QLineEdit(panel);
+    m_passwordEdit->setObjectName(QStringLiteral("passwordEdit"));
+    m_passwordEdit->setPlaceholderText(tr("password"));
+    m_passwordEdit->setAccessibleName(tr("Password"));
+    m_passwordEdit->setEchoMode(QLineEdit::Password);
+    connect(m_passwordEdit, &QLineEdit::textEdited, this, &MainWindow::clearConnectError);
+    auto* basicFields = new QWidget(panel);
+    auto* basicLayout = new QHBoxLayout(basicFields);
+    basicLayout->setContentsMargins(0, 0, 0, 0);
+    basicLayout->addWidget(m_userEdit);
+    basicLayout->addWidget(m_passwordEdit);
+    m_authFields = new QStackedWidget(panel);
+    m_authFields->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    m_authFields->addWidget(new QWidget(m_authFields));
+    m_authFields->addWidget(m_tokenEdit);
+    m_authFields->addWidget(basicFields);
+    auto* authRow = new QHBoxLayout;
+    authRow->setContentsMargins(0, 0, 0, 0);
+    authRow->addWidget(m_authCombo);
+    authRow->addWidget(m_authFields, 1);
+
+    m_ignoreCertificates = new QCheckBox(tr("I&gnore certificate errors (unsafe)"), panel);
+    m_ignoreCertificates->setObjectName(QStringLiteral("ignoreCertificatesCheck"));
+    m_ignoreCertificates->setToolTip(tr("wss:// only: accept any certificate, e.g. a self-signed one. Anyone on "
+                                        "the way can then read and change the traffic."));
+
+    m_pingIntervalSpin = new QSpinBox(panel);
+    m_pingIntervalSpin->setObjectName(QStringLiteral("pingIntervalSpin"));
+    m_pingIntervalSpin->setRange(0, 3600);
+    m_pingIntervalSpin->setPrefix(tr("every "));
+    m_pingIntervalSpin->setSuffix(tr(" s"));
+    m_pingIntervalSpin->setSpecialValueText(tr("off"));
+    m_pingIntervalSpin->setToolTip(tr("Send a ping this often while the connection is open (0: off)"));
+
+    m_reconnectCheck = new QCheckBox(tr("&Reconnect automatically,"), panel);
+    m_reconnectCheck->setObjectName(QStringLiteral("reconnectCheck"));
+    m_reconnectCheck->setToolTip(tr("When the connection ends without you closing it, connect again, waiting "
+                                    "twice as long after each failed attempt"));
+    connect(m_reconnectCheck, &QCheckBox::toggled, this, &MainWindow::updateReconnectFields);
+    const ReconnectPolicy defaults;
+    m_initialDelaySpin = new QSpinBox(panel);
+    m_initialDelaySpin->setObjectName(QStringLiteral("initialDelaySpin"));
+    m_initialDelaySpin->setRange(10, 3600000);
+    m_initialDelaySpin->setSingleStep(100);
+    m_initialDelaySpin->setValue(defaults.initialDelayMs);
+    m_initialDelaySpin->setPrefix(tr("first after "));
+    m_initialDelaySpin->setToolTip(tr("The wait before the first attempt; it doubles after each failed one"));
+    m_initialDelaySpin->setSuffix(tr(" ms"));
+    m_initialDelaySpin->setAccessibleName(tr("Initial reconnection delay"));
+    m_maxDelaySpin = new QSpinBox(panel);
+    m_maxDelaySpin->setObjectName(QStringLiteral("maxDelaySpin"));
+    m_maxDelaySpin->setRange(10, 3600000);
+    m_maxDelaySpin->setSingleStep(1000);
+    m_maxDelaySpin->setValue(defaults.maxDelayMs);
+    m_maxDelaySpin->setPrefix(tr("doubling up to "));
+    m_maxDelaySpin->setSuffix(tr(" ms"));
+    m_maxDelaySpin->setAccessibleName(tr("Longest reconnection delay"));
+    m_maxAttemptsSpin = new QSpinBox(panel);
+    m_maxAttemptsSpin->setObjectName(QStringLiteral("maxAttemptsSpin"));
+    m_maxAttemptsSpin->setRange(0, 100000);
+    m_maxAttemptsSpin->setValue(defaults.maxAttempts);
+    m_maxAttemptsSpin->setPrefix(tr("at most "));
+    m_maxAttemptsSpin->setSuffix(tr(" attempts"));
+    m_maxAttemptsSpin->setToolTip(tr("Attempts in a row before giving up (0: unlimited)"));
+    m_maxAttemptsSpin->setSpecialValueText(tr("unlimited attempts"));
+    m_maxAttemptsSpin->setAccessibleName(tr("Reconnection attempts (0: unlimited)"));
+    for (QSpinBox* spin : { m_initialDelaySpin, m_maxDelaySpin, m_maxAttemptsSpin, m_pingIntervalSpin })
+        connect(spin, &QSpinBox::valueChanged, this, &MainWindow::clearConnectError);
+    auto* reconnectRow = new QHBoxLayout;
+    reconnectRow->setContentsMargins(0, 0, 0, 0);
+    reconnectRow->addWidget(m_reconnectCheck);
+    reconnectRow->addWidget(m_initialDelaySpin);
+    reconnectRow->addWidget(m_maxDelaySpin);
+    reconnectRow->addWidget(m_maxAttemptsSpin);
+    reconnectRow->addStretch(1);
+
+    auto* behaviourForm = new QFormLayout;
+    behaviourForm->setContentsMargins(0, 0, 0, 0);
+    auto* authLabel = new QLabel(tr("Au&th:"), panel);
+    authLabel->setBuddy(m_authCombo);
+    behaviourForm->addRow(authLabel, authRow);
+    auto* pingLabel = new QLabel(tr("&Keep-alive ping:"), panel);
+    pingLabel->setBuddy(m_pingIntervalSpin);
+    auto* pingRow = new QHBoxLayout;
+    pingRow->setContentsMargins(0, 0, 0, 0);
+    pingRow->addWidget(m_pingIntervalSpin);
+    pingRow->addStretch(1);
+    behaviourForm->addRow(pingLabel, pingRow);
+    behaviourForm->addRow(QString(), m_ignoreCertificates);
+
+    auto* columns = new QHBoxLayout;
+    columns->setContentsMargins(0, 0, 0, 0);
+    columns->addLayout(requestForm, 1);
+    columns->addSpacing(12);
+    columns->addLayout(behaviourForm, 1);
+
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 4, 0, 4);
+    layout->addLayout(profileRow);
+    layout->addLayout(columns);
+    layout->addLayout(reconnectRow);
+
+    QWidget::setTabOrder(m_profileCombo, m_saveProfileButton);
+    QWidget::setTabOrder(m_saveProfileButton, m_deleteProfileButton);
+    QWidget::setTabOrder(m_deleteProfileButton, m_headersEdit);
+    QWidget::setTabOrder(m_headersEdit, m_subprotocolsEdit);
+    QWidget::setTabOrder(m_subprotocolsEdit, m_originEdit);
+    QWidget::setTabOrder(m_originEdit, m_authCombo);
+    QWidget::setTabOrder(m_authCombo, m_tokenEdit);
+    QWidget::setTabOrder(m_tokenEdit, m_userEdit);
+    QWidget::setTabOrder(m_userEdit, m_passwordEdit);
+    QWidget::setTabOrder(m_passwordEdit, m_pingIntervalSpin);
+    QWidget::setTabOrder(m_pingIntervalSpin, m_reconnectCheck);
+    QWidget::setTabOrder(m_reconnectCheck, m_initialDelaySpin);
+    QWidget::setTabOrder(m_initialDelaySpin, m_maxDelaySpin);
+    QWidget::setTabOrder(m_maxDelaySpin, m_maxAttemptsSpin);
+    QWidget::setTabOrder(m_maxAttemptsSpin, m_ignoreCertificates);
+
+    updateAuthFields();
+    updateReconnectFields();
+    updateWarningColours();
+    return panel;
 }
 
 void MainWindow::createStatusBar()
@@ -690,6 +936,58 @@ bool MainWindow::clientOptionsFromInput(ClientOptions* options)
         return false;
     }
     options->origin = origin;
+
+    ClientAuth auth;
+    auth.kind = ClientAuth::Kind(m_authCombo->currentData().toInt());
+    switch (auth.kind) {
+    case ClientAuth::Kind::None:
+        break;
+    case ClientAuth::Kind::Bearer:
+        auth.token = m_tokenEdit->text().trimmed();
+        if (auth.token.isEmpty()) {
+            showConnectError(tr("Enter the bearer token, or choose no authentication."), m_tokenEdit);
+            return false;
+        }
+        if (hasControlCharacters(auth.token)) {
+            showConnectError(tr("The bearer token contains control characters."), m_tokenEdit);
+            return false;
+        }
+        break;
+    case ClientAuth::Kind::Basic:
+        auth.user = m_userEdit->text();
+        auth.password = m_passwordEdit->text();
+        if (auth.user.isEmpty() && auth.password.isEmpty()) {
+            showConnectError(tr("Enter a user name and password, or choose no authentication."), m_userEdit);
+            return false;
+        }
+        // RFC 7617: the first colon ends the user name, so a user name cannot hold one.
+        if (auth.user.contains(QLatin1Char(':'))) {
+            showConnectError(tr("A user name for Basic authentication cannot contain a colon."), m_userEdit);
+            return false;
+        }
+        if (hasControlCharacters(auth.user) || hasControlCharacters(auth.password)) {
+            showConnectError(tr("The user name or password contains control characters."),
+                hasControlCharacters(auth.user) ? m_userEdit : m_passwordEdit);
+            return false;
+        }
+        break;
+    }
+    options->auth = auth;
+    options->ignoreCertificateErrors = m_ignoreCertificates->isChecked();
+    options->pingIntervalMs = m_pingIntervalSpin->value() * 1000;
+
+    options->reconnect.enabled = m_reconnectCheck->isChecked();
+    options->reconnect.initialDelayMs = m_initialDelaySpin->value();
+    options->reconnect.maxDelayMs = m_maxDelaySpin->value();
+    options->reconnect.maxAttempts = m_maxAttemptsSpin->value();
+    if (options->reconnect.enabled && options->reconnect.maxDelayMs < options->reconnect.initialDelayMs) {
+        showConnectError(tr("The longest wait between reconnection attempts (%1 ms) is shorter than the first "
+                            "(%2 ms).")
+                             .arg(options->reconnect.maxDelayMs)
+                             .arg(options->reconnect.initialDelayMs),
+            m_maxDelaySpin);
+        return false;
+    }
     return true;
 }
 
@@ -699,9 +997,9 @@ void MainWindow::connectFromUrlBar()
     if (!clientOptionsFromInput(&options))
         return;
     clearConnectError();
-    const quint32 id = m_session->connectClient(options);
+    const quint32 id = m_connectionsPane->openConnection(options);
     const QString url = options.url.toString();
-    m_clients.insert(id, Client { url, ConnectionState::Connecting });
+    m_clients.insert(id, Client { url, ConnectionState::Connecting, true });
     updateConnectionUi();
     statusBar()->showMessage(tr("Connecting #%1 to %2\u2026").arg(id).arg(url), 5000);
 }
@@ -772,6 +1070,11 @@ void MainWindow::onConnectionStateChanged(quint32 connection, ConnectionRole rol
     switch (state) {
     case ConnectionState::Open:
         m_composer->addTarget(connection, it->url);
+        // The row chosen in the Connections pane may have been waiting for this (a new attempt opening).
+        if (m_connectionsPane->currentConnection() == connection)
+            m_composer->selectTarget(connection);
+        if (it->fromForm)
+            rememberUrl(it->url);
         statusBar()->showMessage(it->url.isEmpty() ? tr("Connected #%1").arg(connection)
                                                    : tr("Connected #%1 to %2").arg(connection).arg(it->url),
             5000);
@@ -1054,6 +1357,210 @@ void MainWindow::showAbout()
            "<p>Qt %2</p>"
            "<p>Licence: GPL-3.0-or-later</p>")
             .arg(QStringLiteral(WSI_VERSION), QString::fromLatin1(qVersion())));
+}
+
+// --- Connection form and profiles ------------------------------------------------------------------------------
+
+void MainWindow::fillConnectionForm(const ClientOptions& options)
+{
+    m_urlEdit->setText(options.url.toString());
+    m_urlEditedByUser = true; // a server starting must not replace the profile's URL
+    QStringList headers;
+    for (const auto& [name, value] : options.headers)
+        headers << QString::fromUtf8(name) + QLatin1String(": ") + QString::fromUtf8(value);
+    m_headersEdit->setPlainText(headers.join(QLatin1Char('\n')));
+    m_subprotocolsEdit->setText(options.subprotocols.join(QLatin1String(", ")));
+    m_originEdit->setText(options.origin);
+    m_authCombo->setCurrentIndex(std::max(0, m_authCombo->findData(int(options.auth.kind))));
+    m_tokenEdit->setText(options.auth.token);
+    m_userEdit->setText(options.auth.user);
+    m_passwordEdit->setText(options.auth.password);
+    m_ignoreCertificates->setChecked(options.ignoreCertificateErrors);
+    // The spin box counts whole seconds; a profile written by hand may hold less than one.
+    m_pingIntervalSpin->setValue(options.pingIntervalMs <= 0 ? 0 : std::max(1, (options.pingIntervalMs + 500) / 1000));
+    m_reconnectCheck->setChecked(options.reconnect.enabled);
+    m_initialDelaySpin->setValue(options.reconnect.initialDelayMs);
+    m_maxDelaySpin->setValue(options.reconnect.maxDelayMs);
+    m_maxAttemptsSpin->setValue(options.reconnect.maxAttempts);
+    clearConnectError();
+}
+
+void MainWindow::updateAuthFields()
+{
+    // Page 0 is empty (no auth), 1 the token, 2 user and password: the same order as the kinds.
+    m_authFields->setCurrentIndex(m_authCombo->currentIndex());
+}
+
+void MainWindow::updateReconnectFields()
+{
+    const bool enabled = m_reconnectCheck->isChecked();
+    for (QSpinBox* spin : { m_initialDelaySpin, m_maxDelaySpin, m_maxAttemptsSpin })
+        spin->setEnabled(enabled);
+}
+
+void MainWindow::updateWarningColours()
+{
+    // Unsafe whether ticked or not: the colour says so before it is ticked. From the palette, for dark themes.
+    QPalette palette = this->palette();
+    const QColor warning = TimelineDelegate::accentColor(palette, 20);
+    palette.setColor(QPalette::WindowText, warning);
+    palette.setColor(QPalette::ButtonText, warning);
+    m_ignoreCertificates->setPalette(palette);
+}
+
+void MainWindow::changeEvent(QEvent* event)
+{
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange && m_ignoreCertificates)
+        updateWarningColours();
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    // Down in the URL field lists every recent URL, not only those matching what is typed.
+    if (watched == m_urlEdit && event->type() == QEvent::KeyPress
+        && static_cast<QKeyEvent*>(event)->key() == Qt::Key_Down && !m_urlCompleter->popup()->isVisible()
+        && m_recentUrlsModel->rowCount() > 0) {
+        m_urlCompleter->setCompletionPrefix(QString());
+        m_urlCompleter->complete();
+        return true;
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::loadProfiles()
+{
+    QString error;
+    if (!m_profiles->load(&error)) {
+        // After the window is up, so that the message has something to sit on.
+        QMetaObject::invokeMethod(
+            this, [this, error] { showError(error); }, Qt::QueuedConnection);
+    }
+    m_recentUrlsModel->setStringList(m_profiles->recentUrls());
+    updateProfileUi();
+}
+
+bool MainWindow::saveProfiles(bool quiet)
+{
+    QString error;
+    if (m_profiles->save(&error))
+        return true;
+    if (!quiet || !m_profileSaveErrorShown)
+        showError(error);
+    m_profileSaveErrorShown = true;
+    return false;
+}
+
+void MainWindow::updateProfileUi()
+{
+    const QString current = m_profileCombo->currentIndex() > 0 ? m_profileCombo->currentText() : QString();
+    const QStringList names = m_profiles->names();
+    m_profileCombo->clear();
+    m_profileCombo->addItem(names.isEmpty() ? tr("No saved profiles") : tr("Choose a profile\u2026"));
+    m_profileCombo->addItems(names);
+    m_profileCombo->setCurrentIndex(std::max(0, m_profileCombo->findText(current)));
+    m_deleteProfileButton->setEnabled(m_profileCombo->currentIndex() > 0);
+    m_connectionsPane->setProfileNames(names);
+}
+
+bool MainWindow::chooseProfile(const QString& name)
+{
+    const ConnectionProfile* profile = m_profiles->profile(name);
+    if (!profile)
+        return false;
+    fillConnectionForm(profile->options);
+    m_profileCombo->setCurrentIndex(std::max(0, m_profileCombo->findText(name)));
+    m_deleteProfileButton->setEnabled(m_profileCombo->currentIndex() > 0);
+    statusBar()->showMessage(tr("Profile \u201c%1\u201d: %2").arg(name, profile->options.url.toString()), 5000);
+    return true;
+}
+
+bool MainWindow::saveProfile(const QString& name)
+{
+    const QString trimmed = name.trimmed();
+    if (trimmed.isEmpty()) {
+        showConnectError(tr("A profile needs a name."), m_profileCombo);
+        return false;
+    }
+    ConnectionProfile profile;
+    profile.name = trimmed;
+    if (!clientOptionsFromInput(&profile.options))
+        return false;
+    clearConnectError();
+    m_profiles->setProfile(profile);
+    updateProfileUi();
+    m_profileCombo->setCurrentIndex(std::max(0, m_profileCombo->findText(trimmed)));
+    m_deleteProfileButton->setEnabled(true);
+    if (!saveProfiles(false))
+        return false;
+    statusBar()->showMessage(tr("Saved profile \u201c%1\u201d").arg(trimmed), 5000);
+    return true;
+}
+
+bool MainWindow::deleteProfile(const QString& name)
+{
+    if (!m_profiles->removeProfile(name))
+        return false;
+    updateProfileUi();
+    m_profileCombo->setCurrentIndex(0);
+    m_deleteProfileButton->setEnabled(false);
+    saveProfiles(false);
+    statusBar()->showMessage(tr("Deleted profile \u201c%1\u201d").arg(name), 5000);
+    return true;
+}
+
+void MainWindow::askProfileName()
+{
+    // Checked before asking for a name: a profile that cannot connect is not worth saving.
+    ClientOptions options;
+    if (!clientOptionsFromInput(&options))
+        return;
+    auto* dialog = new QInputDialog(this);
+    dialog->setObjectName(QStringLiteral("saveProfileDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Save Connection Profile"));
+    dialog->setLabelText(tr("Profile name (a profile of the same name is replaced):"));
+    dialog->setTextValue(m_profileCombo->currentIndex() > 0 ? m_profileCombo->currentText() : options.url.host());
+    dialog->setOkButtonText(tr("&Save"));
+    connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString& name) { saveProfile(name); });
+    dialog->open();
+}
+
+void MainWindow::askDeleteProfile()
+{
+    if (m_profileCombo->currentIndex() <= 0)
+        return;
+    const QString name = m_profileCombo->currentText();
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Delete Connection Profile"),
+        tr("Delete the profile \u201c%1\u201d?").arg(name), QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("deleteProfileBox"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->button(QMessageBox::Yes)->setText(tr("&Delete"));
+    connect(box, &QMessageBox::finished, this, [this, name](int result) {
+        if (result == QMessageBox::Yes)
+            deleteProfile(name);
+    });
+    box->open();
+}
+
+void MainWindow::rememberUrl(const QString& url)
+{
+    if (url.isEmpty() || (!m_profiles->recentUrls().isEmpty() && m_profiles->recentUrls().constFirst() == url))
+        return;
+    m_profiles->addRecentUrl(url);
+    m_recentUrlsModel->setStringList(m_profiles->recentUrls());
+    // A file from a newer version is left alone; the user was told when it was read.
+    if (m_profiles->isWritable())
+        saveProfiles(true);
+}
+
+void MainWindow::connectWithProfile(const QString& name)
+{
+    if (!chooseProfile(name)) {
+        showError(tr("There is no profile named \u201c%1\u201d any more.").arg(name));
+        return;
+    }
+    connectFromUrlBar();
 }
 
 } // namespace wsi

@@ -7,20 +7,30 @@
 #include <QPointer>
 #include <QUrl>
 
+#include <memory>
+
 class QAction;
 class QActionGroup;
+class QCheckBox;
+class QComboBox;
+class QCompleter;
 class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QMessageBox;
 class QPlainTextEdit;
 class QPushButton;
+class QSpinBox;
+class QStackedWidget;
+class QStringListModel;
 class QToolButton;
 
 namespace wsi {
 
 class CaptureSession;
 class ComposerPane;
+class ConnectionProfiles;
+class ConnectionsPane;
 class DetailPane;
 class FilterBar;
 class ServerPane;
@@ -28,12 +38,14 @@ class StatsPane;
 class TimelineView;
 class TimelineViewModel;
 struct ClientOptions;
+struct ConnectionProfile;
 
 /*
- * The main window: a one-click test server, a URL bar to connect clients (with optional headers,
- * subprotocols and Origin), the timeline of everything on the wire, the detail of the selected event and a
- * composer to send messages. It drives a CaptureSession it does not own; all socket work happens on the
- * session's capture thread, so nothing here blocks on the network.
+ * The main window: a one-click test server, a URL bar to connect clients (with a connection form below it:
+ * headers, subprotocols, Origin, auth, certificate checking, keep-alive pings, reconnection, and named
+ * profiles of all that), the Connections dock listing the clients, the timeline of everything on the wire, the detail
+ * of the selected event and a composer to send messages. It drives a CaptureSession it does not own; all socket work
+ * happens on the session's capture thread, so nothing here blocks on the network.
  */
 class MainWindow : public QMainWindow
 {
@@ -54,6 +66,10 @@ public:
     // the session keeps no timeline.
     TimelineViewModel* timelineViewModel() const { return m_viewModel; }
 
+    ConnectionsPane* connectionsPane() const { return m_connectionsPane; }
+    // The saved connection profiles and recent URLs (loaded from the user's config when the window opens).
+    const ConnectionProfiles& profiles() const { return *m_profiles; }
+
 public Q_SLOTS:
     // Starts the test server with the server pane's options on this port (by default an echo server on
     // 127.0.0.1, moving on to the next ports when this one is taken).
@@ -64,12 +80,23 @@ public Q_SLOTS:
     // Shows a recorded session file (.jsonl) in the timeline when it is still empty; false when it could not
     // be read or the timeline already holds a capture (the reason is shown to the user).
     bool openSession(const QString& path);
+    // Fills the connection form with the named profile; false when there is none of that name.
+    bool chooseProfile(const QString& name);
+    // Saves what the connection form says as a profile of this name (replacing one of the same name); on bad
+    // input or a failed write shows why and returns false.
+    bool saveProfile(const QString& name);
+    bool deleteProfile(const QString& name);
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+    void changeEvent(QEvent* event) override;
 
 private:
     struct Client
     {
         QString url;
         ConnectionState state = ConnectionState::Connecting;
+        bool fromForm = false; // opened with the connection form: its URL goes into the recent ones
     };
 
     void createDocks();
@@ -78,6 +105,7 @@ private:
     void createMenus();
     void createToolBar();
     QWidget* createConnectBar();
+    QWidget* createConnectionForm(QWidget* parent);
     void createStatusBar();
 
     void connectFromUrlBar();
@@ -86,6 +114,18 @@ private:
     bool clientOptionsFromInput(ClientOptions* options);
     void showConnectError(const QString& message, QWidget* culprit);
     void clearConnectError();
+    void fillConnectionForm(const ClientOptions& options);
+    void updateAuthFields();
+    void updateReconnectFields();
+    void updateWarningColours();
+    void loadProfiles();
+    // Writes the profiles file; a failure is shown once per session when quiet (recent URLs), always otherwise.
+    bool saveProfiles(bool quiet);
+    void updateProfileUi();
+    void askProfileName();
+    void askDeleteProfile();
+    void rememberUrl(const QString& url);
+    void connectWithProfile(const QString& name);
 
     void onServerStarted(const QUrl& url);
     void onConnectionStateChanged(quint32 connection, ConnectionRole role, ConnectionState state);
@@ -120,6 +160,10 @@ private:
     QDockWidget* m_statsDock = nullptr;
     ServerPane* m_serverPane = nullptr;
     QDockWidget* m_serverDock = nullptr;
+    ConnectionsPane* m_connectionsPane = nullptr;
+    QDockWidget* m_connectionsDock = nullptr;
+    std::unique_ptr<ConnectionProfiles> m_profiles;
+    bool m_profileSaveErrorShown = false;
 
     QAction* m_serverAction = nullptr;
     QAction* m_connectAction = nullptr;
@@ -153,6 +197,23 @@ private:
     QPlainTextEdit* m_headersEdit = nullptr;
     QLineEdit* m_subprotocolsEdit = nullptr;
     QLineEdit* m_originEdit = nullptr;
+    QComboBox* m_profileCombo = nullptr;
+    QPushButton* m_saveProfileButton = nullptr;
+    QPushButton* m_deleteProfileButton = nullptr;
+    QLabel* m_profilesHint = nullptr;
+    QComboBox* m_authCombo = nullptr;
+    QStackedWidget* m_authFields = nullptr;
+    QLineEdit* m_tokenEdit = nullptr;
+    QLineEdit* m_userEdit = nullptr;
+    QLineEdit* m_passwordEdit = nullptr;
+    QCheckBox* m_ignoreCertificates = nullptr;
+    QCheckBox* m_reconnectCheck = nullptr;
+    QSpinBox* m_initialDelaySpin = nullptr;
+    QSpinBox* m_maxDelaySpin = nullptr;
+    QSpinBox* m_maxAttemptsSpin = nullptr;
+    QSpinBox* m_pingIntervalSpin = nullptr;
+    QCompleter* m_urlCompleter = nullptr;
+    QStringListModel* m_recentUrlsModel = nullptr;
     QLabel* m_connectError = nullptr;
 
     QLabel* m_serverStatus = nullptr;

@@ -92,7 +92,7 @@ private Q_SLOTS:
 
 void TstMainWindow::initTestCase()
 {
-    // The composer keeps its history in the config directory: not the user's.
+    // The window keeps recent URLs, profiles and the composer's history in the config directory: not the user's.
     QStandardPaths::setTestModeEnabled(true);
 }
 
