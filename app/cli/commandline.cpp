@@ -55,6 +55,27 @@ bool isValidWsUrl(const QUrl& url)
         && (url.scheme() == QLatin1StringView("ws") || url.scheme() == QLatin1StringView("wss"));
 }
 
+// The value after the option at i, moving i onto it; false when there is none.
+bool takeValue(const QStringList& args, qsizetype& i, QString* out)
+{
+    if (i + 1 >= args.size())
+        return false;
+    *out = args[++i];
+    return true;
+}
+
+bool isHelpOption(const QString& a)
+{
+    return a == QLatin1StringView("--help") || a == QLatin1StringView("-h");
+}
+
+CommandLine helpRequest()
+{
+    CommandLine help;
+    help.action = CommandLine::Action::Help;
+    return help;
+}
+
 CommandLine parseServe(const QStringList& args)
 {
     CommandLine c;
@@ -63,18 +84,10 @@ CommandLine parseServe(const QStringList& args)
     bool hasPushTemplate = false;
     for (qsizetype i = 0; i < args.size(); ++i) {
         const QString& a = args[i];
-        auto value = [&](QString* out) {
-            if (i + 1 >= args.size())
-                return false;
-            *out = args[++i];
-            return true;
-        };
+        auto value = [&](QString* out) { return takeValue(args, i, out); };
         QString v;
-        if (a == QLatin1StringView("--help") || a == QLatin1StringView("-h")) {
-            CommandLine help;
-            help.action = CommandLine::Action::Help;
-            return help;
-        }
+        if (isHelpOption(a))
+            return helpRequest();
         if (a == QLatin1StringView("--host")) {
             if (!value(&v) || v.isEmpty())
                 return failure(QStringLiteral("serve: --host needs an address"));
@@ -203,18 +216,10 @@ CommandLine parseConnect(const QStringList& args)
     bool hasAuthorizationHeader = false;
     for (qsizetype i = 0; i < args.size(); ++i) {
         const QString& a = args[i];
-        auto value = [&](QString* out) {
-            if (i + 1 >= args.size())
-                return false;
-            *out = args[++i];
-            return true;
-        };
+        auto value = [&](QString* out) { return takeValue(args, i, out); };
         QString v;
-        if (a == QLatin1StringView("--help") || a == QLatin1StringView("-h")) {
-            CommandLine help;
-            help.action = CommandLine::Action::Help;
-            return help;
-        }
+        if (isHelpOption(a))
+            return helpRequest();
         if (a == QLatin1StringView("-H") || a == QLatin1StringView("--header")) {
             if (!value(&v))
                 return failure(QStringLiteral("connect: %1 needs a header, e.g. -H \"X-Token: abc\"").arg(a));
@@ -330,10 +335,8 @@ CommandLine CommandLine::parse(const QStringList& arguments)
             c.action = Action::Version;
             return c;
         }
-        if (a == QLatin1StringView("--help") || a == QLatin1StringView("-h")) {
-            c.action = Action::Help;
-            return c;
-        }
+        if (isHelpOption(a))
+            return helpRequest();
         if (a == QLatin1StringView("--serve")) {
             c.guiServePort = 8765;
             // The port is optional: take the next argument only when it is a number. A number that is no
