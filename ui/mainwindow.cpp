@@ -214,7 +214,8 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
             m_filterBar->setConnection(connection);
     });
 
-    m_composer->setBacklogProbe([session = m_session] { return session->pendingSends(); });
+    m_composer->setBacklogProbe(
+        [session = m_session] { return session->isSendBacklogged() ? ComposerPane::MaxBacklog + 1 : qint64(0); });
     connect(m_composer, &ComposerPane::sendRequested, this,
         [this](const QList<quint32>& connections, bool binary, const QByteArray& payload) {
             const QString text = binary ? QString() : QString::fromUtf8(payload);

@@ -9,9 +9,16 @@
 
 namespace wsi {
 
-CaptureEngine::CaptureEngine(Recorder* recorder, QObject* parent)
+namespace {
+// A connection that stayed open this long counts as a success: the next failure starts the attempts afresh.
+// One dropped sooner (a server that accepts and then closes at once) keeps backing off.
+constexpr qint64 StableOpenMs = 5000;
+} // namespace
+
+CaptureEngine::CaptureEngine(Recorder* recorder, std::shared_ptr<std::atomic<qint64>> unsent, QObject* parent)
     : QObject(parent)
     , m_recorder(recorder)
+    , m_unsent(std::move(unsent))
 { }
 
 CaptureEngine::~CaptureEngine() = default;
@@ -23,6 +30,7 @@ void CaptureEngine::startServer(const ServerOptions& options)
         return;
     }
     auto* server = new ServerEndpoint(options, m_recorder, this);
+    server->setUnsentCounter(m_unsent);
     QString error;
     if (!server->listen(&error)) {
         delete server;
@@ -75,6 +83,7 @@ void CaptureEngine::openClient(quint32 id, const ClientOptions& options)
 void CaptureEngine::startClient(quint32 id, const ClientOptions& options, int attempt)
 {
     auto* client = new ClientEndpoint(id, options, m_recorder, this);
+    client->setUnsentCounter(m_unsent);
     m_clients.insert(id, client);
     connect(client, &ClientEndpoint::stateChanged, this,
         [this](quint32 cid, ConnectionState s) { Q_EMIT connectionStateChanged(cid, ConnectionRole::Client, s); });
@@ -90,8 +99,8 @@ void CaptureEngine::onClientFinished(quint32 id, const ClientOptions& options, i
     if (!client)
         return;
     const bool byUser = client->closedByUser();
-    // Counting starts again after an attempt that got through.
-    const int next = client->wasOpened() ? 1 : attempt + 1;
+    // Counting starts again after a connection that lasted; one that was dropped at once counts as a failure.
+    const int next = client->wasOpened() && client->openMs() >= StableOpenMs ? 1 : attempt + 1;
     client->deleteLater();
     const ReconnectPolicy& policy = options.reconnect;
     if (!policy.enabled || byUser || m_shuttingDown)
@@ -114,6 +123,7 @@ void CaptureEngine::onClientFinished(quint32 id, const ClientOptions& options, i
         "reconnecting in " + QByteArray::number(delay / 1000.0, 'f', 1) + " s as connection "
             + QByteArray::number(nextId) + " (attempt " + QByteArray::number(next) + of + ')'));
     PendingReconnect pending;
+    pending.previous = id;
     pending.options = options;
     pending.attempt = next;
     pending.timer = new QTimer(this);
@@ -132,12 +142,21 @@ void CaptureEngine::onClientFinished(quint32 id, const ClientOptions& options, i
 
 void CaptureEngine::cancelReconnects()
 {
-    for (auto it = m_reconnects.begin(); it != m_reconnects.end(); it = m_reconnects.erase(it)) {
-        delete it->timer;
-        m_recorder->record(makeEvent(it.key(), Direction::None, EventKind::Note, "reconnection cancelled"));
-        m_recorder->record(makeEvent(it.key(), Direction::None, EventKind::Closed, "never connected"));
-        Q_EMIT connectionStateChanged(it.key(), ConnectionRole::Client, ConnectionState::Closed);
-    }
+    const QList<quint32> waiting = m_reconnects.keys();
+    for (quint32 id : waiting)
+        cancelReconnect(id);
+}
+
+void CaptureEngine::cancelReconnect(quint32 waitingId)
+{
+    const auto it = m_reconnects.find(waitingId);
+    if (it == m_reconnects.end())
+        return;
+    delete it->timer;
+    m_reconnects.erase(it);
+    m_recorder->record(makeEvent(waitingId, Direction::None, EventKind::Note, "reconnection cancelled"));
+    m_recorder->record(makeEvent(waitingId, Direction::None, EventKind::Closed, "never connected"));
+    Q_EMIT connectionStateChanged(waitingId, ConnectionRole::Client, ConnectionState::Closed);
 }
 
 WsConnection* CaptureEngine::findConnection(quint32 id) const
@@ -179,13 +198,13 @@ void CaptureEngine::ping(quint32 id, const QByteArray& payload)
 
 void CaptureEngine::closeConnection(quint32 id, quint16 code, const QByteArray& reason)
 {
-    if (auto it = m_reconnects.find(id); it != m_reconnects.end()) {
-        delete it->timer;
-        m_reconnects.erase(it);
-        m_recorder->record(makeEvent(id, Direction::None, EventKind::Note, "reconnection cancelled"));
-        m_recorder->record(makeEvent(id, Direction::None, EventKind::Closed, "never connected"));
-        Q_EMIT connectionStateChanged(id, ConnectionRole::Client, ConnectionState::Closed);
-        return;
+    // A client waiting to reconnect is closed under its new id, or under the old one when the user acted on the
+    // connection that just ended (the engine may have seen the drop first).
+    for (auto it = m_reconnects.cbegin(); it != m_reconnects.cend(); ++it) {
+        if (it.key() == id || it->previous == id) {
+            cancelReconnect(it.key());
+            return;
+        }
     }
     if (ClientEndpoint* c = m_clients.value(id)) {
         c->close(code, reason);
@@ -197,8 +216,10 @@ void CaptureEngine::closeConnection(quint32 id, quint16 code, const QByteArray& 
 
 void CaptureEngine::abortConnection(quint32 id)
 {
-    if (m_reconnects.contains(id))
-        return closeConnection(id, 1000, {}); // nothing to drop yet: the waiting attempt is cancelled
+    for (auto it = m_reconnects.cbegin(); it != m_reconnects.cend(); ++it) {
+        if (it.key() == id || it->previous == id) // nothing to drop yet: the waiting attempt is cancelled
+            return cancelReconnect(it.key());
+    }
 
     if (WsConnection* c = findConnection(id)) {
         c->abort();
@@ -213,7 +234,9 @@ void CaptureEngine::shutdown()
     m_shuttingDown = true;
     cancelReconnects();
     stopServer();
-    for (ClientEndpoint* c : std::as_const(m_clients))
+    // A copy: closing a client that is still connecting finishes it at once, which takes it out of m_clients.
+    const QList<ClientEndpoint*> clients = m_clients.values();
+    for (ClientEndpoint* c : clients)
         c->close(1001, "going away");
 }
 
@@ -223,7 +246,8 @@ void CaptureEngine::abortAll()
         if (c->state() != ConnectionState::Closed)
             c->abort();
     }
-    for (ClientEndpoint* c : std::as_const(m_clients)) {
+    const QList<ClientEndpoint*> clients = m_clients.values(); // see shutdown()
+    for (ClientEndpoint* c : clients) {
         if (!c->connection())
             c->close(1001, "going away");
     }

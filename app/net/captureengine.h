@@ -7,6 +7,9 @@
 #include <QObject>
 #include <QUrl>
 
+#include <atomic>
+#include <memory>
+
 class QTimer;
 
 namespace wsi {
@@ -27,7 +30,8 @@ class CaptureEngine : public QObject
     Q_DISABLE_COPY_MOVE(CaptureEngine)
 
 public:
-    explicit CaptureEngine(Recorder* recorder, QObject* parent = nullptr);
+    // unsent: kept at the bytes written to sockets and not yet sent, over every connection.
+    CaptureEngine(Recorder* recorder, std::shared_ptr<std::atomic<qint64>> unsent, QObject* parent = nullptr);
     ~CaptureEngine() override;
 
     void startServer(const wsi::ServerOptions& options);
@@ -61,6 +65,7 @@ private:
     // A client connection waiting for its next reconnection attempt, under the id that attempt will use.
     struct PendingReconnect
     {
+        quint32 previous = 0; // the connection whose end this follows
         ClientOptions options;
         int attempt = 0;
         QTimer* timer = nullptr;
@@ -68,6 +73,7 @@ private:
     void startClient(quint32 id, const ClientOptions& options, int attempt);
     void onClientFinished(quint32 id, const ClientOptions& options, int attempt);
     void cancelReconnects();
+    void cancelReconnect(quint32 waitingId);
     WsConnection* findConnection(quint32 id) const;
     void notOpen(quint32 id, const char* what);
 
@@ -76,6 +82,7 @@ private:
     QHash<quint32, ClientEndpoint*> m_clients;
     QHash<quint32, PendingReconnect> m_reconnects;
     bool m_shuttingDown = false;
+    std::shared_ptr<std::atomic<qint64>> m_unsent;
 };
 
 } // namespace wsi

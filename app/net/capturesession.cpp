@@ -67,7 +67,7 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
 
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("capture"));
-    m_engine = new CaptureEngine(m_recorder.get());
+    m_engine = new CaptureEngine(m_recorder.get(), m_unsentBytes);
     m_engine->moveToThread(m_thread);
     connect(m_thread, &QThread::finished, m_engine, &QObject::deleteLater);
     connect(m_engine, &CaptureEngine::serverStarted, this, [this](const QUrl& url) {

@@ -66,6 +66,10 @@ public:
     // Messages handed to sendText/sendBinary that the capture thread has not sent yet: a producer faster than
     // the network (the composer's repeat) waits while this is high instead of queueing without end.
     qint64 pendingSends() const { return m_pendingSends->load(std::memory_order_relaxed); }
+    // Bytes written to the sockets of this capture that the network has not taken yet.
+    qint64 unsentBytes() const { return m_unsentBytes->load(std::memory_order_relaxed); }
+    // True while a producer should wait: many sends not yet handed to a socket, or much not yet sent.
+    bool isSendBacklogged() const { return pendingSends() > 2000 || unsentBytes() > (qint64(16) << 20); }
     void ping(quint32 connection, const QByteArray& payload = {});
     // Closes a connection with a closing handshake; on a client waiting to reconnect, cancels the reconnection.
     void closeConnection(quint32 connection, quint16 code = 1000, const QString& reason = {});
@@ -119,6 +123,7 @@ private:
     QUrl m_serverUrl;
     QHash<quint32, ConnectionState> m_states;
     std::shared_ptr<std::atomic<qint64>> m_pendingSends = std::make_shared<std::atomic<qint64>>(0);
+    std::shared_ptr<std::atomic<qint64>> m_unsentBytes = std::make_shared<std::atomic<qint64>>(0);
     QMap<quint32, ServerClient> m_serverClients; // ids grow: in the order they opened
 };
 

@@ -30,6 +30,13 @@ ClientEndpoint::ClientEndpoint(quint32 id, const ClientOptions& options, Recorde
 
 ClientEndpoint::~ClientEndpoint() = default;
 
+qint64 ClientEndpoint::openMs() const
+{
+    if (!m_wasOpened)
+        return 0;
+    return m_openMs >= 0 ? m_openMs : m_openSince.elapsed();
+}
+
 void ClientEndpoint::record(EventKind kind, const QByteArray& payload, const QByteArray& note)
 {
     Event e = makeEvent(m_id, Direction::None, kind, payload);
@@ -154,19 +161,37 @@ void ClientEndpoint::onReadyRead()
     m_connection
         = new WsConnection(m_id, ConnectionRole::Client, m_socket, rest, m_recorder, m_options.maxMessageBytes, this);
     m_socket = nullptr;
+    m_connection->setUnsentCounter(m_unsentCounter);
     connect(m_connection, &WsConnection::stateChanged, this, [this](quint32, ConnectionState s) {
         if (s != ConnectionState::Open && m_keepAlive)
             m_keepAlive->stop();
         setState(s);
     });
-    connect(m_connection, &WsConnection::finished, this, [this](quint32) { Q_EMIT finished(m_id); });
+    connect(m_connection, &WsConnection::finished, this, [this](quint32) {
+        m_openMs = m_openSince.elapsed();
+        Q_EMIT finished(m_id);
+    });
     m_wasOpened = true;
+    m_openSince.start();
     if (m_options.pingIntervalMs > 0) {
         m_keepAlive = new QTimer(this);
+        connect(m_connection, &WsConnection::pongReceived, this, [this] { m_keepAliveUnanswered = 0; });
         connect(m_keepAlive, &QTimer::timeout, this, [this] {
+            if (!m_connection || m_connection->state() != ConnectionState::Open)
+                return;
+            // Two intervals without a pong: the peer or the path is gone (a half-open TCP connection would
+            // otherwise look open for many minutes, and reconnection would never start).
+            if (m_keepAliveUnanswered >= 2) {
+                m_keepAlive->stop();
+                record(EventKind::Error,
+                    "no pong for " + QByteArray::number(2 * m_options.pingIntervalMs)
+                        + " ms after keep-alive pings: the connection looks dead; dropping it");
+                m_connection->abort();
+                return;
+            }
+            ++m_keepAliveUnanswered;
             // A distinct payload per ping, so each pong is matched to its ping for the round trip.
-            if (m_connection && m_connection->state() == ConnectionState::Open)
-                m_connection->ping("keep-alive " + QByteArray::number(++m_keepAliveCount));
+            m_connection->ping("keep-alive " + QByteArray::number(++m_keepAliveCount));
         });
         m_keepAlive->start(m_options.pingIntervalMs);
     }

@@ -5,7 +5,11 @@
 #include "endpointoptions.h"
 
 #include <QAbstractSocket>
+#include <QElapsedTimer>
 #include <QObject>
+
+#include <atomic>
+#include <memory>
 
 class QTcpSocket;
 class QTimer;
@@ -41,6 +45,9 @@ public:
     bool closedByUser() const { return m_closedByUser; }
     // True when the handshake succeeded at some point.
     bool wasOpened() const { return m_wasOpened; }
+    // How long the connection was open, in ms (0 when it never opened, up to now while open).
+    qint64 openMs() const;
+    void setUnsentCounter(std::shared_ptr<std::atomic<qint64>> counter) { m_unsentCounter = std::move(counter); }
 
 Q_SIGNALS:
     void stateChanged(quint32 id, wsi::ConnectionState state);
@@ -67,6 +74,10 @@ private:
     WsConnection* m_connection = nullptr;
     QTimer* m_keepAlive = nullptr;
     quint64 m_keepAliveCount = 0;
+    int m_keepAliveUnanswered = 0; // keep-alive pings sent since the last pong
+    QElapsedTimer m_openSince;
+    qint64 m_openMs = -1; // set when it ends
+    std::shared_ptr<std::atomic<qint64>> m_unsentCounter;
     bool m_closedByUser = false;
     bool m_wasOpened = false;
 };

@@ -412,6 +412,7 @@ void ServerEndpoint::onPendingData(QTcpSocket* socket)
     socket->disconnect(this);
     auto* connection
         = new WsConnection(id, ConnectionRole::Server, socket, rest, m_recorder, m_options.maxMessageBytes, this);
+    connection->setUnsentCounter(m_unsentCounter);
     m_connections.insert(id, connection);
     connect(connection, &WsConnection::messageReceived, this,
         [this, connection](quint32, bool text, const QByteArray& payload) { onMessage(connection, text, payload); });

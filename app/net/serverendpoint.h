@@ -9,6 +9,7 @@
 #include <QSet>
 #include <QUrl>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -46,6 +47,7 @@ public:
     void shutdown();
 
     void setBehaviour(const ServerBehaviour& behaviour);
+    void setUnsentCounter(std::shared_ptr<std::atomic<qint64>> counter) { m_unsentCounter = std::move(counter); }
     // Sends a text message to every open client.
     void sendTextToAll(const QByteArray& utf8);
 
@@ -89,6 +91,7 @@ private:
     std::optional<MessageTemplate> m_pushTemplate;
     QTimer* m_pushTimer;
     bool m_acceptErrorReported = false;
+    std::shared_ptr<std::atomic<qint64>> m_unsentCounter;
     QSet<quint32> m_congested; // clients told about skipped messages, until they catch up
     QHash<quint32, int> m_delayedReplies; // client -> delayed replies waiting
     struct Tls;

@@ -44,7 +44,8 @@ WsConnection::WsConnection(quint32 id, ConnectionRole role, QTcpSocket* socket, 
     connect(m_closeTimer, &QTimer::timeout, this, &WsConnection::onCloseTimeout);
     m_socket->setReadBufferSize(ReadBufferBytes);
     connect(m_socket, &QTcpSocket::readyRead, this, &WsConnection::processIncoming);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+    connect(m_socket, &QTcpSocket::bytesWritten, this, [this](qint64 written) {
+        countWritten(written);
         if (m_readPaused && m_socket->bytesToWrite() <= WriteLowWater) {
             m_readPaused = false;
             processIncoming();
@@ -67,6 +68,14 @@ WsConnection::WsConnection(quint32 id, ConnectionRole role, QTcpSocket* socket, 
 }
 
 WsConnection::~WsConnection() = default;
+
+void WsConnection::countWritten(qint64 bytes)
+{
+    const qint64 taken = std::min(bytes, m_unsent);
+    m_unsent -= taken;
+    if (m_unsentCounter && taken > 0)
+        m_unsentCounter->fetch_sub(taken, std::memory_order_relaxed);
+}
 
 bool WsConnection::isCongested() const
 {
@@ -174,6 +183,7 @@ void WsConnection::handleFrame(Frame& frame)
             m_pingsInFlight.erase(it);
         }
         record(m_inbound, EventKind::Pong, frame.payload, FlagFin | maskFlag, -1, 0, note);
+        Q_EMIT pongReceived(m_id);
         return;
     }
     case Opcode::Close:
@@ -290,7 +300,11 @@ void WsConnection::sendFrame(Opcode opcode, const QByteArray& payload, EventKind
     std::optional<quint32> key;
     if (m_role == ConnectionRole::Client)
         key = QRandomGenerator::global()->generate();
-    m_socket->write(encodeFrame(opcode, payload, true, key));
+    const qint64 written = m_socket->write(encodeFrame(opcode, payload, true, key));
+    if (m_unsentCounter && written > 0) {
+        m_unsent += written;
+        m_unsentCounter->fetch_add(written, std::memory_order_relaxed);
+    }
     record(m_outbound, kind, payload, FlagFin | (key ? FlagMasked : 0));
 }
 
@@ -356,6 +370,7 @@ void WsConnection::onDisconnected()
         return;
     m_finished = true;
     m_closeTimer->stop();
+    countWritten(m_unsent); // what was never sent is not waiting any more
     QByteArray message;
     quint16 code;
     if (m_closeReceived) {

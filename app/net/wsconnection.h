@@ -7,6 +7,9 @@
 #include <QHash>
 #include <QObject>
 
+#include <atomic>
+#include <memory>
+
 class QTcpSocket;
 class QTimer;
 
@@ -37,6 +40,9 @@ public:
     ConnectionState state() const { return m_state; }
     // True while so much is queued for the peer that more would only pile up in memory (it does not read).
     bool isCongested() const;
+    // A counter shared by all connections of a capture, kept at the bytes written to sockets but not yet sent
+    // (what a fast producer such as the composer's repeat must wait for).
+    void setUnsentCounter(std::shared_ptr<std::atomic<qint64>> counter) { m_unsentCounter = std::move(counter); }
 
     void sendText(const QByteArray& utf8);
     void sendBinary(const QByteArray& data);
@@ -49,6 +55,8 @@ public:
 Q_SIGNALS:
     void messageReceived(quint32 id, bool text, const QByteArray& payload);
     void stateChanged(quint32 id, wsi::ConnectionState state);
+    // A pong arrived (answering any ping).
+    void pongReceived(quint32 id);
     // Emitted once when the TCP connection is gone; the owner may delete the object then.
     void finished(quint32 id);
 
@@ -93,6 +101,9 @@ private:
     bool m_readPaused = false; // too much unsent data: input waits until the peer takes some
     QTimer* m_closeTimer;
     QHash<QByteArray, qint64> m_pingsInFlight; // payload -> monotonic ns when sent
+    std::shared_ptr<std::atomic<qint64>> m_unsentCounter;
+    qint64 m_unsent = 0; // what this connection added to m_unsentCounter and has not taken back
+    void countWritten(qint64 bytes);
 };
 
 } // namespace wsi

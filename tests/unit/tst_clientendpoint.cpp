@@ -6,9 +6,12 @@
 #include "core/eventstore.h"
 #include "net/capturesession.h"
 #include "selfsigned.h"
+#include "wire/handshake.h"
 
 #include <QSignalSpy>
 #include <QSslSocket>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -269,6 +272,110 @@ private Q_SLOTS:
         QTRY_COMPARE(session->connectionState(waiting), ConnectionState::Closed);
         session->flush();
         QVERIFY(hasEvent(*session->store(), waiting, EventKind::Note, "reconnection cancelled"));
+    }
+
+    // A server that accepts and closes at once is not a success: the attempts keep counting and end.
+    void aConnectionDroppedAtOnceKeepsBackingOff()
+    {
+        auto session = newSession();
+        QVERIFY(session);
+        QObject context;
+        QObject::connect(session.get(), &CaptureSession::serverClientOpened, &context,
+            [&session](const ServerClient& c) { session->closeConnection(c.id, 4401, QStringLiteral("expired")); });
+        ClientOptions options;
+        options.reconnect = { true, 20, 40, 3 };
+        QSignalSpy reconnecting(session.get(), &CaptureSession::clientReconnecting);
+        QSignalSpy gaveUp(session.get(), &CaptureSession::clientGaveUp);
+        connect(*session, options, session->serverUrl());
+        QTRY_COMPARE_WITH_TIMEOUT(gaveUp.size(), 1, 10000);
+        QCOMPARE(reconnecting.size(), 3);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(reconnecting.at(i).at(2).toInt(), i + 1);
+    }
+
+    // Closing the connection that just ended, before the window learnt of its reconnection, cancels it too.
+    void closingTheEndedConnectionCancelsItsReconnect()
+    {
+        auto session = newSession();
+        QVERIFY(session);
+        ClientOptions options;
+        options.reconnect = { true, 60000, 60000, 0 };
+        QSignalSpy reconnecting(session.get(), &CaptureSession::clientReconnecting);
+        const quint32 first = connect(*session, options, session->serverUrl());
+        QTRY_COMPARE(session->connectionState(first), ConnectionState::Open);
+        session->stopServer();
+        QTRY_COMPARE(reconnecting.size(), 1);
+        const quint32 waiting = reconnecting.constFirst().at(1).toUInt();
+        session->closeConnection(first);
+        QTRY_COMPARE(session->connectionState(waiting), ConnectionState::Closed);
+    }
+
+    // A peer that completes the handshake and then answers nothing: keep-alive notices and drops it.
+    void keepAliveDropsADeadConnection()
+    {
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        QObject context;
+        QObject::connect(&silent, &QTcpServer::newConnection, &context, [&silent] {
+            QTcpSocket* s = silent.nextPendingConnection();
+            QObject::connect(s, &QTcpSocket::readyRead, s, [s] {
+                const QByteArray request = s->readAll();
+                const qsizetype at = request.indexOf("Sec-WebSocket-Key: ");
+                if (at < 0)
+                    return;
+                const QByteArray key = request.mid(at + 19, 24);
+                s->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Accept: "
+                    + handshake::acceptKey(key) + "\r\n\r\n");
+                s->disconnect(); // and never answers anything again
+            });
+        });
+        auto session = std::make_unique<CaptureSession>(CaptureSession::Options {});
+        ClientOptions options;
+        options.pingIntervalMs = 50;
+        const quint32 id
+            = connect(*session, options, QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(silent.serverPort())));
+        QTRY_COMPARE(session->connectionState(id), ConnectionState::Open);
+        QTRY_COMPARE(session->connectionState(id), ConnectionState::Closed);
+        session->flush();
+        QVERIFY(hasEvent(*session->store(), id, EventKind::Error, "no pong for 100 ms"));
+    }
+
+    // What is written to a socket and not yet sent is counted, so a producer can wait for the network.
+    void unsentBytesAreCounted()
+    {
+        QTcpServer deaf;
+        QVERIFY(deaf.listen(QHostAddress::LocalHost));
+        QTcpSocket* peer = nullptr;
+        QObject context;
+        QObject::connect(&deaf, &QTcpServer::newConnection, &context, [&] {
+            peer = deaf.nextPendingConnection();
+            QObject::connect(peer, &QTcpSocket::readyRead, peer, [p = peer] {
+                if (p->property("upgraded").toBool())
+                    return;
+                const QByteArray request = p->peek(4096);
+                const qsizetype at = request.indexOf("Sec-WebSocket-Key: ");
+                if (at < 0 || !request.contains("\r\n\r\n"))
+                    return;
+                p->read(request.indexOf("\r\n\r\n") + 4);
+                p->setProperty("upgraded", true);
+                p->setReadBufferSize(1); // from now on it takes (almost) nothing: the kernel buffers fill up
+                p->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Accept: "
+                    + handshake::acceptKey(request.mid(at + 19, 24)) + "\r\n\r\n");
+            });
+        });
+        auto session = std::make_unique<CaptureSession>(CaptureSession::Options {});
+        const quint32 id = connect(*session, {}, QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(deaf.serverPort())));
+        QTRY_COMPARE(session->connectionState(id), ConnectionState::Open);
+        const QByteArray big(4 << 20, 'b');
+        for (int i = 0; i < 16; ++i)
+            session->sendBinary(id, big);
+        QTRY_VERIFY(session->unsentBytes() > (qint64(16) << 20));
+        QVERIFY(session->isSendBacklogged());
+        session->abortConnection(id);
+        QTRY_COMPARE(session->connectionState(id), ConnectionState::Closed);
+        QTRY_COMPARE(session->unsentBytes(), qint64(0));
     }
 
     void delaysDoubleUpToTheCap()
