@@ -6,6 +6,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -137,7 +138,17 @@ ComposerPane::ComposerPane(QWidget* parent, const QString& libraryPath)
     connect(m_edit, &QPlainTextEdit::textChanged, m_validateTimer, qOverload<>(&QTimer::start));
 
     m_repeatTimer = new QTimer(this);
+    m_repeatTimer->setObjectName(QStringLiteral("repeatTimer"));
     connect(m_repeatTimer, &QTimer::timeout, this, &ComposerPane::onRepeatTimer);
+
+    // A send changes the history; the file is written once the sending pauses, not at every message.
+    m_saveTimer = new QTimer(this);
+    m_saveTimer->setObjectName(QStringLiteral("librarySaveTimer"));
+    m_saveTimer->setSingleShot(true);
+    m_saveTimer->setInterval(HistorySaveDelayMs);
+    connect(m_saveTimer, &QTimer::timeout, this, &ComposerPane::saveHistory);
+    // The window may not be destroyed before the process ends (e.g. quit from a signal handler).
+    connect(QCoreApplication::instance(), &QCoreApplication::aboutToQuit, this, &ComposerPane::flushLibrary);
 
     m_stopShortcut = new QShortcut(QKeySequence(Qt::Key_Escape), this, this, &ComposerPane::stop);
     m_stopShortcut->setContext(Qt::WidgetWithChildrenShortcut);
@@ -150,7 +161,10 @@ ComposerPane::ComposerPane(QWidget* parent, const QString& libraryPath)
         showProblem(m_libraryError);
 }
 
-ComposerPane::~ComposerPane() = default;
+ComposerPane::~ComposerPane()
+{
+    flushLibrary();
+}
 
 QWidget* ComposerPane::createToolRow()
 {
@@ -292,8 +306,15 @@ QWidget* ComposerPane::createSendRows()
     m_target->setMinimumContentsLength(20);
     m_target->setPlaceholderText(tr("No open connection"));
     m_target->setToolTip(tr("The connection (or all connections of a kind) that messages are sent on"));
-    auto* targetLabel = new QLabel(tr("&To:"), rows);
-    targetLabel->setBuddy(m_target);
+    // What the user picks stays the target while new connections come and go.
+    connect(m_target, &QComboBox::activated, this, [this](int index) {
+        m_preferred = targetAt(m_target, index);
+        m_preferredWaiting = false;
+        m_userChose = true;
+        updateSendState();
+    });
+    auto* toLabel = new QLabel(tr("&To:"), rows);
+    toLabel->setBuddy(m_target);
 
     m_send = new QPushButton(tr("&Send"), rows);
     m_send->setObjectName(QStringLiteral("sendButton"));
@@ -308,16 +329,16 @@ QWidget* ComposerPane::createSendRows()
     repeatRow->addWidget(m_progress, 1);
     repeatRow->addWidget(m_stop);
 
-    auto* targetRow = new QHBoxLayout;
-    targetRow->addWidget(targetLabel);
-    targetRow->addWidget(m_target, 1);
-    targetRow->addWidget(m_send);
+    auto* toRow = new QHBoxLayout;
+    toRow->addWidget(toLabel);
+    toRow->addWidget(m_target, 1);
+    toRow->addWidget(m_send);
 
     auto* layout = new QVBoxLayout(rows);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(4);
     layout->addLayout(repeatRow);
-    layout->addLayout(targetRow);
+    layout->addLayout(toRow);
     return rows;
 }
 
@@ -408,21 +429,90 @@ void ComposerPane::buildMoreMenu()
 
 void ComposerPane::addTarget(quint32 connection, const QString& label, ConnectionRole role)
 {
-    const bool added = !m_targetInfo.contains(connection);
+    if (const auto it = m_targetInfo.find(connection); it != m_targetInfo.end()) {
+        // Known: a new label (the peer arrives after the Open state), changed in place.
+        if (it->role == role) {
+            it->label = label;
+            m_target->setItemText(targetRow(connection), targetLabel(connection));
+            return;
+        }
+        removeTarget(connection);
+    }
+    const Target before = target();
     m_targetInfo.insert(connection, TargetInfo { label, role });
-    Target keep = target();
-    // The client connection just opened is the one the user most likely wants to talk to; a client of the
-    // test server arriving does not take the target away from what the user chose.
-    if (added && (role == ConnectionRole::Client || keep.kind == Target::Kind::None))
-        keep = Target { Target::Kind::Connection, connection };
-    rebuildTargets(keep);
+    const int rank = roleRank(connection);
+    {
+        const QSignalBlocker blocker(m_target);
+        if (role == ConnectionRole::Client) {
+            m_target->insertItem(rank, targetLabel(connection));
+            setTargetData(rank, Target::Kind::Connection, connection);
+            ++m_clientCount;
+            updateAllRow(ConnectionRole::Client, m_clientCount - 1);
+            if (m_clientCount == 1 && m_serverCount > 0)
+                m_target->insertSeparator(1);
+        } else {
+            const bool separate = m_serverCount == 0 && m_clientCount > 0;
+            ++m_serverCount;
+            if (separate)
+                m_target->insertSeparator(serverStart() - 1);
+            const int row = serverStart() + rank;
+            m_target->insertItem(row, targetLabel(connection));
+            setTargetData(row, Target::Kind::Connection, connection);
+            updateAllRow(ConnectionRole::Server, m_serverCount - 1);
+        }
+    }
+    const Target added { Target::Kind::Connection, connection };
+    if (m_preferred == added) {
+        // The connection the user opened, or the next attempt of the one they were writing to.
+        m_preferredWaiting = false;
+        setCurrentTarget(added);
+    } else if (before.kind == Target::Kind::None) {
+        chooseTarget(added);
+    } else if (role == ConnectionRole::Client && !(m_userChose && before == m_preferred)
+        && before.kind == Target::Kind::Connection
+        && m_targetInfo.value(before.connection).role == ConnectionRole::Server) {
+        // Nobody chose the test server's side: a client connection of ours is the likelier target.
+        chooseTarget(added);
+    } else {
+        setCurrentTarget(before);
+    }
 }
 
 void ComposerPane::removeTarget(quint32 connection)
 {
-    if (!m_targetInfo.remove(connection))
+    if (!m_targetInfo.contains(connection))
         return;
-    rebuildTargets(target());
+    const Target before = target();
+    const int row = targetRow(connection);
+    const ConnectionRole role = m_targetInfo.value(connection).role;
+    m_targetInfo.remove(connection);
+    {
+        const QSignalBlocker blocker(m_target);
+        m_target->removeItem(row);
+        if (role == ConnectionRole::Client) {
+            --m_clientCount;
+            updateAllRow(ConnectionRole::Client, m_clientCount + 1);
+            if (m_clientCount == 0 && m_serverCount > 0)
+                m_target->removeItem(0); // the separator
+        } else {
+            --m_serverCount;
+            updateAllRow(ConnectionRole::Server, m_serverCount + 1);
+            if (m_serverCount == 0 && m_clientCount > 0)
+                m_target->removeItem(serverStart()); // the separator
+        }
+    }
+    if (targetIndex(before) >= 0) {
+        setCurrentTarget(before);
+    } else if (targetIndex(m_preferred) >= 0) {
+        setCurrentTarget(m_preferred);
+    } else {
+        // The newest client connection, else the newest test server client.
+        quint32 newest[2] = { 0, 0 }; // client, server
+        for (auto it = m_targetInfo.cbegin(); it != m_targetInfo.cend(); ++it)
+            newest[it->role == ConnectionRole::Client ? 0 : 1] = it.key();
+        const quint32 fallback = newest[0] != 0 ? newest[0] : newest[1];
+        setCurrentTarget(fallback != 0 ? Target { Target::Kind::Connection, fallback } : Target {});
+    }
     if (m_run && resolveTarget(m_run->target).isEmpty()) {
         finishRun(m_run->target.kind == Target::Kind::Connection
                 ? tr("Stopped: #%1 closed after %2 of %3 messages.")
@@ -430,6 +520,18 @@ void ComposerPane::removeTarget(quint32 connection)
                       .arg(QLocale().toString(m_sentCount), QLocale().toString(m_run->total))
                 : tr("Stopped: the last connection closed after %1 of %2 messages.")
                       .arg(QLocale().toString(m_sentCount), QLocale().toString(m_run->total)));
+    }
+}
+
+void ComposerPane::followReconnect(quint32 previous, quint32 next)
+{
+    if (m_preferred != Target { Target::Kind::Connection, previous })
+        return;
+    m_preferred = Target { Target::Kind::Connection, next };
+    m_preferredWaiting = true;
+    if (m_targetInfo.contains(next)) { // it opened before we heard of it
+        m_preferredWaiting = false;
+        setCurrentTarget(m_preferred);
     }
 }
 
@@ -457,68 +559,122 @@ quint32 ComposerPane::currentTarget() const
     return t.kind == Target::Kind::Connection ? t.connection : 0;
 }
 
+int ComposerPane::serverStart() const
+{
+    return m_clientCount + (m_clientCount > 1 ? 1 : 0) + (m_clientCount > 0 && m_serverCount > 0 ? 1 : 0);
+}
+
+int ComposerPane::roleRank(quint32 connection) const
+{
+    const ConnectionRole role = m_targetInfo.value(connection).role;
+    int rank = 0;
+    for (auto it = m_targetInfo.cbegin(); it != m_targetInfo.cend() && it.key() < connection; ++it) {
+        if (it->role == role)
+            ++rank;
+    }
+    return rank;
+}
+
+int ComposerPane::targetRow(quint32 connection) const
+{
+    const int rank = roleRank(connection);
+    return m_targetInfo.value(connection).role == ConnectionRole::Client ? rank : serverStart() + rank;
+}
+
 int ComposerPane::targetIndex(const Target& target) const
 {
-    for (int i = 0; i < m_target->count(); ++i) {
-        if (target.kind != Target::Kind::None && targetAt(m_target, i) == target)
-            return i;
+    switch (target.kind) {
+    case Target::Kind::None:
+        break;
+    case Target::Kind::Connection:
+        if (m_targetInfo.contains(target.connection))
+            return targetRow(target.connection);
+        break;
+    case Target::Kind::AllClients:
+        if (m_clientCount > 1)
+            return m_clientCount;
+        break;
+    case Target::Kind::AllServerClients:
+        if (m_serverCount > 1)
+            return serverStart() + m_serverCount;
+        break;
     }
     return -1;
 }
 
-void ComposerPane::rebuildTargets(const Target& keep)
+QString ComposerPane::targetLabel(quint32 connection) const
 {
-    QList<quint32> clients;
-    QList<quint32> serverClients;
-    for (auto it = m_targetInfo.cbegin(); it != m_targetInfo.cend(); ++it)
-        (it->role == ConnectionRole::Server ? serverClients : clients) << it.key();
+    const TargetInfo info = m_targetInfo.value(connection);
+    if (info.role == ConnectionRole::Client)
+        return QLatin1Char('#') + QString::number(connection) + QLatin1Char(' ') + info.label;
+    return info.label.isEmpty() ? tr("#%1 test server client").arg(connection)
+                                : tr("#%1 test server client %2").arg(connection).arg(info.label);
+}
 
-    const QSignalBlocker blocker(m_target);
-    m_target->clear();
-    auto add = [this](const QString& text, Target::Kind kind, quint32 id) {
-        m_target->addItem(text);
-        m_target->setItemData(m_target->count() - 1, id, TargetIdRole);
-        m_target->setItemData(m_target->count() - 1, int(kind), TargetKindRole);
-    };
-    for (quint32 id : std::as_const(clients))
-        add(QLatin1Char('#') + QString::number(id) + QLatin1Char(' ') + m_targetInfo.value(id).label,
-            Target::Kind::Connection, id);
-    // "All" is worth a line only when it means more than one.
-    if (clients.size() > 1)
-        add(tr("All %1 client connections").arg(clients.size()), Target::Kind::AllClients, 0);
-    if (!clients.isEmpty() && !serverClients.isEmpty())
-        m_target->insertSeparator(m_target->count());
-    for (quint32 id : std::as_const(serverClients)) {
-        const QString label = m_targetInfo.value(id).label;
-        add(label.isEmpty() ? tr("#%1 test server client").arg(id) : tr("#%1 test server client %2").arg(id).arg(label),
-            Target::Kind::Connection, id);
+void ComposerPane::setTargetData(int row, Target::Kind kind, quint32 connection)
+{
+    m_target->setItemData(row, connection, TargetIdRole);
+    m_target->setItemData(row, int(kind), TargetKindRole);
+}
+
+void ComposerPane::updateAllRow(ConnectionRole role, int countBefore)
+{
+    // "All" is worth a line only when it means more than one; the counts are already the new ones.
+    const bool clients = role == ConnectionRole::Client;
+    const int count = clients ? m_clientCount : m_serverCount;
+    const int row = clients ? m_clientCount : serverStart() + m_serverCount;
+    const QString text
+        = clients ? tr("All %1 client connections").arg(count) : tr("All %1 test server clients").arg(count);
+    if (count > 1 && countBefore > 1) {
+        m_target->setItemText(row, text);
+    } else if (count > 1) {
+        m_target->insertItem(row, text);
+        setTargetData(row, clients ? Target::Kind::AllClients : Target::Kind::AllServerClients, 0);
+    } else if (countBefore > 1) {
+        m_target->removeItem(row);
     }
-    if (serverClients.size() > 1)
-        add(tr("All %1 test server clients").arg(serverClients.size()), Target::Kind::AllServerClients, 0);
+}
 
-    int index = targetIndex(keep);
-    if (index < 0 && !clients.isEmpty())
-        index = targetIndex(Target { Target::Kind::Connection, clients.constLast() });
-    if (index < 0 && !serverClients.isEmpty())
-        index = targetIndex(Target { Target::Kind::Connection, serverClients.constLast() });
-    m_target->setCurrentIndex(index);
+void ComposerPane::setCurrentTarget(const Target& target)
+{
+    const QSignalBlocker blocker(m_target);
+    m_target->setCurrentIndex(targetIndex(target));
     updateSendState();
+}
+
+void ComposerPane::chooseTarget(const Target& target)
+{
+    setCurrentTarget(target);
+    // Followed through reconnects like the user's choice, unless the user's choice is still open or coming back.
+    if (!m_preferredWaiting && (!m_userChose || targetIndex(m_preferred) < 0)) {
+        m_preferred = target;
+        m_userChose = false;
+    }
 }
 
 bool ComposerPane::selectTarget(quint32 connection)
 {
-    const int i = targetIndex(Target { Target::Kind::Connection, connection });
-    if (i >= 0 && !m_run)
-        m_target->setCurrentIndex(i);
+    const Target t { Target::Kind::Connection, connection };
+    const int i = targetIndex(t);
+    if (i >= 0 && !m_run) {
+        m_preferred = t;
+        m_preferredWaiting = false;
+        m_userChose = true;
+        setCurrentTarget(t);
+    }
     return i >= 0;
 }
 
 bool ComposerPane::selectAllTargets(ConnectionRole role)
 {
-    const int i = targetIndex(
-        Target { role == ConnectionRole::Server ? Target::Kind::AllServerClients : Target::Kind::AllClients, 0 });
-    if (i >= 0 && !m_run)
-        m_target->setCurrentIndex(i);
+    const Target t { role == ConnectionRole::Server ? Target::Kind::AllServerClients : Target::Kind::AllClients, 0 };
+    const int i = targetIndex(t);
+    if (i >= 0 && !m_run) {
+        m_preferred = t;
+        m_preferredWaiting = false;
+        m_userChose = true;
+        setCurrentTarget(t);
+    }
     return i >= 0;
 }
 
@@ -945,11 +1101,18 @@ bool ComposerPane::sendNext(qint64 max)
 
 void ComposerPane::onRepeatTimer()
 {
-    // Faster than the capture thread can send: let it catch up rather than queue a million messages.
-    if (m_backlogProbe && m_backlogProbe() > MaxBacklog)
+    if (!m_run)
         return;
-    if (m_run)
-        sendNext(m_run->intervalMs == 0 ? RepeatBatch : 1);
+    // Faster than the capture thread can send: let it catch up rather than queue a million messages. A 0 ms
+    // timer would spin the GUI thread while it waits, so the wait polls at BacklogPollMs.
+    if (m_backlogProbe && m_backlogProbe() > MaxBacklog) {
+        if (m_repeatTimer->interval() < BacklogPollMs)
+            m_repeatTimer->setInterval(BacklogPollMs);
+        return;
+    }
+    if (m_repeatTimer->interval() != m_run->intervalMs)
+        m_repeatTimer->setInterval(m_run->intervalMs);
+    sendNext(m_run->intervalMs == 0 ? RepeatBatch : 1);
 }
 
 void ComposerPane::stop()
@@ -1008,11 +1171,27 @@ void ComposerPane::updateSendState()
 
 // --- history and templates ------------------------------------------------------------------------------
 
-void ComposerPane::saveLibrary()
+bool ComposerPane::saveLibrary()
 {
+    m_saveTimer->stop();
     const QString problem = m_library.save();
     if (!problem.isEmpty())
         showProblem(problem);
+    return problem.isEmpty();
+}
+
+void ComposerPane::flushLibrary()
+{
+    if (m_saveTimer->isActive())
+        saveHistory();
+}
+
+void ComposerPane::saveHistory()
+{
+    m_saveTimer->stop();
+    // A file this version must not write was reported when it was read; not again after every send.
+    if (m_library.isWritable())
+        saveLibrary();
 }
 
 void ComposerPane::rememberSent(const ComposerMessage& message)
@@ -1020,7 +1199,7 @@ void ComposerPane::rememberSent(const ComposerMessage& message)
     m_historyIndex = -1;
     m_historyEdits.clear();
     if (m_library.addToHistory(message))
-        saveLibrary();
+        m_saveTimer->start();
 }
 
 bool ComposerPane::recallPrevious()
@@ -1094,8 +1273,8 @@ bool ComposerPane::saveTemplate(const QString& name)
         return false;
     }
     m_currentTemplate = ComposerLibrary::validName(name, nullptr);
-    saveLibrary();
-    showInfo(tr("Saved as the template \u201c%1\u201d.").arg(m_currentTemplate));
+    if (saveLibrary())
+        showInfo(tr("Saved as the template \u201c%1\u201d.").arg(m_currentTemplate));
     return true;
 }
 

@@ -50,6 +50,9 @@ public:
     // With no interval, a repeat sends this many messages per turn of the event loop.
     static constexpr int RepeatBatch = 500;
     static constexpr qint64 MaxBacklog = 4 * RepeatBatch; // sends on their way before a repeat waits
+    static constexpr int BacklogPollMs = 5; // how often a waiting repeat looks again
+    // The library is written this long after the last send that changed the history (and when the pane goes).
+    static constexpr int HistorySaveDelayMs = 1000;
     static constexpr int ValidationDelayMs = 200;
     static constexpr qsizetype MaxPayloadHexBytes = qsizetype(1) << 20;
 
@@ -73,17 +76,24 @@ public:
     explicit ComposerPane(QWidget* parent = nullptr, const QString& libraryPath = ComposerLibrary::defaultPath());
     ~ComposerPane() override;
 
-    // Adds (or relabels) an open connection: a client connection of ours (label: its URL) or a client of the
-    // test server (role Server; label: its peer). A connection that is not open any more must be removed.
+    // Adds (or relabels, in place) an open connection: a client connection of ours (label: its URL) or a client
+    // of the test server (role Server; label: its peer). A connection that is not open any more must be
+    // removed. A new connection becomes the target only when there is none, when nobody chose the test server
+    // client that is the target (a client of ours is likelier), or when it is the one the user chose (see
+    // selectTarget and followReconnect): connections opening in the background do not take Send away.
     void addTarget(quint32 connection, const QString& label, ConnectionRole role = ConnectionRole::Client);
     void removeTarget(quint32 connection);
+    // A client connection is being reconnected as a new one (CaptureSession::clientReconnecting): if previous
+    // was the target the user chose, next becomes the target when it opens.
+    void followReconnect(quint32 previous, quint32 next);
     // The open connections, in the order they were added.
     QList<quint32> targets() const;
 
     // The connection a Send goes to; 0 when there is none or the target is "all" of a kind.
     quint32 currentTarget() const;
     Target target() const;
-    // Makes the given connection the target when it is one (e.g. the connection of the selected row).
+    // Makes the given connection the target when it is one (e.g. the connection of the selected row, or one
+    // the user just opened), as if the user had picked it.
     bool selectTarget(quint32 connection);
     // Makes "all client connections" (role Client) or "all server clients" (Server) the target, when offered
     // (two or more open connections of the role).
@@ -120,7 +130,8 @@ public:
     void setClearAfterSend(bool clear);
 
     // Templates: the current message saved by name (replacing one of that name), loaded into the editor,
-    // renamed, deleted. Each change is saved at once; false with the reason shown when it failed.
+    // renamed, deleted. Each change is saved at once (the history within HistorySaveDelayMs); false with the
+    // reason shown when it failed.
     QStringList templateNames() const { return m_library.templateNames(); }
     bool saveTemplate(const QString& name);
     bool loadTemplate(const QString& name);
@@ -173,8 +184,19 @@ private:
     void buildTemplatesMenu();
     void buildMoreMenu();
 
-    void rebuildTargets(const Target& keep);
+    // The combo holds the client connections, "All N client connections" (N > 1), a separator (when there are
+    // both), the test server's clients and "All M test server clients" (M > 1); items are inserted and removed
+    // one at a time, so that a thousand targets cost no rebuilds.
+    int serverStart() const;
+    int roleRank(quint32 connection) const;
+    int targetRow(quint32 connection) const;
     int targetIndex(const Target& target) const;
+    QString targetLabel(quint32 connection) const;
+    void setTargetData(int row, Target::Kind kind, quint32 connection);
+    void updateAllRow(ConnectionRole role, int countBefore);
+    void setCurrentTarget(const Target& target);
+    // Makes target current without the user: it is followed through reconnects unless the user chose another.
+    void chooseTarget(const Target& target);
     static Target targetAt(const QComboBox* combo, int index);
 
     // Checks the message as it stands; on a problem returns false with it in *problem. For the binary modes
@@ -197,7 +219,10 @@ private:
     void updateSendState();
     void updateFileInfo();
 
-    void saveLibrary();
+    // Saves now (returns false with the problem shown); flushLibrary saves a pending history change.
+    bool saveLibrary();
+    void flushLibrary();
+    void saveHistory();
     void rememberSent(const ComposerMessage& message);
     void showHistoryEntry(int index);
     void insertVariable(const QString& placeholder);
@@ -230,11 +255,18 @@ private:
     QAction* m_clearAfterSendAction = nullptr;
     QTimer* m_validateTimer = nullptr;
     QTimer* m_repeatTimer = nullptr;
+    QTimer* m_saveTimer = nullptr;
     QShortcut* m_stopShortcut = nullptr;
     QString m_currentTemplate; // the template last loaded or saved: the name Save as Template offers
 
     QString m_filePath;
     QMap<quint32, TargetInfo> m_targetInfo; // ids grow, so this is the order connections opened in
+    int m_clientCount = 0;
+    int m_serverCount = 0;
+    // What the user chose to write to; it may be closed (a reconnect brings it back) while another is current.
+    Target m_preferred;
+    bool m_preferredWaiting = false; // m_preferred is a reconnect's next connection, not open yet
+    bool m_userChose = false; // m_preferred was picked by the user, not taken for want of another
 
     std::optional<Run> m_run;
     qint64 m_sentCount = 0;

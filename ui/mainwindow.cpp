@@ -3,7 +3,6 @@
 #include "composerpane.h"
 #include "connectionspane.h"
 #include "core/capturequeue.h"
-#include "core/connectionprofiles.h"
 #include "core/eventstore.h"
 #include "core/recorder.h"
 #include "core/timelinemodel.h"
@@ -12,6 +11,7 @@
 #include "filterbar.h"
 #include "formats/sessionreader.h"
 #include "net/capturesession.h"
+#include "net/connectionprofiles.h"
 #include "net/endpointoptions.h"
 #include "serverpane.h"
 #include "statspane.h"
@@ -226,13 +226,17 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
                     m_session->sendText(connection, text);
             }
         });
-    // The composer can write to the test server's clients too; their peer arrives after their Open state.
+    // The composer can write to the test server's clients too. They are added here, once, with their peer (which
+    // arrives just after their Open state), and removed in onConnectionStateChanged.
     connect(m_session, &CaptureSession::serverClientOpened, this, [this](const ServerClient& client) {
         if (m_session->connectionState(client.id) == ConnectionState::Open)
             m_composer->addTarget(client.id, client.peer + client.path, ConnectionRole::Server);
     });
     for (const ServerClient& client : m_session->serverClients()) // the session may be serving already
         m_composer->addTarget(client.id, client.peer + client.path, ConnectionRole::Server);
+    // The connection the composer writes to comes back under a new id: the composer follows it (and only it).
+    connect(m_session, &CaptureSession::clientReconnecting, m_composer,
+        [this](quint32 previous, quint32 next) { m_composer->followReconnect(previous, next); });
 
     connect(m_session, &CaptureSession::serverStarted, this, &MainWindow::onServerStarted);
     connect(m_session, &CaptureSession::serverStartFailed, this,
@@ -1046,14 +1050,9 @@ void MainWindow::clearConnectError()
 void MainWindow::onConnectionStateChanged(quint32 connection, ConnectionRole role, ConnectionState state)
 {
     if (role == ConnectionRole::Server) {
-        // The test server's side of a connection: the composer may write to it, as the server.
-        if (state == ConnectionState::Open) {
-            const EventStore* store = m_session->store();
-            const Connection* c = store ? store->connection(connection) : nullptr;
-            m_composer->addTarget(connection, c ? c->peer : QString(), ConnectionRole::Server);
-        } else if (state != ConnectionState::Connecting) {
+        // The test server's side of a connection: added to the composer's targets on serverClientOpened.
+        if (state != ConnectionState::Open && state != ConnectionState::Connecting)
             m_composer->removeTarget(connection);
-        }
         return;
     }
     if (role != ConnectionRole::Client)
@@ -1071,8 +1070,9 @@ void MainWindow::onConnectionStateChanged(quint32 connection, ConnectionRole rol
     switch (state) {
     case ConnectionState::Open:
         m_composer->addTarget(connection, it->url);
-        // The row chosen in the Connections pane may have been waiting for this (a new attempt opening).
-        if (m_connectionsPane->currentConnection() == connection)
+        // What the user just opened with the form is what they want to write to; so is the row chosen in the
+        // Connections pane, which may have been waiting for this. Other connections do not take the target.
+        if (it->fromForm || m_connectionsPane->currentConnection() == connection)
             m_composer->selectTarget(connection);
         if (it->fromForm)
             rememberUrl(it->url);

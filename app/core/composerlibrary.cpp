@@ -1,5 +1,8 @@
 #include "composerlibrary.h"
 
+#include "configfile.h"
+#include "textposition.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -72,6 +75,7 @@ QString ComposerLibrary::load()
     m_templates.clear();
     m_history.clear();
     m_clearAfterSend = false;
+    m_writable = true;
 
     QFile file(m_path);
     if (!file.exists())
@@ -91,16 +95,27 @@ QString ComposerLibrary::load()
 
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(data, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        return keepBadFile(
-            tr("it is not valid JSON (%1 at offset %2)").arg(parseError.errorString()).arg(parseError.offset));
+    if (parseError.error != QJsonParseError::NoError) {
+        const TextPosition at = utf8TextPosition(data, parseError.offset);
+        return keepBadFile(tr("it is not valid JSON (line %1, column %2: %3)")
+                               .arg(at.line)
+                               .arg(at.column)
+                               .arg(parseError.errorString()));
+    }
     const QJsonObject root = document.object();
     if (!document.isObject() || root.value(QLatin1String("format")).toString() != FormatName)
         return keepBadFile(tr("it is not a composer library (no \"format\": \"%1\")").arg(FormatName));
     const int version = root.value(QLatin1String("version")).toInt(-1);
-    if (version > FormatVersion)
-        return keepBadFile(
-            tr("it was written by a newer version of WebSocket Inspector (format version %1)").arg(version));
+    if (version > FormatVersion) {
+        // Neither moved aside nor saved over: the newer version that wrote it still needs it.
+        m_writable = false;
+        return tr("The composer's templates and history in %1 were written by a newer version of WebSocket "
+                  "Inspector (format version %2; this one reads version %3). They are not used, and nothing is "
+                  "saved over them while this version runs.")
+            .arg(QDir::toNativeSeparators(m_path))
+            .arg(version)
+            .arg(FormatVersion);
+    }
     if (version < 1)
         return keepBadFile(tr("it has no valid format version"));
 
@@ -128,32 +143,45 @@ QString ComposerLibrary::load()
     if (skipped == 0)
         return {};
     // The readable entries are in use and will be written back; the file as it was stays for the user.
-    QFile::remove(badFilePath());
-    const bool kept = QFile::copy(m_path, badFilePath());
     const QString what
         = skipped == 1 ? tr("1 template or history entry") : tr("%1 templates or history entries").arg(skipped);
-    return kept ? tr("%1 in %2 could not be read and were left out; the file as it was is kept as %3.")
-                      .arg(what, QDir::toNativeSeparators(m_path), QDir::toNativeSeparators(badFilePath()))
-                : tr("%1 in %2 could not be read and were left out.").arg(what, QDir::toNativeSeparators(m_path));
+    QString copyError;
+    const QString bad = setAsideBadFile(m_path, SetAside::Copy, &copyError);
+    if (bad.isEmpty()) {
+        // Writing the readable part back would destroy the only copy of the rest.
+        m_writable = false;
+        return tr("%1 in %2 could not be read and were left out. Copying the file aside failed (%3), so nothing "
+                  "is saved over it while this version runs.")
+            .arg(what, QDir::toNativeSeparators(m_path), copyError);
+    }
+    return tr("%1 in %2 could not be read and were left out; the file as it was is kept as %3.")
+        .arg(what, QDir::toNativeSeparators(m_path), QDir::toNativeSeparators(bad));
 }
 
 QString ComposerLibrary::keepBadFile(const QString& problem)
 {
-    QFile::remove(badFilePath());
-    QFile file(m_path);
     const QString path = QDir::toNativeSeparators(m_path);
-    if (!file.rename(badFilePath())) {
-        return tr("The composer's templates and history could not be read from %1: %2. Moving it aside failed (%3); "
-                  "the composer starts without templates and history, and saving will replace the file.")
-            .arg(path, problem, file.errorString());
+    QString moveError;
+    const QString bad = setAsideBadFile(m_path, SetAside::Move, &moveError);
+    if (bad.isEmpty()) {
+        // Saving now would destroy the only copy.
+        m_writable = false;
+        return tr("The composer's templates and history could not be read from %1: %2. Moving it aside failed "
+                  "(%3), so nothing is saved over it while this version runs; the composer starts without "
+                  "templates and history.")
+            .arg(path, problem, moveError);
     }
     return tr("The composer's templates and history could not be read from %1: %2. The file is kept as %3; the "
               "composer starts without templates and history.")
-        .arg(path, problem, QDir::toNativeSeparators(badFilePath()));
+        .arg(path, problem, QDir::toNativeSeparators(bad));
 }
 
 QString ComposerLibrary::save() const
 {
+    if (!m_writable)
+        return tr("The composer's templates and history were not saved: %1 could not be read by this version and "
+                  "is left as it is.")
+            .arg(QDir::toNativeSeparators(m_path));
     QJsonArray templates;
     for (const Template& t : m_templates) {
         QJsonObject object = toJson(t.message);
@@ -173,6 +201,8 @@ QString ComposerLibrary::save() const
     QSaveFile file(m_path);
     if (!file.open(QIODevice::WriteOnly))
         return tr("Could not write %1: %2").arg(path, file.errorString());
+    // Messages and templates often hold tokens: readable by the user only.
+    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     file.write(QJsonDocument(root).toJson(QJsonDocument::Indented));
     if (!file.commit())
         return tr("Could not write %1: %2").arg(path, file.errorString());
@@ -220,7 +250,26 @@ bool ComposerLibrary::setTemplate(const QString& name, const ComposerMessage& me
             *error = tr("A template holds at most %1 MiB of text.").arg(MaxTemplateTextChars >> 20);
         return false;
     }
-    if (const int i = indexOf(valid); i >= 0)
+    const int i = indexOf(valid);
+    if (i < 0 && m_templates.size() >= MaxTemplates) {
+        if (error)
+            *error = tr("There are already %1 templates, the most the composer keeps; delete one to save another.")
+                         .arg(MaxTemplates);
+        return false;
+    }
+    qsizetype total = message.text.size();
+    for (int n = 0; n < m_templates.size(); ++n) {
+        if (n != i)
+            total += m_templates.at(n).message.text.size();
+    }
+    if (total > MaxTotalTemplateChars) {
+        if (error)
+            *error = tr("The templates would hold more than %1 MiB of text in all, the most the composer keeps; "
+                        "delete or shorten some to save this one.")
+                         .arg(MaxTotalTemplateChars >> 20);
+        return false;
+    }
+    if (i >= 0)
         m_templates[i] = Template { valid, message };
     else
         m_templates.append(Template { valid, message });

@@ -1,5 +1,7 @@
 #include "composermessage.h"
 
+#include "textposition.h"
+
 #include <algorithm>
 #include <array>
 
@@ -62,11 +64,8 @@ std::optional<ComposerMode> ComposerMessage::modeFromName(QStringView name)
 
 QString ComposerMessage::position(QStringView text, qsizetype offset)
 {
-    offset = std::clamp(offset, qsizetype(0), text.size());
-    const QStringView before = text.first(offset);
-    const qsizetype line = before.count(QLatin1Char('\n')) + 1;
-    const qsizetype lineStart = before.lastIndexOf(QLatin1Char('\n')) + 1;
-    return tr("line %1, column %2").arg(line).arg(offset - lineStart + 1);
+    const TextPosition at = textPosition(text, offset);
+    return tr("line %1, column %2").arg(at.line).arg(at.column);
 }
 
 std::optional<QByteArray> ComposerMessage::decodeHex(QStringView text, QString* error)

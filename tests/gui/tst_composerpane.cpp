@@ -136,6 +136,9 @@ private Q_SLOTS:
     void templatesSurvive();
     void manageTemplatesDialog();
     void allTargets();
+    void backgroundConnectionsKeepTheTarget();
+    void thousandServerClientTargets();
+    void historyIsSavedAfterAPause();
     void clearAfterSend();
     void recordedPayloadSendsSameBytes();
     void brokenLibraryIsReported();
@@ -150,6 +153,7 @@ void TstComposerPane::init()
 {
     QFile::remove(ComposerLibrary::defaultPath());
     QFile::remove(ComposerLibrary::defaultPath() + QLatin1String(".bad"));
+    QFile::remove(ComposerLibrary::defaultPath() + QLatin1String(".bad.2"));
 }
 
 void TstComposerPane::textAndJsonSend()
@@ -445,13 +449,20 @@ void TstComposerPane::repeatWaitsForABacklog()
     QSignalSpy sent(rig.pane.get(), &ComposerPane::sendRequested);
     rig.pane->setText(QStringLiteral("y{{counter}}"));
     rig.pane->setRepeat(10 * ComposerPane::RepeatBatch, 0);
+    auto* timer = rig.pane->findChild<QTimer*>(QStringLiteral("repeatTimer"));
+    QVERIFY(timer);
     rig.pane->send();
     QCOMPARE(sent.count(), ComposerPane::RepeatBatch); // the first batch goes at once
+    QSignalSpy polls(timer, &QTimer::timeout);
     QTest::qWait(100);
     QCOMPARE(sent.count(), ComposerPane::RepeatBatch); // then it waits
+    // ... polling now and then: a 0 ms timer would spin the GUI thread (thousands of turns in 100 ms).
+    QVERIFY2(polls.count() <= 100 / ComposerPane::BacklogPollMs + 5, qPrintable(QString::number(polls.count())));
+    QCOMPARE(timer->interval(), ComposerPane::BacklogPollMs);
     backlog = 0;
     QTRY_COMPARE(sent.count(), 10 * ComposerPane::RepeatBatch);
     QTRY_VERIFY(!rig.pane->isRepeating());
+    QCOMPARE(timer->interval(), 0); // back to full speed once the backlog cleared
 }
 
 void TstComposerPane::repeatStopsWhenTargetCloses()
@@ -524,7 +535,14 @@ void TstComposerPane::historyRecall()
     QTest::keyClick(edit, Qt::Key_Up);
     QCOMPARE(pane.mode(), ComposerMode::Hex);
 
-    // The history is kept.
+    // The history is kept (written once the sending paused).
+    QTRY_COMPARE_WITH_TIMEOUT(
+        [] {
+            ComposerLibrary library;
+            library.load();
+            return library.history().size();
+        }(),
+        pane.history().size(), ComposerPane::HistorySaveDelayMs * 5);
     ComposerPane again;
     QCOMPARE(again.history(), pane.history());
     QVERIFY(again.recallPrevious());
@@ -660,6 +678,154 @@ void TstComposerPane::allTargets()
     QTRY_COMPARE(rig.pane->targets().size(), 2);
     QVERIFY(!rig.pane->selectAllTargets(ConnectionRole::Client));
     QCOMPARE(rig.pane->currentTarget(), third);
+}
+
+void TstComposerPane::backgroundConnectionsKeepTheTarget()
+{
+    ComposerPane pane;
+    pane.addTarget(1, QStringLiteral("ws://a/"));
+    QCOMPARE(pane.currentTarget(), 1u); // the only one
+    pane.addTarget(2, QStringLiteral("ws://b/"));
+    QCOMPARE(pane.currentTarget(), 1u); // a connection opening elsewhere does not take Send
+    QVERIFY(pane.selectTarget(2));
+    pane.addTarget(3, QStringLiteral("ws://c/"));
+    pane.addTarget(10, QStringLiteral("127.0.0.1:5000"), ConnectionRole::Server);
+    QCOMPARE(pane.currentTarget(), 2u);
+
+    // The chosen connection drops and is reconnected as #4: meanwhile the newest is the target; then #4.
+    pane.removeTarget(2);
+    QCOMPARE(pane.currentTarget(), 3u);
+    pane.followReconnect(2, 4);
+    pane.addTarget(5, QStringLiteral("ws://e/")); // someone else's connection opening meanwhile
+    QCOMPARE(pane.currentTarget(), 3u);
+    pane.addTarget(4, QStringLiteral("ws://b/"));
+    QCOMPARE(pane.currentTarget(), 4u);
+
+    // A background connection reconnecting does not take it.
+    pane.removeTarget(1);
+    pane.followReconnect(1, 6);
+    pane.addTarget(6, QStringLiteral("ws://a/"));
+    QCOMPARE(pane.currentTarget(), 4u);
+
+    // Nor does a test server client; a client of ours does take it from a test server client nobody chose.
+    ComposerPane other;
+    other.addTarget(20, QString(), ConnectionRole::Server);
+    QCOMPARE(other.currentTarget(), 20u);
+    other.addTarget(21, QStringLiteral("ws://x/"));
+    QCOMPARE(other.currentTarget(), 21u);
+    other.addTarget(22, QString(), ConnectionRole::Server);
+    QCOMPARE(other.currentTarget(), 21u);
+    // A label arriving later changes the item in place.
+    other.addTarget(22, QStringLiteral("127.0.0.1:6000/chat"), ConnectionRole::Server);
+    auto* combo = other.findChild<QComboBox*>(QStringLiteral("targetCombo"));
+    QVERIFY(combo->findText(QStringLiteral("#22 test server client 127.0.0.1:6000/chat")) >= 0);
+    QCOMPARE(other.targets(), QList<quint32>({ 20, 21, 22 }));
+}
+
+void TstComposerPane::thousandServerClientTargets()
+{
+    ComposerPane pane;
+    auto* combo = pane.findChild<QComboBox*>(QStringLiteral("targetCombo"));
+    QMap<quint32, ConnectionRole> open;
+    // The list as it must read, built from scratch.
+    auto expected = [&open] {
+        QStringList clients, servers;
+        for (auto it = open.cbegin(); it != open.cend(); ++it) {
+            if (it.value() == ConnectionRole::Client)
+                clients << QStringLiteral("#%1 ws://x/").arg(it.key());
+            else
+                servers << QStringLiteral("#%1 test server client 127.0.0.1:%1").arg(it.key());
+        }
+        QStringList items = clients;
+        if (clients.size() > 1)
+            items << QStringLiteral("All %1 client connections").arg(clients.size());
+        if (!clients.isEmpty() && !servers.isEmpty())
+            items << QStringLiteral("--");
+        items << servers;
+        if (servers.size() > 1)
+            items << QStringLiteral("All %1 test server clients").arg(servers.size());
+        return items;
+    };
+    auto actual = [combo] {
+        QStringList items;
+        for (int i = 0; i < combo->count(); ++i) {
+            const bool separator = combo->itemData(i, Qt::AccessibleDescriptionRole).toString() == u"separator";
+            items << (separator ? QStringLiteral("--") : combo->itemText(i));
+        }
+        return items;
+    };
+    auto add = [&](quint32 id, ConnectionRole role) {
+        open.insert(id, role);
+        pane.addTarget(id,
+            role == ConnectionRole::Client ? QStringLiteral("ws://x/") : QStringLiteral("127.0.0.1:%1").arg(id), role);
+    };
+    auto remove = [&](quint32 id) {
+        open.remove(id);
+        pane.removeTarget(id);
+    };
+
+    // Small: every step, through every change of the separators and "All" lines.
+    const QList<QPair<quint32, ConnectionRole>> steps { { 5, ConnectionRole::Server }, { 6, ConnectionRole::Server },
+        { 7, ConnectionRole::Client }, { 8, ConnectionRole::Client }, { 9, ConnectionRole::Server },
+        { 10, ConnectionRole::Client } };
+    for (const auto& [id, role] : steps) {
+        add(id, role);
+        QCOMPARE(actual(), expected());
+    }
+    for (quint32 id : { 7u, 5u, 10u, 8u, 9u, 6u }) {
+        remove(id);
+        QCOMPARE(actual(), expected());
+        QCOMPARE(pane.currentTarget() == 0, open.isEmpty());
+    }
+
+    // A thousand test server clients, with client connections coming and going among them.
+    for (quint32 id = 100; id < 1100; ++id) {
+        add(id, id % 100 == 0 ? ConnectionRole::Client : ConnectionRole::Server);
+        if (id % 250 == 0)
+            remove(id - 100);
+    }
+    QCOMPARE(actual(), expected());
+    for (quint32 id = 100; id < 1100; id += 3)
+        remove(id);
+    QCOMPARE(actual(), expected());
+    const QList<quint32> left = open.keys();
+    QCOMPARE(pane.targets(), left);
+    for (auto it = left.crbegin(); it != left.crend(); ++it)
+        remove(*it);
+    QCOMPARE(combo->count(), 0);
+    QCOMPARE(pane.currentTarget(), 0u);
+}
+
+void TstComposerPane::historyIsSavedAfterAPause()
+{
+    auto savedHistory = [] {
+        ComposerLibrary library;
+        library.load();
+        QStringList texts;
+        for (const ComposerMessage& m : library.history())
+            texts << m.text;
+        return texts;
+    };
+    {
+        ComposerPane pane;
+        pane.addTarget(3, QStringLiteral("ws://example/"));
+        for (const QString& text : { QStringLiteral("one"), QStringLiteral("two"), QStringLiteral("three") }) {
+            pane.setText(text);
+            pane.send();
+        }
+        QCOMPARE(pane.history().size(), 3);
+        // Not written at every send...
+        QCOMPARE(savedHistory(), QStringList());
+        // ... but once sending pauses.
+        QTRY_COMPARE_WITH_TIMEOUT(savedHistory(),
+            QStringList({ QStringLiteral("one"), QStringLiteral("two"), QStringLiteral("three") }),
+            ComposerPane::HistorySaveDelayMs * 5);
+        pane.setText(QStringLiteral("four"));
+        pane.send();
+        QCOMPARE(savedHistory().size(), 3);
+    }
+    // A pane going away writes what is pending.
+    QCOMPARE(savedHistory().constLast(), QStringLiteral("four"));
 }
 
 void TstComposerPane::clearAfterSend()

@@ -1,8 +1,8 @@
 #include "connectionspane.h"
-#include "core/connectionprofiles.h"
 #include "core/eventstore.h"
 #include "mainwindow.h"
 #include "net/capturesession.h"
+#include "net/connectionprofiles.h"
 
 #include <QAbstractItemModelTester>
 #include <QAbstractItemView>

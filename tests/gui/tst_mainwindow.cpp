@@ -7,6 +7,7 @@
 #include "detailpane.h"
 #include "mainwindow.h"
 #include "net/capturesession.h"
+#include "net/endpointoptions.h"
 #include "timelinedelegate.h"
 #include "timelineview.h"
 
@@ -175,6 +176,16 @@ void TstMainWindow::echoThroughTestServer()
     detailPane->selectTab(DetailPane::TextTab);
     QVERIFY(detail->toPlainText().startsWith(QStringLiteral("GET ")));
     QVERIFY(detail->toPlainText().contains(QStringLiteral("Sec-WebSocket-Key"), Qt::CaseInsensitive));
+
+    // A client connection opened in the background (not with the form) does not take Send away from the one
+    // opened with the form; the test server's side of each connection is offered once.
+    ClientOptions background;
+    background.url = session.serverUrl();
+    const quint32 other = session.connectClient(background);
+    QTRY_VERIFY(targets->findData(other) >= 0);
+    // Two clients, "All 2", a separator, the two server sides, "All 2".
+    QTRY_COMPARE(targets->count(), 7);
+    QCOMPARE(targets->currentData().toUInt(), client);
 
     // Stopping toggles the action back.
     serverAction->trigger();

@@ -21,6 +21,11 @@ private Q_SLOTS:
     void corruptFileIsKeptAside_data();
     void corruptFileIsKeptAside();
     void badEntriesAreLeftOut();
+    void newerVersionIsLeftAlone();
+    void olderBadFilesAreKept();
+    void unmovableFileIsNotSavedOver();
+    void fileIsPrivate();
+    void templateLimits();
     void historyCap();
     void historySkipsRepeatsAndHugeMessages();
     void renameAndDelete();
@@ -41,7 +46,9 @@ void TstComposerLibrary::initTestCase()
 void TstComposerLibrary::init()
 {
     QFile::remove(m_path);
-    QFile::remove(m_path + QLatin1String(".bad"));
+    QDir dir = QFileInfo(m_path).absoluteDir();
+    for (const QString& bad : dir.entryList({ QStringLiteral("composer.json.bad*") }, QDir::Files))
+        QFile::remove(dir.filePath(bad));
 }
 
 void TstComposerLibrary::defaultPathIsInConfigDir()
@@ -58,7 +65,7 @@ void TstComposerLibrary::missingFileIsEmpty()
     QVERIFY(library.templates().isEmpty());
     QVERIFY(library.history().isEmpty());
     QVERIFY(!library.clearAfterSend());
-    QVERIFY(!QFile::exists(library.badFilePath()));
+    QVERIFY(!QFile::exists(m_path + QLatin1String(".bad")));
 }
 
 void TstComposerLibrary::roundTrip()
@@ -102,7 +109,6 @@ void TstComposerLibrary::corruptFileIsKeptAside_data()
     QTest::newRow("array") << QByteArray("[1, 2]") << "not a composer library";
     QTest::newRow("other format") << QByteArray("{\"format\": \"something\", \"version\": 1}")
                                   << "not a composer library";
-    QTest::newRow("newer") << QByteArray("{\"format\": \"wsinspector-composer\", \"version\": 7}") << "newer version";
     QTest::newRow("no version") << QByteArray("{\"format\": \"wsinspector-composer\"}") << "no valid format version";
 }
 
@@ -233,6 +239,116 @@ void TstComposerLibrary::saveFailsWithReason()
     QDir(m_path).removeRecursively();
     QVERIFY(!problem.isEmpty());
     QVERIFY2(problem.contains(QDir::toNativeSeparators(m_path)), qPrintable(problem));
+}
+
+namespace {
+void writeFile(const QString& path, const QByteArray& contents)
+{
+    QVERIFY(QDir().mkpath(QFileInfo(path).absolutePath()));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(contents);
+}
+
+QByteArray readFile(const QString& path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+} // namespace
+
+void TstComposerLibrary::newerVersionIsLeftAlone()
+{
+    // What an older build must not destroy: the templates and history of a newer one.
+    const QByteArray newer(R"({"format": "wsinspector-composer", "version": 7, "templates": [], "future": 1})");
+    writeFile(m_path, newer);
+    ComposerLibrary library;
+    const QString message = library.load();
+    QVERIFY2(message.contains(QStringLiteral("newer version")), qPrintable(message));
+    QVERIFY2(message.contains(QDir::toNativeSeparators(m_path)), qPrintable(message));
+    QVERIFY(!library.isWritable());
+    QVERIFY(!QFile::exists(m_path + QLatin1String(".bad")));
+    QVERIFY(library.setTemplate(QStringLiteral("t"), { ComposerMode::Text, QStringLiteral("x") }));
+    QVERIFY(library.addToHistory({ ComposerMode::Text, QStringLiteral("sent") }));
+    const QString problem = library.save();
+    QVERIFY2(problem.contains(QStringLiteral("not saved")), qPrintable(problem));
+    QCOMPARE(readFile(m_path), newer);
+}
+
+void TstComposerLibrary::olderBadFilesAreKept()
+{
+    // An earlier .bad may be the only copy of what was lost before: a new bad file goes next to it.
+    writeFile(m_path + QLatin1String(".bad"), "first");
+    writeFile(m_path, "second, not json");
+    ComposerLibrary library;
+    QString message = library.load();
+    QVERIFY2(message.contains(QDir::toNativeSeparators(m_path + QLatin1String(".bad.2"))), qPrintable(message));
+    QCOMPARE(readFile(m_path + QLatin1String(".bad")), QByteArray("first"));
+    QCOMPARE(readFile(m_path + QLatin1String(".bad.2")), QByteArray("second, not json"));
+
+    // A file with some bad entries is copied aside, to the next free name, and then written back.
+    const QByteArray partly(R"({"format": "wsinspector-composer", "version": 1, "history": [{"mode": "x"}]})");
+    writeFile(m_path, partly);
+    message = library.load();
+    QVERIFY2(message.contains(QDir::toNativeSeparators(m_path + QLatin1String(".bad.3"))), qPrintable(message));
+    QCOMPARE(readFile(m_path + QLatin1String(".bad.3")), partly);
+    QCOMPARE(readFile(m_path + QLatin1String(".bad.2")), QByteArray("second, not json"));
+    QVERIFY(library.isWritable());
+    QCOMPARE(library.save(), QString());
+}
+
+void TstComposerLibrary::unmovableFileIsNotSavedOver()
+{
+    // Every name it could go to is taken (permissions cannot stop the root user tests may run as).
+    writeFile(m_path + QLatin1String(".bad"), "old");
+    for (int n = 2; n <= 1000; ++n)
+        writeFile(m_path + QLatin1String(".bad.") + QString::number(n), "old");
+    const QByteArray broken("{ broken");
+    writeFile(m_path, broken);
+    ComposerLibrary library;
+    const QString message = library.load();
+    QVERIFY2(message.contains(QStringLiteral("nothing is saved over it")), qPrintable(message));
+    QVERIFY(!library.isWritable());
+    QVERIFY(library.addToHistory({ ComposerMode::Text, QStringLiteral("sent") }));
+    QVERIFY(!library.save().isEmpty());
+    QCOMPARE(readFile(m_path), broken);
+}
+
+void TstComposerLibrary::fileIsPrivate()
+{
+    writeFile(m_path, "{}"); // an existing file's permissions are not kept either
+    QFile::setPermissions(m_path, QFile::permissions(m_path) | QFileDevice::ReadOther | QFileDevice::ReadGroup);
+    ComposerLibrary library;
+    QVERIFY(library.addToHistory({ ComposerMode::Text, QStringLiteral("Authorization: Bearer secret") }));
+    QCOMPARE(library.save(), QString());
+    const QFileDevice::Permissions others = QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup
+        | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
+    QCOMPARE(QFile::permissions(m_path) & others, QFileDevice::Permissions());
+    QVERIFY(QFile::permissions(m_path) & QFileDevice::ReadOwner);
+}
+
+void TstComposerLibrary::templateLimits()
+{
+    ComposerLibrary library;
+    for (int i = 0; i < ComposerLibrary::MaxTemplates; ++i)
+        QVERIFY(library.setTemplate(QString::number(i), { ComposerMode::Text, QStringLiteral("x") }));
+    QString error;
+    QVERIFY(!library.setTemplate(QStringLiteral("one more"), { ComposerMode::Text, QStringLiteral("x") }, &error));
+    QVERIFY2(error.contains(QString::number(ComposerLibrary::MaxTemplates)), qPrintable(error));
+    QCOMPARE(library.templates().size(), ComposerLibrary::MaxTemplates);
+    // Replacing one is no new template.
+    QVERIFY(library.setTemplate(QStringLiteral("7"), { ComposerMode::Text, QStringLiteral("y") }, &error));
+
+    ComposerLibrary big;
+    const QString quarter(ComposerLibrary::MaxTotalTemplateChars / 4, u'q');
+    for (int i = 0; i < 4; ++i)
+        QVERIFY(big.setTemplate(QString::number(i), { ComposerMode::Text, quarter }, &error));
+    error.clear();
+    QVERIFY(!big.setTemplate(QStringLiteral("more"), { ComposerMode::Text, QStringLiteral("x") }, &error));
+    QVERIFY2(error.contains(QStringLiteral("in all")), qPrintable(error));
+    // Replacing one with something shorter fits.
+    QVERIFY(big.setTemplate(QStringLiteral("0"), { ComposerMode::Text, QStringLiteral("short") }, &error));
+    QVERIFY(big.setTemplate(QStringLiteral("more"), { ComposerMode::Text, QStringLiteral("x") }, &error));
 }
 
 QTEST_GUILESS_MAIN(TstComposerLibrary)

@@ -1,4 +1,4 @@
-#include "core/connectionprofiles.h"
+#include "net/connectionprofiles.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,5 +1,8 @@
 #include "connectionprofiles.h"
 
+#include "../core/configfile.h"
+#include "../core/textposition.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -31,17 +34,6 @@ QString authKindName(ClientAuth::Kind kind)
         return QStringLiteral("basic");
     }
     return QStringLiteral("none");
-}
-
-// Line and column (both from 1) of a byte offset in UTF-8 text, as an editor shows them.
-QPair<int, int> lineAndColumn(const QByteArray& text, int offset)
-{
-    offset = std::clamp(offset, 0, int(text.size()));
-    const QByteArray before = text.left(offset);
-    const int line = int(before.count('\n')) + 1;
-    const qsizetype lineStart = before.lastIndexOf('\n') + 1;
-    const int column = int(QString::fromUtf8(before.sliced(lineStart)).size()) + 1;
-    return { line, column };
 }
 
 // Reads the fields of one JSON object, remembering the first one that is not what it must be. Missing keys
@@ -153,16 +145,6 @@ private:
     QString m_where;
     QString m_error;
 };
-
-// Where a corrupt file goes: profiles.json.bad, or the first free profiles.json.bad.N when an older one is
-// there (that one may be the only copy of what the user lost before).
-QString badFileName(const QString& path)
-{
-    QString bad = path + QLatin1StringView(".bad");
-    for (int n = 2; QFileInfo::exists(bad) && n < 1000; ++n)
-        bad = path + QLatin1StringView(".bad.") + QString::number(n);
-    return bad;
-}
 } // namespace
 
 ConnectionProfiles::ConnectionProfiles(const QString& path)
@@ -308,9 +290,9 @@ bool ConnectionProfiles::fail(const QString& what, QString* error)
     m_profiles.clear();
     m_recentUrls.clear();
     // Moved aside rather than overwritten by the next save: it may hold work the user wants back.
-    const QString bad = badFileName(m_path);
+    const QString bad = setAsideBadFile(m_path);
     QString where;
-    if (QFile::rename(m_path, bad)) {
+    if (!bad.isEmpty()) {
         where = tr("It was renamed to %1; repair it and rename it back to get the profiles back. WebSocket "
                    "Inspector goes on without profiles.")
                     .arg(QFileInfo(bad).fileName());
@@ -345,8 +327,8 @@ bool ConnectionProfiles::load(QString* error)
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(data, &parseError);
     if (parseError.error != QJsonParseError::NoError) {
-        const auto [line, column] = lineAndColumn(data, parseError.offset);
-        return fail(tr("line %1, column %2: %3").arg(line).arg(column).arg(parseError.errorString()), error);
+        const TextPosition at = utf8TextPosition(data, parseError.offset);
+        return fail(tr("line %1, column %2: %3").arg(at.line).arg(at.column).arg(parseError.errorString()), error);
     }
     if (!document.isObject())
         return fail(tr("the file does not hold a JSON object"), error);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "../net/endpointoptions.h"
+#include "endpointoptions.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -24,9 +24,10 @@ struct ConnectionProfile
  * their defaults. Secrets (tokens, passwords) are stored as they are, in plain text: the window says so.
  *
  * The file is written whole and atomically (QSaveFile), so a crash never leaves half a file. A file that
- * cannot be read, is not JSON or holds a field of the wrong type is moved aside to profiles.json.bad (the user
- * can repair it) and loading goes on with no profiles; a file written by a newer version is left alone and
- * nothing is saved over it for this run. Keys this version does not know are ignored.
+ * cannot be read, is not JSON or holds a field of the wrong type is moved aside to profiles.json.bad (or
+ * .bad.2, ... when an older one is there: setAsideBadFile) for the user to repair, and loading goes on with no
+ * profiles; a file written by a newer version, or one that could not be moved aside, is left alone and nothing
+ * is saved over it for this run. Keys this version does not know are ignored.
  */
 class ConnectionProfiles
 {
@@ -49,7 +50,7 @@ public:
     bool load(QString* error = nullptr);
     // Writes everything to the file; false with the reason when it could not.
     bool save(QString* error = nullptr) const;
-    // False after loading a file of a newer version: saving would lose what this version cannot read.
+    // False after loading a file of a newer version, or one that could not be moved aside: saving would lose it.
     bool isWritable() const { return m_writable; }
 
     const QList<ConnectionProfile>& profiles() const { return m_profiles; }
