@@ -1,5 +1,6 @@
 #include "connectionspane.h"
 
+#include "core/event.h"
 #include "core/eventstore.h"
 #include "core/sessionstatistics.h"
 #include "net/capturesession.h"
@@ -410,7 +411,9 @@ void ConnectionsPane::onConnectionStateChanged(quint32 connection, ConnectionRol
 void ConnectionsPane::onReconnecting(quint32 previous, quint32 next, int attempt, int maxAttempts, int delayMs)
 {
     if (m_forgotten.contains(previous)) {
+        // Removed by the user before the engine reported the drop: the loop is stopped, not left running unseen.
         m_forgotten.insert(next);
+        m_session->closeConnection(next);
         return;
     }
     const int row = rowOf(previous);
@@ -431,8 +434,20 @@ void ConnectionsPane::onReconnecting(quint32 previous, quint32 next, int attempt
             r.previousIds.removeFirst();
         r.id = next;
     }
+    if (r.userClosed) {
+        // Disconnect was asked for while the engine was already noticing the drop: the attempt it schedules is
+        // called off at once (closing a waiting attempt cancels it) and the row stays closed.
+        m_session->closeConnection(next);
+        r.phase = Phase::Closed;
+        updateRow(row);
+        updateActions();
+        if (row == currentRow() && m_lastCurrent != next) {
+            m_lastCurrent = next;
+            Q_EMIT currentConnectionChanged(next);
+        }
+        return;
+    }
     r.phase = Phase::Reconnecting;
-    r.userClosed = false;
     r.attempt = attempt;
     r.maxAttempts = maxAttempts;
     r.attemptAtMs = m_clock.elapsed() + std::max(0, delayMs);
@@ -590,28 +605,21 @@ void ConnectionsPane::updateActions()
     m_hint->setVisible(m_rows.isEmpty());
 }
 
-QString ConnectionsPane::closeCodeProblem(int code)
-{
-    if (code < 1000 || code > 4999)
-        return tr("%1 is not a close code; they go from 1000 to 4999.").arg(code);
-    // 1005, 1006 and 1015 only report what happened; the others below 3000 are reserved for the protocol.
-    if (code == 1004 || code == 1005 || code == 1006 || (code >= 1015 && code < 3000))
-        return tr("%1 is not a code an endpoint may send; use 1000-1003, 1007-1014 or 3000-4999.").arg(code);
-    return {};
-}
-
 bool ConnectionsPane::disconnectCurrent(int code, const QString& reason)
 {
-    const int row = currentRow();
+    return disconnectRow(currentRow(), code, reason);
+}
+
+bool ConnectionsPane::disconnectConnection(quint32 connection, int code, const QString& reason)
+{
+    return disconnectRow(rowOf(connection), code, reason);
+}
+
+bool ConnectionsPane::disconnectRow(int row, int code, const QString& reason)
+{
     if (row < 0 || !isLive(row))
         return false;
-    QString problem = closeCodeProblem(code);
-    if (problem.isEmpty() && reason.toUtf8().size() > MaxCloseReasonBytes) {
-        problem = tr("The reason is %1 bytes long in UTF-8; a close frame has room for %2.")
-                      .arg(reason.toUtf8().size())
-                      .arg(MaxCloseReasonBytes);
-    }
-    if (!problem.isEmpty()) {
+    if (const QString problem = closeRequestProblem(code, reason); !problem.isEmpty()) {
         showMessage(problem, true);
         return false;
     }
@@ -675,16 +683,11 @@ void ConnectionsPane::askDisconnect()
             dialog->reject(); // closed meanwhile: nothing left to do
             return;
         }
-        QString problem = closeCodeProblem(code->value());
-        if (problem.isEmpty() && reason->text().toUtf8().size() > MaxCloseReasonBytes) {
-            problem = tr("The reason is %1 bytes long in UTF-8; a close frame has room for %2.")
-                          .arg(reason->text().toUtf8().size())
-                          .arg(MaxCloseReasonBytes);
-        }
-        if (!problem.isEmpty()) {
+        if (const QString problem = closeRequestProblem(code->value(), reason->text()); !problem.isEmpty()) {
             error->setText(problem);
             error->show();
-            (problem.contains(QString::number(code->value())) ? static_cast<QWidget*>(code) : reason)->setFocus();
+            const bool codeIsWrong = !closeRequestProblem(code->value(), QString()).isEmpty();
+            (codeIsWrong ? static_cast<QWidget*>(code) : reason)->setFocus();
             return;
         }
         m_table->setCurrentIndex(m_model->index(row, IdColumn));

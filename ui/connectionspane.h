@@ -61,7 +61,6 @@ public:
     };
 
     static constexpr int RefreshIntervalMs = 250;
-    static constexpr int MaxCloseReasonBytes = 123; // what fits in a close frame after the code
 
     // statistics gives the counts and round-trip times; null: the pane keeps its own over the session's timeline.
     explicit ConnectionsPane(
@@ -92,6 +91,9 @@ public:
 
     // Actions on the current row; false (with the reason shown in the pane) when they cannot be done.
     bool disconnectCurrent(int code, const QString& reason);
+    // Disconnects the row that shows this connection, as its Disconnect would (a waiting reconnection is called
+    // off, none follows); false when no live row shows it.
+    bool disconnectConnection(quint32 connection, int code, const QString& reason);
     void duplicateCurrent();
     void removeCurrent();
     void pingCurrent();
@@ -102,9 +104,6 @@ public:
     QAction* duplicateAction() const { return m_duplicateAction; }
     QAction* removeAction() const { return m_removeAction; }
     QAction* pingAction() const { return m_pingAction; }
-
-    // Why a close code cannot be sent, or an empty string when it can.
-    static QString closeCodeProblem(int code);
 
     QSize sizeHint() const override;
 
@@ -144,6 +143,7 @@ private:
     void onConnectionStateChanged(quint32 connection, ConnectionRole role, ConnectionState state);
     void onReconnecting(quint32 previous, quint32 next, int attempt, int maxAttempts, int delayMs);
     void onGaveUp(quint32 connection, int attempts);
+    bool disconnectRow(int row, int code, const QString& reason);
     void updateRow(int row);
     void updateActions();
     void showMenu(const QPoint& pos);

@@ -242,6 +242,8 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     connect(m_session, &CaptureSession::serverStartFailed, this,
         [this](const QString& reason) { showError(tr("Could not start the test server: %1").arg(reason)); });
     connect(m_session, &CaptureSession::connectionStateChanged, this, &MainWindow::onConnectionStateChanged);
+    connect(m_session, &CaptureSession::clientReconnecting, this, &MainWindow::onClientReconnecting);
+    connect(m_session, &CaptureSession::clientGaveUp, this, &MainWindow::onClientGaveUp);
     connect(m_session, &CaptureSession::journalFailed, this, [this](const QString& reason) {
         m_journalLabel->setText(tr("Journal: failed"));
         showError(tr("The capture is no longer written to the journal file: %1").arg(reason));
@@ -263,7 +265,9 @@ MainWindow::~MainWindow() = default;
 
 ConnectionState MainWindow::clientState(quint32 connection) const
 {
-    return m_clients.value(connection).state;
+    // Closed clients are forgotten: a window open for days with a reconnecting client must not grow.
+    const auto it = m_clients.constFind(connection);
+    return it == m_clients.cend() ? ConnectionState::Closed : it->state;
 }
 
 void MainWindow::createDocks()
@@ -611,7 +615,8 @@ QWidget* MainWindow::createConnectionForm(QWidget* parent)
     m_profilesHint->setWordWrap(true);
     m_profilesHint->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_profilesHint->setForegroundRole(QPalette::PlaceholderText);
-    m_profilesHint->setText(tr("Profiles are saved in plain text, tokens and passwords included, in %1")
+    m_profilesHint->setText(tr("Profiles are saved in plain text, tokens and passwords included, in %1. The URLs "
+                               "you connected to are kept there too, query strings included (not passwords).")
                                 .arg(QDir::toNativeSeparators(m_profiles->path())));
     auto* profileRow = new QHBoxLayout;
     profileRow->setContentsMargins(0, 0, 0, 0);
@@ -1003,8 +1008,9 @@ void MainWindow::connectFromUrlBar()
         return;
     clearConnectError();
     const quint32 id = m_connectionsPane->openConnection(options);
-    const QString url = options.url.toString();
-    m_clients.insert(id, Client { url, ConnectionState::Connecting, true });
+    // The password stays out of the status bar, the composer's targets and the recent URLs.
+    const QString url = options.url.toString(QUrl::RemovePassword);
+    m_clients.insert(id, Client { url, ConnectionState::Connecting, true, options.reconnect.enabled });
     updateConnectionUi();
     statusBar()->showMessage(tr("Connecting #%1 to %2\u2026").arg(id).arg(url), 5000);
 }
@@ -1021,8 +1027,14 @@ void MainWindow::disconnectClient()
                 id = it.key();
         }
     }
-    if (id != 0)
+    if (id == 0)
+        return;
+    // Through the Connections pane when it lists the client, so that its row knows the user closed it: a drop
+    // the engine noticed first must not start a reconnection loop no one sees.
+    if (!m_connectionsPane->disconnectConnection(id, 1000, QString()))
         m_session->closeConnection(id, 1000, QString());
+    if (const auto it = m_clients.find(id); it != m_clients.end())
+        it->reconnects = false; // the user ended it: forgotten once closed
 }
 
 void MainWindow::showConnectError(const QString& message, QWidget* culprit)
@@ -1058,13 +1070,17 @@ void MainWindow::onConnectionStateChanged(quint32 connection, ConnectionRole rol
     if (role != ConnectionRole::Client)
         return;
     auto it = m_clients.find(connection);
-    if (it == m_clients.end()) // opened by someone else (e.g. --connect through the session); ours to write to
+    if (it == m_clients.end()) {
+        if (state == ConnectionState::Closed)
+            return; // forgotten already, or never known: nothing to show
+        // Opened by someone else (e.g. --connect through the session); ours to write to.
         it = m_clients.insert(connection, Client { QString(), state });
+    }
     if (it->url.isEmpty()) {
         // The connection's description reaches the timeline with a batch, which may come after this state.
         const EventStore* store = m_session->store();
         const Connection* c = store ? store->connection(connection) : nullptr;
-        it->url = c ? c->url : QString();
+        it->url = c ? QUrl(c->url).toString(QUrl::RemovePassword) : QString();
     }
     it->state = state;
     switch (state) {
@@ -1086,6 +1102,10 @@ void MainWindow::onConnectionStateChanged(quint32 connection, ConnectionRole rol
     case ConnectionState::Closed:
         m_composer->removeTarget(connection);
         statusBar()->showMessage(tr("Connection #%1 closed").arg(connection), 5000);
+        // Nothing refers to a closed client any more, except the reconnection that may follow it: that needs
+        // to know it came from the form (onClientReconnecting, onClientGaveUp forget it then).
+        if (!(it->fromForm && it->reconnects))
+            m_clients.erase(it);
         break;
     case ConnectionState::Connecting:
         break;
@@ -1093,8 +1113,55 @@ void MainWindow::onConnectionStateChanged(quint32 connection, ConnectionRole rol
     updateConnectionUi();
 }
 
+void MainWindow::onClientReconnecting(quint32 previous, quint32 next, int attempt, int maxAttempts, int delayMs)
+{
+    // The next attempt is a connection of its own, waiting for its timer: it is listed now, so the URL bar's
+    // Disconnect can call it off (closing a waiting attempt cancels it) without the Connections dock.
+    Client client;
+    if (const auto it = m_clients.constFind(previous); it != m_clients.cend()) {
+        client = *it;
+        if (it->state == ConnectionState::Closed)
+            m_clients.erase(it);
+    }
+    client.state = ConnectionState::Connecting;
+    if (const auto it = m_clients.constFind(next); it == m_clients.cend() || it->state != ConnectionState::Open)
+        m_clients.insert(next, client);
+    const QString seconds = QLocale().toString(double(std::max(0, delayMs)) / 1000.0, 'f', 1);
+    statusBar()->showMessage(maxAttempts > 0
+            ? tr("Connection #%1 ended; reconnecting in %2 s as #%3 (attempt %4 of %5)")
+                  .arg(previous)
+                  .arg(seconds)
+                  .arg(next)
+                  .arg(attempt)
+                  .arg(maxAttempts)
+            : tr("Connection #%1 ended; reconnecting in %2 s as #%3 (attempt %4)")
+                  .arg(previous)
+                  .arg(seconds)
+                  .arg(next)
+                  .arg(attempt),
+        std::max(5000, delayMs));
+    updateConnectionUi();
+}
+
+void MainWindow::onClientGaveUp(quint32 connection, int attempts)
+{
+    QString url;
+    if (const auto it = m_clients.constFind(connection); it != m_clients.cend()) {
+        url = it->url;
+        if (it->state == ConnectionState::Closed)
+            m_clients.erase(it);
+    }
+    // Stays until something else is said: the user may not have been watching when it happened.
+    const QString after = attempts == 1 ? tr("after 1 attempt") : tr("after %1 attempts").arg(attempts);
+    statusBar()->showMessage(url.isEmpty() ? tr("Gave up reconnecting #%1 %2").arg(connection).arg(after)
+                                           : tr("Gave up reconnecting #%1 to %2 %3").arg(connection).arg(url, after));
+    updateConnectionUi();
+}
+
 void MainWindow::updateConnectionUi()
 {
+    // Closed clients are dropped as they close, so this walks the live ones (and the few waiting for a
+    // reconnection to be announced), not every attempt there ever was.
     bool anyLive = false;
     for (const Client& c : std::as_const(m_clients))
         anyLive = anyLive || c.state == ConnectionState::Connecting || c.state == ConnectionState::Open;

@@ -58,7 +58,9 @@ public:
     explicit MainWindow(CaptureSession* session, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Client connections opened from this window, oldest first, and what is known of their state.
+    // Client connections that are live (a reconnection attempt waiting for its timer included), oldest first,
+    // and what is known of their state. Closed ones are dropped, once a reconnection that may follow one from the
+    // connection form has been announced; clientState says Closed for those.
     QList<quint32> clientConnections() const { return m_clients.keys(); }
     ConnectionState clientState(quint32 connection) const;
 
@@ -97,6 +99,7 @@ private:
         QString url;
         ConnectionState state = ConnectionState::Connecting;
         bool fromForm = false; // opened with the connection form: its URL goes into the recent ones
+        bool reconnects = false; // with a reconnection policy: a closed one is kept until the engine says what next
     };
 
     void createDocks();
@@ -129,6 +132,8 @@ private:
 
     void onServerStarted(const QUrl& url);
     void onConnectionStateChanged(quint32 connection, ConnectionRole role, ConnectionState state);
+    void onClientReconnecting(quint32 previous, quint32 next, int attempt, int maxAttempts, int delayMs);
+    void onClientGaveUp(quint32 connection, int attempts);
     void onCurrentEventChanged(int sourceRow);
     void updateTimelineActions();
     void updatePauseUi();

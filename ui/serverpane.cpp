@@ -1,5 +1,6 @@
 #include "serverpane.h"
 
+#include "core/event.h"
 #include "core/messagetemplate.h"
 #include "core/replyrules.h"
 #include "core/replyrulesmodel.h"
@@ -47,7 +48,6 @@ constexpr int AmberHue = 35;
 constexpr int NoHue = -1; // the palette's own text colour
 constexpr const char* HueProperty = "wsiMessageHue";
 constexpr int TryNextPorts = 20; // as many as the one-click start always tried
-constexpr int MaxCloseReasonBytes = 123; // what fits in a close frame after the code
 
 bool hasSpaceOrControl(QStringView s)
 {
@@ -1400,22 +1400,11 @@ void ServerPane::sendToAll()
 void ServerPane::closeSelected()
 {
     const int code = m_closeCode->value();
-    // 1005, 1006 and 1015 only report what happened, the others below 3000 are reserved for the protocol.
-    const bool reserved = code == 1004 || code == 1005 || code == 1006 || (code >= 1015 && code < 3000);
-    if (reserved) {
-        setMessage(m_clientsError,
-            tr("%1 is not a code an endpoint may send; use 1000-1003, 1007-1014 or 3000-4999.").arg(code), RedHue);
-        m_closeCode->setFocus(Qt::OtherFocusReason);
-        return;
-    }
     const QString reason = m_closeReason->text();
-    if (reason.toUtf8().size() > MaxCloseReasonBytes) {
-        setMessage(m_clientsError,
-            tr("The reason is %1 bytes long in UTF-8; a close frame has room for %2.")
-                .arg(reason.toUtf8().size())
-                .arg(MaxCloseReasonBytes),
-            RedHue);
-        m_closeReason->setFocus(Qt::OtherFocusReason);
+    if (const QString problem = closeRequestProblem(code, reason); !problem.isEmpty()) {
+        setMessage(m_clientsError, problem, RedHue);
+        const bool codeIsWrong = !closeRequestProblem(code, QString()).isEmpty();
+        (codeIsWrong ? static_cast<QWidget*>(m_closeCode) : m_closeReason)->setFocus(Qt::OtherFocusReason);
         return;
     }
     m_clientsError->hide();

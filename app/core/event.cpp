@@ -1,5 +1,8 @@
 #include "event.h"
 
+#include "../wire/frame.h"
+
+#include <QCoreApplication>
 #include <QDateTime>
 
 #include <algorithm>
@@ -191,6 +194,27 @@ QString closeCodeText(quint16 code)
     default:
         return {};
     }
+}
+
+QString closeRequestProblem(int code, const QString& reason)
+{
+    const char* const context = "wsi::CloseRequest";
+    if (code < 1000 || code > 4999) {
+        return QCoreApplication::translate(context, "%1 is not a close code; they go from 1000 to 4999.").arg(code);
+    }
+    if (!isValidCloseCode(quint16(code))) {
+        // 1005, 1006 and 1015 only report what happened; the others below 3000 are reserved for the protocol.
+        return QCoreApplication::translate(
+            context, "%1 is not a code an endpoint may send; use 1000-1003, 1007-1014 or 3000-4999.")
+            .arg(code);
+    }
+    if (const qsizetype bytes = reason.toUtf8().size(); bytes > MaxCloseReasonBytes) {
+        return QCoreApplication::translate(
+            context, "The reason is %1 bytes long in UTF-8; a close frame has room for %2.")
+            .arg(bytes)
+            .arg(MaxCloseReasonBytes);
+    }
+    return {};
 }
 
 } // namespace wsi

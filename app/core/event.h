@@ -92,4 +92,12 @@ QString eventPreview(EventKind kind, quint16 closeCode, QByteArrayView payload, 
 // Close code meaning in a few words ("normal closure", "message too big", ...); empty when unknown.
 QString closeCodeText(quint16 code);
 
+// What fits of a close reason in a close frame: 125 bytes of control frame payload less the 2-byte code.
+inline constexpr int MaxCloseReasonBytes = 123;
+
+// Why this endpoint may not close with this code and reason (RFC 6455 7.4: 1000-1003, 1007-1014 and 3000-4999
+// may be sent, 1004/1005/1006/1015 never; the reason at most MaxCloseReasonBytes of UTF-8), as a sentence for
+// the user; empty when it may. The one rule for every place that lets the user close a connection.
+QString closeRequestProblem(int code, const QString& reason);
+
 } // namespace wsi

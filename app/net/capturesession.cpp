@@ -93,7 +93,12 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
     });
     connect(m_engine, &CaptureEngine::connectionStateChanged, this,
         [this](quint32 id, ConnectionRole role, ConnectionState state) {
-            m_states.insert(id, state);
+            // Only live connections are kept (connectionState says Closed for the others): a client reconnecting
+            // for days makes a new connection per attempt.
+            if (state == ConnectionState::Closed)
+                m_states.remove(id);
+            else
+                m_states.insert(id, state);
             if (role == ConnectionRole::Server && state == ConnectionState::Closed)
                 m_serverClients.remove(id);
             Q_EMIT connectionStateChanged(id, role, state);
@@ -242,8 +247,7 @@ quint32 CaptureSession::connectClient(const ClientOptions& options)
     const quint32 id = m_recorder->addConnection(c);
     if (!m_engine) {
         m_recorder->record(makeEvent(id, Direction::None, EventKind::Error, "the capture has ended"));
-        m_states.insert(id, ConnectionState::Closed);
-        return id;
+        return id; // closed, as connectionState says of any connection it does not hold
     }
     m_states.insert(id, ConnectionState::Connecting);
     QMetaObject::invokeMethod(

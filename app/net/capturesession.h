@@ -78,6 +78,7 @@ public:
     // Sends to every open client of the test server.
     void sendTextToServerClients(const QString& text);
 
+    // Closed for a connection that is not live (or not known).
     ConnectionState connectionState(quint32 connection) const;
 
     // Closes every connection (1001, going away) and the server, waits a moment for the closing handshakes,
@@ -121,7 +122,7 @@ private:
     QThread* m_thread = nullptr;
     CaptureEngine* m_engine = nullptr; // lives on m_thread
     QUrl m_serverUrl;
-    QHash<quint32, ConnectionState> m_states;
+    QHash<quint32, ConnectionState> m_states; // live connections only
     std::shared_ptr<std::atomic<qint64>> m_pendingSends = std::make_shared<std::atomic<qint64>>(0);
     std::shared_ptr<std::atomic<qint64>> m_unsentBytes = std::make_shared<std::atomic<qint64>>(0);
     QMap<quint32, ServerClient> m_serverClients; // ids grow: in the order they opened

@@ -12,6 +12,7 @@
 #include <QJsonParseError>
 #include <QSaveFile>
 #include <QStandardPaths>
+#include <QUrl>
 
 #include <limits>
 
@@ -189,8 +190,12 @@ bool ConnectionProfiles::removeProfile(const QString& name)
     return m_profiles.removeIf([&](const ConnectionProfile& p) { return p.name == name; }) > 0;
 }
 
-void ConnectionProfiles::addRecentUrl(const QString& url)
+void ConnectionProfiles::addRecentUrl(const QString& text)
 {
+    // A password in the URL (ws://user:secret@host/) is not kept: the file is plain text, and the list is
+    // offered to anyone typing in the URL field. Older files that kept one lose it on their next save.
+    const QUrl parsed(text);
+    const QString url = parsed.isValid() && !parsed.password().isEmpty() ? parsed.toString(QUrl::RemovePassword) : text;
     if (url.isEmpty())
         return;
     m_recentUrls.removeAll(url);

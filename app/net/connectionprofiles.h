@@ -22,6 +22,7 @@ struct ConnectionProfile
  * (profiles.json in the application's config directory). Only what the connection form sets is stored (URL,
  * headers, subprotocols, Origin, auth, certificate checking, keep-alive and reconnection); limits stay at
  * their defaults. Secrets (tokens, passwords) are stored as they are, in plain text: the window says so.
+ * Recent URLs are kept without their password, but with their query string (which may hold a token too).
  *
  * The file is written whole and atomically (QSaveFile), so a crash never leaves half a file. A file that
  * cannot be read, is not JSON or holds a field of the wrong type is moved aside to profiles.json.bad (or
@@ -61,7 +62,8 @@ public:
     void setProfile(const ConnectionProfile& profile);
     bool removeProfile(const QString& name);
 
-    // Most recent first, without duplicates, at most MaxRecentUrls.
+    // Most recent first, without duplicates, at most MaxRecentUrls. A URL's password is dropped (its user name
+    // and query string are kept).
     const QStringList& recentUrls() const { return m_recentUrls; }
     void addRecentUrl(const QString& url);
 

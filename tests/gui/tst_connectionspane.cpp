@@ -125,6 +125,8 @@ private Q_SLOTS:
     void dockInWindow();
     void reconnectGivesUp();
     void reconnectComesBack();
+    void userCloseBeatsReconnection_data();
+    void userCloseBeatsReconnection();
 };
 
 void TstConnectionsPane::initTestCase()
@@ -538,6 +540,67 @@ void TstConnectionsPane::reconnectComesBack()
     QCOMPARE(f.pane.currentConnection(), now);
     QVERIFY(!current.isEmpty());
     QCOMPARE(current.constLast().constFirst().toUInt(), now);
+}
+
+void TstConnectionsPane::userCloseBeatsReconnection_data()
+{
+    QTest::addColumn<bool>("remove");
+    QTest::newRow("disconnect") << false;
+    QTest::newRow("remove") << true;
+}
+
+void TstConnectionsPane::userCloseBeatsReconnection()
+{
+    QFETCH(bool, remove);
+    Fixture f;
+    QVERIFY(f.start());
+    ClientOptions options = f.options(QStringLiteral("/race"));
+    options.reconnect = ReconnectPolicy { true, 60000, 60000, 3 };
+    const quint32 first = f.pane.openConnection(options);
+    QTRY_COMPARE(f.pane.phase(0), ConnectionsPane::Phase::Open);
+    f.select(first);
+
+    // The engine notices the drop and schedules the next attempt before the pane hears of it: the session's
+    // signals are held back while it happens (the timeline still gets the engine's notes).
+    quint32 next = 0;
+    {
+        const QSignalBlocker held(&f.session);
+        f.session.stopServer();
+        const QRegularExpression announced(QStringLiteral("reconnecting in [0-9.]+ s as connection (\\d+)"));
+        const auto announcedNext = [&] {
+            const EventStore* store = f.session.store();
+            for (qsizetype row = 0; row < store->count(); ++row) {
+                const auto match = announced.match(QString::fromUtf8(store->payload(row).toByteArray()));
+                if (store->connectionId(row) == first && match.hasMatch())
+                    return match.captured(1).toUInt();
+            }
+            return 0u;
+        };
+        QTRY_VERIFY((next = announcedNext()) != 0);
+        QCOMPARE(f.pane.phase(0), ConnectionsPane::Phase::Open); // as far as the pane knows
+        // Meanwhile the user ends the connection.
+        if (remove)
+            f.pane.removeCurrent();
+        else
+            QVERIFY(f.pane.disconnectCurrent(1000, QString()));
+    }
+    QCOMPARE(f.session.connectionState(next), ConnectionState::Connecting); // waiting for its timer
+
+    // What the pane missed arrives now, in the order the engine sent it.
+    Q_EMIT f.session.connectionStateChanged(first, ConnectionRole::Client, ConnectionState::Closed);
+    Q_EMIT f.session.clientReconnecting(first, next, 1, 3, 60000);
+
+    // The waiting attempt is called off at once, not left to run unseen.
+    QTRY_COMPARE(countKind(f.session.store(), EventKind::Note, "reconnection cancelled"), 1);
+    QTRY_COMPARE(f.session.connectionState(next), ConnectionState::Closed);
+    if (remove) {
+        QCOMPARE(f.pane.model()->rowCount(), 0);
+    } else {
+        QCOMPARE(f.pane.model()->rowCount(), 1);
+        QCOMPARE(f.pane.connections(), QList<quint32>({ next }));
+        QCOMPARE(f.pane.phase(0), ConnectionsPane::Phase::Closed);
+        QVERIFY(!f.pane.disconnectAction()->isEnabled());
+    }
 }
 
 QTEST_MAIN(TstConnectionsPane)

@@ -1,5 +1,7 @@
+#include "connectionspane.h"
 #include "core/capturequeue.h"
 #include "core/connection.h"
+#include "core/connectionprofiles.h"
 #include "core/event.h"
 #include "core/eventstore.h"
 #include "core/hexdump.h"
@@ -13,6 +15,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
@@ -22,6 +25,8 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -89,6 +94,8 @@ private Q_SLOTS:
     void hexDump();
     void openSessionFile();
     void errorsDoNotBlock();
+    void urlBarStopsWaitingReconnection();
+    void gaveUpReconnectingIsShown();
 };
 
 void TstMainWindow::initTestCase()
@@ -386,6 +393,104 @@ void TstMainWindow::errorsDoNotBlock()
     QCOMPARE(window.findChildren<QMessageBox*>().size(), 1);
     QVERIFY(box->text().contains(QStringLiteral("address in use")));
     QVERIFY(box->text().contains(QStringLiteral("disk full")));
+}
+
+namespace {
+// Fills the URL bar and the reconnection fields, and connects.
+quint32 connectReconnecting(MainWindow& window, const QString& url, int delayMs, int maxAttempts)
+{
+    auto* urlEdit = window.findChild<QLineEdit*>(QStringLiteral("urlEdit"));
+    auto* reconnect = window.findChild<QCheckBox*>(QStringLiteral("reconnectCheck"));
+    auto* initialDelay = window.findChild<QSpinBox*>(QStringLiteral("initialDelaySpin"));
+    auto* maxDelay = window.findChild<QSpinBox*>(QStringLiteral("maxDelaySpin"));
+    auto* attempts = window.findChild<QSpinBox*>(QStringLiteral("maxAttemptsSpin"));
+    auto* connectButton = window.findChild<QPushButton*>(QStringLiteral("connectButton"));
+    if (!urlEdit || !reconnect || !initialDelay || !maxDelay || !attempts || !connectButton)
+        return 0;
+    urlEdit->setText(url);
+    reconnect->setChecked(true);
+    maxDelay->setValue(delayMs);
+    initialDelay->setValue(delayMs);
+    attempts->setValue(maxAttempts);
+    QTest::mouseClick(connectButton, Qt::LeftButton);
+    return window.clientConnections().value(0);
+}
+
+int countNotes(const EventStore* store, quint32 connection, QByteArrayView contains)
+{
+    int count = 0;
+    for (qsizetype row = 0; row < store->count(); ++row) {
+        count += store->connectionId(row) == connection && store->kind(row) == EventKind::Note
+                && store->payload(row).contains(contains)
+            ? 1
+            : 0;
+    }
+    return count;
+}
+} // namespace
+
+void TstMainWindow::urlBarStopsWaitingReconnection()
+{
+    QFile::remove(ConnectionProfiles::defaultPath());
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    MainWindow window(&session);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.startTestServer(0);
+    QTRY_VERIFY(session.isServerRunning());
+    const int port = session.serverUrl().port();
+    auto* disconnectButton = window.findChild<QPushButton*>(QStringLiteral("disconnectButton"));
+    QVERIFY(disconnectButton);
+
+    // A password in the URL is used, but kept out of the recent URLs and the status bar.
+    const quint32 first
+        = connectReconnecting(window, QStringLiteral("ws://alice:s3cret@127.0.0.1:%1/").arg(port), 30000, 3);
+    QVERIFY(first != 0);
+    QTRY_COMPARE(window.clientState(first), ConnectionState::Open);
+    QTRY_COMPARE(window.profiles().recentUrls().value(0), QStringLiteral("ws://alice@127.0.0.1:%1/").arg(port));
+    QVERIFY(!window.statusBar()->currentMessage().contains(QStringLiteral("s3cret")));
+
+    // The server goes away: the next attempt waits 30 s for its timer, a connection of its own already.
+    QSignalSpy reconnecting(&session, &CaptureSession::clientReconnecting);
+    window.stopTestServer();
+    QTRY_COMPARE(reconnecting.size(), 1);
+    const quint32 next = reconnecting.constFirst().at(1).toUInt();
+    QCOMPARE(reconnecting.constFirst().at(0).toUInt(), first);
+    QCOMPARE(window.clientConnections(), QList<quint32>({ next })); // the closed one is forgotten
+    QCOMPARE(window.clientState(first), ConnectionState::Closed);
+    QCOMPARE(window.clientState(next), ConnectionState::Connecting);
+    QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("reconnecting")));
+
+    // The URL bar's Disconnect calls it off, without the Connections dock.
+    QVERIFY(disconnectButton->isEnabled());
+    QTest::mouseClick(disconnectButton, Qt::LeftButton);
+    QTRY_COMPARE(countNotes(session.store(), next, "reconnection cancelled"), 1);
+    QTRY_VERIFY(window.clientConnections().isEmpty());
+    QCOMPARE(window.clientState(next), ConnectionState::Closed);
+    QCOMPARE(session.connectionState(next), ConnectionState::Closed);
+    QVERIFY(!disconnectButton->isEnabled());
+    QCOMPARE(window.connectionsPane()->phase(0), ConnectionsPane::Phase::Closed);
+}
+
+void TstMainWindow::gaveUpReconnectingIsShown()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    MainWindow window(&session);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.startTestServer(0);
+    QTRY_VERIFY(session.isServerRunning());
+
+    const quint32 first = connectReconnecting(window, session.serverUrl().toString(), 10, 1);
+    QVERIFY(first != 0);
+    QTRY_COMPARE(window.clientState(first), ConnectionState::Open);
+    QSignalSpy gaveUp(&session, &CaptureSession::clientGaveUp);
+    window.stopTestServer();
+    QTRY_COMPARE(gaveUp.size(), 1);
+    const QString message = window.statusBar()->currentMessage();
+    QVERIFY2(message.contains(QStringLiteral("Gave up reconnecting")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("1 attempt")), qPrintable(message));
+    QVERIFY(window.clientConnections().isEmpty());
 }
 
 QTEST_MAIN(TstMainWindow)

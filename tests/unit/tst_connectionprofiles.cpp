@@ -74,6 +74,7 @@ private Q_SLOTS:
     void authKinds();
     void replaceAndRemove();
     void recentUrlsOrderAndCap();
+    void recentUrlsDropPasswords();
     void corruptFile_data();
     void corruptFile();
     void olderBadFileIsKept();
@@ -229,6 +230,28 @@ void TstConnectionProfiles::recentUrlsOrderAndCap()
     QCOMPARE(loaded.recentUrls().size(), ConnectionProfiles::MaxRecentUrls);
     QCOMPARE(loaded.recentUrls().constFirst(), QStringLiteral("ws://x/0"));
     QCOMPARE(loaded.recentUrls().constLast(), QStringLiteral("ws://x/19"));
+}
+
+void TstConnectionProfiles::recentUrlsDropPasswords()
+{
+    ConnectionProfiles profiles;
+    profiles.addRecentUrl(QStringLiteral("wss://alice:s3cret@example.com:8443/feed?room=1"));
+    // The user name and query string stay; they tell URLs apart and the window warns about them.
+    QCOMPARE(profiles.recentUrls(), QStringList({ QStringLiteral("wss://alice@example.com:8443/feed?room=1") }));
+    // The same URL with another password is the same recent URL.
+    profiles.addRecentUrl(QStringLiteral("wss://alice:other@example.com:8443/feed?room=1"));
+    QCOMPARE(profiles.recentUrls().size(), 1);
+    QVERIFY(profiles.save());
+    QVERIFY(!readFile(m_path).contains("s3cret"));
+
+    // A file that kept one (written before this rule) loses it on load.
+    writeFile(m_path,
+        QJsonDocument(QJsonObject { { QStringLiteral("version"), 1 },
+                          { QStringLiteral("recentUrls"), QJsonArray { QStringLiteral("ws://bob:hunter2@h/") } } })
+            .toJson());
+    ConnectionProfiles loaded;
+    QVERIFY(loaded.load());
+    QCOMPARE(loaded.recentUrls(), QStringList({ QStringLiteral("ws://bob@h/") }));
 }
 
 void TstConnectionProfiles::corruptFile_data()
