@@ -1088,7 +1088,8 @@ void MainWindow::onConnectionStateChanged(quint32 connection, ConnectionRole rol
         m_composer->addTarget(connection, it->url);
         // What the user just opened with the form is what they want to write to; so is the row chosen in the
         // Connections pane, which may have been waiting for this. Other connections do not take the target.
-        if (it->fromForm || m_connectionsPane->currentConnection() == connection)
+        // A reconnection is the composer's only if its predecessor was (ComposerPane::followReconnect).
+        if ((it->fromForm && !it->isReconnection) || m_connectionsPane->currentConnection() == connection)
             m_composer->selectTarget(connection);
         if (it->fromForm)
             rememberUrl(it->url);
@@ -1124,6 +1125,7 @@ void MainWindow::onClientReconnecting(quint32 previous, quint32 next, int attemp
             m_clients.erase(it);
     }
     client.state = ConnectionState::Connecting;
+    client.isReconnection = true;
     if (const auto it = m_clients.constFind(next); it == m_clients.cend() || it->state != ConnectionState::Open)
         m_clients.insert(next, client);
     const QString seconds = QLocale().toString(double(std::max(0, delayMs)) / 1000.0, 'f', 1);

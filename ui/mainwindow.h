@@ -100,6 +100,7 @@ private:
         ConnectionState state = ConnectionState::Connecting;
         bool fromForm = false; // opened with the connection form: its URL goes into the recent ones
         bool reconnects = false; // with a reconnection policy: a closed one is kept until the engine says what next
+        bool isReconnection = false; // an attempt that follows an earlier connection (the composer follows it)
     };
 
     void createDocks();

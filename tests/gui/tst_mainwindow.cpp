@@ -1,7 +1,7 @@
 #include "connectionspane.h"
 #include "core/capturequeue.h"
 #include "core/connection.h"
-#include "core/connectionprofiles.h"
+#include "net/connectionprofiles.h"
 #include "core/event.h"
 #include "core/eventstore.h"
 #include "core/hexdump.h"
