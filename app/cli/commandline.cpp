@@ -183,31 +183,6 @@ CommandLine parseServe(const QStringList& args)
     return c;
 }
 
-// Control characters cannot travel in an HTTP header (a CR or LF would even end it early); tab can.
-bool isHeaderValue(QStringView value)
-{
-    return std::none_of(value.cbegin(), value.cend(),
-        [](QChar ch) { return (ch.unicode() < 0x20 && ch != u'\t') || ch.unicode() == 0x7f; });
-}
-
-// Headers the client writes itself from the URL and its options: a second copy would make the upgrade
-// request ambiguous (servers answer 400), so -H refuses them and names the option to use instead.
-QString reservedHeaderAdvice(QStringView name)
-{
-    static const char* const own[] = { "Host", "Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version" };
-    for (const char* header : own) {
-        if (name.compare(QLatin1StringView(header), Qt::CaseInsensitive) == 0)
-            return QStringLiteral("the client writes %1 itself").arg(QLatin1StringView(header));
-    }
-    if (name.compare(QLatin1StringView("Sec-WebSocket-Protocol"), Qt::CaseInsensitive) == 0)
-        return QStringLiteral("use --subprotocol for Sec-WebSocket-Protocol");
-    if (name.compare(QLatin1StringView("Origin"), Qt::CaseInsensitive) == 0)
-        return QStringLiteral("use --origin for Origin");
-    if (name.compare(QLatin1StringView("Sec-WebSocket-Extensions"), Qt::CaseInsensitive) == 0)
-        return QStringLiteral("the client offers no extensions (a server accepting one would fail the handshake)");
-    return {};
-}
-
 CommandLine parseConnect(const QStringList& args)
 {
     CommandLine c;
@@ -231,10 +206,8 @@ CommandLine parseConnect(const QStringList& args)
                     QStringLiteral("connect: invalid header \u201c%1\u201d (expected \"Name: value\", the name "
                                    "without spaces)")
                         .arg(v));
-            if (!isHeaderValue(headerValue))
-                return failure(QStringLiteral("connect: the value of header %1 contains control characters").arg(name));
-            if (const QString advice = reservedHeaderAdvice(name); !advice.isEmpty())
-                return failure(QStringLiteral("connect: -H %1: %2").arg(name, advice));
+            if (const QString problem = extraHeaderProblem(name, headerValue); !problem.isEmpty())
+                return failure(QStringLiteral("connect: -H %1: %2").arg(name, problem));
             if (name.compare(QLatin1StringView("Authorization"), Qt::CaseInsensitive) == 0)
                 hasAuthorizationHeader = true;
             c.client.headers.append({ name.toUtf8(), headerValue.toUtf8() });
@@ -244,11 +217,11 @@ CommandLine parseConnect(const QStringList& args)
             if (!c.client.subprotocols.contains(v))
                 c.client.subprotocols.append(v);
         } else if (a == QLatin1StringView("--origin")) {
-            if (!value(&v) || v.isEmpty() || !isHeaderValue(v))
+            if (!value(&v) || v.isEmpty() || !isHttpFieldValue(v))
                 return failure(QStringLiteral("connect: --origin needs an origin, e.g. http://localhost:5173"));
             c.client.origin = v;
         } else if (a == QLatin1StringView("--bearer")) {
-            if (!value(&v) || v.isEmpty() || v.contains(u' ') || !isHeaderValue(v))
+            if (!value(&v) || v.isEmpty() || v.contains(u' ') || !isHttpFieldValue(v))
                 return failure(QStringLiteral("connect: --bearer needs a token without spaces"));
             if (c.client.auth.kind != ClientAuth::Kind::None)
                 return failure(QStringLiteral("connect: give only one of --bearer and --basic"));
@@ -257,7 +230,7 @@ CommandLine parseConnect(const QStringList& args)
         } else if (a == QLatin1StringView("--basic")) {
             // RFC 7617: the user name cannot contain a colon, the password can.
             const qsizetype colon = value(&v) ? v.indexOf(u':') : -1;
-            if (colon <= 0 || !isHeaderValue(v))
+            if (colon <= 0 || !isHttpFieldValue(v))
                 return failure(QStringLiteral("connect: --basic needs USER:PASSWORD"));
             if (c.client.auth.kind != ClientAuth::Kind::None)
                 return failure(QStringLiteral("connect: give only one of --bearer and --basic"));
