@@ -29,6 +29,7 @@ namespace {
 
 constexpr qint64 MaxSendFileBytes = qint64(64) * 1024 * 1024;
 constexpr qint64 MaxInputLineBytes = qint64(64) * 1024 * 1024;
+constexpr qint64 MaxAuthFileBytes = 64 * 1024;
 // Back-pressure on stdin: while this many sends wait for the capture thread, stdin is not read (so that
 // `cat big.txt | wsinspector connect URL` does not queue the whole file), and is looked at again this often.
 constexpr qint64 MaxPendingSends = 2000;
@@ -85,6 +86,40 @@ QByteArray describeClose(quint16 code, const QByteArray& reason)
 bool isNormalClose(quint16 code)
 {
     return code == 0 || code == 1000 || code == 1001 || code == 1005;
+}
+
+// --bearer @FILE, --basic @FILE: the secret comes from a file, so that it is not on the command line.
+bool readAuthFile(const QString& path, ClientAuth* auth, QString* error)
+{
+    const QString option
+        = auth->kind == ClientAuth::Kind::Bearer ? QStringLiteral("--bearer") : QStringLiteral("--basic");
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1 @FILE: cannot read %2: %3").arg(option, path, file.errorString());
+        return false;
+    }
+    QByteArray data = file.read(MaxAuthFileBytes + 1);
+    if (data.isEmpty() && file.error() != QFileDevice::NoError) {
+        *error = QStringLiteral("%1 @FILE: cannot read %2: %3").arg(option, path, file.errorString());
+        return false;
+    }
+    if (data.size() > MaxAuthFileBytes) {
+        *error = QStringLiteral("%1 @FILE: %2 is too big for a credential (more than 64 KiB)").arg(option, path);
+        return false;
+    }
+    // `echo TOKEN > FILE` ends it with a line break, which belongs to no token.
+    while (data.endsWith('\n') || data.endsWith('\r'))
+        data.chop(1);
+    if (!isValidUtf8(data)) {
+        *error = QStringLiteral("%1 @FILE: %2 is not UTF-8 text").arg(option, path);
+        return false;
+    }
+    const QString problem = CommandLine::authFromValue(auth->kind, QString::fromUtf8(data), auth);
+    if (!problem.isEmpty()) {
+        *error = QStringLiteral("%1 (read from %2)").arg(problem, path);
+        return false;
+    }
+    return true;
 }
 
 std::optional<QByteArray> readSendFile(const QString& path, QString* error)
@@ -475,8 +510,16 @@ private:
 
 } // namespace
 
-int ConnectCommand::run(const CommandLine& commandLine)
+int ConnectCommand::run(const CommandLine& givenCommandLine)
 {
+    CommandLine commandLine = givenCommandLine;
+    if (!commandLine.authFile.isEmpty()) {
+        QString error;
+        if (!readAuthFile(commandLine.authFile, &commandLine.client.auth, &error)) {
+            printLine(stderr, QStringLiteral("wsinspector: connect: ") + error);
+            return 2;
+        }
+    }
     QByteArray fileToSend;
     if (!commandLine.sendFile.isEmpty()) {
         QString error;

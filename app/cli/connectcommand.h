@@ -12,8 +12,8 @@ struct CommandLine;
  * end of stdin closes with 1000, and a close from the server stops reading it. Records to --record FILE or
  * the default journal. Exit code: 0 after a normal close (by the server with 1000/1001, or by us at the end
  * of stdin or on SIGINT/SIGTERM), 1 when the connection failed or ended abnormally (also when the server
- * does not answer our close at the end of stdin), 2 when --send-file cannot be read. Needs a
- * QCoreApplication.
+ * does not answer our close at the end of stdin), 2 when --send-file or the file of --bearer/--basic @FILE
+ * cannot be read. Needs a QCoreApplication.
  */
 class ConnectCommand
 {

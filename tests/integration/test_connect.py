@@ -23,7 +23,9 @@ Checks:
      closing while a big stdin is still being piped in exits 0 (stdin is no longer read, sends that came too
      late are counted, not errors); a server that never answers our close at the end of stdin exits 1 with
      "! the server did not answer the closing handshake", while SIGINT with that server still exits 0;
-  8. wss to a websockets server with a throwaway self-signed certificate (made by `openssl` in a temporary
+  8. --bearer @FILE and --basic @FILE read the secret from the file (trailing newline dropped); a missing
+     file exits 2 before connecting;
+  9. wss to a websockets server with a throwaway self-signed certificate (made by `openssl` in a temporary
      directory, deleted at the end): a certificate error and exit 1 by default; with --insecure it works and
      the record notes that certificate errors were ignored.
 """
@@ -539,6 +541,32 @@ async def unanswered_close(exe, workdir):
     ok("a server that never answers our close: exit 1 at the end of stdin (reason on stderr), 0 after SIGINT")
 
 
+async def secrets_from_files(exe, workdir):
+    token_file = os.path.join(workdir, "token.txt")
+    with open(token_file, "w") as f:
+        f.write("tok.from-file_1\n")
+    basic_file = os.path.join(workdir, "basic.txt")
+    with open(basic_file, "w") as f:
+        f.write("ann:p@ss:word\r\n")
+    server = await PeerServer().start()
+    for option, path, want in (("--bearer", token_file, "Bearer tok.from-file_1"),
+                               ("--basic", basic_file, "Basic " + base64.b64encode(b"ann:p@ss:word").decode())):
+        client, code = await run_client(exe, [server.url("/echo"), option, "@" + path,
+                                              "--record", os.path.join(workdir, f"auth{option}.jsonl")],
+                                        f"{option} @FILE", b"")
+        check(code == 0, f"{option} @FILE: exit code {code}; {client.describe()}")
+        check(server.connections[-1].header("Authorization") == [want],
+              f"{option} @FILE: Authorization arrived as {server.connections[-1].header('Authorization')},"
+              f" expected {want!r}")
+    await server.stop()
+    missing = os.path.join(workdir, "no-token.txt")
+    client, code = await run_client(exe, [server.url("/echo"), "--bearer", "@" + missing], "missing token file")
+    check(code == 2 and len(client.err) == 1 and missing in client.err[0],
+          f"--bearer @missing: exit code {code}, expected 2 with one line naming the file; {client.describe()}")
+    check(len(server.connections) == 2, "--bearer @missing: it connected anyway")
+    ok("--bearer @FILE and --basic @FILE send the secret from the file; a missing file exits 2 before connecting")
+
+
 async def failures(exe, workdir):
     port = free_port()
     client, code = await run_client(exe, [f"ws://127.0.0.1:{port}/", "--record",
@@ -640,6 +668,7 @@ async def scenario(exe, workdir):
     await terminal(exe, workdir)
     await stdin_lines(exe, workdir)
     await unanswered_close(exe, workdir)
+    await secrets_from_files(exe, workdir)
     await failures(exe, workdir)
     await tls(exe, workdir)
 
