@@ -183,31 +183,6 @@ CommandLine parseServe(const QStringList& args)
     return c;
 }
 
-// Control characters cannot travel in an HTTP header (a CR or LF would even end it early); tab can.
-bool isHeaderValue(QStringView value)
-{
-    return std::none_of(value.cbegin(), value.cend(),
-        [](QChar ch) { return (ch.unicode() < 0x20 && ch != u'\t') || ch.unicode() == 0x7f; });
-}
-
-// Headers the client writes itself from the URL and its options: a second copy would make the upgrade
-// request ambiguous (servers answer 400), so -H refuses them and names the option to use instead.
-QString reservedHeaderAdvice(QStringView name)
-{
-    static const char* const own[] = { "Host", "Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version" };
-    for (const char* header : own) {
-        if (name.compare(QLatin1StringView(header), Qt::CaseInsensitive) == 0)
-            return QStringLiteral("the client writes %1 itself").arg(QLatin1StringView(header));
-    }
-    if (name.compare(QLatin1StringView("Sec-WebSocket-Protocol"), Qt::CaseInsensitive) == 0)
-        return QStringLiteral("use --subprotocol for Sec-WebSocket-Protocol");
-    if (name.compare(QLatin1StringView("Origin"), Qt::CaseInsensitive) == 0)
-        return QStringLiteral("use --origin for Origin");
-    if (name.compare(QLatin1StringView("Sec-WebSocket-Extensions"), Qt::CaseInsensitive) == 0)
-        return QStringLiteral("the client offers no extensions (a server accepting one would fail the handshake)");
-    return {};
-}
-
 CommandLine parseConnect(const QStringList& args)
 {
     CommandLine c;
@@ -231,10 +206,8 @@ CommandLine parseConnect(const QStringList& args)
                     QStringLiteral("connect: invalid header \u201c%1\u201d (expected \"Name: value\", the name "
                                    "without spaces)")
                         .arg(v));
-            if (!isHeaderValue(headerValue))
-                return failure(QStringLiteral("connect: the value of header %1 contains control characters").arg(name));
-            if (const QString advice = reservedHeaderAdvice(name); !advice.isEmpty())
-                return failure(QStringLiteral("connect: -H %1: %2").arg(name, advice));
+            if (const QString problem = extraHeaderProblem(name, headerValue); !problem.isEmpty())
+                return failure(QStringLiteral("connect: -H %1: %2").arg(name, problem));
             if (name.compare(QLatin1StringView("Authorization"), Qt::CaseInsensitive) == 0)
                 hasAuthorizationHeader = true;
             c.client.headers.append({ name.toUtf8(), headerValue.toUtf8() });
@@ -244,26 +217,27 @@ CommandLine parseConnect(const QStringList& args)
             if (!c.client.subprotocols.contains(v))
                 c.client.subprotocols.append(v);
         } else if (a == QLatin1StringView("--origin")) {
-            if (!value(&v) || v.isEmpty() || !isHeaderValue(v))
+            if (!value(&v) || v.isEmpty() || !isHttpFieldValue(v))
                 return failure(QStringLiteral("connect: --origin needs an origin, e.g. http://localhost:5173"));
             c.client.origin = v;
-        } else if (a == QLatin1StringView("--bearer")) {
-            if (!value(&v) || v.isEmpty() || v.contains(u' ') || !isHeaderValue(v))
-                return failure(QStringLiteral("connect: --bearer needs a token without spaces"));
+        } else if (a == QLatin1StringView("--bearer") || a == QLatin1StringView("--basic")) {
+            const auto kind = a == QLatin1StringView("--bearer") ? ClientAuth::Kind::Bearer : ClientAuth::Kind::Basic;
+            ClientAuth auth;
+            auth.kind = kind;
+            const bool hasValue = value(&v);
+            if (hasValue && v.startsWith(u'@')) {
+                // A secret on the command line is visible to every user's `ps`; the command reads it from the
+                // file (parsing has no side effects).
+                if (v.size() == 1)
+                    return failure(QStringLiteral("connect: %1 @FILE needs a file name").arg(a));
+                c.authFile = v.mid(1);
+            } else if (const QString problem = CommandLine::authFromValue(kind, hasValue ? v : QString(), &auth);
+                       !problem.isEmpty()) {
+                return failure(QStringLiteral("connect: ") + problem);
+            }
             if (c.client.auth.kind != ClientAuth::Kind::None)
                 return failure(QStringLiteral("connect: give only one of --bearer and --basic"));
-            c.client.auth.kind = ClientAuth::Kind::Bearer;
-            c.client.auth.token = v;
-        } else if (a == QLatin1StringView("--basic")) {
-            // RFC 7617: the user name cannot contain a colon, the password can.
-            const qsizetype colon = value(&v) ? v.indexOf(u':') : -1;
-            if (colon <= 0 || !isHeaderValue(v))
-                return failure(QStringLiteral("connect: --basic needs USER:PASSWORD"));
-            if (c.client.auth.kind != ClientAuth::Kind::None)
-                return failure(QStringLiteral("connect: give only one of --bearer and --basic"));
-            c.client.auth.kind = ClientAuth::Kind::Basic;
-            c.client.auth.user = v.left(colon);
-            c.client.auth.password = v.mid(colon + 1);
+            c.client.auth = auth;
         } else if (a == QLatin1StringView("--insecure") || a == QLatin1StringView("-k")) {
             c.client.ignoreCertificateErrors = true;
         } else if (a == QLatin1StringView("--send")) {
@@ -313,6 +287,25 @@ CommandLine parseConnect(const QStringList& args)
     return c;
 }
 } // namespace
+
+QString CommandLine::authFromValue(ClientAuth::Kind kind, const QString& value, ClientAuth* auth)
+{
+    if (kind == ClientAuth::Kind::Bearer) {
+        if (value.isEmpty() || value.contains(u' ') || !isHttpFieldValue(value))
+            return QStringLiteral("--bearer needs a token without spaces");
+        auth->kind = kind;
+        auth->token = value;
+        return {};
+    }
+    // RFC 7617: the user name cannot contain a colon, the password can.
+    const qsizetype colon = value.indexOf(u':');
+    if (kind != ClientAuth::Kind::Basic || colon <= 0 || !isHttpFieldValue(value))
+        return QStringLiteral("--basic needs USER:PASSWORD");
+    auth->kind = kind;
+    auth->user = value.left(colon);
+    auth->password = value.mid(colon + 1);
+    return {};
+}
 
 CommandLine CommandLine::parse(const QStringList& arguments)
 {
@@ -414,8 +407,11 @@ QString CommandLine::helpText()
         "  -H \"Name: value\"          add a header to the upgrade request (repeatable)\n"
         "  --subprotocol P           offer subprotocol P (repeatable, in order of preference)\n"
         "  --origin O                send Origin: O\n"
-        "  --bearer TOKEN            send Authorization: Bearer TOKEN\n"
-        "  --basic USER:PASSWORD     send Authorization: Basic with USER and PASSWORD\n"
+        "  --bearer TOKEN|@FILE      send Authorization: Bearer TOKEN\n"
+        "  --basic USER:PASSWORD|@FILE\n"
+        "                            send Authorization: Basic with USER and PASSWORD\n"
+        "                            (a token or password on the command line is visible to other users in\n"
+        "                            `ps`; @FILE reads it from FILE instead, without its trailing newline)\n"
         "  --insecure, -k            wss: accept any certificate (unsafe; noted in the record)\n"
         "  --send TEXT               once connected, send TEXT (repeatable, in order)\n"
         "  --send-file F             then send the content of F as one binary message (at most 64 MiB)\n"

@@ -43,6 +43,12 @@ struct CommandLine
     QStringList sendTexts; // sent in order once the connection is open
     QString sendFile; // then this file as one binary message (read by the command)
     bool interactive = false; // read stdin lines even when stdin is a terminal
+    // --bearer @FILE, --basic @FILE: client.auth has the kind only; the command reads the value from this file.
+    QString authFile;
+
+    // Checks a --bearer TOKEN (kind Bearer) or --basic USER:PASSWORD (kind Basic) value and sets auth from it;
+    // the reason, naming the option, when it is not valid.
+    static QString authFromValue(ClientAuth::Kind kind, const QString& value, ClientAuth* auth);
 
     static CommandLine parse(const QStringList& arguments);
     static QString helpText();

@@ -4,6 +4,7 @@
 #include "../core/recorder.h"
 #include "../formats/sessionpaths.h"
 #include "../net/capturesession.h"
+#include "../wire/utf8.h"
 #include "commandline.h"
 #include "console.h"
 #include "signalwatcher.h"
@@ -28,6 +29,11 @@ namespace {
 
 constexpr qint64 MaxSendFileBytes = qint64(64) * 1024 * 1024;
 constexpr qint64 MaxInputLineBytes = qint64(64) * 1024 * 1024;
+constexpr qint64 MaxAuthFileBytes = 64 * 1024;
+// Back-pressure on stdin: while this many sends wait for the capture thread, stdin is not read (so that
+// `cat big.txt | wsinspector connect URL` does not queue the whole file), and is looked at again this often.
+constexpr qint64 MaxPendingSends = 2000;
+constexpr int InputRetryMs = 5;
 constexpr int BinaryPreviewBytes = 64;
 constexpr int DrainIntervalMs = 20;
 // After we asked to close: the engine ends the connection itself within a few seconds when the server does
@@ -82,6 +88,40 @@ bool isNormalClose(quint16 code)
     return code == 0 || code == 1000 || code == 1001 || code == 1005;
 }
 
+// --bearer @FILE, --basic @FILE: the secret comes from a file, so that it is not on the command line.
+bool readAuthFile(const QString& path, ClientAuth* auth, QString* error)
+{
+    const QString option
+        = auth->kind == ClientAuth::Kind::Bearer ? QStringLiteral("--bearer") : QStringLiteral("--basic");
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1 @FILE: cannot read %2: %3").arg(option, path, file.errorString());
+        return false;
+    }
+    QByteArray data = file.read(MaxAuthFileBytes + 1);
+    if (data.isEmpty() && file.error() != QFileDevice::NoError) {
+        *error = QStringLiteral("%1 @FILE: cannot read %2: %3").arg(option, path, file.errorString());
+        return false;
+    }
+    if (data.size() > MaxAuthFileBytes) {
+        *error = QStringLiteral("%1 @FILE: %2 is too big for a credential (more than 64 KiB)").arg(option, path);
+        return false;
+    }
+    // `echo TOKEN > FILE` ends it with a line break, which belongs to no token.
+    while (data.endsWith('\n') || data.endsWith('\r'))
+        data.chop(1);
+    if (!isValidUtf8(data)) {
+        *error = QStringLiteral("%1 @FILE: %2 is not UTF-8 text").arg(option, path);
+        return false;
+    }
+    const QString problem = CommandLine::authFromValue(auth->kind, QString::fromUtf8(data), auth);
+    if (!problem.isEmpty()) {
+        *error = QStringLiteral("%1 (read from %2)").arg(problem, path);
+        return false;
+    }
+    return true;
+}
+
 std::optional<QByteArray> readSendFile(const QString& path, QString* error)
 {
     QFile file(path);
@@ -120,6 +160,7 @@ public:
         , m_queue(std::make_shared<CaptureQueue>())
         , m_drainTimer(new QTimer(&m_context))
         , m_graceTimer(new QTimer(&m_context))
+        , m_inputRetryTimer(new QTimer(&m_context))
     {
         m_session->recorder()->addSink(m_queue);
         m_drainTimer->setInterval(DrainIntervalMs);
@@ -129,8 +170,12 @@ public:
         QObject::connect(m_graceTimer, &QTimer::timeout, &m_context, [this] {
             diagnostic("! the connection did not end within " + QByteArray::number(CloseGraceMs / 1000)
                 + " s of closing; giving up");
+            checkCloseAnswered();
             finish(m_failed ? 1 : 0);
         });
+        m_inputRetryTimer->setSingleShot(true);
+        m_inputRetryTimer->setInterval(InputRetryMs);
+        QObject::connect(m_inputRetryTimer, &QTimer::timeout, &m_context, [this] { resumeInputWhenDrained(); });
         // A state change means there is something to print (open, closed): no need to wait for the timer.
         QObject::connect(m_session, &CaptureSession::connectionStateChanged, &m_context, [this] { drain(); });
     }
@@ -150,7 +195,7 @@ public:
             finish(m_failed ? 1 : 0);
             return;
         }
-        requestClose(1001, QStringLiteral("going away"));
+        requestClose(1001, QStringLiteral("going away"), CloseCause::Interrupted);
     }
 
     // Prints what is left after the session shut down.
@@ -169,6 +214,15 @@ public:
 
     int exitCode() const { return m_exitCode; }
 
+    // Sends that found the connection closed (the server closed while stdin still had lines): said once, at
+    // the end, as what it is rather than as one engine error per line.
+    void reportUnsent()
+    {
+        if (m_unsent > 0)
+            diagnostic("! " + QByteArray::number(m_unsent) + (m_unsent == 1 ? " line" : " lines")
+                + " not sent: the connection was closed");
+    }
+
 private:
     void diagnostic(const QByteArray& line) { printLine(stderr, line); }
 
@@ -182,7 +236,7 @@ private:
         if (std::fwrite(bytes.constData(), 1, size_t(bytes.size()), m_messages) != size_t(bytes.size())
             || std::fflush(m_messages) != 0) {
             m_readerGone = true;
-            requestClose(1001, QStringLiteral("going away"));
+            requestClose(1001, QStringLiteral("going away"), CloseCause::Interrupted);
         }
     }
 
@@ -216,6 +270,11 @@ private:
             onClosed(e);
             break;
         case EventKind::Error:
+            // A send that came too late: the outcome is the close's, not this error's.
+            if (e.payload == "cannot send: connection " + QByteArray::number(m_id) + " is not open") {
+                ++m_unsent;
+                break;
+            }
             // An error after we asked to close (a cancelled attempt, say) is how it ended, not a failure.
             if (!m_closeRequested)
                 m_failed = true;
@@ -256,6 +315,8 @@ private:
 
     void onClose(const Event& e)
     {
+        // The conversation is ending: lines read from now on could not be sent any more.
+        stopReadingInput();
         if (e.direction == Direction::C2S) {
             if (!m_closeReceived && !m_weClosedFirst) {
                 m_weClosedFirst = true;
@@ -284,6 +345,7 @@ private:
                 line += ", " + meaning.toUtf8();
             diagnostic(line + ')');
         }
+        checkCloseAnswered();
         // Whatever happened after the user asked to close is how it ended, not a failure.
         if (!m_closeRequested) {
             if (!m_closeReceived)
@@ -296,11 +358,28 @@ private:
         finish(m_failed ? 1 : 0);
     }
 
-    void requestClose(quint16 code, const QString& reason)
+    enum class CloseCause {
+        EndOfInput,
+        Interrupted, // a signal, or the reader of stdout went away
+    };
+
+    // At the end of stdin the user expects a complete closing handshake; a server that does not answer our
+    // close is a failure there. (After a signal, it is only how the interrupted conversation ended.)
+    void checkCloseAnswered()
+    {
+        if (m_closeCause != CloseCause::EndOfInput || !m_opened || m_closeReceived || m_reportedUnanswered)
+            return;
+        m_reportedUnanswered = true;
+        m_failed = true;
+        diagnostic("! the server did not answer the closing handshake");
+    }
+
+    void requestClose(quint16 code, const QString& reason, CloseCause cause)
     {
         if (m_closeRequested)
             return;
         m_closeRequested = true;
+        m_closeCause = cause;
         stopReadingInput();
         m_session->closeConnection(m_id, code, reason);
         m_graceTimer->start();
@@ -325,11 +404,22 @@ private:
 
     void stopReadingInput()
     {
+        m_inputRetryTimer->stop();
         if (!m_input)
             return;
         m_input->setEnabled(false);
         m_input->deleteLater();
         m_input = nullptr;
+    }
+
+    void resumeInputWhenDrained()
+    {
+        if (!m_input)
+            return;
+        if (m_session->pendingSends() > MaxPendingSends)
+            m_inputRetryTimer->start();
+        else
+            m_input->setEnabled(true);
     }
 
     void readInput()
@@ -344,30 +434,48 @@ private:
             if (!m_pendingLine.isEmpty() && !m_skippingLine)
                 sendLine(m_pendingLine);
             m_pendingLine.clear();
-            requestClose(1000, {});
+            requestClose(1000, {}, CloseCause::EndOfInput);
             return;
         }
+        // The bytes kept from before hold no line break: only the new ones need looking at, so that a long
+        // line arriving in many reads is not scanned again and again.
+        const qsizetype scanFrom = m_pendingLine.size();
         m_pendingLine.append(buffer, n);
         qsizetype start = 0;
-        for (qsizetype end = m_pendingLine.indexOf('\n'); end >= 0; end = m_pendingLine.indexOf('\n', start)) {
-            if (!m_skippingLine)
+        for (qsizetype end = m_pendingLine.indexOf('\n', scanFrom); end >= 0;
+             end = m_pendingLine.indexOf('\n', start)) {
+            if (m_skippingLine)
+                ++m_lineNumber; // said when it began
+            else
                 sendLine(m_pendingLine.sliced(start, end - start));
             m_skippingLine = false;
             start = end + 1;
         }
         m_pendingLine.remove(0, start);
-        if (m_pendingLine.size() > MaxInputLineBytes) {
-            if (!m_skippingLine)
-                diagnostic("! a line of stdin is longer than 64 MiB; it is not sent");
+        if (m_skippingLine) {
+            m_pendingLine.clear(); // more of the line being dropped
+        } else if (m_pendingLine.size() > MaxInputLineBytes) {
+            diagnostic("! line " + QByteArray::number(m_lineNumber + 1) + " is longer than 64 MiB; not sent");
             m_skippingLine = true;
             m_pendingLine.clear();
+        }
+        if (m_input && m_session->pendingSends() > MaxPendingSends) {
+            m_input->setEnabled(false);
+            m_inputRetryTimer->start();
         }
     }
 
     void sendLine(QByteArray line)
     {
+        ++m_lineNumber;
         if (line.endsWith('\r'))
             line.chop(1);
+        // Text messages are UTF-8 by definition (RFC 6455); replacing the bad bytes would send something else
+        // than the user gave, without a word.
+        if (!isValidUtf8(line)) {
+            diagnostic("! line " + QByteArray::number(m_lineNumber) + " is not valid UTF-8; not sent");
+            return;
+        }
         m_session->sendText(m_id, QString::fromUtf8(line));
     }
 
@@ -379,14 +487,19 @@ private:
     std::shared_ptr<CaptureQueue> m_queue;
     QTimer* m_drainTimer;
     QTimer* m_graceTimer;
+    QTimer* m_inputRetryTimer; // stdin paused while the capture thread has many sends to do
     QSocketNotifier* m_input = nullptr;
     QByteArray m_pendingLine;
+    qint64 m_lineNumber = 0; // of stdin, complete lines so far
     bool m_skippingLine = false;
+    qint64 m_unsent = 0;
     bool m_readerGone = false;
     quint32 m_id = 0;
     QString m_subprotocol;
     bool m_opened = false;
     bool m_closeRequested = false; // by the user: end of stdin, a signal
+    CloseCause m_closeCause = CloseCause::Interrupted;
+    bool m_reportedUnanswered = false;
     bool m_weClosedFirst = false;
     bool m_closeReceived = false;
     quint16 m_receivedCode = 0;
@@ -397,8 +510,16 @@ private:
 
 } // namespace
 
-int ConnectCommand::run(const CommandLine& commandLine)
+int ConnectCommand::run(const CommandLine& givenCommandLine)
 {
+    CommandLine commandLine = givenCommandLine;
+    if (!commandLine.authFile.isEmpty()) {
+        QString error;
+        if (!readAuthFile(commandLine.authFile, &commandLine.client.auth, &error)) {
+            printLine(stderr, QStringLiteral("wsinspector: connect: ") + error);
+            return 2;
+        }
+    }
     QByteArray fileToSend;
     if (!commandLine.sendFile.isEmpty()) {
         QString error;
@@ -438,6 +559,7 @@ int ConnectCommand::run(const CommandLine& commandLine)
         QCoreApplication::exec();
         session.shutdown();
         run.drain();
+        run.reportUnsent();
         exitCode = journalFailed ? 1 : run.exitCode();
     }
     return exitCode;

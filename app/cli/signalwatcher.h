@@ -2,6 +2,8 @@
 
 #include <QObject>
 
+#include <csignal>
+
 class QSocketNotifier;
 
 namespace wsi {
@@ -9,7 +11,9 @@ namespace wsi {
 /*
  * Turns SIGINT and SIGTERM into a Qt signal delivered by the event loop, so that a headless command can end
  * cleanly (close its connections, flush the record file) instead of dying mid-write. The handler itself only
- * writes a byte to a socket pair, which is all that is safe in a signal handler. One per process.
+ * writes a byte to a socket pair, which is all that is safe in a signal handler. One per process: a second
+ * watcher created while the first lives is invalid and leaves the first one's set-up alone. The destructor
+ * puts back the signal actions that were there before.
  */
 class SignalWatcher : public QObject
 {
@@ -28,7 +32,9 @@ Q_SIGNALS:
     void terminationRequested(int signalNumber);
 
 private:
-    QSocketNotifier* m_notifier = nullptr;
+    QSocketNotifier* m_notifier = nullptr; // set only on the watcher that owns the pipe and the handlers
+    struct sigaction m_previousInt = {};
+    struct sigaction m_previousTerm = {};
 };
 
 } // namespace wsi

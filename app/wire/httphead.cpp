@@ -1,5 +1,7 @@
 #include "httphead.h"
 
+#include <QLatin1StringView>
+
 #include <algorithm>
 
 namespace wsi {
@@ -152,6 +154,40 @@ bool isHttpToken(QStringView s)
 {
     return !s.isEmpty()
         && std::all_of(s.begin(), s.end(), [](QChar c) { return c.unicode() < 128 && isTokenChar(char(c.unicode())); });
+}
+
+bool isHttpFieldValue(QStringView s)
+{
+    return std::none_of(
+        s.begin(), s.end(), [](QChar c) { return (c.unicode() < 0x20 && c != u'\t') || c.unicode() == 0x7f; });
+}
+
+QString extraHeaderProblem(QStringView name, QStringView value)
+{
+    if (name.isEmpty())
+        return QStringLiteral("the header has no name");
+    if (!isHttpFieldValue(name))
+        return QStringLiteral("the header name contains control characters");
+    if (!isHttpToken(name))
+        return QStringLiteral("\u201c%1\u201d is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only, "
+                              "no spaces)")
+            .arg(name);
+    if (!isHttpFieldValue(value))
+        return QStringLiteral("the value of %1 contains control characters").arg(name);
+    static const char* const written[]
+        = { "Host", "Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version" };
+    for (const char* header : written) {
+        if (name.compare(QLatin1StringView(header), Qt::CaseInsensitive) == 0)
+            return QStringLiteral("%1 is written by the client itself").arg(QLatin1StringView(header));
+    }
+    if (name.compare(QLatin1StringView("Sec-WebSocket-Extensions"), Qt::CaseInsensitive) == 0)
+        return QStringLiteral("the client offers no extensions (a server accepting one would fail the handshake)");
+    if (name.compare(QLatin1StringView("Sec-WebSocket-Protocol"), Qt::CaseInsensitive) == 0)
+        return QStringLiteral("the client writes Sec-WebSocket-Protocol from the subprotocols to offer (the "
+                              "Subprotocols field, --subprotocol)");
+    if (name.compare(QLatin1StringView("Origin"), Qt::CaseInsensitive) == 0)
+        return QStringLiteral("the client writes Origin from the origin setting (the Origin field, --origin)");
+    return {};
 }
 
 } // namespace wsi

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QPair>
+#include <QString>
 #include <QStringView>
 
 #include <optional>
@@ -63,5 +64,14 @@ struct HttpHead
 // An RFC 9110 token: what header names and subprotocol names are made of (letters, digits, !#$%&'*+-.^_`|~).
 bool isHttpToken(QByteArrayView s);
 bool isHttpToken(QStringView s);
+// A header value as typed by a user: no control characters (a CR or LF would end the header early); tab is fine.
+bool isHttpFieldValue(QStringView s);
+
+// Why the header "name: value" cannot be added to the client's upgrade request, or an empty string when it can.
+// Besides malformed names and values, it refuses the headers the client writes itself (Host, Upgrade,
+// Connection, Sec-WebSocket-Key/-Version/-Extensions) or from its own settings (Sec-WebSocket-Protocol,
+// Origin): a second copy makes the request ambiguous, and servers answer 400. The reason reads well in the
+// GUI and on the command line alike.
+QString extraHeaderProblem(QStringView name, QStringView value);
 
 } // namespace wsi

@@ -210,6 +210,13 @@ void TstMainWindow::badInputDoesNotConnect_data()
         << QStringLiteral("ws://127.0.0.1:9/") << QStringLiteral("X-Good: yes\nthis line has no colon") << QString();
     QTest::newRow("header name with space")
         << QStringLiteral("ws://127.0.0.1:9/") << QStringLiteral("Bad Name: x") << QString();
+    // Headers the client writes itself: a second copy would make the upgrade request ambiguous.
+    QTest::newRow("Host header") << QStringLiteral("ws://127.0.0.1:9/") << QStringLiteral("Host: other") << QString();
+    QTest::newRow("Sec-WebSocket-Protocol header")
+        << QStringLiteral("ws://127.0.0.1:9/") << QStringLiteral("X-Good: yes\nsec-websocket-protocol: chat")
+        << QString();
+    QTest::newRow("Origin header") << QStringLiteral("ws://127.0.0.1:9/") << QStringLiteral("Origin: http://x")
+                                   << QString();
     QTest::newRow("not a websocket url") << QStringLiteral("http://127.0.0.1:9/") << QString() << QString();
     QTest::newRow("empty url") << QStringLiteral("  ") << QString() << QString();
     QTest::newRow("subprotocol with space")
@@ -249,6 +256,8 @@ void TstMainWindow::badInputDoesNotConnect()
     }
     if (headers.contains(QStringLiteral("no colon")))
         QVERIFY(error->text().contains(QStringLiteral("colon")));
+    if (headers.startsWith(QStringLiteral("Host")))
+        QVERIFY2(error->text().contains(QStringLiteral("written by the client")), qPrintable(error->text()));
 
     // Fixing the input hides the message.
     QTest::keyClick(urlEdit, Qt::Key_End);

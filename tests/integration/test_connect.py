@@ -19,7 +19,13 @@ Checks:
      message lines to stderr; stdin a terminal (a pty) is read only with --interactive, Ctrl+D closes;
   6. exit codes: refused port, unknown host (DNS), 403 from the server: 1 with the reason; --send-file that
      cannot be read or is too big, bad arguments: 2;
-  7. wss to a websockets server with a throwaway self-signed certificate (made by `openssl` in a temporary
+  7. stdin: a line that is not valid UTF-8 is reported by number and not sent, the others are; the server
+     closing while a big stdin is still being piped in exits 0 (stdin is no longer read, sends that came too
+     late are counted, not errors); a server that never answers our close at the end of stdin exits 1 with
+     "! the server did not answer the closing handshake", while SIGINT with that server still exits 0;
+  8. --bearer @FILE and --basic @FILE read the secret from the file (trailing newline dropped); a missing
+     file exits 2 before connecting;
+  9. wss to a websockets server with a throwaway self-signed certificate (made by `openssl` in a temporary
      directory, deleted at the end): a certificate error and exit 1 by default; with --insecure it works and
      the record notes that certificate errors were ignored.
 """
@@ -58,6 +64,7 @@ class Seen:
         self.opened = None
         self.close_code = None
         self.close_reason = None
+        self.ws = None
         self.done = asyncio.Event()
 
     def header(self, name):
@@ -83,6 +90,7 @@ class PeerServer:
     /close4001  closes at once with 4001 "not allowed";
     /drop       drops the TCP connection at once, without a closing handshake;
     /quiet      records and answers nothing (pings are answered by the library);
+    /deaf       reads nothing after the upgrade, so it never answers a close (the test aborts it);
     /forbidden  answers the upgrade request with 403."""
 
     def __init__(self):
@@ -118,6 +126,7 @@ class PeerServer:
     async def handler(self, ws, path=None):
         seen = self.connections[-1]
         ws.seen = seen
+        seen.ws = ws
         seen.subprotocol = ws.subprotocol
         seen.opened = time.monotonic()
         try:
@@ -128,6 +137,9 @@ class PeerServer:
                 await ws.close(4001, "not allowed")
             if ws.path == "/drop":
                 ws.transport.abort()  # the TCP connection ends without a closing handshake
+            if ws.path == "/deaf":
+                ws.transport.pause_reading()  # the client's close frame is never read, so never answered
+                await ws.wait_closed()
             async for message in ws:
                 seen.messages.append(message)
                 if ws.path == "/echo":
@@ -457,6 +469,104 @@ async def terminal(exe, workdir):
     ok("stdin a terminal: lines are sent only with --interactive; Ctrl+D closes with 1000; SIGTERM with 1001")
 
 
+async def stdin_lines(exe, workdir):
+    """Bad UTF-8 on stdin; the server closing while stdin is still being piped in."""
+    server = await PeerServer().start()
+    client, code = await run_client(exe, [server.url("/echo"), "--record", os.path.join(workdir, "utf8.jsonl")],
+                                    "bad-utf8", b"good\n\xff\xfe bad\n\xed\xa0\x80 surrogate\nafter \xe2\x9c\x93\n")
+    seen = await server.only_connection()
+    check(seen.messages == ["good", "after ✓"], f"bad UTF-8 lines: the server got {seen.messages}")
+    for number in (2, 3):
+        check(f"! line {number} is not valid UTF-8; not sent" in client.err,
+              f"bad UTF-8: no '! line {number} is not valid UTF-8; not sent'; {client.describe()}")
+    check(code == 0, f"bad UTF-8 lines: exit code {code}, expected 0; {client.describe()}")
+    ok("stdin lines that are not valid UTF-8 are named by number and not sent; the others are, exit 0")
+
+    # `cat lines | wsinspector connect URL`, and the server says goodbye after the first line: whatever is
+    # still in the pipe is not sent, and the exit code says how the server closed (1000: 0).
+    client = Client(exe, [server.url("/script"), "--record", os.path.join(workdir, "late.jsonl")], "late-lines")
+    await client.start()
+    filler = b"".join(b"line %d that comes after the goodbye\n" % i for i in range(20000))
+
+    async def feed():
+        try:
+            await client.write(b"bye please\n")
+            for _ in range(100):  # about 70 MB, far more than the pipe holds
+                await client.write(filler)
+            client.close_stdin()
+        except (BrokenPipeError, ConnectionResetError):
+            # The client is gone: it stopped reading, as it should. (Collect the pipe's error too, so that
+            # asyncio does not report it as never retrieved.)
+            try:
+                await client.process.stdin.wait_closed()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    feeder = asyncio.ensure_future(feed())
+    code = await client.finish(timeout=60)
+    await asyncio.wait_for(feeder, STEP_TIMEOUT)
+    await server.stop()
+    check(not any("is not open" in line for line in client.err),
+          f"late lines: sends after the server's close reported as errors; {client.describe()}")
+    check("! closed by the server with 1000 (normal closure): bye" in client.err,
+          f"late lines: no close from the server; {client.describe()}")
+    check(code == 0, f"late lines: the server closed with 1000 but the exit code is {code}; {client.describe()}")
+    unsent = [line for line in client.err if re.fullmatch(r"! \d+ lines? not sent: the connection was closed", line)]
+    ok(f"the server closing while stdin is piped in: stdin no longer read, exit 0 ({unsent or 'no line unsent'})")
+
+
+async def unanswered_close(exe, workdir):
+    """A server that never answers our close: a failure at the end of stdin, not after SIGINT."""
+    results = []
+    for how in ("end of stdin", "SIGINT"):
+        server = await PeerServer().start()
+        client = Client(exe, [server.url("/deaf"), "--send", "hello",
+                              "--record", os.path.join(workdir, f"deaf-{how[:3]}.jsonl")], f"deaf ({how})")
+        await client.start()
+        await client.wait_stderr(r"^connected to ")
+        if how == "SIGINT":
+            client.process.send_signal(signal.SIGINT)
+        else:
+            client.close_stdin()
+        code = await client.finish()
+        server.connections[0].ws.transport.abort()
+        await server.only_connection()
+        await server.stop()
+        results.append((code, "! the server did not answer the closing handshake" in client.err, client))
+    check(results[0][:2] == (1, True),
+          f"end of stdin, no answer to our close: exit {results[0][0]}, expected 1 with '! the server did not "
+          f"answer the closing handshake'; {results[0][2].describe()}")
+    check(results[1][0] == 0, f"SIGINT, no answer to our close: exit {results[1][0]}, expected 0;"
+                              f" {results[1][2].describe()}")
+    ok("a server that never answers our close: exit 1 at the end of stdin (reason on stderr), 0 after SIGINT")
+
+
+async def secrets_from_files(exe, workdir):
+    token_file = os.path.join(workdir, "token.txt")
+    with open(token_file, "w") as f:
+        f.write("tok.from-file_1\n")
+    basic_file = os.path.join(workdir, "basic.txt")
+    with open(basic_file, "w") as f:
+        f.write("ann:p@ss:word\r\n")
+    server = await PeerServer().start()
+    for option, path, want in (("--bearer", token_file, "Bearer tok.from-file_1"),
+                               ("--basic", basic_file, "Basic " + base64.b64encode(b"ann:p@ss:word").decode())):
+        client, code = await run_client(exe, [server.url("/echo"), option, "@" + path,
+                                              "--record", os.path.join(workdir, f"auth{option}.jsonl")],
+                                        f"{option} @FILE", b"")
+        check(code == 0, f"{option} @FILE: exit code {code}; {client.describe()}")
+        check(server.connections[-1].header("Authorization") == [want],
+              f"{option} @FILE: Authorization arrived as {server.connections[-1].header('Authorization')},"
+              f" expected {want!r}")
+    await server.stop()
+    missing = os.path.join(workdir, "no-token.txt")
+    client, code = await run_client(exe, [server.url("/echo"), "--bearer", "@" + missing], "missing token file")
+    check(code == 2 and len(client.err) == 1 and missing in client.err[0],
+          f"--bearer @missing: exit code {code}, expected 2 with one line naming the file; {client.describe()}")
+    check(len(server.connections) == 2, "--bearer @missing: it connected anyway")
+    ok("--bearer @FILE and --basic @FILE send the secret from the file; a missing file exits 2 before connecting")
+
+
 async def failures(exe, workdir):
     port = free_port()
     client, code = await run_client(exe, [f"ws://127.0.0.1:{port}/", "--record",
@@ -556,6 +666,9 @@ async def scenario(exe, workdir):
     await keep_alive(exe, workdir)
     await interrupt(exe, workdir)
     await terminal(exe, workdir)
+    await stdin_lines(exe, workdir)
+    await unanswered_close(exe, workdir)
+    await secrets_from_files(exe, workdir)
     await failures(exe, workdir)
     await tls(exe, workdir)
 

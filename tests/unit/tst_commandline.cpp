@@ -46,6 +46,10 @@ private slots:
     void connectOptions();
     void connectAuth_data();
     void connectAuth();
+    void connectAuthFromFile_data();
+    void connectAuthFromFile();
+    void authFromValue_data();
+    void authFromValue();
     void connectErrors_data();
     void connectErrors();
     void connectHelp();
@@ -441,6 +445,91 @@ void TestCommandLine::connectAuth()
     QVERIFY(c.client.headers.isEmpty()); // the engine turns auth into the header
 }
 
+void TestCommandLine::connectAuthFromFile_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("file");
+
+    // Parsing reads no file: these do not exist, and that is for the command to say.
+    QTest::newRow("--bearer @FILE") << words("--bearer @/no/such/token") << int(ClientAuth::Kind::Bearer)
+                                    << QStringLiteral("/no/such/token");
+    QTest::newRow("--basic @FILE") << words("--basic @relative/credentials.txt") << int(ClientAuth::Kind::Basic)
+                                   << QStringLiteral("relative/credentials.txt");
+    QTest::newRow("file name with a space")
+        << QStringList { QStringLiteral("--bearer"), QStringLiteral("@my token.txt") } << int(ClientAuth::Kind::Bearer)
+        << QStringLiteral("my token.txt");
+}
+
+void TestCommandLine::connectAuthFromFile()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, kind);
+    QFETCH(QString, file);
+
+    const CommandLine c = parse(QStringList { QStringLiteral("connect"), QStringLiteral("ws://h/") } + args);
+    QVERIFY2(c.action == Action::Connect, qPrintable(c.error));
+    QCOMPARE(int(c.client.auth.kind), kind);
+    QCOMPARE(c.authFile, file);
+    QVERIFY(c.client.auth.token.isEmpty());
+    QVERIFY(c.client.auth.user.isEmpty());
+    QVERIFY(c.client.auth.password.isEmpty());
+    QVERIFY(c.client.headers.isEmpty());
+
+    const CommandLine plain = parse(words("connect ws://h/ --bearer abc"));
+    QVERIFY(plain.authFile.isEmpty());
+}
+
+void TestCommandLine::authFromValue_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("problem"); // a part of it; empty when the value is fine
+    QTest::addColumn<QString>("token");
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QString>("password");
+
+    const int bearer = int(ClientAuth::Kind::Bearer);
+    const int basic = int(ClientAuth::Kind::Basic);
+    QTest::newRow("token") << bearer << QStringLiteral("abc.def") << QString() << QStringLiteral("abc.def") << QString()
+                           << QString();
+    QTest::newRow("empty token") << bearer << QString() << QStringLiteral("--bearer") << QString() << QString()
+                                 << QString();
+    QTest::newRow("token with a space") << bearer << QStringLiteral("a b") << QStringLiteral("--bearer") << QString()
+                                        << QString() << QString();
+    QTest::newRow("token with a line feed")
+        << bearer << QStringLiteral("a\nb") << QStringLiteral("--bearer") << QString() << QString() << QString();
+    QTest::newRow("user and password") << basic << QStringLiteral("ann:p:w") << QString() << QString()
+                                       << QStringLiteral("ann") << QStringLiteral("p:w");
+    QTest::newRow("no colon") << basic << QStringLiteral("ann") << QStringLiteral("USER:PASSWORD") << QString()
+                              << QString() << QString();
+    QTest::newRow("password with a CR") << basic << QStringLiteral("ann:pw\r") << QStringLiteral("USER:PASSWORD")
+                                        << QString() << QString() << QString();
+}
+
+void TestCommandLine::authFromValue()
+{
+    QFETCH(int, kind);
+    QFETCH(QString, value);
+    QFETCH(QString, problem);
+    QFETCH(QString, token);
+    QFETCH(QString, user);
+    QFETCH(QString, password);
+
+    ClientAuth auth;
+    const QString got = CommandLine::authFromValue(ClientAuth::Kind(kind), value, &auth);
+    if (!problem.isEmpty()) {
+        QVERIFY2(got.contains(problem), qPrintable(got));
+        QCOMPARE(auth, ClientAuth {}); // left alone
+        return;
+    }
+    QVERIFY2(got.isEmpty(), qPrintable(got));
+    QCOMPARE(int(auth.kind), kind);
+    QCOMPARE(auth.token, token);
+    QCOMPARE(auth.user, user);
+    QCOMPARE(auth.password, password);
+}
+
 void TestCommandLine::connectErrors_data()
 {
     QTest::addColumn<QStringList>("args");
@@ -512,6 +601,17 @@ void TestCommandLine::connectErrors_data()
         QStringLiteral("USER:PASSWORD"));
     row("--basic without user", { url, QStringLiteral("--basic"), QStringLiteral(":secret") },
         QStringLiteral("USER:PASSWORD"));
+    row("--bearer @ without a file", { url, QStringLiteral("--bearer"), QStringLiteral("@") },
+        QStringLiteral("--bearer @FILE"));
+    row("--basic @ without a file", { url, QStringLiteral("--basic"), QStringLiteral("@") },
+        QStringLiteral("--basic @FILE"));
+    row("--bearer @FILE and --basic",
+        { url, QStringLiteral("--bearer"), QStringLiteral("@t.txt"), QStringLiteral("--basic"), QStringLiteral("a:b") },
+        QStringLiteral("only one"));
+    row("-H Authorization and --basic @FILE",
+        { url, QStringLiteral("-H"), QStringLiteral("Authorization: x"), QStringLiteral("--basic"),
+            QStringLiteral("@c.txt") },
+        QStringLiteral("--bearer/--basic"));
     row("--bearer and --basic",
         { url, QStringLiteral("--bearer"), QStringLiteral("t"), QStringLiteral("--basic"), QStringLiteral("a:b") },
         QStringLiteral("only one"));
@@ -585,8 +685,9 @@ void TestCommandLine::helpText()
     for (const char* needle : { "serve", "--serve", "--connect", "--record", "--port", "--host", "--mode", "broadcast",
              "--broadcast-to-sender", "--rules", "--push-every", "--push", "--subprotocol", "--allow-origin",
              "--tls-cert", "--tls-key", "{{counter}}", "|json", "--max-message-size", "--max-connections", "--version",
-             "--help", WSI_VERSION, "connect URL", "-H \"Name: value\"", "--origin", "--bearer", "--basic",
-             "--insecure", "--send", "--send-file", "--ping-every", "--interactive", "< [binary N bytes]" }) {
+             "--help", WSI_VERSION, "connect URL", "-H \"Name: value\"", "--origin", "--bearer", "--basic", "@FILE",
+             "visible to other users", "--insecure", "--send", "--send-file", "--ping-every", "--interactive",
+             "< [binary N bytes]" }) {
         QVERIFY2(help.contains(QLatin1StringView(needle)), needle);
     }
     QVERIFY(help.endsWith(u'\n'));

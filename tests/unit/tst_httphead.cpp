@@ -58,6 +58,8 @@ private Q_SLOTS:
     void headerContainsToken();
     void toBytesRoundTrip_data();
     void toBytesRoundTrip();
+    void extraHeaderProblem_data();
+    void extraHeaderProblem();
 };
 
 void TestHttpHead::parsesRequest()
@@ -336,6 +338,66 @@ void TestHttpHead::toBytesRoundTrip()
     QCOMPARE(again.reason, head.reason);
     QCOMPARE(again.version, head.version);
     QCOMPARE(again.headers, head.headers);
+}
+
+void TestHttpHead::extraHeaderProblem_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("needle"); // empty: the header is fine
+
+    QTest::newRow("plain") << QStringLiteral("X-Token") << QStringLiteral("abc") << QString();
+    QTest::newRow("empty value") << QStringLiteral("X-Empty") << QString() << QString();
+    QTest::newRow("tab and UTF-8 in the value") << QStringLiteral("X-A") << QStringLiteral("a\tb \u2713") << QString();
+    QTest::newRow("Authorization") << QStringLiteral("authorization") << QStringLiteral("Bearer x") << QString();
+    QTest::newRow("Cookie") << QStringLiteral("Cookie") << QStringLiteral("a=b") << QString();
+    QTest::newRow("no name") << QString() << QStringLiteral("x") << QStringLiteral("no name");
+    QTest::newRow("name with a space") << QStringLiteral("Bad Name") << QStringLiteral("x")
+                                       << QStringLiteral("\u201cBad Name\u201d is not a valid header name");
+    QTest::newRow("name with a bracket") << QStringLiteral("X[1]") << QStringLiteral("x")
+                                         << QStringLiteral("not a valid header name");
+    QTest::newRow("name with non-ASCII") << QStringLiteral("X-\u00e9") << QStringLiteral("x")
+                                         << QStringLiteral("not a valid header name");
+    QTest::newRow("name with a line feed")
+        << QStringLiteral("X\nY") << QStringLiteral("x") << QStringLiteral("name contains control characters");
+    QTest::newRow("value with CR LF") << QStringLiteral("X-A") << QStringLiteral("b\r\nX-Injected: 1")
+                                      << QStringLiteral("the value of X-A contains control characters");
+    QTest::newRow("value with NUL") << QStringLiteral("X-A") << (QStringLiteral("b") + QChar(0))
+                                    << QStringLiteral("control characters");
+    QTest::newRow("value with DEL") << QStringLiteral("X-A") << QStringLiteral("b\x7f")
+                                    << QStringLiteral("control characters");
+    QTest::newRow("Host") << QStringLiteral("host") << QStringLiteral("other")
+                          << QStringLiteral("Host is written by the client itself");
+    QTest::newRow("Upgrade") << QStringLiteral("Upgrade") << QStringLiteral("h2c")
+                             << QStringLiteral("Upgrade is written by the client itself");
+    QTest::newRow("Connection") << QStringLiteral("CONNECTION") << QStringLiteral("close")
+                                << QStringLiteral("Connection is written by the client itself");
+    QTest::newRow("Sec-WebSocket-Key") << QStringLiteral("Sec-WebSocket-Key") << QStringLiteral("x")
+                                       << QStringLiteral("Sec-WebSocket-Key is written by the client itself");
+    QTest::newRow("Sec-WebSocket-Version") << QStringLiteral("sec-websocket-version") << QStringLiteral("8")
+                                           << QStringLiteral("Sec-WebSocket-Version is written by the client itself");
+    QTest::newRow("Sec-WebSocket-Extensions")
+        << QStringLiteral("Sec-WebSocket-Extensions") << QStringLiteral("permessage-deflate")
+        << QStringLiteral("offers no extensions");
+    QTest::newRow("Sec-WebSocket-Protocol") << QStringLiteral("Sec-WebSocket-Protocol") << QStringLiteral("chat")
+                                            << QStringLiteral("Subprotocols field, --subprotocol");
+    QTest::newRow("Origin") << QStringLiteral("origin") << QStringLiteral("http://x")
+                            << QStringLiteral("Origin field, --origin");
+}
+
+void TestHttpHead::extraHeaderProblem()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, value);
+    QFETCH(QString, needle);
+    const QString problem = wsi::extraHeaderProblem(name, value);
+    if (needle.isEmpty()) {
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        return;
+    }
+    QVERIFY2(problem.contains(needle), qPrintable(problem));
+    // One line, whatever was typed: the reason never repeats a control character.
+    QVERIFY(isHttpFieldValue(problem));
 }
 
 QTEST_GUILESS_MAIN(TestHttpHead)
