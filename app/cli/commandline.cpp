@@ -64,6 +64,16 @@ bool takeValue(const QStringList& args, qsizetype& i, QString* out)
     return true;
 }
 
+// A number of milliseconds from min to max.
+std::optional<int> intervalMs(const QString& text, int min, int max)
+{
+    bool ok = false;
+    const int ms = text.toInt(&ok);
+    if (!ok || ms < min || ms > max)
+        return std::nullopt;
+    return ms;
+}
+
 bool isHelpOption(const QString& a)
 {
     return a == QLatin1StringView("--help") || a == QLatin1StringView("-h");
@@ -120,14 +130,13 @@ CommandLine parseServe(const QStringList& args)
         } else if (a == QLatin1StringView("--push-every")) {
             if (!value(&v))
                 return failure(QStringLiteral("serve: --push-every needs a number of milliseconds"));
-            bool ok = false;
-            const int ms = v.toInt(&ok);
-            if (!ok || ms < MinPushIntervalMs || ms > MaxPushIntervalMs)
+            const auto ms = intervalMs(v, MinPushIntervalMs, MaxPushIntervalMs);
+            if (!ms)
                 return failure(QStringLiteral("serve: invalid push interval \u201c%1\u201d (%2 to %3 ms)")
                                    .arg(v)
                                    .arg(MinPushIntervalMs)
                                    .arg(MaxPushIntervalMs));
-            c.server.behaviour.pushEveryMs = ms;
+            c.server.behaviour.pushEveryMs = *ms;
         } else if (a == QLatin1StringView("--push")) {
             if (!value(&v) || v.isEmpty())
                 return failure(QStringLiteral("serve: --push needs a message template"));
@@ -253,14 +262,13 @@ CommandLine parseConnect(const QStringList& args)
         } else if (a == QLatin1StringView("--ping-every")) {
             if (!value(&v))
                 return failure(QStringLiteral("connect: --ping-every needs a number of milliseconds"));
-            bool ok = false;
-            const int ms = v.toInt(&ok);
-            if (!ok || ms < MinPingIntervalMs || ms > MaxPingIntervalMs)
+            const auto ms = intervalMs(v, MinPingIntervalMs, MaxPingIntervalMs);
+            if (!ms)
                 return failure(QStringLiteral("connect: invalid ping interval \u201c%1\u201d (%2 to %3 ms)")
                                    .arg(v)
                                    .arg(MinPingIntervalMs)
                                    .arg(MaxPingIntervalMs));
-            c.client.pingIntervalMs = ms;
+            c.client.pingIntervalMs = *ms;
         } else if (a == QLatin1StringView("--record")) {
             if (!value(&v) || v.isEmpty())
                 return failure(QStringLiteral("connect: --record needs a file name"));
