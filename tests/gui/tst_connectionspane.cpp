@@ -397,6 +397,8 @@ void TstConnectionsPane::profileFillsFormAndConnects()
     const quint32 client = window.clientConnections().constFirst();
     QCOMPARE(pane->connections(), QList<quint32>({ client }));
     QTRY_COMPARE(session.connectionState(client), ConnectionState::Open);
+    // The state comes by signal, the handshake (recorded before it) with the timeline's next batch.
+    session.flush();
     const QByteArray request = payloadOf(session.store(), client, EventKind::HandshakeRequest);
     QVERIFY2(request.contains("X-Team: blue\r\n"), request.constData());
     QVERIFY2(request.contains("X-Trace: 42\r\n"), request.constData());
@@ -577,6 +579,9 @@ void TstConnectionsPane::userCloseBeatsReconnection()
             return 0u;
         };
         QTRY_VERIFY((next = announcedNext()) != 0);
+        // The engine records the note before it reports the reconnection: the batch with the note may come
+        // before the report. Wait until the session has it too (its signal held back like the others).
+        QTRY_COMPARE(f.session.connectionState(next), ConnectionState::Connecting);
         QCOMPARE(f.pane.phase(0), ConnectionsPane::Phase::Open); // as far as the pane knows
         // Meanwhile the user ends the connection.
         if (remove)

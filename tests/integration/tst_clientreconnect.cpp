@@ -359,6 +359,8 @@ private Q_SLOTS:
         ClientOptions options;
         options.url = QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port));
         options.pingIntervalMs = 150;
+        QElapsedTimer since;
+        since.start();
         const quint32 id = session->connectClient(options);
         QTRY_VERIFY_WITH_TIMEOUT(reachedState(states, id, ConnectionState::Open), Timeout);
         QTest::qWait(1000);
@@ -366,7 +368,11 @@ private Q_SLOTS:
 
         const std::vector<Event> pings = events.of(id, EventKind::Ping, Direction::C2S);
         const std::vector<Event> pongs = events.of(id, EventKind::Pong, Direction::S2C);
-        QVERIFY2(pings.size() >= 4 && pings.size() <= 12, qPrintable(QString::number(pings.size())));
+        // Not many more than one per interval: the bound follows the time that really passed (a loaded machine
+        // may take well over the second waited here), about 12 for the usual 1.1 s.
+        const qint64 mostPings = since.elapsed() / 100 + 2;
+        QVERIFY2(pings.size() >= 4 && qint64(pings.size()) <= mostPings,
+            qPrintable(QStringLiteral("%1 pings in %2 ms").arg(pings.size()).arg(since.elapsed())));
         QStringList gaps;
         for (size_t i = 1; i < pings.size(); ++i) {
             const qint64 gapMs = (pings[i].monotonicNs - pings[i - 1].monotonicNs) / 1000000;

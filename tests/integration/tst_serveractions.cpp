@@ -2,6 +2,7 @@
 // runs) seen by a client we did not write: Python's websockets (Debian's python3-websockets), run by
 // tests/integration/peer_client.py under /usr/bin/python3 and driven line by line through its stdin/stdout.
 
+#include "core/eventstore.h"
 #include "net/capturesession.h"
 
 #include <QFileInfo>
@@ -232,6 +233,20 @@ private Q_SLOTS:
         silent.mode = ServerMode::Silent;
         session->setServerBehaviour(silent);
         peer.send(QStringLiteral("two"));
+        // The quiet time counts from the moment the server has "two" (a loaded machine may take a while to get
+        // it there): an echo would leave then. Were it still on its way, it could also meet the echo mode below.
+        const quint32 serverId = clientOf(peer)->id;
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            [&] {
+                const EventStore& store = *session->store();
+                for (qsizetype i = 0; i < store.count(); ++i) {
+                    if (store.connectionId(i) == serverId && store.direction(i) == Direction::C2S
+                        && store.kind(i) == EventKind::Text && store.payload(i) == "two")
+                        return true;
+                }
+                return false;
+            }(),
+            qPrintable(peer.describe()), Timeout);
         QTest::qWait(Quiet);
         QCOMPARE(peer.received(), QStringList { recvLine("one") });
 

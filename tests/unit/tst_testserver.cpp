@@ -370,9 +370,13 @@ private Q_SLOTS:
         QVERIFY(std::is_sorted(tb.cbegin(), tb.cend()) && tb.constFirst() >= 1);
         QVERIFY(std::adjacent_find(ta.cbegin(), ta.cend()) == ta.cend());
         QVERIFY(tb.contains(ta.constLast()) || ta.contains(tb.constLast()));
-        ServerBehaviour none; // push off
+        ServerBehaviour none; // push off (and echo)
         session->setServerBehaviour(none);
-        QTest::qWait(100);
+        // The change reaches the capture thread by a queued call, which a loaded machine may run late: a round
+        // trip queued after it proves it is in force, and that every tick sent before it has arrived (same
+        // connection, so in order). A fixed wait could take a tick still on its way as one sent after.
+        session->sendText(a, QStringLiteral("sync"));
+        QTRY_VERIFY_WITH_TIMEOUT(payloads(messagesOf(store, a, Direction::S2C)).contains("sync"), 20000);
         session->flush();
         const qsizetype after = messagesOf(store, a, Direction::S2C).size();
         QTest::qWait(300);
