@@ -377,8 +377,9 @@ private Q_SLOTS:
         for (size_t i = 1; i < pings.size(); ++i) {
             const qint64 gapMs = (pings[i].monotonicNs - pings[i - 1].monotonicNs) / 1000000;
             gaps.append(QString::number(gapMs));
-            QVERIFY2(gapMs >= 75, qPrintable(gaps.join(u',')));
         }
+        // The intervals are reported, not asserted: a timer that fires late on a loaded machine is followed by
+        // one that comes early (Qt keeps the schedule), so single gaps say nothing; the count above bounds them.
         qInfo("%zu pings, %zu pongs; intervals %s ms", pings.size(), pongs.size(),
             qPrintable(gaps.join(QLatin1StringView(", "))));
         for (const Event& pong : pongs)
