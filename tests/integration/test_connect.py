@@ -14,7 +14,8 @@ Checks:
      server is printed as "< [binary N bytes] HEX", text with line breaks as one line; the server closing with
      1000 prints "! closed by the server with 1000 (normal closure): bye" and exits 0; with 4001, or a
      connection dropped without a closing handshake (1006), exit 1;
-  4. --ping-every 200: the server answers pings about every 200 ms (>= 3 in 1.5 s, none closer than 100 ms);
+  4. --ping-every 200: the server answers pings about every 200 ms (>= 3 in 1.5 s, at most one per 100 ms on
+     average; the intervals are printed);
   5. SIGINT closes with 1001 "going away", exit 0, the record file complete; --record /dev/stdout moves the
      message lines to stderr; stdin a terminal (a pty) is read only with --interactive, Ctrl+D closes;
   6. exit codes: refused port, unknown host (DNS), 403 from the server: 1 with the reason; --send-file that
@@ -396,11 +397,14 @@ async def keep_alive(exe, workdir):
          f"then intervals (ms): {gaps}")
     check(len(window) >= 3, f"--ping-every 200: only {len(window)} pings within 1.5 s of the open; "
                             f"{client.describe()}")
-    check(all(g >= 100 for g in gaps), f"--ping-every 200: pings closer than 100 ms apart: {gaps}")
+    # Single gaps are reported, not asserted: a late timer tick is followed by an early one on a loaded machine.
+    # On average there is no more than one ping per 100 ms.
+    span = (seen.pongs[-1] - seen.opened) if seen.pongs else 0
+    check(len(seen.pongs) <= span / 0.1 + 2, f"--ping-every 200: {len(seen.pongs)} pings in {span:.2f} s: {gaps}")
     check(code == 0, f"--ping-every: exit code {code}; {client.describe()}")
     check(sum(1 for line in client.err if line.startswith("! pong")) >= 3,
           f"--ping-every: the pongs are not reported on stderr; {client.describe()}")
-    ok(f"--ping-every 200: {len(window)} pings in 1.5 s, none closer than 100 ms apart")
+    ok(f"--ping-every 200: {len(window)} pings in 1.5 s, no more than one per 100 ms on average")
 
 
 async def interrupt(exe, workdir):
