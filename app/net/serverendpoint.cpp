@@ -562,13 +562,15 @@ void ServerEndpoint::onMessage(WsConnection* from, bool text, const QByteArray& 
                 return;
             }
             ++waiting;
-            // The connection is the context: a client gone before the delay is simply not answered.
-            QTimer::singleShot(reply->delayMs, from, [this, from, payload = std::move(reply->payload)] {
-                int& left = m_delayedReplies[from->id()];
-                left = std::min(left, MaxDelayedReplies) - 1;
-                if (from->state() == ConnectionState::Open)
-                    sendReply(from, payload);
-            });
+            // The connection is the context: a client gone before the delay is simply not answered. A precise
+            // timer: a coarse one may fire up to 5% early, and "after 500 ms" must not mean 475.
+            QTimer::singleShot(
+                reply->delayMs, Qt::PreciseTimer, from, [this, from, payload = std::move(reply->payload)] {
+                    int& left = m_delayedReplies[from->id()];
+                    left = std::min(left, MaxDelayedReplies) - 1;
+                    if (from->state() == ConnectionState::Open)
+                        sendReply(from, payload);
+                });
             return;
         }
     }
