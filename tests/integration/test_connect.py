@@ -396,16 +396,19 @@ async def keep_alive(exe, workdir):
     sent = [e["mono"] for e in Record(os.path.join(workdir, "ping.jsonl")).events
             if e.get("kind") == "ping" and e.get("dir") == "c2s"]
     gaps = [round((b - a) / 1e6) for a, b in zip(sent, sent[1:])]
+    # A timer that fires late keeps its schedule (Qt fires the next one on time, so a ping delayed by a busy
+    # machine can be followed by one soon after): any two pings two apart are an interval apart (less 10 %).
+    spans = [round((c - a) / 1e6) for a, c in zip(sent, sent[2:])]
     first = round((seen.pongs[0] - seen.opened) * 1000) if seen.pongs else None
     info(f"--ping-every 300: {len(seen.pongs)} pings answered, the first {first} ms after the open; "
          f"{len(sent)} sent, at intervals (ms): {gaps}")
     check(len(window) >= 3, f"--ping-every 300: only {len(window)} pings within 1.5 s of the open; "
                             f"{client.describe()}")
-    check(all(g >= 100 for g in gaps), f"--ping-every 300: pings closer than 100 ms apart: {gaps}")
+    check(all(t >= 270 for t in spans), f"--ping-every 300: pings more often than every 300 ms: intervals {gaps}")
     check(code == 0, f"--ping-every: exit code {code}; {client.describe()}")
     check(sum(1 for line in client.err if line.startswith("! pong")) >= 3,
           f"--ping-every: the pongs are not reported on stderr; {client.describe()}")
-    ok(f"--ping-every 300: {len(window)} pings in 1.5 s, none closer than 100 ms apart")
+    ok(f"--ping-every 300: {len(window)} pings in 1.5 s, not more often than every 300 ms")
 
 
 async def interrupt(exe, workdir):

@@ -381,10 +381,14 @@ private Q_SLOTS:
         QVERIFY2(pings.size() >= 4 && qint64(pings.size()) <= mostPings,
             qPrintable(QStringLiteral("%1 pings in %2 ms").arg(pings.size()).arg(since.elapsed())));
         QStringList gaps;
-        for (size_t i = 1; i < pings.size(); ++i) {
-            const qint64 gapMs = (pings[i].monotonicNs - pings[i - 1].monotonicNs) / 1000000;
-            gaps.append(QString::number(gapMs));
-            QVERIFY2(gapMs >= 75, qPrintable(gaps.join(u',')));
+        for (size_t i = 1; i < pings.size(); ++i)
+            gaps.append(QString::number((pings[i].monotonicNs - pings[i - 1].monotonicNs) / 1000000));
+        // A timer that fires late keeps its schedule (Qt fires the next one on time, so a ping delayed by a busy
+        // machine can be followed by one a few ms later): any two pings two apart are still an interval apart
+        // (less 10 % for a coarse timer).
+        for (size_t i = 2; i < pings.size(); ++i) {
+            const qint64 spanMs = (pings[i].monotonicNs - pings[i - 2].monotonicNs) / 1000000;
+            QVERIFY2(spanMs >= 135, qPrintable(gaps.join(u',')));
         }
         qInfo("%zu pings, %zu pongs; intervals %s ms", pings.size(), pongs.size(),
             qPrintable(gaps.join(QLatin1StringView(", "))));
