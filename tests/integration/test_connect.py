@@ -14,8 +14,8 @@ Checks:
      server is printed as "< [binary N bytes] HEX", text with line breaks as one line; the server closing with
      1000 prints "! closed by the server with 1000 (normal closure): bye" and exits 0; with 4001, or a
      connection dropped without a closing handshake (1006), exit 1;
-  4. --ping-every 200: the server answers pings about every 200 ms (>= 3 in 1.5 s, at most one per 100 ms on
-     average; the intervals are printed);
+  4. --ping-every 300: the server answers pings about every 300 ms (>= 3 in 1.5 s, at most one per 150 ms on
+     average by the client's record; the intervals are printed);
   5. SIGINT closes with 1001 "going away", exit 0, the record file complete; --record /dev/stdout moves the
      message lines to stderr; stdin a terminal (a pty) is read only with --interactive, Ctrl+D closes;
   6. exit codes: refused port, unknown host (DNS), 403 from the server: 1 with the reason; --send-file that
@@ -381,30 +381,35 @@ async def server_closes(exe, workdir):
 
 async def keep_alive(exe, workdir):
     server = await PeerServer().start()
-    client = Client(exe, [server.url("/quiet"), "--ping-every", "200",
+    client = Client(exe, [server.url("/quiet"), "--ping-every", "300",
                           "--record", os.path.join(workdir, "ping.jsonl")], "ping")
     await client.start()
     await client.wait_stderr(r"^connected to ")
+    # 300 ms: two unanswered pings (600 ms) drop the connection as dead, which a loaded machine must not reach.
     await asyncio.sleep(1.7)
     client.close_stdin()
     code = await client.finish()
     seen = await server.only_connection()
     await server.stop()
     window = [t for t in seen.pongs if t - seen.opened <= 1.5]
-    gaps = [round((b - a) * 1000) for a, b in zip(seen.pongs, seen.pongs[1:])]
+    # The spacing is the client's: taken from its record (when each ping left), not from when the server
+    # answered, which a loaded machine can delay so that two pongs go out together.
+    sent = [e["mono"] for e in Record(os.path.join(workdir, "ping.jsonl")).events
+            if e.get("kind") == "ping" and e.get("dir") == "c2s"]
+    gaps = [round((b - a) / 1e6) for a, b in zip(sent, sent[1:])]
     first = round((seen.pongs[0] - seen.opened) * 1000) if seen.pongs else None
-    info(f"--ping-every 200: {len(seen.pongs)} pings answered, the first {first} ms after the open, "
-         f"then intervals (ms): {gaps}")
-    check(len(window) >= 3, f"--ping-every 200: only {len(window)} pings within 1.5 s of the open; "
+    info(f"--ping-every 300: {len(seen.pongs)} pings answered, the first {first} ms after the open; "
+         f"{len(sent)} sent, at intervals (ms): {gaps}")
+    check(len(window) >= 3, f"--ping-every 300: only {len(window)} pings within 1.5 s of the open; "
                             f"{client.describe()}")
-    # Single gaps are reported, not asserted: a late timer tick is followed by an early one on a loaded machine.
-    # On average there is no more than one ping per 100 ms.
-    span = (seen.pongs[-1] - seen.opened) if seen.pongs else 0
-    check(len(seen.pongs) <= span / 0.1 + 2, f"--ping-every 200: {len(seen.pongs)} pings in {span:.2f} s: {gaps}")
+    # Single intervals are printed, not asserted (a late tick is followed by an early one on a loaded machine);
+    # on average there is no more than one ping per half interval.
+    span_s = (sent[-1] - sent[0]) / 1e9 if len(sent) > 1 else 0
+    check(len(sent) <= span_s / 0.15 + 2, f"--ping-every 300: {len(sent)} pings in {span_s:.2f} s: intervals {gaps}")
     check(code == 0, f"--ping-every: exit code {code}; {client.describe()}")
     check(sum(1 for line in client.err if line.startswith("! pong")) >= 3,
           f"--ping-every: the pongs are not reported on stderr; {client.describe()}")
-    ok(f"--ping-every 200: {len(window)} pings in 1.5 s, no more than one per 100 ms on average")
+    ok(f"--ping-every 300: {len(window)} pings in 1.5 s, no more than one per 150 ms on average")
 
 
 async def interrupt(exe, workdir):

@@ -179,14 +179,15 @@ private:
         return std::make_unique<CaptureSession>(options);
     }
 
-    static ClientOptions clientOptions(quint16 port, int initialDelayMs = 100)
+    static ClientOptions clientOptions(
+        quint16 port, int initialDelayMs = 100, int maxDelayMs = 400, int maxAttempts = 5)
     {
         ClientOptions o;
         o.url = QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port));
         o.reconnect.enabled = true;
         o.reconnect.initialDelayMs = initialDelayMs;
-        o.reconnect.maxDelayMs = 400;
-        o.reconnect.maxAttempts = 5;
+        o.reconnect.maxDelayMs = maxDelayMs;
+        o.reconnect.maxAttempts = maxAttempts;
         return o;
     }
 
@@ -225,7 +226,10 @@ private Q_SLOTS:
         QSignalSpy states(session.get(), &CaptureSession::connectionStateChanged);
         QSignalSpy reconnecting(session.get(), &CaptureSession::clientReconnecting);
         QSignalSpy gaveUp(session.get(), &CaptureSession::clientGaveUp);
-        const ClientOptions options = clientOptions(port);
+        // Room for attempts while the Python server is told to listen again (a loaded machine may take a second
+        // or more for that): with 5, the last came 1.2 s after the third.
+        constexpr int MaxAttempts = 10;
+        const ClientOptions options = clientOptions(port, 100, 400, MaxAttempts);
         const quint32 id = session->connectClient(options);
         QTRY_VERIFY_WITH_TIMEOUT(reachedState(states, id, ConnectionState::Open), Timeout);
 
@@ -249,7 +253,7 @@ private Q_SLOTS:
             QCOMPARE(r.previous, previous);
             QVERIFY2(ids.insert(r.next).second, "each attempt is a new connection id");
             QCOMPARE(r.attempt, int(i + 1));
-            QCOMPARE(r.maxAttempts, 5);
+            QCOMPARE(r.maxAttempts, MaxAttempts);
             QCOMPARE(r.delayMs, options.reconnect.delayForAttempt(r.attempt));
             previous = r.next;
         }
@@ -258,7 +262,7 @@ private Q_SLOTS:
         QCOMPARE(reconnectingAt(reconnecting, 0).delayMs, 100);
         QCOMPARE(reconnectingAt(reconnecting, 1).delayMs, 200);
         QCOMPARE(reconnectingAt(reconnecting, 2).delayMs, 400);
-        QVERIFY(reconnecting.size() <= 5);
+        QVERIFY(reconnecting.size() <= MaxAttempts);
 
         const quint32 last = previous;
         session->sendText(last, QStringLiteral("after the restart"));
@@ -325,7 +329,10 @@ private Q_SLOTS:
         QSignalSpy states(session.get(), &CaptureSession::connectionStateChanged);
         QSignalSpy reconnecting(session.get(), &CaptureSession::clientReconnecting);
         QSignalSpy gaveUp(session.get(), &CaptureSession::clientGaveUp);
-        const quint32 id = session->connectClient(clientOptions(port, 400));
+        // The wait before the attempt must outlast what the test does before it closes (start the Python
+        // server listening, notice the reconnection): on a loaded machine that took longer than 400 ms.
+        constexpr int DelayMs = 2000;
+        const quint32 id = session->connectClient(clientOptions(port, DelayMs, DelayMs));
         QTRY_VERIFY_WITH_TIMEOUT(reachedState(states, id, ConnectionState::Open), Timeout);
 
         first->kill();
@@ -333,11 +340,11 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(reconnecting.size(), 1, Timeout);
         const Reconnecting r = reconnectingAt(reconnecting, 0);
         QCOMPARE(r.previous, id);
-        QCOMPARE(r.delayMs, 400);
+        QCOMPARE(r.delayMs, DelayMs);
         session->closeConnection(r.next);
         QTRY_VERIFY_WITH_TIMEOUT(reachedState(states, r.next, ConnectionState::Closed), Timeout);
 
-        QTest::qWait(1500);
+        QTest::qWait(DelayMs + 500); // past the moment the attempt would have been made
         QCOMPARE(reconnecting.size(), 1);
         QCOMPARE(gaveUp.size(), 0);
         QVERIFY(!reachedState(states, r.next, ConnectionState::Open));
