@@ -65,14 +65,17 @@ private:
     QSslKey m_key;
 };
 
-// The browser test page, served to a plain GET of "/".
-QByteArray testPage()
+// The browser test page, served to a plain GET of "/": read from the resources once, not on every request.
+const QByteArray& testPage()
 {
-    QFile file(QStringLiteral(":/wsinspector/testpage.html"));
-    if (!file.open(QIODevice::ReadOnly))
-        return QByteArrayLiteral("<!doctype html><title>WebSocket Inspector</title><p>The test page is missing "
-                                 "from this build.</p>");
-    return file.readAll();
+    static const QByteArray page = [] {
+        QFile file(QStringLiteral(":/wsinspector/testpage.html"));
+        if (!file.open(QIODevice::ReadOnly))
+            return QByteArrayLiteral("<!doctype html><title>WebSocket Inspector</title><p>The test page is missing "
+                                     "from this build.</p>");
+        return file.readAll();
+    }();
+    return page;
 }
 
 // Upgrade requests still being read; more are refused at once, so a connection flood cannot use up memory.
@@ -462,7 +465,7 @@ void ServerEndpoint::servePlainHttp(QTcpSocket* socket, const HttpHead& request)
         const qsizetype query = request.target.indexOf('?');
         const QByteArray path = query < 0 ? request.target : request.target.left(query);
         if (path == "/" || path == "/index.html") {
-            const QByteArray page = testPage();
+            const QByteArray& page = testPage();
             HttpHead answer;
             answer.status = 200;
             answer.reason = "OK";
