@@ -88,6 +88,10 @@ ExportDialog::ExportDialog(qsizetype sessionCount, qsizetype filteredCount, qsiz
     warningLayout->setContentsMargins(0, 0, 0, 0);
     warningLayout->addWidget(warningIcon, 0, Qt::AlignTop);
     warningLayout->addWidget(m_secretsWarning, 1);
+    // Its room is kept while hidden: ticking the box must not make the dialog jump.
+    QSizePolicy keepRoom = warningRow->sizePolicy();
+    keepRoom.setRetainSizeWhenHidden(true);
+    warningRow->setSizePolicy(keepRoom);
     warningRow->setVisible(false);
     connect(m_secretsCheck, &QCheckBox::toggled, warningRow, &QWidget::setVisible);
 
@@ -109,6 +113,8 @@ ExportDialog::ExportDialog(qsizetype sessionCount, qsizetype filteredCount, qsiz
     layout->addWidget(warningRow);
     layout->addStretch(1);
     layout->addWidget(buttons);
+    // Wide enough for the hint on one line in most fonts.
+    setMinimumWidth(fontMetrics().averageCharWidth() * 72);
 }
 
 ExportDialog::~ExportDialog() = default;

@@ -62,6 +62,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStringListModel>
+#include <QThreadPool>
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -1583,7 +1584,8 @@ void MainWindow::showOpenedSession(const QString& path, SessionData& data)
     // What is captured after the file continues its numbering instead of reusing its ids.
     m_session->recorder()->continueAfter(lastConnection, lastSeq);
     model->append(batch); // one insertion, however many rows
-    batch = CaptureBatch {};
+    // The store has its own copy now. Freeing a million payloads takes a while: not on the GUI thread.
+    QThreadPool::globalInstance()->start([events = std::move(batch.events)] { Q_UNUSED(events) });
 
     m_savedCount = m_session->store()->count();
     setWindowFilePath(QFileInfo(path).absoluteFilePath());

@@ -175,6 +175,7 @@ private Q_SLOTS:
     void cleanup();
     void openShowsProgressAndRows();
     void cancelOpenLeavesWindowEmpty();
+    void openWithSkippedLines();
     void openIntoBusyWindowMakesSecondWindow();
     void saveThenReopenIsIdentical();
     void titleAndModifiedMark();
@@ -296,6 +297,37 @@ void TstSessionFiles::cancelOpenLeavesWindowEmpty()
     window.openSession(path);
     QTRY_COMPARE(opened.size(), 1);
     QCOMPARE(session.model()->rowCount(), 20000);
+}
+
+void TstSessionFiles::openWithSkippedLines()
+{
+    const QString path = m_dir.filePath(QStringLiteral("damaged.jsonl"));
+    QVERIFY(writeSession(path, 4));
+    {
+        // A bad line in the middle and a last line cut short, as a crash leaves it.
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QList<QByteArray> lines = file.readAll().split('\n');
+        file.close();
+        lines.insert(3, "{\"type\":\"event\",\"seq\":\"not a number\"}");
+        lines.removeLast(); // the empty piece after the last newline
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(lines.join('\n') + "\n{\"type\":\"event\",\"se");
+    }
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    MainWindow window(&session);
+    window.show();
+    QSignalSpy opened(&window, &MainWindow::sessionOpened);
+    window.openSession(path);
+    QTRY_COMPARE(opened.size(), 1);
+    QCOMPARE(session.model()->rowCount(), 4); // every good line
+    auto* box = window.findChild<QMessageBox*>(QStringLiteral("errorMessageBox"));
+    QVERIFY(box);
+    QVERIFY(box->isVisible());
+    QVERIFY(!box->isModal());
+    QVERIFY(box->text().contains(QDir::toNativeSeparators(path)));
+    QVERIFY(box->text().contains(QStringLiteral("line 4")));
+    QVERIFY(box->text().contains(QStringLiteral("truncated")));
 }
 
 void TstSessionFiles::openIntoBusyWindowMakesSecondWindow()
