@@ -1851,13 +1851,14 @@ void MainWindow::journalNoLongerNeeded()
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     if (m_askToSaveOnClose && isWindowModified()) {
-        const QString name = windowFilePath().isEmpty() ? tr("this capture") : QFileInfo(windowFilePath()).fileName();
+        const QString question = windowFilePath().isEmpty()
+            ? tr("Save this capture before closing?")
+            : tr("Save the new events to \u201c%1\u201d before closing?").arg(QFileInfo(windowFilePath()).fileName());
         const qsizetype unsaved = m_session->store()->count() - std::min(m_savedCount, m_session->store()->count());
-        QMessageBox box(QMessageBox::Warning, tr("WebSocket Inspector"),
-            tr("Save the changes to %1 before closing?").arg(name),
+        QMessageBox box(QMessageBox::Warning, tr("WebSocket Inspector"), question,
             QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
         box.setObjectName(QStringLiteral("saveOnCloseBox"));
-        box.setInformativeText(tr("%1 not saved yet are lost if you don't save them.").arg(eventCountText(unsaved)));
+        box.setInformativeText(tr("Not saved yet: %1.").arg(eventCountText(unsaved)));
         box.setDefaultButton(QMessageBox::Save);
         box.setEscapeButton(QMessageBox::Cancel);
         switch (box.exec()) {
