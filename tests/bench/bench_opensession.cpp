@@ -1,8 +1,8 @@
 // Opening a big session file as the app does. Writes a session of EVENTS events (default 1,000,000) with a
 // realistic mix — handshakes with headers for each of 200 connections, text messages of 20 to 200 bytes, some
 // binary ones, pings and pongs, closes — then times, each on its own: the whole MainWindow open path (offscreen,
-// openSession to sessionOpened, then the first repaint), readSessionFile alone, and the model append alone. Prints
-// the peak resident memory after the window path, which ran first. Prints figures; asserts nothing.
+// openSession to sessionOpened, then the first repaint, then Save As), readSessionFile alone, and the model append
+// alone; and the peak resident memory after the window path, which runs first. Prints figures; asserts nothing.
 // Usage: bench_opensession [EVENTS] [--keep PATH] [--file PATH]
 //   --keep: write the session to PATH and leave it there; --file: open PATH, an existing session, instead
 
@@ -192,6 +192,15 @@ int main(int argc, char* argv[])
             static_cast<long long>(session.model()->rowCount()));
         std::printf("peak resident memory: %.0f MB (%.0f MB before opening; the store holds %.0f MB)\n",
             mb(peakResidentBytes()), mb(baseRss), mb(qint64(session.store()->memoryBytes())));
+
+        // And back to disk, as File › Save As does it.
+        QSignalSpy saved(&window, &wsi::MainWindow::sessionSaved);
+        const QString savedPath = dir.filePath(QStringLiteral("saved.jsonl"));
+        timer.start();
+        if (!window.saveSessionAs(savedPath) || !saved.wait(600000))
+            std::fprintf(stderr, "saving failed\n");
+        std::printf("MainWindow save as: %lld ms (%.1f MB)\n", static_cast<long long>(timer.elapsed()),
+            mb(QFileInfo(savedPath).size()));
     }
 
     wsi::SessionData data;
