@@ -1,6 +1,7 @@
 #include "sessionexporter.h"
 
 #include "jsonlcodec.h"
+#include "pcapexporter.h"
 #include "redaction.h"
 #include "sessionreader.h"
 
@@ -58,10 +59,11 @@ std::unique_ptr<SessionExporter> SessionExporter::create(
     switch (format) {
     case SessionFormat::Jsonl:
         return std::make_unique<JsonlExporter>(out, options);
+    case SessionFormat::Pcap:
+        return std::make_unique<PcapExporter>(out, options);
     case SessionFormat::Har:
     case SessionFormat::Csv:
     case SessionFormat::Text:
-    case SessionFormat::Pcap:
         break;
     }
     return nullptr;
