@@ -1,5 +1,6 @@
 #include "sessionexporter.h"
 
+#include "csvexporter.h"
 #include "jsonlcodec.h"
 #include "pcapexporter.h"
 #include "redaction.h"
@@ -59,10 +60,11 @@ std::unique_ptr<SessionExporter> SessionExporter::create(
     switch (format) {
     case SessionFormat::Jsonl:
         return std::make_unique<JsonlExporter>(out, options);
+    case SessionFormat::Csv:
+        return std::make_unique<CsvExporter>(out, options);
     case SessionFormat::Pcap:
         return std::make_unique<PcapExporter>(out, options);
     case SessionFormat::Har:
-    case SessionFormat::Csv:
     case SessionFormat::Text:
         break;
     }
