@@ -5,6 +5,7 @@
 #include "pcapexporter.h"
 #include "redaction.h"
 #include "sessionreader.h"
+#include "textexporter.h"
 
 #include <QDateTime>
 #include <QSaveFile>
@@ -62,10 +63,11 @@ std::unique_ptr<SessionExporter> SessionExporter::create(
         return std::make_unique<JsonlExporter>(out, options);
     case SessionFormat::Csv:
         return std::make_unique<CsvExporter>(out, options);
+    case SessionFormat::Text:
+        return std::make_unique<TextExporter>(out, options);
     case SessionFormat::Pcap:
         return std::make_unique<PcapExporter>(out, options);
     case SessionFormat::Har:
-    case SessionFormat::Text:
         break;
     }
     return nullptr;
