@@ -145,6 +145,16 @@ QByteArray terminatedHead(QByteArray head)
     return head;
 }
 
+// Whether a recorded head can go into the capture. One that does not parse (empty, garbled, or replaced by
+// the redaction's placeholder) would keep Wireshark from seeing the upgrade and every frame after it, so a
+// synthetic head takes its place.
+bool isHead(const QByteArray& bytes, bool request)
+{
+    HttpHead head;
+    return HttpHead::parse(terminatedHead(bytes), head).status == HttpHead::ParseStatus::Complete
+        && head.isRequest() == request;
+}
+
 // permessage-deflate (RFC 7692 7.2.1): raw deflate, sync flush, the final 00 00 FF FF left out. Each message
 // is compressed on its own, which a reader decodes whether or not the context is kept between messages, and
 // with the smallest window zlib offers, which fits whatever max_window_bits the handshake agreed on.
@@ -294,17 +304,17 @@ void PcapExporter::writeWireEvent(const Event& e)
     case EventKind::HandshakeRequest:
         if (!s.started)
             start(e.connection, s, e.timestampUs);
-        sendRequest(s, e.payload.isEmpty() ? syntheticRequest(e.connection) : e.payload, e.timestampUs);
+        sendRequest(s, isHead(e.payload, true) ? e.payload : syntheticRequest(e.connection), e.timestampUs);
         return;
     case EventKind::HandshakeResponse:
         if (!s.started)
             start(e.connection, s, e.timestampUs);
         if (!s.requestSent)
             sendRequest(s, syntheticRequest(e.connection), e.timestampUs);
-        if (e.payload.isEmpty())
-            sendSyntheticResponse(e.connection, s, false, e.timestampUs);
-        else
+        if (isHead(e.payload, false))
             sendResponse(s, e.payload, e.timestampUs);
+        else
+            sendSyntheticResponse(e.connection, s, false, e.timestampUs);
         return;
     case EventKind::Text:
     case EventKind::Binary:
