@@ -4,7 +4,8 @@
 #   packaging/install-deps.sh          build and test dependencies
 #   packaging/install-deps.sh build    compiler, CMake, Ninja, Qt 6, zlib
 #   packaging/install-deps.sh test     the real peers the integration tests talk to (Python websockets, headless
-#                                      Chromium), openssl for throwaway TLS certificates, an X server for GUI checks
+#                                      Chromium), tshark to read our pcap exports, openssl for throwaway TLS
+#                                      certificates, an X server for GUI checks
 #   packaging/install-deps.sh dev      clang (for the asan preset) and clang-format (for make format)
 #
 # Safe to run again and again: when nothing is missing it prints one line and touches nothing.
@@ -16,7 +17,7 @@ set -euo pipefail
 # XKB (libxkbcommon-dev) and EGL are optional for the public Gui/Widgets targets and are not needed.
 build_packages=(build-essential cmake ninja-build pkg-config qt6-base-dev qt6-base-dev-tools qt6-websockets-dev
     libgl-dev zlib1g-dev)
-test_packages=(python3 python3-websockets xvfb xauth chromium openssl)
+test_packages=(python3 python3-websockets xvfb xauth chromium openssl tshark)
 dev_packages=(clang clang-format)
 
 usage()
@@ -73,5 +74,11 @@ else
 fi
 
 echo "wsinspector: installing ${missing[*]}"
+# tshark's wireshark-common asks whether non-root users may capture packets. The noninteractive frontend below
+# keeps apt-get from asking; the answer, no (the tests only read files), is preseeded so that it is ours rather
+# than whatever the template defaults to.
+if [[ " ${missing[*]} " == *" tshark "* ]]; then
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | as_root debconf-set-selections
+fi
 as_root env DEBIAN_FRONTEND=noninteractive apt-get update
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
