@@ -26,7 +26,6 @@ constexpr quint8 TcpAck = 0x10;
 constexpr qsizetype EthernetHeader = 14;
 constexpr qsizetype IpHeader = 20;
 constexpr qsizetype TcpHeader = 20;
-constexpr qsizetype RecordHeader = 16;
 
 // Window scale 7 on both SYNs: a 65535 window then means 8 MiB, so a big message written in one go does not
 // show up as a full window in Wireshark's TCP analysis.
