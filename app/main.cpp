@@ -3,6 +3,7 @@
 #include "cli/commandline.h"
 #include "cli/connectcommand.h"
 #include "cli/servecommand.h"
+#include "cli/signalwatcher.h"
 #include "core/platform.h"
 #include "formats/sessionpaths.h"
 #include "net/capturesession.h"
@@ -83,11 +84,20 @@ int main(int argc, char* argv[])
     setIdentity();
     QApplication::setApplicationDisplayName(QObject::tr("WebSocket Inspector"));
 
+    // SIGTERM (a logout, `kill`) and SIGINT end the app as cleanly as quitting does: the journal is closed and
+    // its lock released, so that the next start does not take it for a crash.
+    wsi::SignalWatcher signalWatcher;
+    QObject::connect(
+        &signalWatcher, &wsi::SignalWatcher::terminationRequested, &app, [] { QCoreApplication::exit(0); });
+
     wsi::CaptureSession::Options options;
     options.journalPath = wsi::defaultJournalPath();
+    options.removeEmptyJournal = true;
     wsi::CaptureSession session(options);
     wsi::MainWindow window(&session);
     window.show();
+    // After the session took the lock of its own journal, which the search must not take for a crashed one.
+    window.offerRecovery(wsi::sessionsFolder());
     if (!commandLine.file.isEmpty())
         window.openSession(commandLine.file);
     if (commandLine.guiServePort)

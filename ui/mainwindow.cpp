@@ -13,6 +13,7 @@
 #include "net/capturesession.h"
 #include "net/connectionprofiles.h"
 #include "net/endpointoptions.h"
+#include "recoverybar.h"
 #include "serverpane.h"
 #include "statspane.h"
 #include "timelinedelegate.h"
@@ -1347,6 +1348,17 @@ void MainWindow::chooseSessionFile()
         this, tr("Open Session"), QString(), tr("WebSocket Inspector sessions (*.jsonl);;All files (*)"));
     if (!path.isEmpty())
         openSession(path);
+}
+
+void MainWindow::offerRecovery(const QString& sessionsFolder)
+{
+    auto* timelineArea = findChild<QWidget*>(QStringLiteral("timelineArea"));
+    RecoveryBar* bar = timelineArea ? RecoveryBar::offer(m_session, sessionsFolder, timelineArea) : nullptr;
+    if (!bar)
+        return;
+    qobject_cast<QVBoxLayout*>(timelineArea->layout())->insertWidget(0, bar);
+    bar->show(); // the window may be showing already: a late child would otherwise appear only later
+    connect(bar, &RecoveryBar::message, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
 }
 
 bool MainWindow::openSession(const QString& path)

@@ -82,6 +82,9 @@ public Q_SLOTS:
     // Shows a recorded session file (.jsonl) in the timeline when it is still empty; false when it could not
     // be read or the timeline already holds a capture (the reason is shown to the user).
     bool openSession(const QString& path);
+    // Offers, in a bar above the timeline, the captures that crashed runs left unsaved in this folder (see
+    // RecoveryBar); does nothing when there are none.
+    void offerRecovery(const QString& sessionsFolder);
     // Fills the connection form with the named profile; false when there is none of that name.
     bool chooseProfile(const QString& name);
     // Saves what the connection form says as a profile of this name (replacing one of the same name); on bad
