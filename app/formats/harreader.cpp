@@ -198,8 +198,7 @@ public:
                 ++otherEntries;
                 continue;
             }
-            ++webSocketEntries;
-            addEntry(entry, where);
+            addEntry(entry, where, quint32(++webSocketEntries));
         }
         if (m_connections.empty()) {
             if (webSocketEntries > 0) {
@@ -326,7 +325,30 @@ private:
         return std::llround(ms * 1000);
     }
 
-    void addEntry(const QJsonObject& entry, const QString& where)
+    // Ids count the connections from 1; a HAR of ours may say which id a connection had (a part of a session,
+    // connections numbered in another order), and gets it back when it is free.
+    quint32 connectionId(const QJsonObject& entry, quint32 position, const QString& where)
+    {
+        std::optional<qint64> wanted;
+        if (m_ours) {
+            wanted = position;
+            const QJsonValue given = entry.value(QLatin1StringView("_connectionId"));
+            if (!given.isUndefined()) {
+                const auto id = integer(given);
+                if (id && *id > 0 && *id <= std::numeric_limits<quint32>::max())
+                    wanted = id;
+                else
+                    warn(QStringLiteral("%1._connectionId: expected a positive integer; ignored").arg(where));
+            }
+        }
+        quint32 id = wanted && !m_usedIds.contains(quint32(*wanted)) ? quint32(*wanted) : 0;
+        while (id == 0 || m_usedIds.contains(id))
+            id = m_nextId++;
+        m_usedIds.insert(id);
+        return id;
+    }
+
+    void addEntry(const QJsonObject& entry, const QString& where, quint32 position)
     {
         const QJsonValue requestValue = entry.value(QLatin1StringView("request"));
         if (!requestValue.isObject()) {
@@ -342,7 +364,7 @@ private:
             return;
         }
         const QString harUrl = urlValue.toString();
-        const quint32 id = quint32(m_connections.size() + 1);
+        const quint32 id = connectionId(entry, position, where);
         Imported imported;
         Connection& c = imported.connection;
         c.id = id;
@@ -688,6 +710,8 @@ private:
     SessionData& m_out;
     std::vector<Imported> m_connections;
     QSet<QString> m_warnedMilliseconds;
+    QSet<quint32> m_usedIds;
+    quint32 m_nextId = 1;
     qint64 m_unlistedWarnings = 0;
     bool m_ours = false;
 };

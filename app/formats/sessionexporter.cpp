@@ -1,5 +1,6 @@
 #include "sessionexporter.h"
 
+#include "harexporter.h"
 #include "jsonlcodec.h"
 #include "redaction.h"
 #include "sessionreader.h"
@@ -59,6 +60,7 @@ std::unique_ptr<SessionExporter> SessionExporter::create(
     case SessionFormat::Jsonl:
         return std::make_unique<JsonlExporter>(out, options);
     case SessionFormat::Har:
+        return std::make_unique<HarExporter>(out, options);
     case SessionFormat::Csv:
     case SessionFormat::Text:
     case SessionFormat::Pcap:
