@@ -505,10 +505,11 @@ private:
         qint64 lastUs = 0;
         bool haveTime = false;
         for (qsizetype i = 0; i < array.size(); ++i) {
-            const QString at = QStringLiteral("%1[%2]").arg(arrayWhere, QString::number(i));
+            // The place is spelled out only for a warning: most files have none, and a million messages.
+            const auto at = [&] { return QStringLiteral("%1[%2]").arg(arrayWhere, QString::number(i)); };
             const QJsonObject m = array.at(i).toObject();
             if (!array.at(i).isObject()) {
-                warn(QStringLiteral("%1: %2; skipped").arg(at, expected(QStringLiteral("an object"), array.at(i))));
+                warn(QStringLiteral("%1: %2; skipped").arg(at(), expected(QStringLiteral("an object"), array.at(i))));
                 continue;
             }
             const QString type = m.value(QLatin1StringView("type")).toString();
@@ -519,16 +520,16 @@ private:
                 direction = Direction::S2C;
             else if (type != u"error") {
                 warn(QStringLiteral("%1.type: expected \"send\" or \"receive\", found %2; skipped")
-                         .arg(at,
+                         .arg(at(),
                              m.value(QLatin1StringView("type")).isString()
                                  ? u'"' + type + u'"'
                                  : typeName(m.value(QLatin1StringView("type")))));
                 continue;
             }
-            std::optional<qint64> us = microseconds(m.value(QLatin1StringView("time")), at);
+            std::optional<qint64> us = microseconds(m.value(QLatin1StringView("time")), arrayWhere);
             if (!us) {
                 warn(QStringLiteral("%1.time: %2; the previous message's time is used")
-                         .arg(at,
+                         .arg(at(),
                              m.value(QLatin1StringView("time")).isDouble()
                                  ? QStringLiteral("not a usable time")
                                  : expected(QStringLiteral("a number"), m.value(QLatin1StringView("time")))));
@@ -539,7 +540,7 @@ private:
 
             const QJsonValue dataValue = m.value(QLatin1StringView("data"));
             if (!dataValue.isString() && !(dataValue.isUndefined() && type == u"error")) {
-                warn(QStringLiteral("%1.data: %2; skipped").arg(at, expected(QStringLiteral("a string"), dataValue)));
+                warn(QStringLiteral("%1.data: %2; skipped").arg(at(), expected(QStringLiteral("a string"), dataValue)));
                 continue;
             }
             const QString data = dataValue.toString();
@@ -569,7 +570,7 @@ private:
                 break;
             default:
                 warn(QStringLiteral("%1.opcode: %2; skipped")
-                         .arg(at,
+                         .arg(at(),
                              opcode ? QStringLiteral("%1 is not a message opcode (1 text, 2 binary)")
                                           .arg(QString::number(*opcode))
                                     : expected(QStringLiteral("a number"), opcodeValue)));
@@ -581,13 +582,13 @@ private:
             if (kind == EventKind::Binary || encoding == u"base64") {
                 const auto decoded = strictBase64(data);
                 if (!decoded) {
-                    warn(QStringLiteral("%1.data: not valid base64; skipped").arg(at));
+                    warn(QStringLiteral("%1.data: not valid base64; skipped").arg(at()));
                     continue;
                 }
                 payload = *decoded;
             } else {
                 if (!encoding.isEmpty())
-                    warn(QStringLiteral("%1._encoding: unknown encoding \"%2\"; read as text").arg(at, encoding));
+                    warn(QStringLiteral("%1._encoding: unknown encoding \"%2\"; read as text").arg(at(), encoding));
                 payload = data.toUtf8();
             }
             Event e = makeImported(id, *us, direction, kind, payload);
