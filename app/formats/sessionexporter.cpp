@@ -1,6 +1,7 @@
 #include "sessionexporter.h"
 
 #include "csvexporter.h"
+#include "harexporter.h"
 #include "jsonlcodec.h"
 #include "pcapexporter.h"
 #include "redaction.h"
@@ -61,14 +62,14 @@ std::unique_ptr<SessionExporter> SessionExporter::create(
     switch (format) {
     case SessionFormat::Jsonl:
         return std::make_unique<JsonlExporter>(out, options);
+    case SessionFormat::Har:
+        return std::make_unique<HarExporter>(out, options);
     case SessionFormat::Csv:
         return std::make_unique<CsvExporter>(out, options);
     case SessionFormat::Text:
         return std::make_unique<TextExporter>(out, options);
     case SessionFormat::Pcap:
         return std::make_unique<PcapExporter>(out, options);
-    case SessionFormat::Har:
-        break;
     }
     return nullptr;
 }
