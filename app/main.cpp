@@ -2,6 +2,7 @@
 
 #include "cli/commandline.h"
 #include "cli/connectcommand.h"
+#include "cli/convertcommand.h"
 #include "cli/servecommand.h"
 #include "cli/signalwatcher.h"
 #include "core/platform.h"
@@ -68,6 +69,11 @@ int main(int argc, char* argv[])
         QCoreApplication app(argc, argv);
         setIdentity();
         return wsi::ConnectCommand::run(commandLine);
+    }
+    case wsi::CommandLine::Action::Convert: {
+        QCoreApplication app(argc, argv);
+        setIdentity();
+        return wsi::ConvertCommand::run(commandLine);
     }
     case wsi::CommandLine::Action::Gui:
         break;

@@ -6,13 +6,24 @@
 #include <QFile>
 #include <QHash>
 
+#include <algorithm>
+#include <limits>
+
 namespace wsi {
 
 namespace {
 constexpr qint64 readChunkBytes = 1024 * 1024;
+// jsonlcodec reads "seq" as a signed 64-bit integer.
+constexpr quint64 maxLineSeq = quint64(std::numeric_limits<qint64>::max());
 // A header is one short line: more than this before the first newline means some other kind of file, and
 // there is no point in reading all of it to find out.
 constexpr qsizetype maxHeaderLineBytes = 64 * 1024;
+
+QString byteCount(qint64 bytes)
+{
+    return bytes % (1024 * 1024) == 0 ? QStringLiteral("%1 MiB").arg(QString::number(bytes / (1024 * 1024)))
+                                      : QStringLiteral("%1 bytes").arg(QString::number(bytes));
+}
 
 QString notASession(const QString& why)
 {
@@ -70,6 +81,13 @@ public:
         return true;
     }
 
+    // A line longer than the limit: counted and reported, never kept.
+    void skipLongLine(qint64 limit)
+    {
+        ++m_lineNumber;
+        warnLine(QStringLiteral("longer than the limit of %1, skipped").arg(byteCount(limit)));
+    }
+
     void finish()
     {
         if (!m_hasHeader) {
@@ -122,8 +140,10 @@ private:
     void addEvent()
     {
         Event& e = m_decoded.event;
+        // Hand-written files may leave the numbering to us. It stops at the largest "seq" a line can carry, so
+        // that what was loaded can be saved and loaded again (a repeated seq is allowed: joined files have them).
         if (e.seq == 0)
-            e.seq = m_lastSeq + 1; // hand-written files may leave the numbering to us
+            e.seq = std::min(m_lastSeq, maxLineSeq - 1) + 1;
         m_lastSeq = e.seq;
         m_out.events.push_back(std::move(e));
     }
@@ -172,7 +192,7 @@ bool SessionReader::readFile(const QString& path, SessionData& out, QString* err
     return read(file, out, error, std::move(progress));
 }
 
-bool SessionReader::read(QIODevice& device, SessionData& out, QString* error, Progress progress)
+bool SessionReader::read(QIODevice& device, SessionData& out, QString* error, Progress progress, qint64 maxLineBytes)
 {
     auto fail = [error](const QString& why) {
         if (error)
@@ -183,12 +203,21 @@ bool SessionReader::read(QIODevice& device, SessionData& out, QString* error, Pr
     Loader loader(out);
     const qint64 total = device.isSequential() ? -1 : device.size() - device.pos();
     qint64 done = 0;
+    // A first line this long is no session header; after it, a line this long is skipped.
+    auto tooLong = [&](qint64 bytes) {
+        return bytes > (loader.hasHeader() ? maxLineBytes : std::min(maxLineBytes, maxHeaderLineBytes));
+    };
+    const QString headerTooLong = notASession(QStringLiteral("its first line is not a session header"));
 
     QByteArray buffer;
+    bool skipping = false; // inside a line that is too long: its bytes are dropped up to its newline
     while (true) {
         const qsizetype kept = buffer.size();
-        buffer.resize(kept + readChunkBytes);
-        const qint64 got = device.read(buffer.data() + kept, readChunkBytes);
+        // A small file gets a small buffer: a megabyte for a few lines costs more than reading them (it showed
+        // in fuzz_jsonl, which reads small inputs thousands of times a second).
+        const qint64 chunk = total < 0 ? readChunkBytes : qBound<qint64>(4096, total - done, readChunkBytes);
+        buffer.resize(kept + chunk);
+        const qint64 got = device.read(buffer.data() + kept, chunk);
         if (got < 0)
             return fail(QStringLiteral("cannot read the session: %1").arg(device.errorString()));
         buffer.resize(kept + got);
@@ -199,17 +228,33 @@ bool SessionReader::read(QIODevice& device, SessionData& out, QString* error, Pr
         // Lines that are complete so far; the rest waits for the next chunk.
         qsizetype start = 0;
         for (qsizetype nl = buffer.indexOf('\n', kept); nl >= 0; nl = buffer.indexOf('\n', start)) {
-            if (!loader.addLine(QByteArrayView(buffer).sliced(start, nl - start), true))
-                return fail(loader.error());
+            if (skipping) {
+                skipping = false;
+                loader.skipLongLine(maxLineBytes);
+            } else if (!tooLong(nl - start)) {
+                if (!loader.addLine(QByteArrayView(buffer).sliced(start, nl - start), true))
+                    return fail(loader.error());
+            } else if (loader.hasHeader()) {
+                loader.skipLongLine(maxLineBytes);
+            } else {
+                return fail(headerTooLong);
+            }
             start = nl + 1;
         }
         buffer.remove(0, start);
-        if (!loader.hasHeader() && buffer.size() > maxHeaderLineBytes)
-            return fail(notASession(QStringLiteral("its first line is not a session header")));
+        if (skipping || tooLong(buffer.size())) {
+            if (!loader.hasHeader())
+                return fail(headerTooLong);
+            skipping = true;
+            buffer.clear();
+            buffer.squeeze(); // what the long line took so far
+        }
         if (progress && !progress(done, total))
             return fail(QStringLiteral("loading was cancelled"));
     }
-    if (!buffer.isEmpty() && !loader.addLine(buffer, false))
+    if (skipping)
+        loader.skipLongLine(maxLineBytes);
+    else if (!buffer.isEmpty() && !loader.addLine(buffer, false))
         return fail(loader.error());
     loader.finish();
     if (!loader.error().isEmpty())
