@@ -4,6 +4,7 @@
 #   make run      build and start the app (the headless test server when there is no display)
 #   make test     build and run every test (unit, gui, integration)
 #   make bench    build and run the benchmarks
+#   make fuzz     build the libFuzzer targets with clang (build-fuzz/) and run each for FUZZ_SECONDS (default 30)
 #
 # PRESET=debug or PRESET=asan (see CMakePresets.json) builds into build-debug/ or build-asan/ instead of build/.
 
@@ -13,7 +14,9 @@ BUILD_DIR := $(if $(filter default,$(PRESET)),build,build-$(PRESET))
 INSTALL_DEPS := packaging/install-deps.sh
 FORMAT_DIRS := app ui tests
 # The asan preset compiles with clang.
-BUILD_DEPS := build $(if $(filter asan,$(PRESET)),dev)
+BUILD_DEPS := build $(if $(filter asan,$(PRESET)),dev)$(if $(filter fuzz,$(PRESET)),fuzz)
+FUZZ_SECONDS ?= 30
+FUZZ_DIR := build-fuzz
 
 # Configure only when the build directory has no cache yet; cmake --build re-runs CMake itself when a
 # CMakeLists.txt changes.
@@ -22,7 +25,22 @@ define compile
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 endef
 
-.PHONY: all deps test-deps build run test bench format clean
+# Whether clang can link a libFuzzer target: clang alone compiles one but, without its runtime libraries
+# (libclang-rt-dev), cannot link it.
+define have_libfuzzer
+(dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	printf 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }\n' >"$$dir/probe.cpp" && \
+	clang++ -fsanitize=fuzzer "$$dir/probe.cpp" -o "$$dir/probe" >/dev/null 2>&1)
+endef
+
+# The fuzz preset builds only the core library and the fuzz targets; its tests are the fuzz runs.
+define run_fuzzers
+	@test -f $(FUZZ_DIR)/CMakeCache.txt || cmake --preset fuzz
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --preset fuzz
+endef
+
+.PHONY: all deps test-deps build run test bench fuzz fuzz-deps fuzz-run format clean
 
 all: build
 
@@ -45,9 +63,27 @@ run: build
 	fi
 
 # The test presets print the output of failed tests, time out after 600 s and fail when no test was found.
+# Then the fuzzers, when clang can build them (test-deps installs what they need, so CI always runs them).
 test: test-deps
 	$(compile)
 	ctest --preset $(PRESET) -j $(JOBS)
+ifneq ($(PRESET),fuzz)
+	@if $(have_libfuzzer); then \
+		$(MAKE) --no-print-directory fuzz-run; \
+	else \
+		echo "make test: the fuzzers were not run: clang cannot link with -fsanitize=fuzzer (install clang and" \
+			"libclang-rt-dev: $(INSTALL_DEPS) fuzz)"; \
+	fi
+endif
+
+fuzz-deps:
+	@bash $(INSTALL_DEPS) fuzz
+
+fuzz: fuzz-deps
+	$(run_fuzzers)
+
+fuzz-run:
+	$(run_fuzzers)
 
 bench: build
 	@set -e; found=0; \
@@ -62,4 +98,4 @@ format:
 	find $(FORMAT_DIRS) \( -name '*.cpp' -o -name '*.h' \) -print0 | xargs -0 -r clang-format -i
 
 clean:
-	rm -rf build build-debug build-asan
+	rm -rf build build-debug build-asan build-fuzz

@@ -2,8 +2,11 @@
 
 #include "cli/commandline.h"
 #include "cli/connectcommand.h"
+#include "cli/convertcommand.h"
 #include "cli/servecommand.h"
+#include "cli/signalwatcher.h"
 #include "core/platform.h"
+#include "formats/sessionpaths.h"
 
 #include "mainwindow.h"
 
@@ -67,6 +70,11 @@ int main(int argc, char* argv[])
         setIdentity();
         return wsi::ConnectCommand::run(commandLine);
     }
+    case wsi::CommandLine::Action::Convert: {
+        QCoreApplication app(argc, argv);
+        setIdentity();
+        return wsi::ConvertCommand::run(commandLine);
+    }
     case wsi::CommandLine::Action::Gui:
         break;
     }
@@ -82,11 +90,19 @@ int main(int argc, char* argv[])
     setIdentity();
     QApplication::setApplicationDisplayName(QObject::tr("WebSocket Inspector"));
 
+    // SIGTERM (a logout, `kill`) and SIGINT end the app as cleanly as quitting does: the journal is closed and
+    // its lock released, so that the next start does not take it for a crash.
+    wsi::SignalWatcher signalWatcher;
+    QObject::connect(
+        &signalWatcher, &wsi::SignalWatcher::terminationRequested, &app, [] { QCoreApplication::exit(0); });
+
     // Each window owns its capture (files opened into a busy window get a window of their own); closing the last
     // one quits.
     wsi::MainWindow* window = wsi::MainWindow::newWindow();
     window->setAskToSaveOnClose(true);
     window->show();
+    // After the session took the lock of its own journal, which the search must not take for a crashed one.
+    window->offerRecovery(wsi::sessionsFolder());
     if (!commandLine.file.isEmpty())
         window->openSession(commandLine.file);
     if (commandLine.guiServePort)

@@ -4,8 +4,12 @@
 #   packaging/install-deps.sh          build and test dependencies
 #   packaging/install-deps.sh build    compiler, CMake, Ninja, Qt 6, zlib
 #   packaging/install-deps.sh test     the real peers the integration tests talk to (Python websockets, headless
-#                                      Chromium), openssl for throwaway TLS certificates, an X server for GUI checks
-#   packaging/install-deps.sh dev      clang (for the asan preset) and clang-format (for make format)
+#                                      Chromium), tshark to read our pcap exports, openssl for throwaway TLS
+#                                      certificates, an X server for GUI checks, and what the fuzzers need (make
+#                                      test runs them too)
+#   packaging/install-deps.sh fuzz     clang with its libFuzzer and sanitizer runtimes (make fuzz)
+#   packaging/install-deps.sh dev      clang with its sanitizer runtimes (for the asan preset) and clang-format
+#                                      (for make format)
 #
 # Safe to run again and again: when nothing is missing it prints one line and touches nothing.
 # Runs apt-get as root, through sudo for other users.
@@ -16,12 +20,15 @@ set -euo pipefail
 # XKB (libxkbcommon-dev) and EGL are optional for the public Gui/Widgets targets and are not needed.
 build_packages=(build-essential cmake ninja-build pkg-config qt6-base-dev qt6-base-dev-tools qt6-websockets-dev
     libgl-dev zlib1g-dev)
-test_packages=(python3 python3-websockets xvfb xauth chromium openssl)
-dev_packages=(clang clang-format)
+# clang only recommends its runtime libraries (libFuzzer, ASan, UBSan: libclang-rt-14-dev on Debian 12, through
+# the libclang-rt-dev that follows the default clang), and recommends are not installed below.
+fuzz_packages=(clang libclang-rt-dev)
+test_packages=(python3 python3-websockets xvfb xauth chromium openssl tshark "${fuzz_packages[@]}")
+dev_packages=(clang-format "${fuzz_packages[@]}")
 
 usage()
 {
-    echo "usage: $0 [build|test|dev]... (no argument: build and test)" >&2
+    echo "usage: $0 [build|test|fuzz|dev]... (no argument: build and test)" >&2
     exit 2
 }
 
@@ -33,6 +40,7 @@ for group in "$@"; do
     case "$group" in
     build) wanted+=("${build_packages[@]}") ;;
     test) wanted+=("${test_packages[@]}") ;;
+    fuzz) wanted+=("${fuzz_packages[@]}") ;;
     dev) wanted+=("${dev_packages[@]}") ;;
     -h | --help) usage ;;
     *)
@@ -73,5 +81,11 @@ else
 fi
 
 echo "wsinspector: installing ${missing[*]}"
+# tshark's wireshark-common asks whether non-root users may capture packets. The noninteractive frontend below
+# keeps apt-get from asking; the answer, no (the tests only read files), is preseeded so that it is ours rather
+# than whatever the template defaults to.
+if [[ " ${missing[*]} " == *" tshark "* ]]; then
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | as_root debconf-set-selections
+fi
 as_root env DEBIAN_FRONTEND=noninteractive apt-get update
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"

@@ -19,6 +19,7 @@
 #include "net/connectionprofiles.h"
 #include "net/endpointoptions.h"
 #include "recentfilesmenu.h"
+#include "recoverybar.h"
 #include "serverpane.h"
 #include "statspane.h"
 #include "timelinedelegate.h"
@@ -287,10 +288,15 @@ MainWindow::~MainWindow()
     m_task.reset();
     if (!m_ownedSession)
         return;
+    // The capture ends now, while every pane can still take what it reports (connections closing, the last rows),
+    // as it did when main() shut down the session it lent to its window.
+    m_ownedSession->shutdown();
     // The panes and models read the session to their end, so it must outlive them, as a lent session does: made
-    // the last child, it is deleted after all the others. What it reports while it shuts down (connections
-    // closing) must not reach this half-destroyed window.
+    // the last child, it is deleted after all the others. Nothing it or its model says from here on may reach
+    // this half-destroyed window.
     m_session->disconnect(this);
+    if (TimelineModel* model = m_session->model())
+        model->disconnect(this);
     m_ownedSession.release()->setParent(this);
 }
 
@@ -303,6 +309,7 @@ MainWindow* MainWindow::newWindow()
         journal = stem + u'-' + QString::number(n) + QLatin1StringView(".jsonl");
     CaptureSession::Options options;
     options.journalPath = journal;
+    options.removeEmptyJournal = true; // a window that only shows a file leaves no empty journal behind
     auto* window = new MainWindow(std::make_unique<CaptureSession>(options));
     window->setAttribute(Qt::WA_DeleteOnClose);
     return window;
@@ -1398,6 +1405,17 @@ void MainWindow::showError(const QString& message)
     m_errorBox->setText(message);
     m_errorBox->show();
     m_errorBox->raise();
+}
+
+void MainWindow::offerRecovery(const QString& sessionsFolder)
+{
+    auto* timelineArea = findChild<QWidget*>(QStringLiteral("timelineArea"));
+    RecoveryBar* bar = timelineArea ? RecoveryBar::offer(m_session, sessionsFolder, timelineArea) : nullptr;
+    if (!bar)
+        return;
+    qobject_cast<QVBoxLayout*>(timelineArea->layout())->insertWidget(0, bar);
+    bar->show(); // the window may be showing already: a late child would otherwise appear only later
+    connect(bar, &RecoveryBar::message, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
 }
 
 // --- Session files -----------------------------------------------------------------------------------------------

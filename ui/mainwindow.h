@@ -114,6 +114,9 @@ public Q_SLOTS:
     // Writes the chosen rows in the chosen format to path; sessionExported follows. False when it could not start
     // (a format that cannot be written yet is explained in a message).
     bool exportSession(const QString& path, const ExportDialog::Choice& choice);
+    // Offers, in a bar above the timeline, the captures that crashed runs left unsaved in this folder (see
+    // RecoveryBar); does nothing when there are none.
+    void offerRecovery(const QString& sessionsFolder);
     // Fills the connection form with the named profile; false when there is none of that name.
     bool chooseProfile(const QString& name);
     // Saves what the connection form says as a profile of this name (replacing one of the same name); on bad

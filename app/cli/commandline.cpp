@@ -1,9 +1,12 @@
 #include "commandline.h"
 
 #include "../core/messagetemplate.h"
+#include "../formats/sessionformat.h"
 #include "../wire/httphead.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 
 #include <algorithm>
 
@@ -294,7 +297,59 @@ CommandLine parseConnect(const QStringList& args)
     c.client.url = url;
     return c;
 }
+// The same path once made absolute and cleaned: "a.jsonl" and "./x/../a.jsonl" are one file. Links are the
+// command's business (it may look at the file system; parsing does not).
+QString comparablePath(const QString& path)
+{
+    return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+}
+
+CommandLine parseConvert(const QStringList& args)
+{
+    CommandLine c;
+    c.action = CommandLine::Action::Convert;
+    QStringList paths;
+    bool optionsEnded = false;
+    for (const QString& a : args) {
+        if (!optionsEnded && isHelpOption(a))
+            return helpRequest();
+        if (!optionsEnded && a == QLatin1StringView("--include-secrets")) {
+            c.includeSecrets = true;
+        } else if (!optionsEnded && a == QLatin1StringView("--")) {
+            optionsEnded = true; // a file whose name starts with a dash follows
+        } else if (!optionsEnded && a.startsWith(u'-') && a.size() > 1) {
+            return failure(QStringLiteral("convert: unknown option \u201c%1\u201d (see wsinspector --help)").arg(a));
+        } else {
+            paths.append(a);
+        }
+    }
+    if (paths.size() > 2)
+        return failure(
+            QStringLiteral("convert: one input and one output only (\u201c%1\u201d is one too many)").arg(paths.at(2)));
+    if (paths.size() < 2)
+        return failure(paths.isEmpty()
+                ? QStringLiteral("convert needs an input and an output file: wsinspector convert IN OUT")
+                : QStringLiteral("convert: missing the output file, whose extension picks the format (%1)")
+                      .arg(CommandLine::convertExtensions()));
+    if (paths.at(0).isEmpty() || paths.at(1).isEmpty())
+        return failure(QStringLiteral("convert: a file name is empty"));
+    if (!sessionFormatForPath(paths.at(1)))
+        return failure(QStringLiteral("convert: cannot tell the output format from the name \u201c%1\u201d (known "
+                                      "extensions: %2)")
+                           .arg(paths.at(1), CommandLine::convertExtensions()));
+    if (comparablePath(paths.at(0)) == comparablePath(paths.at(1)))
+        return failure(
+            QStringLiteral("convert: the input and the output are the same file (\u201c%1\u201d)").arg(paths.at(1)));
+    c.convertInput = paths.at(0);
+    c.convertOutput = paths.at(1);
+    return c;
+}
 } // namespace
+
+QString CommandLine::convertExtensions()
+{
+    return QStringLiteral(".jsonl, .har, .csv, .txt, .log, .pcap");
+}
 
 QString CommandLine::authFromValue(ClientAuth::Kind kind, const QString& value, ClientAuth* auth)
 {
@@ -324,8 +379,9 @@ CommandLine CommandLine::parse(const QStringList& arguments)
             return parseServe(args.mid(1));
         if (command == QLatin1StringView("connect"))
             return parseConnect(args.mid(1));
-        if (command == QLatin1StringView("replay") || command == QLatin1StringView("convert")
-            || command == QLatin1StringView("proxy"))
+        if (command == QLatin1StringView("convert"))
+            return parseConvert(args.mid(1));
+        if (command == QLatin1StringView("replay") || command == QLatin1StringView("proxy"))
             return failure(
                 QStringLiteral("the \u201c%1\u201d command is not available in this version yet").arg(command));
     }
@@ -383,6 +439,8 @@ QString CommandLine::helpText()
         "  wsinspector --connect URL          start the GUI with a client connected to URL\n"
         "  wsinspector serve [OPTIONS]        run the test server headless\n"
         "  wsinspector connect URL [OPTIONS]  connect to a ws:// or wss:// server headless, like wscat\n"
+        "  wsinspector convert IN OUT [--include-secrets]\n"
+        "                                     convert a session file; OUT's extension picks the format\n"
         "  wsinspector --version | --help\n"
         "\n"
         "serve options:\n"
@@ -432,7 +490,14 @@ QString CommandLine::helpText()
         "closes and errors go to stderr, prefixed with \"! \". When stdin is not a terminal, each of its lines\n"
         "is sent as a text message and its end closes the connection (1000). SIGINT or SIGTERM closes with\n"
         "1001 and exits with 0, as does a server closing with 1000 or 1001; a failed connection (refused, DNS,\n"
-        "TLS, handshake rejected, dropped) or another close code exits with 1.\n")
+        "TLS, handshake rejected, dropped) or another close code exits with 1.\n"
+        "\n"
+        "convert reads IN (a .jsonl session; lines it cannot read are skipped, with a warning on stderr) and\n"
+        "writes OUT as .jsonl (a session), .har, .csv, .txt or .log (a readable log), or .pcap (for Wireshark),\n"
+        "replacing OUT only when all went well. Secrets (Authorization, Cookie and Set-Cookie headers, URL\n"
+        "passwords, token query parameters) are written as [redacted] unless --include-secrets is given.\n"
+        "It prints \"wrote N events in M connections to OUT (FORMAT)\" and exits with 0; an input it cannot\n"
+        "read or an output it cannot write exits with 1.\n")
         .arg(QStringLiteral(WSI_VERSION));
 }
 

@@ -21,6 +21,7 @@ struct CommandLine
         Gui,
         Serve,
         Connect,
+        Convert,
         Version,
         Help,
         Error,
@@ -46,9 +47,17 @@ struct CommandLine
     // --bearer @FILE, --basic @FILE: client.auth has the kind only; the command reads the value from this file.
     QString authFile;
 
+    // convert: both paths as given; the output's extension names a known format (sessionFormatForPath).
+    QString convertInput;
+    QString convertOutput;
+    bool includeSecrets = false;
+
     // Checks a --bearer TOKEN (kind Bearer) or --basic USER:PASSWORD (kind Basic) value and sets auth from it;
     // the reason, naming the option, when it is not valid.
     static QString authFromValue(ClientAuth::Kind kind, const QString& value, ClientAuth* auth);
+
+    // ".jsonl, .har, ...": every extension convert accepts for its output, for messages.
+    static QString convertExtensions();
 
     static CommandLine parse(const QStringList& arguments);
     static QString helpText();

@@ -540,6 +540,7 @@ int ConnectCommand::run(const CommandLine& givenCommandLine)
     CaptureSession::Options options;
     options.keepTimeline = false;
     options.journalPath = commandLine.recordFile.isEmpty() ? defaultJournalPath() : commandLine.recordFile;
+    options.removeEmptyJournal = commandLine.recordFile.isEmpty();
     std::FILE* const messages = console::isStandardOutput(options.journalPath) ? stderr : stdout;
 
     int exitCode = 0;

@@ -9,6 +9,7 @@
 #include "signalwatcher.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 
 #include <cstdio>
 
@@ -46,6 +47,7 @@ int ServeCommand::run(const CommandLine& commandLine)
     CaptureSession::Options options;
     options.keepTimeline = false;
     options.journalPath = commandLine.recordFile.isEmpty() ? defaultJournalPath() : commandLine.recordFile;
+    options.removeEmptyJournal = commandLine.recordFile.isEmpty();
 
     std::FILE* const human = console::isStandardOutput(options.journalPath) ? stderr : stdout;
     int exitCode = 0;
@@ -70,7 +72,10 @@ int ServeCommand::run(const CommandLine& commandLine)
         QCoreApplication::exec();
         session.shutdown();
         printer.drain();
-        if (!session.journalPath().isEmpty())
+        // An empty journal of our own is deleted at the end (CaptureSession::Options::removeEmptyJournal).
+        if (!session.journalPath().isEmpty() && !QFileInfo::exists(session.journalPath()))
+            printLine(human, QStringLiteral("stopped; no events recorded"));
+        else if (!session.journalPath().isEmpty())
             printLine(human,
                 QStringLiteral("stopped; %1 events recorded to %2")
                     .arg(printer.printedEvents())

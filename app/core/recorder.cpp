@@ -50,6 +50,25 @@ void Recorder::continueAfter(quint32 lastConnection, quint64 lastSeq)
     m_lastSeq = std::max(m_lastSeq, lastSeq);
 }
 
+bool Recorder::restore(const CaptureBatch& batch)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_lastSeq != 0 || m_lastConnection != 0)
+        return false;
+    for (const Connection& c : batch.connections) {
+        m_lastConnection = std::max(m_lastConnection, c.id);
+        for (const auto& sink : m_sinks)
+            sink->push(c);
+    }
+    for (const Event& e : batch.events) {
+        m_lastConnection = std::max(m_lastConnection, e.connection);
+        m_lastSeq = std::max(m_lastSeq, e.seq);
+        for (const auto& sink : m_sinks)
+            sink->push(e);
+    }
+    return true;
+}
+
 quint64 Recorder::lastSeq() const
 {
     std::lock_guard lock(m_mutex);

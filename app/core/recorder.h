@@ -10,6 +10,7 @@
 namespace wsi {
 
 class CaptureQueue;
+struct CaptureBatch;
 
 /*
  * The single entry point through which endpoints report what happened. Thread-safe: endpoints call it
@@ -36,6 +37,12 @@ public:
     // Continues numbering after the given ids (never going back), so that what is recorded next cannot
     // collide with events already in the timeline, e.g. from an opened session file.
     void continueAfter(quint32 lastConnection, quint64 lastSeq);
+    // Publishes what an earlier run recorded (a journal recovered after a crash) with its own ids, as if it had
+    // just been recorded, and continues numbering after it. Only while nothing has been recorded or numbered yet:
+    // otherwise returns false and publishes nothing, because the earlier ids could collide with the new ones and
+    // the consumers would see the past after the present. Checked and done under one lock, so that an endpoint
+    // recording at the same moment comes either before (refused) or after (numbered after the batch).
+    bool restore(const CaptureBatch& batch);
 
 private:
     mutable std::mutex m_mutex;

@@ -1089,6 +1089,8 @@ DecodeStatus decodeLine(QByteArrayView line, DecodedLine& out, QString* error)
             const QByteArrayView trimmed = line.trimmed();
             if (trimmed.startsWith('['))
                 *error = QStringLiteral("not a JSON object");
+            else if (!isValidUtf8(line)) // JSON text is UTF-8: say so rather than point at some offset
+                *error = QStringLiteral("not valid UTF-8, as JSON must be");
             else if (parser.offset() >= line.size())
                 *error = QStringLiteral("not valid JSON (the line ends too early)");
             else

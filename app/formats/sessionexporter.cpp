@@ -1,8 +1,12 @@
 #include "sessionexporter.h"
 
+#include "csvexporter.h"
+#include "harexporter.h"
 #include "jsonlcodec.h"
+#include "pcapexporter.h"
 #include "redaction.h"
 #include "sessionreader.h"
+#include "textexporter.h"
 
 #include <QDateTime>
 #include <QSaveFile>
@@ -59,10 +63,13 @@ std::unique_ptr<SessionExporter> SessionExporter::create(
     case SessionFormat::Jsonl:
         return std::make_unique<JsonlExporter>(out, options);
     case SessionFormat::Har:
+        return std::make_unique<HarExporter>(out, options);
     case SessionFormat::Csv:
+        return std::make_unique<CsvExporter>(out, options);
     case SessionFormat::Text:
+        return std::make_unique<TextExporter>(out, options);
     case SessionFormat::Pcap:
-        break;
+        return std::make_unique<PcapExporter>(out, options);
     }
     return nullptr;
 }

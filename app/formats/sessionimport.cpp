@@ -1,5 +1,6 @@
 #include "sessionimport.h"
 
+#include "harreader.h"
 #include "sessionformat.h"
 
 #include <QFile>
@@ -28,9 +29,12 @@ std::optional<SessionFormat> sniff(const QString& path)
 
 bool readSessionFile(const QString& path, SessionData& data, QString* error, SessionReader::Progress progress)
 {
-    std::optional<SessionFormat> format = sessionFormatForPath(path);
-    if (!format || !canImport(*format))
-        format = sniff(path);
+    // The content wins over the extension: a session saved as .har by mistake still opens.
+    std::optional<SessionFormat> format = sniff(path);
+    if (!format)
+        format = sessionFormatForPath(path);
+    if (format == SessionFormat::Har)
+        return HarReader::readFile(path, data, error, std::move(progress));
     return SessionReader::readFile(path, data, error, std::move(progress));
 }
 

@@ -7,15 +7,19 @@
 
 namespace wsi {
 
-QString defaultJournalPath()
+QString sessionsFolder()
 {
     // The generic location plus our own folder: AppDataLocation would nest organisation and application
     // name (~/.local/share/wsinspector/wsinspector).
     QString base = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
     if (base.isEmpty())
         base = QDir::homePath() + QLatin1StringView("/.local/share");
-    return base + QLatin1StringView("/wsinspector/sessions/")
-        + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")) + u'-'
+    return base + QLatin1StringView("/wsinspector/sessions");
+}
+
+QString defaultJournalPath()
+{
+    return sessionsFolder() + u'/' + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")) + u'-'
         + QString::number(QCoreApplication::applicationPid()) + QLatin1StringView(".jsonl");
 }
 

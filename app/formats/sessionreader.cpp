@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <future>
+#include <limits>
 #include <system_error>
 #include <vector>
 
@@ -16,11 +17,19 @@ namespace wsi {
 
 namespace {
 constexpr qint64 readChunkBytes = 1024 * 1024;
+// jsonlcodec reads "seq" as a signed 64-bit integer.
+constexpr quint64 maxLineSeq = quint64(std::numeric_limits<qint64>::max());
 // A header is one short line: more than this before the first newline means some other kind of file, and
 // there is no point in reading all of it to find out.
 constexpr qsizetype maxHeaderLineBytes = 64 * 1024;
 // More threads than this gain little: each chunk is only a megabyte.
 constexpr int maxDecodeThreads = 4;
+
+QString byteCount(qint64 bytes)
+{
+    return bytes % (1024 * 1024) == 0 ? QStringLiteral("%1 MiB").arg(QString::number(bytes / (1024 * 1024)))
+                                      : QStringLiteral("%1 bytes").arg(QString::number(bytes));
+}
 
 QString notASession(const QString& why)
 {
@@ -35,9 +44,13 @@ struct DecodedLine
     jsonl::DecodedLine line;
     QString why;
     bool blank = false;
+    bool tooLong = false; // over the limit: skipped, not decoded
 
-    void decode(QByteArrayView text)
+    void decode(QByteArrayView text, qint64 maxBytes = std::numeric_limits<qint64>::max())
     {
+        tooLong = text.size() > maxBytes;
+        if (tooLong)
+            return;
         if (text.endsWith('\r'))
             text.chop(1);
         blank = text.trimmed().isEmpty();
@@ -102,6 +115,13 @@ public:
         return true;
     }
 
+    // A line longer than the limit: counted and reported, never kept.
+    void skipLongLine(qint64 limit)
+    {
+        ++m_lineNumber;
+        warnLine(QStringLiteral("longer than the limit of %1, skipped").arg(byteCount(limit)));
+    }
+
     void finish()
     {
         if (!m_hasHeader) {
@@ -153,8 +173,10 @@ private:
 
     void addEvent(Event& e)
     {
+        // Hand-written files may leave the numbering to us. It stops at the largest "seq" a line can carry, so
+        // that what was loaded can be saved and loaded again (a repeated seq is allowed: joined files have them).
         if (e.seq == 0)
-            e.seq = m_lastSeq + 1; // hand-written files may leave the numbering to us
+            e.seq = std::min(m_lastSeq, maxLineSeq - 1) + 1;
         m_lastSeq = e.seq;
         m_out.events.push_back(std::move(e));
     }
@@ -191,15 +213,17 @@ private:
 };
 
 // Decodes lines[from, end) into decoded[0, end - from), the work shared out among threads: decoding is most of
-// the time a big file takes to load, and lines decode independently of each other.
-void decodeAll(const std::vector<QByteArrayView>& lines, size_t from, std::vector<DecodedLine>& decoded, int threads)
+// the time a big file takes to load, and lines decode independently of each other. Lines over maxBytes are
+// only marked.
+void decodeAll(const std::vector<QByteArrayView>& lines, size_t from, std::vector<DecodedLine>& decoded, int threads,
+    qint64 maxBytes)
 {
     const size_t count = lines.size() - from;
     if (decoded.size() < count)
         decoded.resize(count);
-    auto decodeRange = [&lines, &decoded, from](size_t begin, size_t end) {
+    auto decodeRange = [&lines, &decoded, from, maxBytes](size_t begin, size_t end) {
         for (size_t i = begin; i < end; ++i)
-            decoded[i].decode(lines[from + i]);
+            decoded[i].decode(lines[from + i], maxBytes);
     };
     // Below this many lines a thread costs more than it saves.
     constexpr size_t minLinesPerThread = 512;
@@ -234,7 +258,7 @@ bool SessionReader::readFile(const QString& path, SessionData& out, QString* err
     return read(file, out, error, std::move(progress));
 }
 
-bool SessionReader::read(QIODevice& device, SessionData& out, QString* error, Progress progress)
+bool SessionReader::read(QIODevice& device, SessionData& out, QString* error, Progress progress, qint64 maxLineBytes)
 {
     auto fail = [error](const QString& why) {
         if (error)
@@ -245,15 +269,24 @@ bool SessionReader::read(QIODevice& device, SessionData& out, QString* error, Pr
     Loader loader(out);
     const qint64 total = device.isSequential() ? -1 : device.size() - device.pos();
     qint64 done = 0;
+    // A first line this long is no session header; after it, a line this long is skipped.
+    auto tooLong = [&](qint64 bytes) {
+        return bytes > (loader.hasHeader() ? maxLineBytes : std::min(maxLineBytes, maxHeaderLineBytes));
+    };
+    const QString headerTooLong = notASession(QStringLiteral("its first line is not a session header"));
 
     QByteArray buffer;
+    bool skipping = false; // inside a line that is too long: its bytes are dropped up to its newline
     std::vector<QByteArrayView> lines;
     std::vector<DecodedLine> decoded;
     const int threads = std::clamp(QThread::idealThreadCount(), 1, maxDecodeThreads);
     while (true) {
         const qsizetype kept = buffer.size();
-        buffer.resize(kept + readChunkBytes);
-        const qint64 got = device.read(buffer.data() + kept, readChunkBytes);
+        // A small file gets a small buffer: a megabyte for a few lines costs more than reading them (it showed
+        // in fuzz_jsonl, which reads small inputs thousands of times a second).
+        const qint64 chunk = total < 0 ? readChunkBytes : qBound<qint64>(4096, total - done, readChunkBytes);
+        buffer.resize(kept + chunk);
+        const qint64 got = device.read(buffer.data() + kept, chunk);
         if (got < 0)
             return fail(QStringLiteral("cannot read the session: %1").arg(device.errorString()));
         buffer.resize(kept + got);
@@ -269,23 +302,41 @@ bool SessionReader::read(QIODevice& device, SessionData& out, QString* error, Pr
             start = nl + 1;
         }
         size_t next = 0;
+        if (skipping && !lines.empty()) {
+            // The end of the line too long to keep.
+            skipping = false;
+            loader.skipLongLine(maxLineBytes);
+            next = 1;
+        }
         // The header alone decides whether this is a session at all: it goes first, on its own.
         for (; next < lines.size() && !loader.hasHeader(); ++next) {
+            if (tooLong(lines[next].size()))
+                return fail(headerTooLong);
             if (!loader.addLine(lines[next], true))
                 return fail(loader.error());
         }
-        decodeAll(lines, next, decoded, threads);
+        decodeAll(lines, next, decoded, threads, maxLineBytes);
         for (size_t i = next; i < lines.size(); ++i) {
-            if (!loader.add(decoded[i - next], true))
+            DecodedLine& line = decoded[i - next];
+            if (line.tooLong)
+                loader.skipLongLine(maxLineBytes);
+            else if (!loader.add(line, true))
                 return fail(loader.error());
         }
         buffer.remove(0, start);
-        if (!loader.hasHeader() && buffer.size() > maxHeaderLineBytes)
-            return fail(notASession(QStringLiteral("its first line is not a session header")));
+        if (skipping || tooLong(buffer.size())) {
+            if (!loader.hasHeader())
+                return fail(headerTooLong);
+            skipping = true;
+            buffer.clear();
+            buffer.squeeze(); // what the long line took so far
+        }
         if (progress && !progress(done, total))
             return fail(QStringLiteral("loading was cancelled"));
     }
-    if (!buffer.isEmpty() && !loader.addLine(buffer, false))
+    if (skipping)
+        loader.skipLongLine(maxLineBytes);
+    else if (!buffer.isEmpty() && !loader.addLine(buffer, false))
         return fail(loader.error());
     loader.finish();
     if (!loader.error().isEmpty())

@@ -38,11 +38,16 @@ public:
     using Progress = std::function<bool(qint64 done, qint64 total)>;
 
     static constexpr int maxWarnings = 100;
+    // A longer line is skipped with a warning, its bytes dropped as they are read, so that memory stays
+    // bounded whatever the file holds. The largest message the app records (1 GiB, the ceiling of
+    // --max-message-size) is a line of 1.34 GiB in base64.
+    static constexpr qint64 defaultMaxLineBytes = qint64(2) << 30;
 
     // Returns false with a user-readable reason in *error when the file cannot be loaded at all; out is then
     // left partly filled and should be thrown away.
     static bool readFile(const QString& path, SessionData& out, QString* error, Progress progress = {});
-    static bool read(QIODevice& device, SessionData& out, QString* error, Progress progress = {});
+    static bool read(QIODevice& device, SessionData& out, QString* error, Progress progress = {},
+        qint64 maxLineBytes = defaultMaxLineBytes);
 };
 
 } // namespace wsi

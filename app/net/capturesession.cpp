@@ -5,11 +5,16 @@
 #include "../core/platform.h"
 #include "../core/recorder.h"
 #include "../core/timelinemodel.h"
+#include "../formats/journalrecovery.h"
 #include "../formats/sessionwriter.h"
 #include "captureengine.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLockFile>
 #include <QThread>
 #include <QThreadPool>
 #include <QTimer>
@@ -32,6 +37,7 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
     : QObject(parent)
     , m_recorder(std::make_unique<Recorder>())
     , m_journalPath(options.journalPath)
+    , m_removeEmptyJournal(options.removeEmptyJournal)
 {
     if (options.keepTimeline) {
         m_store = std::make_unique<EventStore>();
@@ -48,7 +54,7 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
         auto queue = std::make_shared<CaptureQueue>();
         auto writer = std::make_unique<SessionWriter>(m_journalPath, queue);
         QString error;
-        if (writer->open(&error)) {
+        if (lockJournal(&error) && writer->open(&error)) {
             writer->setErrorHandler([this](const QString& reason) {
                 QMetaObject::invokeMethod(
                     this, [this, reason] { Q_EMIT journalFailed(reason); }, Qt::QueuedConnection);
@@ -62,6 +68,7 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
             QMetaObject::invokeMethod(
                 this, [this, error] { Q_EMIT journalFailed(error); }, Qt::QueuedConnection);
             m_journalPath.clear();
+            m_journalLock.reset();
         }
     }
 
@@ -140,6 +147,72 @@ void CaptureSession::shutdown()
     pumpAll();
     if (m_writer)
         m_writer->stop();
+    closeJournal();
+}
+
+bool CaptureSession::lockJournal(QString* error)
+{
+    const QFileInfo info(m_journalPath);
+    // Pipes and devices (--record /dev/stdout) are nothing to recover, and their folder is no place for a lock.
+    if (info.exists() && (!info.isFile() || info.isSymLink()))
+        return true;
+    QDir().mkpath(info.absolutePath()); // the writer explains a folder that cannot be made
+    auto lock = std::make_unique<QLockFile>(JournalRecovery::lockPath(m_journalPath));
+    // Age says nothing about a capture that may run for days: only a dead owner makes the lock stale (then it
+    // is taken over, and the journal appended to, as a file named again with --record after a crash would be).
+    lock->setStaleLockTime(0);
+    if (lock->tryLock(0)) {
+        m_journalLock = std::move(lock);
+        return true;
+    }
+    if (lock->error() == QLockFile::LockFailedError) {
+        // Two writers appending to one file would interleave their lines.
+        qint64 pid = 0;
+        QString host;
+        QString app;
+        lock->getLockInfo(&pid, &host, &app);
+        *error = QStringLiteral("%1 is being written by another running WebSocket Inspector (process %2); choose "
+                                "another file name")
+                     .arg(QDir::toNativeSeparators(m_journalPath), QString::number(pid));
+        return false;
+    }
+    // No lock file can be made next to the journal: journal all the same, only without crash detection.
+    return true;
+}
+
+void CaptureSession::closeJournal()
+{
+    if (m_journalClosed)
+        return;
+    m_journalClosed = true;
+    // Only a file we locked is ours to delete: never a device or a file another process writes.
+    if (!m_journalLock)
+        return;
+    if (!m_keepJournal || (m_removeEmptyJournal && !JournalRecovery::holdsEvents(m_journalPath)))
+        QFile::remove(m_journalPath);
+    // After the journal: should we die in between, a lock without its journal is only cleaned up, where a
+    // journal without its lock would pass for a clean end.
+    m_journalLock->unlock();
+}
+
+void CaptureSession::setKeepJournal(bool keep)
+{
+    m_keepJournal = keep;
+    if (!keep && m_journalClosed && m_journalLock)
+        QFile::remove(m_journalPath);
+}
+
+bool CaptureSession::restore(const CaptureBatch& batch)
+{
+    return m_recorder->restore(batch);
+}
+
+bool CaptureSession::flushJournal()
+{
+    if (!m_writer)
+        return false;
+    m_writer->flushNow();
+    return !m_writer->hasFailed();
 }
 
 void CaptureSession::pump()

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <memory>
 
+class QLockFile;
 class QThread;
 class QTimer;
 
@@ -40,6 +41,10 @@ public:
     {
         bool keepTimeline = true; // false in headless commands: nothing is kept in memory
         QString journalPath; // empty: no journal
+        // For the app's own journals (not a file the user named with --record, which must exist afterwards): a
+        // clean shutdown that journaled no event deletes the journal, so that the sessions folder does not fill
+        // with empty files.
+        bool removeEmptyJournal = false;
     };
     explicit CaptureSession(const Options& options, QObject* parent = nullptr);
     ~CaptureSession() override;
@@ -48,6 +53,10 @@ public:
     TimelineModel* model() const { return m_model; } // null without keepTimeline
     EventStore* store() const { return m_store.get(); } // null without keepTimeline
     QString journalPath() const { return m_journalPath; }
+    // False: shutdown() deletes the journal after closing it (the user saved the capture elsewhere or discarded
+    // it). True by default: the journal stays. Called after shutdown() with false, deletes it at once.
+    void setKeepJournal(bool keep);
+    bool keepsJournal() const { return m_keepJournal; }
 
     void startServer(const ServerOptions& options);
     void stopServer();
@@ -88,6 +97,15 @@ public:
     // Moves everything recorded so far into the timeline and the journal, now. Used before quitting.
     void flush();
 
+    // Puts a capture an earlier run recorded (a journal recovered after a crash) into the timeline and this
+    // session's journal, with its own ids, as if it had just been captured; what is captured next is numbered
+    // after it. Only into a capture that has not begun: false, with nothing changed, once anything was recorded
+    // (see Recorder::restore).
+    bool restore(const CaptureBatch& batch);
+    // Writes everything recorded so far to the journal, now; true when all of it reached the file (false without
+    // a journal, or after a write error).
+    bool flushJournal();
+
 Q_SIGNALS:
     void serverStarted(const QUrl& url);
     void serverStartFailed(const QString& reason);
@@ -107,6 +125,10 @@ private:
     void pump();
     // Moves everything captured so far into the timeline.
     void pumpAll();
+    // Takes the journal's lock file; false with the reason when another live process holds it.
+    bool lockJournal(QString* error);
+    // At shutdown: deletes the journal when it is not to be kept, then lets go of its lock.
+    void closeJournal();
 
     std::unique_ptr<Recorder> m_recorder;
     std::unique_ptr<EventStore> m_store;
@@ -118,7 +140,13 @@ private:
     size_t m_eventsSinceTrim = 0;
     QTimer* m_pumpTimer = nullptr;
     std::unique_ptr<SessionWriter> m_writer;
+    // Held while journaling: its presence after the process is gone tells the next start that the capture was
+    // not ended cleanly (see JournalRecovery). Null for journals where no lock file can be made (/dev/stdout).
+    std::unique_ptr<QLockFile> m_journalLock;
     QString m_journalPath;
+    bool m_removeEmptyJournal = false;
+    bool m_keepJournal = true;
+    bool m_journalClosed = false;
     QThread* m_thread = nullptr;
     CaptureEngine* m_engine = nullptr; // lives on m_thread
     QUrl m_serverUrl;

@@ -5,6 +5,7 @@
 #include "backgroundtask.h"
 #include "core/capturequeue.h"
 #include "core/eventstore.h"
+#include "core/recorder.h"
 #include "core/timelinemodel.h"
 #include "core/timelineviewmodel.h"
 #include "exportdialog.h"
@@ -21,6 +22,7 @@
 #include <QCheckBox>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QMessageBox>
@@ -177,12 +179,14 @@ private Q_SLOTS:
     void cancelOpenLeavesWindowEmpty();
     void openWithSkippedLines();
     void openIntoBusyWindowMakesSecondWindow();
+    void ownedSessionEndsWithItsWindow();
     void saveThenReopenIsIdentical();
     void titleAndModifiedMark();
     void saveWithoutChangesIsNoOp();
     void recentFiles();
     void exportScopes();
     void exportFormatNotAvailable();
+    void exportEveryFormatAndOpenHar();
     void exportDialogSecretsOffByDefault();
     void dragAndDrop();
     void closePrompt();
@@ -362,6 +366,28 @@ void TstSessionFiles::openIntoBusyWindowMakesSecondWindow()
     QVERIFY(second->close());
     QTRY_VERIFY(second.isNull());
     QVERIFY(window.isVisible());
+}
+
+void TstSessionFiles::ownedSessionEndsWithItsWindow()
+{
+    const QString journal = m_dir.filePath(QStringLiteral("owned-journal.jsonl"));
+    auto session = std::make_unique<CaptureSession>(CaptureSession::Options { true, journal });
+    CaptureSession* capture = session.get();
+    auto* window = new MainWindow(std::move(session));
+    window->show();
+    // Recorded but not yet in the timeline (no event loop ran): the session's shutdown moves these rows in while
+    // the window goes away, and every pane must still be there to take them.
+    const quint32 id = capture->recorder()->addConnection(
+        Connection { 0, ConnectionRole::Client, QStringLiteral("ws://x/"), QString(), QString() });
+    for (int i = 0; i < 100; ++i)
+        capture->recorder()->record(makeEvent(id, Direction::C2S, EventKind::Text, "late " + QByteArray::number(i)));
+    QPointer<MainWindow> guard(window);
+    delete window;
+    QVERIFY(guard.isNull());
+    // The journal was flushed and closed by the window's end.
+    SessionData data;
+    QVERIFY(readSession(journal, data));
+    QCOMPARE(data.events.size(), size_t(100));
 }
 
 void TstSessionFiles::saveThenReopenIsIdentical()
@@ -611,6 +637,39 @@ void TstSessionFiles::exportFormatNotAvailable()
         QVERIFY(box->text().contains(QStringLiteral("not available")));
         QVERIFY(box->text().contains(sessionFormatName(format)));
     }
+}
+
+void TstSessionFiles::exportEveryFormatAndOpenHar()
+{
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    MainWindow window(&session);
+    window.show();
+    session.model()->append(richBatch());
+    QSignalSpy exported(&window, &MainWindow::sessionExported);
+    for (SessionFormat format :
+        { SessionFormat::Jsonl, SessionFormat::Har, SessionFormat::Csv, SessionFormat::Text, SessionFormat::Pcap }) {
+        if (!canWrite(format))
+            continue; // exportFormatNotAvailable covers it
+        const QString path = m_dir.filePath(QStringLiteral("every.") + sessionFormatExtension(format));
+        ExportDialog::Choice choice;
+        choice.format = format;
+        const qsizetype before = exported.size();
+        QVERIFY(window.exportSession(path, choice));
+        QTRY_COMPARE(exported.size(), before + 1);
+        QVERIFY2(QFileInfo(path).size() > 0, qPrintable(path));
+    }
+    if (!canWrite(SessionFormat::Har))
+        return;
+    // A HAR file opens like a session (here into a new window: this one holds a capture), and is not the window's
+    // file to save to: Save asks for a .jsonl name.
+    QSignalSpy opened(&window, &MainWindow::sessionOpened);
+    window.openSession(m_dir.filePath(QStringLiteral("every.har")));
+    QTRY_COMPARE(opened.size(), 1);
+    auto* har = opened.at(0).at(1).value<MainWindow*>();
+    QVERIFY(har && har != &window);
+    QVERIFY(har->timelineViewModel()->timelineModel()->rowCount() > 0);
+    QVERIFY(har->windowTitle().startsWith(QStringLiteral("every.har[*]")));
+    QVERIFY(!har->isWindowModified());
 }
 
 void TstSessionFiles::exportDialogSecretsOffByDefault()

@@ -1,13 +1,17 @@
 // Loopback tests of the capture stack: our client endpoint against our test server, both recorded into one
 // timeline, plus raw-socket peers that misbehave on purpose. Real sockets on 127.0.0.1, port 0.
 
+#include "core/capturequeue.h"
 #include "core/eventstore.h"
+#include "core/recorder.h"
 #include "core/timelinemodel.h"
 #include "formats/sessionreader.h"
 #include "net/capturesession.h"
 #include "wire/frame.h"
 #include "wire/handshake.h"
 
+#include <QFileInfo>
+#include <QLockFile>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -526,6 +530,136 @@ private Q_SLOTS:
             QVERIFY(e.seq > last);
             last = e.seq;
         }
+    }
+
+    // While a session journals, "<journal>.lock" says so (crash recovery reads it); a clean end removes it.
+    void journalIsLockedWhileCapturing()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("locked.jsonl"));
+        CaptureSession session(CaptureSession::Options { false, path });
+        QVERIFY(QFileInfo::exists(path + QLatin1StringView(".lock")));
+        QLockFile other(path + QLatin1StringView(".lock"));
+        other.setStaleLockTime(0);
+        QVERIFY(!other.tryLock(0));
+        QCOMPARE(other.error(), QLockFile::LockFailedError);
+        qint64 pid = 0;
+        QString host;
+        QString app;
+        QVERIFY(other.getLockInfo(&pid, &host, &app));
+        QCOMPARE(pid, QCoreApplication::applicationPid());
+
+        session.shutdown();
+        QVERIFY(!QFileInfo::exists(path + QLatin1StringView(".lock")));
+        QVERIFY(QFileInfo::exists(path)); // kept by default, even with nothing in it
+    }
+
+    // Two captures appending to one file would interleave their lines: the second one is refused, and says why.
+    void aJournalInUseIsRefused()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("busy.jsonl"));
+        CaptureSession first(CaptureSession::Options { false, path });
+        QCOMPARE(first.journalPath(), path);
+        CaptureSession second(CaptureSession::Options { false, path });
+        QSignalSpy failed(&second, &CaptureSession::journalFailed);
+        QVERIFY(failed.wait(2000));
+        QVERIFY2(failed.first().first().toString().contains(QLatin1StringView("another running")),
+            qPrintable(failed.first().first().toString()));
+        QCOMPARE(second.journalPath(), QString());
+        second.shutdown();
+        // The refused session must not have touched the first one's lock.
+        QVERIFY(QFileInfo::exists(path + QLatin1StringView(".lock")));
+        first.shutdown();
+        QVERIFY(!QFileInfo::exists(path + QLatin1StringView(".lock")));
+    }
+
+    // What a clean end leaves: the app's own empty journals go, everything else stays unless the user let it go.
+    void cleanEndKeepsOrDeletesTheJournal_data()
+    {
+        QTest::addColumn<bool>("removeEmpty");
+        QTest::addColumn<int>("connections");
+        QTest::addColumn<int>("events");
+        QTest::addColumn<bool>("keep");
+        QTest::addColumn<bool>("remains");
+        QTest::newRow("empty, own journal") << true << 0 << 0 << true << false;
+        QTest::newRow("connections only, own journal") << true << 2 << 0 << true << false;
+        QTest::newRow("events, own journal") << true << 1 << 1 << true << true;
+        QTest::newRow("empty, --record file") << false << 0 << 0 << true << true;
+        QTest::newRow("events, not kept") << true << 1 << 3 << false << false;
+        QTest::newRow("--record file, not kept") << false << 1 << 3 << false << false;
+    }
+
+    void cleanEndKeepsOrDeletesTheJournal()
+    {
+        QFETCH(bool, removeEmpty);
+        QFETCH(int, connections);
+        QFETCH(int, events);
+        QFETCH(bool, keep);
+        QFETCH(bool, remains);
+        const QString path = m_dir.filePath(QStringLiteral("end-%1.jsonl").arg(++m_sessions));
+        CaptureSession session(CaptureSession::Options { false, path, removeEmpty });
+        quint32 connection = 0;
+        for (int i = 0; i < connections; ++i)
+            connection = session.recorder()->addConnection(Connection {});
+        for (int i = 0; i < events; ++i)
+            session.recorder()->record(makeEvent(connection, Direction::C2S, EventKind::Text, "x"));
+        session.setKeepJournal(keep);
+        QCOMPARE(session.keepsJournal(), keep);
+        session.shutdown();
+        QCOMPARE(QFileInfo::exists(path), remains);
+        QVERIFY(!QFileInfo::exists(path + QLatin1StringView(".lock")));
+    }
+
+    // The GUI may learn only after the capture ended that the user saved or discarded it.
+    void notKeepingAfterTheEndDeletesAtOnce()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("late.jsonl"));
+        CaptureSession session(CaptureSession::Options { false, path });
+        session.recorder()->record(makeEvent(0, Direction::None, EventKind::Note, "n"));
+        session.shutdown();
+        QVERIFY(QFileInfo::exists(path));
+        session.setKeepJournal(false);
+        QVERIFY(!QFileInfo::exists(path));
+    }
+
+    // A recovered capture goes into the timeline and the new journal with its own ids, and the capture goes on
+    // after them; once anything was recorded, restoring is refused.
+    void restoreFillsTimelineAndJournal()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("restored.jsonl"));
+        CaptureSession session(CaptureSession::Options { true, path });
+        CaptureBatch batch;
+        Connection c;
+        c.id = 7;
+        c.role = ConnectionRole::Server;
+        c.url = QStringLiteral("ws://127.0.0.1:1/");
+        batch.connections.push_back(c);
+        for (quint64 seq = 1; seq <= 3; ++seq) {
+            Event e = makeEvent(7, Direction::C2S, EventKind::Text, QByteArray::number(seq));
+            e.seq = seq * 10;
+            batch.events.push_back(e);
+        }
+        QVERIFY(session.restore(batch));
+        QVERIFY(session.flushJournal());
+        QTRY_COMPARE(session.store()->count(), qsizetype(3));
+        QVERIFY(!session.restore(batch)); // the first restore counts as recorded
+
+        const quint64 next = session.recorder()->record(makeEvent(7, Direction::S2C, EventKind::Text, "n"));
+        QCOMPARE(next, quint64(31));
+        session.shutdown();
+        SessionData data;
+        QString error;
+        QVERIFY2(SessionReader::readFile(path, data, &error), qPrintable(error));
+        QCOMPARE(data.connections.size(), 1);
+        QCOMPARE(data.connections.first().id, quint32(7));
+        QCOMPARE(data.events.size(), size_t(4));
+        QCOMPARE(data.events[0].seq, quint64(10));
+        QCOMPARE(data.events[2].payload, QByteArray("3"));
+        QCOMPARE(data.events[3].seq, quint64(31));
+
+        CaptureSession busy(CaptureSession::Options { true, QString() });
+        busy.recorder()->addConnection(Connection {});
+        QVERIFY(!busy.restore(batch));
+        QVERIFY(!busy.flushJournal()); // no journal
     }
 
     void portInUseTriesTheNext()

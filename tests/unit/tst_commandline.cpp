@@ -1,4 +1,5 @@
 #include "cli/commandline.h"
+#include "formats/sessionformat.h"
 
 #include <QTest>
 
@@ -53,6 +54,13 @@ private slots:
     void connectErrors_data();
     void connectErrors();
     void connectHelp();
+
+    void convertForms_data();
+    void convertForms();
+    void convertErrors_data();
+    void convertErrors();
+    void convertExtensionsAreTheKnownOnes();
+    void convertHelp();
 
     void unavailableCommands_data();
     void unavailableCommands();
@@ -663,11 +671,124 @@ void TestCommandLine::connectHelp()
     QCOMPARE(gui.guiConnectUrl, QUrl(QStringLiteral("ws://h/")));
 }
 
+void TestCommandLine::convertForms_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("input");
+    QTest::addColumn<QString>("output");
+    QTest::addColumn<bool>("includeSecrets");
+
+    QTest::newRow("jsonl to jsonl") << words("a.jsonl b.jsonl") << QStringLiteral("a.jsonl")
+                                    << QStringLiteral("b.jsonl") << false;
+    QTest::newRow("to HAR") << words("a.jsonl b.har") << QStringLiteral("a.jsonl") << QStringLiteral("b.har") << false;
+    QTest::newRow("to CSV") << words("a.jsonl b.csv") << QStringLiteral("a.jsonl") << QStringLiteral("b.csv") << false;
+    QTest::newRow("to text") << words("a.jsonl b.txt") << QStringLiteral("a.jsonl") << QStringLiteral("b.txt") << false;
+    QTest::newRow("to .log") << words("a.jsonl b.log") << QStringLiteral("a.jsonl") << QStringLiteral("b.log") << false;
+    QTest::newRow("to pcap") << words("a.jsonl b.pcap") << QStringLiteral("a.jsonl") << QStringLiteral("b.pcap")
+                             << false;
+    QTest::newRow("extension in capitals")
+        << words("a.jsonl B.PCAP") << QStringLiteral("a.jsonl") << QStringLiteral("B.PCAP") << false;
+    QTest::newRow("HAR in") << words("capture.har out.jsonl") << QStringLiteral("capture.har")
+                            << QStringLiteral("out.jsonl") << false;
+    QTest::newRow("input of any name") << words("journal out.jsonl") << QStringLiteral("journal")
+                                       << QStringLiteral("out.jsonl") << false;
+    QTest::newRow("--include-secrets last")
+        << words("a.jsonl b.har --include-secrets") << QStringLiteral("a.jsonl") << QStringLiteral("b.har") << true;
+    QTest::newRow("--include-secrets first")
+        << words("--include-secrets a.jsonl b.har") << QStringLiteral("a.jsonl") << QStringLiteral("b.har") << true;
+    QTest::newRow("--include-secrets between")
+        << words("a.jsonl --include-secrets b.har") << QStringLiteral("a.jsonl") << QStringLiteral("b.har") << true;
+    QTest::newRow("paths with spaces") << QStringList { QStringLiteral("my session.jsonl"),
+        QStringLiteral("my log.txt") } << QStringLiteral("my session.jsonl")
+                                       << QStringLiteral("my log.txt") << false;
+    QTest::newRow("-- before a dashed name")
+        << words("-- -odd.jsonl out.csv") << QStringLiteral("-odd.jsonl") << QStringLiteral("out.csv") << false;
+    QTest::newRow("the same name in other folders")
+        << words("a/s.jsonl b/s.jsonl") << QStringLiteral("a/s.jsonl") << QStringLiteral("b/s.jsonl") << false;
+    QTest::newRow("same base name, other format")
+        << words("s.jsonl s.har") << QStringLiteral("s.jsonl") << QStringLiteral("s.har") << false;
+}
+
+void TestCommandLine::convertForms()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, input);
+    QFETCH(QString, output);
+    QFETCH(bool, includeSecrets);
+
+    const CommandLine c = parse(QStringList { QStringLiteral("convert") } + args);
+    QVERIFY2(c.action == Action::Convert, qPrintable(c.error));
+    QCOMPARE(c.convertInput, input);
+    QCOMPARE(c.convertOutput, output);
+    QCOMPARE(c.includeSecrets, includeSecrets);
+}
+
+void TestCommandLine::convertErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("mentions");
+
+    QTest::newRow("nothing") << QStringList() << QStringLiteral("IN OUT");
+    QTest::newRow("only --include-secrets") << words("--include-secrets") << QStringLiteral("IN OUT");
+    QTest::newRow("no output") << words("a.jsonl") << QStringLiteral("missing the output file");
+    QTest::newRow("no output lists the extensions") << words("a.jsonl") << QStringLiteral(".pcap");
+    QTest::newRow("unknown extension") << words("a.jsonl b.xml") << QStringLiteral("\u201cb.xml\u201d");
+    QTest::newRow("unknown extension lists the known ones")
+        << words("a.jsonl b.xml") << QStringLiteral(".jsonl, .har, .csv, .txt, .log, .pcap");
+    QTest::newRow("no extension") << words("a.jsonl out") << QStringLiteral("\u201cout\u201d");
+    QTest::newRow("a dot only") << words("a.jsonl out.") << QStringLiteral("known extensions");
+    QTest::newRow("same file") << words("a.jsonl a.jsonl") << QStringLiteral("same file");
+    QTest::newRow("same file, other spelling") << words("a.jsonl ./x/../a.jsonl") << QStringLiteral("same file");
+    QTest::newRow("unknown option") << words("a.jsonl b.jsonl --redact") << QStringLiteral("\u201c--redact\u201d");
+    QTest::newRow("unknown short option") << words("-x a.jsonl b.jsonl") << QStringLiteral("\u201c-x\u201d");
+    QTest::newRow("three files") << words("a.jsonl b.jsonl c.jsonl") << QStringLiteral("\u201cc.jsonl\u201d");
+    QTest::newRow("empty input name") << QStringList { QString(), QStringLiteral("b.jsonl") }
+                                      << QStringLiteral("empty");
+    QTest::newRow("empty output name") << QStringList { QStringLiteral("a.jsonl"), QString() }
+                                       << QStringLiteral("empty");
+}
+
+void TestCommandLine::convertErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, mentions);
+
+    const CommandLine c = parse(QStringList { QStringLiteral("convert") } + args);
+    QCOMPARE(c.action, Action::Error);
+    QVERIFY2(c.error.contains(mentions), qPrintable(c.error));
+    QVERIFY2(c.error.startsWith(QLatin1StringView("convert")), qPrintable(c.error));
+    QVERIFY2(!c.error.contains(u'\n'), "the reason is one line");
+}
+
+// The list in the messages is what sessionFormatForPath knows: every listed extension picks a format, and
+// every format's own extension is listed.
+void TestCommandLine::convertExtensionsAreTheKnownOnes()
+{
+    const QStringList listed = CommandLine::convertExtensions().split(QLatin1StringView(", "));
+    for (const QString& extension : listed) {
+        QVERIFY2(extension.startsWith(u'.'), qPrintable(extension));
+        QVERIFY2(sessionFormatForPath(QStringLiteral("x") + extension).has_value(), qPrintable(extension));
+    }
+    for (SessionFormat f :
+        { SessionFormat::Jsonl, SessionFormat::Har, SessionFormat::Csv, SessionFormat::Text, SessionFormat::Pcap })
+        QVERIFY2(listed.contains(u'.' + sessionFormatExtension(f)), qPrintable(sessionFormatExtension(f)));
+}
+
+void TestCommandLine::convertHelp()
+{
+    QCOMPARE(int(parse(words("convert --help")).action), int(Action::Help));
+    QCOMPARE(int(parse(words("convert a.jsonl -h")).action), int(Action::Help));
+    // After --, "--help" is a file name.
+    const CommandLine c = parse(words("convert -- --help out.jsonl"));
+    QCOMPARE(c.action, Action::Convert);
+    QCOMPARE(c.convertInput, QStringLiteral("--help"));
+}
+
 void TestCommandLine::unavailableCommands_data()
 {
     QTest::addColumn<QStringList>("args");
     QTest::newRow("replay") << words("replay session.jsonl");
-    QTest::newRow("convert") << words("convert a.jsonl b.har");
+    QTest::newRow("proxy") << words("proxy --port 1");
 }
 
 void TestCommandLine::unavailableCommands()
@@ -687,7 +808,7 @@ void TestCommandLine::helpText()
              "--tls-cert", "--tls-key", "{{counter}}", "|json", "--max-message-size", "--max-connections", "--version",
              "--help", WSI_VERSION, "connect URL", "-H \"Name: value\"", "--origin", "--bearer", "--basic", "@FILE",
              "visible to other users", "--insecure", "--send", "--send-file", "--ping-every", "--interactive",
-             "< [binary N bytes]" }) {
+             "< [binary N bytes]", "convert IN OUT", "--include-secrets", "[redacted]", ".pcap" }) {
         QVERIFY2(help.contains(QLatin1StringView(needle)), needle);
     }
     QVERIFY(help.endsWith(u'\n'));

@@ -555,7 +555,7 @@ void TestJsonlCodec::badLines_data()
     const auto invalid = jsonl::DecodeStatus::Invalid;
     QTest::newRow("garbage") << QByteArray("hello world") << notJson << QStringLiteral("not valid JSON");
     QTest::newRow("binary") << QByteArray("\x89PNG\r\n\x1a\n\x00\x00", 10) << notJson
-                            << QStringLiteral("not valid JSON");
+                            << QStringLiteral("not valid UTF-8, as JSON must be");
     QTest::newRow("array") << QByteArray("[1,2]") << notJson << QStringLiteral("not a JSON object");
     QTest::newRow("truncated") << QByteArray(R"({"type":"event","seq":1,"da)") << notJson
                                << QStringLiteral("not valid JSON");
@@ -565,8 +565,8 @@ void TestJsonlCodec::badLines_data()
                                       << QStringLiteral("not valid JSON");
     QTest::newRow("leading zero") << QByteArray(R"({"type":"event","seq":01})") << notJson
                                   << QStringLiteral("not valid JSON");
-    QTest::newRow("invalid UTF-8 in string")
-        << QByteArray("{\"type\":\"event\",\"data\":\"\xff\"}") << notJson << QStringLiteral("not valid JSON");
+    QTest::newRow("invalid UTF-8 in string") << QByteArray("{\"type\":\"event\",\"data\":\"\xff\"}") << notJson
+                                             << QStringLiteral("not valid UTF-8, as JSON must be");
     QTest::newRow("trailing comma") << QByteArray(R"({"type":"event","kind":"text","dir":"c2s",})") << notJson
                                     << QStringLiteral("not valid JSON");
     QTest::newRow("trailing comma, nested")

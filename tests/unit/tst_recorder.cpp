@@ -47,6 +47,8 @@ private slots:
     void queueHandsOverEverythingOnce();
     void concurrentRecording();
     void concurrentConnections();
+    void restoreKeepsIdsAndContinuesAfterThem();
+    void restoreOnlyBeforeAnythingIsRecorded();
 };
 
 void TestRecorder::seqStartsAtOne()
@@ -278,6 +280,57 @@ void TestRecorder::concurrentConnections()
     QCOMPARE(batch.connections.size(), size_t(4000));
     for (size_t i = 0; i < batch.connections.size(); ++i)
         QCOMPARE(batch.connections[i].id, quint32(i + 1)); // published in the order the ids were given
+}
+
+// A recovered journal goes to every sink as it was recorded, and the new capture is numbered after it.
+void TestRecorder::restoreKeepsIdsAndContinuesAfterThem()
+{
+    Recorder recorder;
+    auto a = std::make_shared<CaptureQueue>();
+    auto b = std::make_shared<CaptureQueue>();
+    recorder.addSink(a);
+    recorder.addSink(b);
+    CaptureBatch batch;
+    Connection c;
+    c.id = 4;
+    batch.connections.push_back(c);
+    Event first = textEvent(4, "one");
+    first.seq = 17;
+    Event second = textEvent(9, "two"); // a connection whose description was lost with the crash
+    second.seq = 12;
+    batch.events = { first, second };
+    QVERIFY(recorder.restore(batch));
+    for (const auto& sink : { a, b }) {
+        const CaptureBatch taken = sink->takeAll();
+        QCOMPARE(taken.connections.size(), size_t(1));
+        QCOMPARE(taken.connections.front().id, quint32(4));
+        QCOMPARE(seqs(taken.events), (std::vector<quint64> { 17, 12 }));
+    }
+    QCOMPARE(recorder.record(textEvent(4, "next")), quint64(18));
+    QCOMPARE(recorder.addConnection(Connection {}), quint32(10));
+}
+
+void TestRecorder::restoreOnlyBeforeAnythingIsRecorded()
+{
+    CaptureBatch batch;
+    Event e = textEvent(1, "old");
+    e.seq = 1;
+    batch.events = { e };
+
+    Recorder recorded;
+    auto sink = std::make_shared<CaptureQueue>();
+    recorded.addSink(sink);
+    recorded.record(textEvent(0, "new"));
+    QVERIFY(!recorded.restore(batch));
+    QCOMPARE(sink->takeAll().events.size(), size_t(1));
+
+    Recorder connected;
+    connected.addConnection(Connection {});
+    QVERIFY(!connected.restore(batch));
+
+    Recorder opened; // a session file was opened into the timeline
+    opened.continueAfter(0, 5);
+    QVERIFY(!opened.restore(batch));
 }
 
 QTEST_GUILESS_MAIN(TestRecorder)

@@ -44,12 +44,13 @@ QByteArray textLine(quint64 seq, const QByteArray& text)
     return jsonl::encodeEvent(e) + '\n';
 }
 
-bool readBytes(const QByteArray& bytes, SessionData& data, QString* error)
+bool readBytes(const QByteArray& bytes, SessionData& data, QString* error,
+    qint64 maxLineBytes = SessionReader::defaultMaxLineBytes)
 {
     QBuffer buffer;
     buffer.setData(bytes);
     buffer.open(QIODevice::ReadOnly);
-    return SessionReader::read(buffer, data, error);
+    return SessionReader::read(buffer, data, error, {}, maxLineBytes);
 }
 
 } // namespace
@@ -76,6 +77,13 @@ private Q_SLOTS:
     void manyLinesKeepTheirOrder();
     void progressAndCancel();
     void fileErrors();
+
+    void badLines_data();
+    void badLines();
+    void longLinesAreSkipped_data();
+    void longLinesAreSkipped();
+    void longFirstLine();
+    void numberingStopsAtTheLargestSeq();
 };
 
 void TestSessionReader::designExample()
@@ -416,6 +424,160 @@ void TestSessionReader::fileErrors()
     QVERIFY2(error.startsWith(QStringLiteral("cannot open %1: ").arg(missing)), qPrintable(error));
     QVERIFY(!SessionReader::readFile(dir.path(), data, &error)); // a folder
     QVERIFY(!error.isEmpty());
+}
+
+// Bad input after a good header: each bad line costs only itself, and its warning names it and says why.
+void TestSessionReader::badLines_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<QString>("warning"); // for line 3: the header, "one", the bad line, "four"
+
+    auto row = [](const char* name, const QByteArray& line, const QString& warning) {
+        QTest::newRow(name) << line << warning;
+    };
+    // Truncated: a crash mid-line, then the writer went on (a journal appended to after a restart).
+    row("truncated", R"({"type":"event","seq":3,"kind":"text","dir":"c2s","data":"hel)",
+        QStringLiteral("not valid JSON (the line ends too early)"));
+    row("truncated after a key", R"({"type":"event","seq":)",
+        QStringLiteral("not valid JSON (the line ends too early)"));
+    // Corrupted: bytes changed on disk or by an editor.
+    row("control byte in a string", "{\"type\":\"ev\x01nt\"}", QStringLiteral("not valid JSON (at offset 11)"));
+    row("quote missing", R"({"type":"event","seq":3,"kind":text"})", QStringLiteral("not valid JSON (at offset 31)"));
+    row("changed type name", R"({"type":"evXnt","seq":3})", QStringLiteral("unknown line type \"evXnt\""));
+    row("NUL bytes", QByteArray(8, '\0'), QStringLiteral("not valid JSON (at offset 0)"));
+    row("a list", R"([1,2,3])", QStringLiteral("not a JSON object"));
+    row("an empty object", R"({})", QStringLiteral("missing \"type\""));
+    row("two objects", R"({"type":"event"}{"type":"event"})", QStringLiteral("not valid JSON (at offset 16)"));
+    // Wrong types and values.
+    row("seq as text", R"({"type":"event","seq":"3","kind":"text","dir":"c2s","data":"x"})",
+        QStringLiteral("\"seq\" is not an integer"));
+    row("seq as a fraction", R"({"type":"event","seq":3.5,"kind":"text","dir":"c2s","data":"x"})",
+        QStringLiteral("\"seq\" is not an integer"));
+    row("ts beyond 64 bits", R"({"type":"event","ts":99999999999999999999,"kind":"text","dir":"c2s"})",
+        QStringLiteral("\"ts\" is not an integer"));
+    row("conn negative", R"({"type":"event","conn":-1,"kind":"text","dir":"c2s","data":"x"})",
+        QStringLiteral("\"conn\" is out of range (-1)"));
+    row("close code too big", R"({"type":"event","kind":"close","dir":"c2s","code":70000})",
+        QStringLiteral("\"code\" is out of range (70000)"));
+    row("rsv too big", R"({"type":"event","kind":"text","dir":"c2s","data":"x","rsv":8})",
+        QStringLiteral("\"rsv\" is out of range (8)"));
+    row("fin as text", R"({"type":"event","kind":"text","dir":"c2s","data":"x","fin":"yes"})",
+        QStringLiteral("\"fin\" is not true or false"));
+    row("data as a number", R"({"type":"event","kind":"text","dir":"c2s","data":1e3})",
+        QStringLiteral("\"data\" is not a string"));
+    row("headers as an object",
+        R"({"type":"event","kind":"handshake-request","dir":"none","method":"GET","url":"/","headers":{"a":"b"}})",
+        QStringLiteral("\"headers\" is not a list"));
+    row("headers not pairs",
+        R"({"type":"event","kind":"handshake-response","dir":"none","status":101,"headers":[["a"]]})",
+        QStringLiteral("\"headers\" entries must be [name, value] pairs of strings"));
+    row("status out of range", R"({"type":"event","kind":"handshake-response","dir":"none","status":42})",
+        QStringLiteral("\"status\" is out of range (42)"));
+    row("kind missing", R"({"type":"event","dir":"c2s","data":"x"})", QStringLiteral("missing \"kind\""));
+    row("unknown kind", R"({"type":"event","kind":"shout","dir":"c2s"})", QStringLiteral("unknown kind \"shout\""));
+    row("unknown dir", R"({"type":"event","kind":"text","dir":"up"})", QStringLiteral("unknown dir \"up\""));
+    row("unknown role", R"({"type":"connection","id":1,"role":"spy"})", QStringLiteral("unknown role \"spy\""));
+    row("unknown enc", R"({"type":"event","kind":"text","dir":"c2s","data":"x","enc":"rot13"})",
+        QStringLiteral("unknown \"enc\" \"rot13\""));
+    row("bad base64", R"({"type":"event","kind":"binary","dir":"c2s","data":"%%%","enc":"base64"})",
+        QStringLiteral("\"data\" is not valid base64"));
+    // Not UTF-8: JSON text must be, whether inside a string or not.
+    row("Latin-1 in a string", "{\"type\":\"event\",\"kind\":\"text\",\"dir\":\"c2s\",\"data\":\"caf\xe9\"}",
+        QStringLiteral("not valid UTF-8, as JSON must be"));
+    row("overlong UTF-8", "{\"type\":\"event\",\"kind\":\"text\",\"dir\":\"c2s\",\"data\":\"\xc0\xaf\"}",
+        QStringLiteral("not valid UTF-8, as JSON must be"));
+    row("invalid bytes outside strings", "{\"type\":\"event\"\xff}",
+        QStringLiteral("not valid UTF-8, as JSON must be"));
+}
+
+void TestSessionReader::badLines()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QString, warning);
+
+    SessionData data;
+    QString error;
+    QVERIFY2(
+        readBytes(header + textLine(1, "one") + line + '\n' + textLine(4, "four"), data, &error), qPrintable(error));
+    QCOMPARE(data.warnings, QStringList { QStringLiteral("line 3: ") + warning });
+    QCOMPARE(data.events.size(), size_t(2));
+    QCOMPARE(data.events[0].payload, QByteArray("one"));
+    QCOMPARE(data.events[1].payload, QByteArray("four"));
+}
+
+// Memory stays bounded by the line limit whatever the file holds: a longer line is dropped as it is read, and
+// reported by number. (A 200 MB line loads with the default limit, at about twice its size in memory.)
+void TestSessionReader::longLinesAreSkipped_data()
+{
+    QTest::addColumn<qint64>("limit");
+    QTest::addColumn<QByteArray>("longLine");
+    QTest::addColumn<bool>("last"); // the long line ends the file, without a newline
+
+    const QByteArray small = textLine(2, QByteArray(300, 'x')).chopped(1);
+    QByteArray big = textLine(2, QByteArray(3 * 1024 * 1024 + 5, 'y')).chopped(1); // spans read chunks
+    QTest::newRow("in one read chunk") << qint64(256) << small << false;
+    QTest::newRow("across read chunks") << qint64(1024 * 1024) << big << false;
+    QTest::newRow("no JSON at all") << qint64(1024 * 1024) << QByteArray(5 * 1024 * 1024, 'z') << false;
+    QTest::newRow("last, in one chunk") << qint64(256) << small << true;
+    QTest::newRow("last, across chunks") << qint64(1024 * 1024) << big << true;
+    QTest::newRow("one byte over") << qint64(small.size() - 1) << small << false;
+}
+
+void TestSessionReader::longLinesAreSkipped()
+{
+    QFETCH(qint64, limit);
+    QFETCH(QByteArray, longLine);
+    QFETCH(bool, last);
+
+    const QByteArray file
+        = header + textLine(1, "one") + longLine + (last ? QByteArray() : '\n' + textLine(3, "three"));
+    SessionData data;
+    QString error;
+    QVERIFY2(readBytes(file, data, &error, limit), qPrintable(error));
+    const QString size = limit % (1024 * 1024) == 0 ? QStringLiteral("%1 MiB").arg(limit / (1024 * 1024))
+                                                    : QStringLiteral("%1 bytes").arg(limit);
+    QCOMPARE(data.warnings, QStringList { QStringLiteral("line 3: longer than the limit of %1, skipped").arg(size) });
+    QCOMPARE(data.events.size(), size_t(last ? 1 : 2));
+    QCOMPARE(data.events[0].payload, QByteArray("one"));
+    if (!last)
+        QCOMPARE(data.events[1].payload, QByteArray("three"));
+
+    // At the limit, the same line loads.
+    QVERIFY(readBytes(file, data, &error, longLine.size()));
+    QCOMPARE(data.warnings.size(), longLine.startsWith('{') ? 0 : 1); // the one that is no JSON is still bad
+}
+
+void TestSessionReader::longFirstLine()
+{
+    SessionData data;
+    QString error;
+    QVERIFY(!readBytes(header + textLine(1, "one"), data, &error, header.size() - 2));
+    QCOMPARE(error, QStringLiteral("not a WebSocket Inspector session (its first line is not a session header)"));
+}
+
+// Found by fuzz_jsonl: a line without "seq" after one with the largest seq a line can carry was numbered past
+// it, so the session could be loaded but not saved and loaded again ("seq" is not an integer).
+void TestSessionReader::numberingStopsAtTheLargestSeq()
+{
+    const QByteArray file = header
+        + R"({"type":"event","seq":9223372036854775807,"kind":"text","dir":"c2s","data":"largest"})"
+          "\n"
+        + R"({"type":"event","kind":"text","dir":"c2s","data":"after"})"
+          "\n";
+    SessionData data;
+    QVERIFY(readBytes(file, data, nullptr));
+    QVERIFY(data.warnings.isEmpty());
+    QCOMPARE(data.events.size(), size_t(2));
+    QCOMPARE(data.events[1].seq, quint64(std::numeric_limits<qint64>::max()));
+
+    QByteArray saved = header;
+    for (const Event& e : data.events)
+        saved += jsonl::encodeEvent(e) + '\n';
+    SessionData again;
+    QVERIFY(readBytes(saved, again, nullptr));
+    QCOMPARE(again.warnings, QStringList());
+    QCOMPARE(again.events.size(), size_t(2));
+    QCOMPARE(again.events[1].seq, data.events[1].seq);
 }
 
 QTEST_GUILESS_MAIN(TestSessionReader)
