@@ -1862,8 +1862,8 @@ void MainWindow::updateFileActions()
 void MainWindow::journalNoLongerNeeded()
 {
     // The journal is what crash recovery offers back. Once everything in it is saved, or the user said it may go,
-    // it need not outlive the window. The lead wires this to CaptureSession::setKeepJournal(false) once the
-    // crash-recovery branch is in; until then the journal stays, as it always has.
+    // it need not outlive the window. To be wired to CaptureSession::setKeepJournal(false) by the lead (left out
+    // of this branch on purpose); until then the journal stays, as it always has.
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
