@@ -1416,6 +1416,12 @@ void MainWindow::offerRecovery(const QString& sessionsFolder)
     qobject_cast<QVBoxLayout*>(timelineArea->layout())->insertWidget(0, bar);
     bar->show(); // the window may be showing already: a late child would otherwise appear only later
     connect(bar, &RecoveryBar::message, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
+    // A capture that cannot go into this timeline (it has begun) opens in a window of this process, like any file
+    // opened into a busy window.
+    bar->setLauncher([this](const QString& path) {
+        openSession(path);
+        return true;
+    });
 }
 
 // --- Session files -----------------------------------------------------------------------------------------------
@@ -1862,8 +1868,8 @@ void MainWindow::updateFileActions()
 void MainWindow::journalNoLongerNeeded()
 {
     // The journal is what crash recovery offers back. Once everything in it is saved, or the user said it may go,
-    // it need not outlive the window. To be wired to CaptureSession::setKeepJournal(false) by the lead (left out
-    // of this branch on purpose); until then the journal stays, as it always has.
+    // it need not outlive the capture: the session deletes it at shutdown.
+    m_session->setKeepJournal(false);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
