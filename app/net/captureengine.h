@@ -54,6 +54,8 @@ public:
     // The open (or closing) connection with this id, a client of ours or of the test server; null when there
     // is none. For objects on this thread that follow a connection (the replay drivers).
     WsConnection* connection(quint32 id) const { return findConnection(id); }
+    // The client endpoint of ours with this id while it connects or is open; null otherwise.
+    ClientEndpoint* client(quint32 id) const { return m_clients.value(id); }
 
 Q_SIGNALS:
     void serverStarted(const QUrl& url);

@@ -5,6 +5,7 @@
 #include "replayplan.h"
 
 #include <QObject>
+#include <QPointer>
 
 #include <memory>
 
@@ -55,7 +56,9 @@ private:
     void sendNext(qint64 lateUs);
     void beginFinishing();
     void checkFinishing();
-    void closeConnection(const QByteArray& reason);
+    void closeConnection();
+    void onTimer();
+    QString progressText() const;
     void setState(ReplayClient::State s);
     void note(const QByteArray& text);
     void finish(bool ok, const QString& reason);
@@ -67,7 +70,7 @@ private:
     quint32 m_id;
     Recorder* m_recorder;
     CaptureEngine* m_engine = nullptr;
-    WsConnection* m_connection = nullptr;
+    QPointer<WsConnection> m_connection;
     ReplayClock m_clock;
     QTimer* m_timer; // the next send, or the end of a wait
     ReplayClient::State m_state = ReplayClient::State::Connecting;
@@ -80,7 +83,7 @@ private:
     bool m_closing = false;
     bool m_stopped = false;
     bool m_finished = false;
-    QString m_closedByServer; // how the server ended it, when it did first
+    bool m_opened = false;
 };
 
 } // namespace wsi

@@ -36,7 +36,10 @@ public:
 
     // On the capture thread: starts listening (started or startFailed follows).
     void attach(CaptureEngine* engine);
+    // Closes every connection (1001) and stops listening.
     void stop();
+    // stop(), then deletes itself once the closing handshakes are over (so that their ends are recorded).
+    void stopAndDelete();
 
 Q_SIGNALS:
     void started(const QUrl& url);
@@ -59,7 +62,8 @@ private:
         int cycle = 0;
         qint64 cycleBaseUs = 0; // schedule mode, looping: recording time at which this cycle began
         int clientMessages = 0;
-        // Answer mode: the messages triggered so far, in order, each with the time it is due.
+        // Answer mode: the messages triggered so far, in order, each with the time it is due; index -1 is the
+        // recorded server's close.
         QList<QPair<int, qint64>> queue; // (index into m_toSend, monotonic ns due)
         bool closeDone = false;
         bool toldUnanswered = false;
@@ -72,14 +76,21 @@ private:
     void advanceSchedule(quint32 id, Playback& p);
     void advanceAnswers(quint32 id, Playback& p);
     void send(quint32 id, Playback& p, int index);
+    void closeAsRecorded(quint32 id, Playback& p);
+    void trigger(Playback& p, int group, qint64 nowNs);
+    qint64 scaledNs(qint64 us) const;
+    bool hasLiveConnections() const;
     void note(quint32 id, const QByteArray& text);
 
     std::shared_ptr<const ReplayPlan> m_plan;
     QList<ReplayMessage> m_toSend; // the s2c messages
-    // Answer mode: for each recorded c2s message k (and -1 for "before the first", at 0), the range of
-    // m_toSend that followed it.
-    QList<int> m_firstAfterC2s; // m_firstAfterC2s[k + 1] = first s2c index with c2sBefore > k
-    QList<qint64> m_c2sOffsetsUs;
+    // Answer mode: m_groups[k] are the s2c messages (indexes into m_toSend) that followed the k-th recorded c2s
+    // message and came before the next one; m_groups[0] those before the first, sent at the open. Each group
+    // starts from m_groupBaseUs[k], the offset of the c2s message that triggers it (0 for group 0).
+    QList<QList<int>> m_groups;
+    QList<qint64> m_groupBaseUs;
+    int m_closeGroup = -1; // answer mode: the group after which the recorded server closed (-1: it did not)
+    qint64 m_cycleUs = 0; // schedule mode, looping: how far apart the cycles start
     ReplayServerOptions m_options;
     Recorder* m_recorder;
     CaptureEngine* m_engine = nullptr;
