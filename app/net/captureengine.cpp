@@ -232,6 +232,7 @@ void CaptureEngine::abortConnection(quint32 id)
 void CaptureEngine::shutdown()
 {
     m_shuttingDown = true;
+    Q_EMIT shuttingDown();
     cancelReconnects();
     stopServer();
     // A copy: closing a client that is still connecting finishes it at once, which takes it out of m_clients.

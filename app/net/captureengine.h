@@ -51,6 +51,11 @@ public:
     void abortAll();
     // Number of connections not yet finished.
     int liveConnections() const;
+    // The open (or closing) connection with this id, a client of ours or of the test server; null when there
+    // is none. For objects on this thread that follow a connection (the replay drivers).
+    WsConnection* connection(quint32 id) const { return findConnection(id); }
+    // The client endpoint of ours with this id while it connects or is open; null otherwise.
+    ClientEndpoint* client(quint32 id) const { return m_clients.value(id); }
 
 Q_SIGNALS:
     void serverStarted(const QUrl& url);
@@ -60,6 +65,9 @@ Q_SIGNALS:
     void connectionStateChanged(quint32 id, wsi::ConnectionRole role, wsi::ConnectionState state);
     void clientReconnecting(quint32 previous, quint32 next, int attempt, int maxAttempts, int delayMs);
     void clientGaveUp(quint32 connection, int attempts);
+    // shutdown() began: objects adopted by the engine (CaptureSession::adoptOnCaptureThread) close what they
+    // opened now, while the closing handshakes can still complete.
+    void shuttingDown();
 
 private:
     // A client connection waiting for its next reconnection attempt, under the id that attempt will use.

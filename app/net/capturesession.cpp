@@ -375,6 +375,32 @@ void CaptureSession::closeConnection(quint32 connection, quint16 code, const QSt
         Qt::QueuedConnection);
 }
 
+bool CaptureSession::adoptOnCaptureThread(QObject* object, std::function<void(CaptureEngine*)> start)
+{
+    Q_ASSERT(!object->parent() && object->thread() == QThread::currentThread());
+    if (!m_engine) {
+        delete object;
+        return false;
+    }
+    object->moveToThread(m_thread);
+    QMetaObject::invokeMethod(
+        m_engine,
+        [engine = m_engine, object, start = std::move(start)] {
+            object->setParent(engine);
+            start(engine);
+        },
+        Qt::QueuedConnection);
+    return true;
+}
+
+void CaptureSession::invokeOnCaptureThread(std::function<void(CaptureEngine*)> fn)
+{
+    if (!m_engine)
+        return;
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine, fn = std::move(fn)] { fn(engine); }, Qt::QueuedConnection);
+}
+
 ConnectionState CaptureSession::connectionState(quint32 connection) const
 {
     return m_states.value(connection, ConnectionState::Closed);

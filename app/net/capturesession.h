@@ -10,6 +10,7 @@
 #include <QUrl>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 class QLockFile;
@@ -86,6 +87,15 @@ public:
     void abortConnection(quint32 connection);
     // Sends to every open client of the test server.
     void sendTextToServerClients(const QString& text);
+
+    // For objects that work beside the endpoints, such as the replay drivers: moves `object` (parentless, made
+    // on this thread) to the capture thread, where it becomes the engine's child (deleted with it at the end of
+    // the capture at the latest) and `start` runs with the engine, queued in order with every other call.
+    // False, with object deleted, once the capture has ended.
+    bool adoptOnCaptureThread(QObject* object, std::function<void(CaptureEngine*)> start);
+    // Runs fn on the capture thread with the engine, queued in order with every other call; nothing once the
+    // capture has ended (an adopted object is then gone with the engine).
+    void invokeOnCaptureThread(std::function<void(CaptureEngine*)> fn);
 
     // Closed for a connection that is not live (or not known).
     ConnectionState connectionState(quint32 connection) const;

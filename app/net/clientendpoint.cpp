@@ -234,6 +234,7 @@ void ClientEndpoint::fail(const QByteArray& why)
     if (m_done)
         return;
     m_done = true;
+    m_failure = why;
     m_timer->stop();
     record(EventKind::Error, why);
     if (m_socket) {

@@ -43,6 +43,8 @@ public:
     void close(quint16 code, const QByteArray& reason);
     // True once close() was asked for: the end was the user's wish, not a reason to reconnect.
     bool closedByUser() const { return m_closedByUser; }
+    // Why the connection could not be opened (or the attempt ended), as recorded; empty while it has not failed.
+    QByteArray failure() const { return m_failure; }
     // True when the handshake succeeded at some point.
     bool wasOpened() const { return m_wasOpened; }
     // How long the connection was open, in ms (0 when it never opened, up to now while open).
@@ -80,6 +82,7 @@ private:
     std::shared_ptr<std::atomic<qint64>> m_unsentCounter;
     bool m_closedByUser = false;
     bool m_wasOpened = false;
+    QByteArray m_failure;
 };
 
 } // namespace wsi

@@ -44,6 +44,13 @@ public:
     // (what a fast producer such as the composer's repeat must wait for).
     void setUnsentCounter(std::shared_ptr<std::atomic<qint64>> counter) { m_unsentCounter = std::move(counter); }
 
+    // The peer's close frame, once one arrived: its code (1005 when it carried none) and reason, and whether
+    // the peer closed first (rather than answering our close).
+    bool closeReceived() const { return m_closeReceived; }
+    quint16 receivedCloseCode() const { return m_receivedCloseCode; }
+    QByteArray receivedCloseReason() const { return m_receivedCloseReason; }
+    bool peerClosedFirst() const { return m_peerClosedFirst; }
+
     void sendText(const QByteArray& utf8);
     void sendBinary(const QByteArray& data);
     void ping(const QByteArray& payload);
