@@ -258,7 +258,8 @@ void appendEvent(QByteArray& out, const Event& e)
     out.append(kindBytes(e.kind));
     out.append('"');
 
-    if (e.kind == EventKind::Close && e.closeCode != 0) {
+    // A closed event carries the code the connection ended with (1006 when it was lost), as the timeline shows.
+    if ((e.kind == EventKind::Close || e.kind == EventKind::Closed) && e.closeCode != 0) {
         appendRaw(out, ",\"code\":");
         appendUInt(out, e.closeCode);
     }
@@ -1047,8 +1048,11 @@ void decodeEvent(LineFields& f, Event& e)
         // Hand-written files may well say "message" like the other state kinds.
         e.payload = f.bytes(QLatin1StringView(f.has(QLatin1StringView("error")) ? "error" : "message"), enc);
         break;
-    case EventKind::Open:
     case EventKind::Closed:
+        e.closeCode = quint16(f.integer(QLatin1StringView("code"), 0, 65535, 0));
+        e.payload = f.bytes(QLatin1StringView("message"), enc);
+        break;
+    case EventKind::Open:
     case EventKind::Note:
         e.payload = f.bytes(QLatin1StringView("message"), enc);
         break;
