@@ -351,7 +351,10 @@ void PcapExporter::writeWireEvent(const Event& e)
         }
     }
     const std::optional<quint32> key = fromClient ? std::optional<quint32>(maskKeyForSeq(e.seq)) : std::nullopt;
-    sendData(s, fromClient, encodeFrame(*opcodeFor(e.kind), payload, e.flags & FlagFin, key, rsv), e.timestampUs);
+    // An event is always a whole message (fragments are joined before they are recorded), so its one frame is
+    // the final one whatever the flags say: "fin" is optional in a session file and many leave it out, and a
+    // frame without FIN shows in Wireshark as a fragment with no payload.
+    sendData(s, fromClient, encodeFrame(*opcodeFor(e.kind), payload, true, key, rsv), e.timestampUs);
 }
 
 void PcapExporter::writeEnd()

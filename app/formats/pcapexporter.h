@@ -14,9 +14,10 @@ namespace wsi {
  * Writes a session as a classic libpcap file (microsecond timestamps, Ethernet) that Wireshark and tshark
  * dissect as HTTP then WebSocket. We record messages, not packets, so each connection becomes a synthetic
  * IPv4/TCP stream with valid checksums and sequence numbers: the three-way handshake, the upgrade request and
- * response heads, every frame re-encoded as RFC 6455 (client frames masked with a key derived from seq), then
- * FIN/ACK at the connection's `closed` event or at the end. Streams are written as their events come, so
- * connections interleave in seq order. Events that never were on the wire (open, closed, error, note)
+ * response heads, every message re-encoded as one RFC 6455 frame with FIN set whatever its flags say (an event
+ * is a whole message; client frames masked with a key derived from seq; RSV bits as recorded), then FIN/ACK at
+ * the connection's `closed` event or at the end. Streams are written as their events come, so connections
+ * interleave in seq order. Events that never were on the wire (open, closed, error, note)
  * produce no packet; connections recorded without their handshake get a synthetic GET/101 so the upgrade is
  * still seen.
  *

@@ -1,4 +1,5 @@
 #include "formats/pcapexporter.h"
+#include "formats/sessionreader.h"
 #include "wire/frame.h"
 #include "wire/handshake.h"
 #include "wire/httphead.h"
@@ -301,6 +302,8 @@ private Q_SLOTS:
     void compressedMessages();
     void secretsAreRedacted();
     void repeatable();
+    void finSetWithoutTheFlag();
+    void designExampleSession();
 };
 
 void TestPcapExporter::fileHeader()
@@ -425,7 +428,7 @@ void TestPcapExporter::framesDecodeToTheRecordedMessages()
             : e.kind == EventKind::Pong                   ? Opcode::Pong
                                                           : Opcode::Close;
         QCOMPARE(f.opcode, expected);
-        QCOMPARE(f.fin, bool(e.flags & FlagFin));
+        QVERIFY(f.fin); // an event is a whole message, whatever its flags say
         QCOMPARE(f.rsv,
             quint8(((e.flags & FlagRsv1) ? 4 : 0) | ((e.flags & FlagRsv2) ? 2 : 0) | ((e.flags & FlagRsv3) ? 1 : 0)));
         // Client frames masked with the key from seq, server frames not masked.
@@ -801,6 +804,80 @@ void TestPcapExporter::repeatable()
 {
     const QByteArray first = exportPcap(recordedSession());
     QCOMPARE(exportPcap(recordedSession()), first);
+}
+
+// "fin" is optional in a session file, so events often load with flags 0: each is still a whole message, one
+// final frame, or Wireshark shows a fragment with no payload. The RSV bits stay as recorded.
+void TestPcapExporter::finSetWithoutTheFlag()
+{
+    Session s;
+    s.connections = { connection(1, ConnectionRole::Server, "ws://127.0.0.1:8765/", "127.0.0.1:53122") };
+    s.events = {
+        ev(1, 1, Direction::None, EventKind::HandshakeRequest, requestHead),
+        ev(2, 1, Direction::None, EventKind::HandshakeResponse, responseHead),
+        frame(3, Direction::C2S, EventKind::Text, "no flags", 0),
+        frame(4, Direction::S2C, EventKind::Binary, "bin", 0),
+        frame(5, Direction::C2S, EventKind::Text, "rsv2 only", FlagRsv2),
+        frame(6, Direction::S2C, EventKind::Close, "", 0, 1000),
+    };
+    QCOMPARE(s.events[2].flags & FlagFin, 0);
+    QList<Packet> packets;
+    QVERIFY(parsePcap(exportPcap(s), packets).isEmpty());
+    const Side client = decodeSide(streamBytes(packets, true));
+    const Side server = decodeSide(streamBytes(packets, false));
+    QVERIFY2(client.error.isEmpty(), qPrintable(client.error));
+    QVERIFY2(server.error.isEmpty(), qPrintable(server.error));
+    QCOMPARE(client.frames.size(), 2);
+    QCOMPARE(server.frames.size(), 2);
+    for (const Frame& f : client.frames + server.frames)
+        QVERIFY(f.fin);
+    QCOMPARE(client.frames[0].payload, QByteArray("no flags"));
+    QCOMPARE(client.frames[0].rsv, quint8(0));
+    QCOMPARE(client.frames[1].payload, QByteArray("rsv2 only"));
+    QCOMPARE(client.frames[1].rsv, quint8(2));
+    QCOMPARE(server.frames[0].payload, QByteArray("bin"));
+    QCOMPARE(server.frames[1].opcode, Opcode::Close);
+}
+
+// The example of DESIGN.md "Session file", which leaves "fin" out, read as `convert` reads it: every message is
+// one final frame with its payload.
+void TestPcapExporter::designExampleSession()
+{
+    QByteArray file
+        = R"({"type":"session","format":"wsinspector-session","version":1,"created":"2026-11-22T10:00:00.000Z","app":"wsinspector 0.1.0"}
+{"type":"connection","id":1,"role":"server","url":"ws://127.0.0.1:8765/chat","peer":"127.0.0.1:53122","subprotocol":""}
+{"type":"event","seq":1,"conn":1,"ts":1763805600123456,"dir":"none","kind":"handshake-request","method":"GET","url":"/chat","headers":[["Host","127.0.0.1:8765"],["Upgrade","websocket"]]}
+{"type":"event","seq":2,"conn":1,"ts":1763805600123900,"dir":"none","kind":"handshake-response","status":101,"headers":[["Upgrade","websocket"]]}
+{"type":"event","seq":3,"conn":1,"ts":1763805600124000,"dir":"c2s","kind":"text","size":5,"data":"hello"}
+{"type":"event","seq":4,"conn":1,"ts":1763805600124100,"dir":"s2c","kind":"binary","size":3,"data":"AAEC","enc":"base64"}
+{"type":"event","seq":5,"conn":1,"ts":1763805600200000,"dir":"c2s","kind":"close","code":1000,"reason":"bye"}
+)";
+    QBuffer in(&file);
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    SessionData data;
+    QString error;
+    QVERIFY2(SessionReader::read(in, data, &error), qPrintable(error));
+    QCOMPARE(data.warnings, QStringList());
+    QCOMPARE(data.events.size(), std::size_t(5));
+    QCOMPARE(data.events[2].flags & FlagFin, 0);
+
+    QList<Packet> packets;
+    QVERIFY(parsePcap(exportPcap(Session { data.connections, data.events }), packets).isEmpty());
+    const Side client = decodeSide(streamBytes(packets, true));
+    const Side server = decodeSide(streamBytes(packets, false));
+    QVERIFY2(client.error.isEmpty(), qPrintable(client.error));
+    QVERIFY2(server.error.isEmpty(), qPrintable(server.error));
+    QCOMPARE(client.frames.size(), 2);
+    QCOMPARE(server.frames.size(), 1);
+    QCOMPARE(client.frames[0].opcode, Opcode::Text);
+    QVERIFY(client.frames[0].fin);
+    QCOMPARE(client.frames[0].payload, QByteArray("hello"));
+    QCOMPARE(server.frames[0].opcode, Opcode::Binary);
+    QVERIFY(server.frames[0].fin);
+    QCOMPARE(server.frames[0].payload, QByteArray("\x00\x01\x02", 3));
+    QCOMPARE(client.frames[1].opcode, Opcode::Close);
+    QVERIFY(client.frames[1].fin);
+    QCOMPARE(client.frames[1].payload, closePayload(1000, "bye"));
 }
 
 QTEST_GUILESS_MAIN(TestPcapExporter)
