@@ -2,7 +2,7 @@
 
 #include <QUrl>
 
-#include <array>
+#include <algorithm>
 
 namespace wsi::redaction {
 
@@ -10,14 +10,115 @@ namespace {
 
 const QByteArray maskBytes = QByteArrayLiteral("[redacted]");
 
-bool equalsAnyOf(QByteArrayView name, std::initializer_list<const char*> names)
+// A name as its letters and digits in lower case, separators dropped: "X-Api_Key" and "xApiKey" are both
+// "xapikey". Secret names come in every spelling; their normalised forms are what the rules below compare.
+QString normalisedName(QStringView name)
 {
-    for (const char* candidate : names) {
-        if (name.compare(QByteArrayView(candidate), Qt::CaseInsensitive) == 0)
-            return true;
+    QString out;
+    out.reserve(name.size());
+    for (const QChar c : name) {
+        if (c.isLetterOrNumber())
+            out += c.toLower();
     }
-    return false;
+    return out;
 }
+
+// The last word of a name, in lower case: after its last separator, or where camelCase starts it ("accessToken",
+// "access-token" and "ACCESS_TOKEN" all end in "token"). Matching whole words keeps "monkey" and "author" apart
+// from "key" and "auth".
+QString lastWord(QStringView name)
+{
+    qsizetype end = name.size();
+    while (end > 0 && !name[end - 1].isLetterOrNumber())
+        --end;
+    qsizetype start = end;
+    while (start > 0 && name[start - 1].isLetterOrNumber()) {
+        // A capital starts a word after a lower-case letter or a digit ("sessionToken", "v2Key"), and so does
+        // the last capital of a run that a lower-case letter follows ("APIKey").
+        if (start < end && name[start].isUpper()
+            && (!name[start - 1].isUpper() || (start + 1 < end && name[start + 1].isLower())))
+            break;
+        --start;
+    }
+    return name.sliced(start, end - start).toString().toLower();
+}
+
+bool isOneOf(const QString& word, std::initializer_list<QLatin1StringView> words)
+{
+    return std::find(words.begin(), words.end(), word) != words.end();
+}
+
+bool endsWithOneOf(const QString& name, std::initializer_list<QLatin1StringView> suffixes)
+{
+    return std::any_of(
+        suffixes.begin(), suffixes.end(), [&name](QLatin1StringView suffix) { return name.endsWith(suffix); });
+}
+
+// Base64url, the alphabet of JWTs and Kubernetes tokens.
+bool isBase64UrlChar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+// A JSON Web Token: three base64url parts, the first one a JSON object ('{"' is "eyJ" in base64).
+bool looksLikeJwt(QByteArrayView token)
+{
+    if (!token.startsWith("eyJ") || token.count('.') != 2)
+        return false;
+    return std::all_of(token.begin(), token.end(), [](char c) { return c == '.' || isBase64UrlChar(c); });
+}
+
+// Browsers cannot set headers on a WebSocket, so APIs pass credentials as subprotocols instead: Kubernetes as
+// "base64url.bearer.authorization.k8s.io.<token>", others as a marker followed by the token ("bearer, <jwt>",
+// "access_token, <jwt>"), or a JWT on its own. Those entries are masked (Kubernetes keeps its prefix, which
+// says what the entry was); ordinary protocol names and the markers themselves are kept, spacing too.
+QByteArray redactedProtocolList(QByteArrayView list)
+{
+    static constexpr QByteArrayView kubernetesPrefix("base64url.bearer.authorization.k8s.io.");
+    QByteArray out;
+    bool afterMarker = false;
+    qsizetype start = 0;
+    while (start <= list.size()) {
+        qsizetype end = list.indexOf(',', start);
+        if (end < 0)
+            end = list.size();
+        const QByteArrayView entry = list.sliced(start, end - start);
+        qsizetype first = 0;
+        while (first < entry.size() && (entry[first] == ' ' || entry[first] == '\t'))
+            ++first;
+        qsizetype last = entry.size();
+        while (last > first && (entry[last - 1] == ' ' || entry[last - 1] == '\t'))
+            --last;
+        const QByteArrayView token = entry.sliced(first, last - first);
+        qsizetype keep = -1; // how much of the token stays; -1: all of it
+        if (token.isEmpty() || token == QByteArrayView(maskBytes)) {
+            keep = -1;
+        } else if (token.size() > kubernetesPrefix.size()
+            && token.first(kubernetesPrefix.size()).compare(kubernetesPrefix, Qt::CaseInsensitive) == 0) {
+            keep = kubernetesPrefix.size();
+        } else if (afterMarker || looksLikeJwt(token)) {
+            keep = 0;
+        }
+        out += entry.first(first);
+        if (keep < 0) {
+            out += token;
+        } else {
+            out += token.first(keep);
+            out += maskBytes;
+        }
+        out += entry.sliced(last);
+        // A marker says what the next entry is; an entry masked itself is no marker.
+        const QString name = QString::fromLatin1(token);
+        afterMarker = keep < 0 && !token.isEmpty() && token != QByteArrayView(maskBytes)
+            && (normalisedName(name) == QLatin1StringView("bearer") || isSecretQueryParameter(name));
+        if (end < list.size())
+            out += ',';
+        start = end + 1;
+    }
+    return out;
+}
+
+QByteArray redactedUrlsInText(const QByteArray& text);
 
 // Masks the values of secret parameters in a list of name=value pairs, keeping everything else character for
 // character (the order, the encoding, empty pairs, parameters without a value). A query separates its pairs
@@ -55,6 +156,33 @@ QByteArray maskedHeaderLine(QByteArrayView line, qsizetype colon)
     while (valueStart < line.size() && (line[valueStart] == ' ' || line[valueStart] == '\t'))
         ++valueStart;
     return line.first(valueStart).toByteArray() + maskBytes;
+}
+
+// A header that is not a secret as a whole may still carry one: a URL with a token (Referer, Location,
+// X-Forwarded-*, Link...) or a credential among the subprotocols. The value is redacted in place; the line
+// is returned as it was when there is nothing to hide.
+QByteArray redactedHeaderLine(QByteArrayView line, qsizetype colon)
+{
+    qsizetype valueStart = colon + 1;
+    while (valueStart < line.size() && (line[valueStart] == ' ' || line[valueStart] == '\t'))
+        ++valueStart;
+    qsizetype valueEnd = line.size();
+    while (valueEnd > valueStart && (line[valueEnd - 1] == ' ' || line[valueEnd - 1] == '\t'))
+        --valueEnd;
+    const QByteArrayView value = line.sliced(valueStart, valueEnd - valueStart);
+    QByteArray masked;
+    if (normalisedName(QString::fromLatin1(line.first(colon))) == QLatin1StringView("secwebsocketprotocol")) {
+        masked = redactedProtocolList(value);
+    } else if (value.contains("://")) {
+        masked = redactedUrlsInText(value.toByteArray());
+    } else if (value.startsWith('/') && value.contains('?')) {
+        masked = redactUrl(QString::fromUtf8(value)).toUtf8();
+    } else {
+        return line.toByteArray();
+    }
+    if (masked == value)
+        return line.toByteArray();
+    return line.first(valueStart).toByteArray() + masked + line.sliced(valueEnd).toByteArray();
 }
 
 // The request target in "METHOD target VERSION" (or "METHOD target" when the line was cut short).
@@ -119,7 +247,12 @@ QByteArray redactedHead(const QByteArray& head, bool request)
         } else {
             const qsizetype colon = line.indexOf(':');
             inSecretHeader = colon > 0 && isSecretHeader(line.first(colon).trimmed());
-            out += inSecretHeader ? maskedHeaderLine(line, colon) : line.toByteArray();
+            if (inSecretHeader)
+                out += maskedHeaderLine(line, colon);
+            else if (colon > 0)
+                out += redactedHeaderLine(line, colon);
+            else
+                out += line;
         }
         out += ending;
     }
@@ -174,28 +307,56 @@ QByteArray redactedUrlsInText(const QByteArray& text)
 
 bool isSecretHeader(QByteArrayView name)
 {
-    return equalsAnyOf(name,
-        { "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token", "X-Access-Token",
-            "X-Amz-Security-Token" });
+    const QString text = QString::fromLatin1(name);
+    const QString normalised = normalisedName(text);
+    if (isOneOf(normalised,
+            { QLatin1StringView("authorization"), QLatin1StringView("proxyauthorization"), QLatin1StringView("cookie"),
+                QLatin1StringView("setcookie"), QLatin1StringView("cookie2"), QLatin1StringView("setcookie2") }))
+        return true;
+    // Sec-WebSocket-Key is a nonce that the accept value is computed from, not a credential.
+    if (normalised == QLatin1StringView("secwebsocketkey"))
+        return false;
+    // X-Auth-Token, X-CSRF-Token, X-Api-Key, X-Client-Secret, X-Auth...
+    return isOneOf(lastWord(text),
+        { QLatin1StringView("token"), QLatin1StringView("secret"), QLatin1StringView("key"), QLatin1StringView("auth"),
+            QLatin1StringView("password"), QLatin1StringView("passwd"), QLatin1StringView("credential"),
+            QLatin1StringView("credentials"), QLatin1StringView("apikey"), QLatin1StringView("jwt") });
 }
 
 bool isSecretQueryParameter(QStringView name)
 {
-    static const std::array names { u"token", u"access_token", u"refresh_token", u"id_token", u"auth", u"auth_token",
-        u"authorization", u"api_key", u"apikey", u"api-key", u"key", u"secret", u"client_secret", u"password",
-        u"passwd", u"pwd", u"session", u"sessionid", u"session_id", u"sid", u"jwt", u"signature", u"sig",
-        u"x-amz-signature", u"x-amz-security-token", u"code" };
-    for (QStringView candidate : names) {
-        if (name.compare(candidate, Qt::CaseInsensitive) == 0)
-            return true;
-    }
-    return false;
+    const QString normalised = normalisedName(name);
+    if (normalised.isEmpty())
+        return false;
+    // Short names that mean a credential only on their own ("code" is OAuth's; "zip_code" is not a secret).
+    if (isOneOf(normalised,
+            { QLatin1StringView("key"), QLatin1StringView("auth"), QLatin1StringView("authorization"),
+                QLatin1StringView("code"), QLatin1StringView("pwd"), QLatin1StringView("pass"),
+                QLatin1StringView("sid"), QLatin1StringView("sig"), QLatin1StringView("session") }))
+        return true;
+    if (normalised.contains(QLatin1StringView("passw")))
+        return true;
+    // Compounds in any spelling: accessToken, Access-Token, access_token and accesstoken all end in "token".
+    if (endsWithOneOf(normalised,
+            { QLatin1StringView("token"), QLatin1StringView("secret"), QLatin1StringView("passphrase"),
+                QLatin1StringView("signature"), QLatin1StringView("credential"), QLatin1StringView("credentials"),
+                QLatin1StringView("jwt"), QLatin1StringView("sessionid"), QLatin1StringView("sessid"),
+                QLatin1StringView("apikey"), QLatin1StringView("accesskey"), QLatin1StringView("secretkey"),
+                QLatin1StringView("privatekey"), QLatin1StringView("authkey"), QLatin1StringView("sessionkey"),
+                QLatin1StringView("clientkey"), QLatin1StringView("appkey"), QLatin1StringView("consumerkey"),
+                QLatin1StringView("signingkey"), QLatin1StringView("masterkey"),
+                QLatin1StringView("subscriptionkey") }))
+        return true;
+    // The same words when a separator or camelCase says where they start: x-auth, userSession, req_sig.
+    return isOneOf(lastWord(name),
+        { QLatin1StringView("auth"), QLatin1StringView("session"), QLatin1StringView("sig"),
+            QLatin1StringView("pwd") });
 }
 
 QString redactUrl(const QString& url)
 {
     QString out = url;
-    // User info: "scheme://user:password@host"; the user name stays, the password goes.
+    // User info goes whole: "wss://TOKEN@host" and "wss://key:@host" carry the secret where the user name is.
     const qsizetype scheme = out.indexOf(QLatin1StringView("://"));
     if (scheme > 0) {
         const qsizetype authorityStart = scheme + 3;
@@ -206,11 +367,8 @@ QString redactUrl(const QString& url)
                 authorityEnd = std::min(authorityEnd, at);
         }
         const qsizetype at = out.lastIndexOf(u'@', authorityEnd - 1);
-        if (at >= authorityStart) {
-            const qsizetype colon = out.indexOf(u':', authorityStart);
-            if (colon >= 0 && colon + 1 < at && QStringView(out).sliced(colon + 1, at - colon - 1) != mask)
-                out.replace(colon + 1, at - colon - 1, mask);
-        }
+        if (at > authorityStart && QStringView(out).sliced(authorityStart, at - authorityStart) != mask)
+            out.replace(authorityStart, at - authorityStart, mask);
     }
     // The fragment starts at the first '#'; a '?' after it belongs to the fragment, not the query.
     qsizetype fragment = out.indexOf(u'#');
@@ -237,6 +395,8 @@ Connection redacted(const Connection& c)
 {
     Connection out = c;
     out.url = redactUrl(c.url);
+    if (!c.subprotocol.isEmpty())
+        out.subprotocol = QString::fromUtf8(redactedProtocolList(c.subprotocol.toUtf8()));
     return out;
 }
 

@@ -93,7 +93,11 @@ QString seconds(qint64 us)
 // refused by the server, or worse, accepted as a literal.
 QUrl cleanUrl(QUrl url, QStringList* warnings)
 {
-    if (isRedacted(url.password().toUtf8())) {
+    // Exports mask the whole user info ("wss://[redacted]@host"); older ones only the password.
+    if (isRedacted(url.userName().toUtf8())) {
+        url.setUserInfo({});
+        warnings->append(QStringLiteral("the URL's user info was redacted in the file: it is left out"));
+    } else if (isRedacted(url.password().toUtf8())) {
         url.setPassword({});
         warnings->append(QStringLiteral("the URL's password was redacted in the file: it is left out"));
     }

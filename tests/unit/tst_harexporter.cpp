@@ -457,7 +457,7 @@ void TestHarExporter::secretsAreRedactedByDefault()
     const QJsonObject entry = entryAt(parseHar(har), 0);
     const QJsonObject request = entry.value(QLatin1StringView("request")).toObject();
     QCOMPARE(request.value(QLatin1StringView("url")).toString(),
-        QStringLiteral("wss://alice:[redacted]@chat.example.com:8443/socket?room=1&token=[redacted]"));
+        QStringLiteral("wss://[redacted]@chat.example.com:8443/socket?room=1&token=[redacted]"));
     QCOMPARE(request.value(QLatin1StringView("queryString"))
                  .toArray()
                  .at(1)

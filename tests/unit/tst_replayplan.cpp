@@ -150,6 +150,7 @@ private Q_SLOTS:
     void errors();
     void openFallsBackToTheHandshakeAnswer();
     void redactedUrlPartsAreLeftOut();
+    void redactedUserInfoIsLeftOut();
     void urlFromTheRequestWhenTheConnectionHasNone();
     void fromChromeHar();
     void clientOptions();
@@ -321,6 +322,19 @@ void TestReplayPlan::redactedUrlPartsAreLeftOut()
     QCOMPARE(plan->warnings.size(), 2);
     QVERIFY(plan->warnings.join(u'\n').contains(QStringLiteral("token")));
     QVERIFY(plan->warnings.join(u'\n').contains(QStringLiteral("password")));
+}
+
+// What exports write now: the whole user info masked.
+void TestReplayPlan::redactedUserInfoIsLeftOut()
+{
+    const SessionData data = roundTrip({ conn(1, ConnectionRole::Client, "wss://[redacted]@h:81/p?room=1") },
+        { ev(1, 0, Direction::None, EventKind::Open), ev(1, 1, Direction::C2S, EventKind::Text, "a") });
+    QString error;
+    const std::optional<ReplayPlan> plan = ReplayPlan::build(data, 1, ReplayRole::Client, QStringLiteral("s"), &error);
+    QVERIFY2(plan, qPrintable(error));
+    QCOMPARE(plan->url.toString(), QStringLiteral("wss://h:81/p?room=1"));
+    QCOMPARE(plan->warnings.size(), 1);
+    QVERIFY(plan->warnings.first().contains(QStringLiteral("user info")));
 }
 
 void TestReplayPlan::urlFromTheRequestWhenTheConnectionHasNone()
