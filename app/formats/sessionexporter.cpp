@@ -2,60 +2,17 @@
 
 #include "csvexporter.h"
 #include "harexporter.h"
-#include "jsonlcodec.h"
+#include "jsonlexporter.h"
 #include "pcapexporter.h"
 #include "redaction.h"
 #include "sessionreader.h"
 #include "textexporter.h"
 
-#include <QDateTime>
+#include <QHash>
 #include <QSaveFile>
+#include <QSet>
 
 namespace wsi {
-
-namespace {
-
-// The native format: the journal's own lines, so an export opens like any saved session.
-class JsonlExporter final : public SessionExporter
-{
-public:
-    JsonlExporter(QIODevice* out, const ExportOptions& options)
-        : SessionExporter(out, options)
-    {
-        m_buffer = jsonl::encodeHeader(
-            options.created.isValid() ? options.created : QDateTime::currentDateTimeUtc(), options.app);
-        m_buffer += '\n';
-    }
-
-protected:
-    void writeConnection(const Connection& c) override
-    {
-        jsonl::appendConnection(m_buffer, c);
-        flushIfFull();
-    }
-    void writeEvent(const Event& e) override
-    {
-        jsonl::appendEvent(m_buffer, e);
-        flushIfFull();
-    }
-    void writeEnd() override { flush(); }
-
-private:
-    void flushIfFull()
-    {
-        if (m_buffer.size() >= 1024 * 1024)
-            flush();
-    }
-    void flush()
-    {
-        device()->write(m_buffer);
-        m_buffer.clear();
-    }
-
-    QByteArray m_buffer;
-};
-
-} // namespace
 
 std::unique_ptr<SessionExporter> SessionExporter::create(
     SessionFormat format, QIODevice* out, const ExportOptions& options)
@@ -72,6 +29,7 @@ std::unique_ptr<SessionExporter> SessionExporter::create(
     case SessionFormat::Pcap:
         return std::make_unique<PcapExporter>(out, options);
     }
+    Q_UNREACHABLE();
     return nullptr;
 }
 
@@ -104,8 +62,46 @@ bool SessionExporter::finish(QString* error)
     return true;
 }
 
-bool exportSession(const SessionData& data, const QString& path, SessionFormat format, const ExportOptions& options,
-    QString* error, ExportProgress progress)
+bool exportSession(const ExportSource& source, QIODevice* out, SessionFormat format, const ExportOptions& options,
+    QString* error, const ExportProgress& progress)
+{
+    const std::unique_ptr<SessionExporter> exporter = SessionExporter::create(format, out, options);
+    QHash<quint32, qsizetype> connectionIndex;
+    for (qsizetype i = 0; i < source.connections.size(); ++i)
+        connectionIndex.insert(source.connections.at(i).id, i);
+    // Connections are described before their first event, as in the journal.
+    QSet<quint32> described;
+    const qint64 total = source.eventCount;
+    for (qint64 done = 0; done < total; ++done) {
+        const Event e = source.event(done);
+        if (!described.contains(e.connection)) {
+            described.insert(e.connection);
+            if (const auto it = connectionIndex.constFind(e.connection); it != connectionIndex.cend())
+                exporter->addConnection(source.connections.at(*it));
+        }
+        exporter->addEvent(e);
+        // Often enough for a progress bar and a prompt cancel, rarely enough to cost nothing.
+        if (progress && ((done + 1) & 0xFFF) == 0 && !progress(done + 1, total)) {
+            if (error)
+                *error = QStringLiteral("cancelled");
+            return false;
+        }
+    }
+    if (source.idleConnections) {
+        for (const Connection& c : source.connections) {
+            if (!described.contains(c.id))
+                exporter->addConnection(c);
+        }
+    }
+    if (!exporter->finish(error))
+        return false;
+    if (progress)
+        progress(total, total);
+    return true;
+}
+
+bool exportSession(const ExportSource& source, const QString& path, SessionFormat format, const ExportOptions& options,
+    QString* error, const ExportProgress& progress)
 {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
@@ -113,39 +109,7 @@ bool exportSession(const SessionData& data, const QString& path, SessionFormat f
             *error = file.errorString();
         return false;
     }
-    const std::unique_ptr<SessionExporter> exporter = SessionExporter::create(format, &file, options);
-    if (!exporter) {
-        if (error)
-            *error = QStringLiteral("cannot write %1 files").arg(sessionFormatName(format));
-        return false;
-    }
-    // Connections are described before their first event, as in the journal.
-    QHash<quint32, qsizetype> described;
-    QHash<quint32, qsizetype> connectionIndex;
-    for (qsizetype i = 0; i < data.connections.size(); ++i)
-        connectionIndex.insert(data.connections.at(i).id, i);
-    const qint64 total = qint64(data.events.size());
-    qint64 done = 0;
-    for (const Event& e : data.events) {
-        if (!described.contains(e.connection)) {
-            described.insert(e.connection, 0);
-            if (const auto it = connectionIndex.constFind(e.connection); it != connectionIndex.cend())
-                exporter->addConnection(data.connections.at(*it));
-        }
-        exporter->addEvent(e);
-        if (progress && (++done & 0xFFF) == 0 && !progress(done, total)) {
-            file.cancelWriting();
-            if (error)
-                *error = QStringLiteral("cancelled");
-            return false;
-        }
-    }
-    // Connections without events still belong to the session.
-    for (const Connection& c : data.connections) {
-        if (!described.contains(c.id))
-            exporter->addConnection(c);
-    }
-    if (!exporter->finish(error)) {
+    if (!exportSession(source, &file, format, options, error, progress)) {
         file.cancelWriting();
         return false;
     }
@@ -154,9 +118,17 @@ bool exportSession(const SessionData& data, const QString& path, SessionFormat f
             *error = file.errorString();
         return false;
     }
-    if (progress)
-        progress(total, total);
     return true;
+}
+
+bool exportSession(const SessionData& data, const QString& path, SessionFormat format, const ExportOptions& options,
+    QString* error, const ExportProgress& progress)
+{
+    ExportSource source;
+    source.eventCount = qint64(data.events.size());
+    source.event = [&data](qint64 index) { return data.events[size_t(index)]; };
+    source.connections = data.connections;
+    return exportSession(source, path, format, options, error, progress);
 }
 
 } // namespace wsi

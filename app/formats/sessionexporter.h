@@ -5,6 +5,7 @@
 #include "sessionformat.h"
 
 #include <QDateTime>
+#include <QList>
 #include <QString>
 
 #include <functional>
@@ -34,7 +35,7 @@ struct ExportOptions
 class SessionExporter
 {
 public:
-    // Null for a format that cannot be written.
+    // Every format can be written: never null.
     static std::unique_ptr<SessionExporter> create(SessionFormat format, QIODevice* out, const ExportOptions& options);
 
     virtual ~SessionExporter();
@@ -63,9 +64,26 @@ private:
 // Called now and then with the events written so far and the total; return false to cancel.
 using ExportProgress = std::function<bool(qint64 done, qint64 total)>;
 
-// Writes data to path in the given format, through a QSaveFile (an existing file is replaced only when all
-// went well). False with a user-readable reason in *error on failure or cancel.
+// What a whole export writes, wherever the events live (a file just read, a snapshot of the event store).
+struct ExportSource
+{
+    qint64 eventCount = 0;
+    std::function<Event(qint64 index)> event; // 0 <= index < eventCount, in the order they are written
+    QList<Connection> connections; // each described before its first event; the order of the list is kept
+    // Also describe the connections that have no event, after the events: a whole session keeps them, a
+    // selection of rows does not.
+    bool idleConnections = true;
+};
+
+// Writes source to out, which is left open. False with a user-readable reason in *error when the device
+// failed, or when progress returned false ("cancelled").
+bool exportSession(const ExportSource& source, QIODevice* out, SessionFormat format, const ExportOptions& options,
+    QString* error, const ExportProgress& progress = {});
+// The same through a QSaveFile: an existing file at path is replaced only when all went well.
+bool exportSession(const ExportSource& source, const QString& path, SessionFormat format, const ExportOptions& options,
+    QString* error, const ExportProgress& progress = {});
+// A session read from a file, all of it.
 bool exportSession(const SessionData& data, const QString& path, SessionFormat format, const ExportOptions& options,
-    QString* error, ExportProgress progress = {});
+    QString* error, const ExportProgress& progress = {});
 
 } // namespace wsi

@@ -37,6 +37,8 @@ public:
         const ExportProgress& progress = {}) const;
 
 private:
+    ExportSource source() const;
+
     EventStore::Snapshot m_snapshot;
     QList<Connection> m_connections; // by id
     std::vector<qsizetype> m_rows;
