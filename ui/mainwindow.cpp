@@ -30,7 +30,6 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
-#include <QBuffer>
 #include <QCheckBox>
 #include <QClipboard>
 #include <QCloseEvent>
@@ -1455,14 +1454,6 @@ QString formatFilter(SessionFormat format)
     return {};
 }
 
-// Whether the exporter factory writes this format (a probe on a buffer: no file is created for nothing).
-bool canWrite(SessionFormat format)
-{
-    QBuffer probe;
-    probe.open(QIODevice::WriteOnly);
-    return SessionExporter::create(format, &probe, ExportOptions {}) != nullptr;
-}
-
 // Local files with a session's extension among dropped URLs.
 QStringList droppedSessionFiles(const QMimeData* mime)
 {
@@ -1726,11 +1717,6 @@ void MainWindow::chooseExport()
         return;
     ExportDialog::Choice choice = dialog.choice();
     m_lastExport = choice;
-    if (!canWrite(choice.format)) {
-        showError(tr("Exporting to %1 is not available in this version of WebSocket Inspector.")
-                      .arg(sessionFormatName(choice.format)));
-        return;
-    }
     const QString extension = sessionFormatExtension(choice.format);
     QString path = QFileDialog::getSaveFileName(this, tr("Export Session"),
         QDir(lastFolder()).filePath(suggestedFileName(extension)),
@@ -1750,11 +1736,6 @@ bool MainWindow::exportSession(const QString& path, const ExportDialog::Choice& 
     const EventStore* store = m_session->store();
     if (!store || refuseWhileBusy())
         return false;
-    if (!canWrite(choice.format)) {
-        showError(tr("Could not export %1: exporting to %2 is not available in this version of WebSocket Inspector.")
-                      .arg(nativePath(path), sessionFormatName(choice.format)));
-        return false;
-    }
     if (isOwnJournal(path)) {
         showError(tr("Could not export to %1: it is the journal this capture is being written to. Choose another "
                      "file.")

@@ -71,7 +71,8 @@ struct CommandLine
     // the reason, naming the option, when it is not valid.
     static QString authFromValue(ClientAuth::Kind kind, const QString& value, ClientAuth* auth);
 
-    // ".jsonl, .har, ...": every extension convert accepts for its output, for messages.
+    // ".jsonl, .har, ...": every extension convert accepts for its OUTPUT (the format is chosen by it), for
+    // messages; the input is read as a session or a HAR file whatever its name.
     static QString convertExtensions();
 
     static CommandLine parse(const QStringList& arguments);

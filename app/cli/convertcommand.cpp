@@ -6,7 +6,6 @@
 #include "commandline.h"
 #include "console.h"
 
-#include <QBuffer>
 #include <QFile>
 #include <QRegularExpression>
 
@@ -45,20 +44,6 @@ qint64 warningCount(const QStringList& warnings)
     return warnings.size();
 }
 
-// The formats this build can write, for the message about one it cannot.
-QString writableFormats()
-{
-    QStringList names;
-    for (SessionFormat f :
-        { SessionFormat::Jsonl, SessionFormat::Har, SessionFormat::Csv, SessionFormat::Text, SessionFormat::Pcap }) {
-        QBuffer probe;
-        probe.open(QIODevice::WriteOnly);
-        if (SessionExporter::create(f, &probe, {}))
-            names.append(u'.' + sessionFormatExtension(f));
-    }
-    return names.join(QLatin1StringView(", "));
-}
-
 QString plural(qint64 n, const char* one, const char* many)
 {
     return QString::number(n) + u' ' + QLatin1StringView(n == 1 ? one : many);
@@ -79,18 +64,6 @@ int ConvertCommand::run(const CommandLine& commandLine)
         printLine(stderr, prefixed(QStringLiteral("%1 and %2 are the same file").arg(in, out)));
         return 2;
     }
-    // Before reading what may be a big input: a format this build cannot write fails at once.
-    {
-        QBuffer probe;
-        probe.open(QIODevice::WriteOnly);
-        if (!SessionExporter::create(*format, &probe, {})) {
-            printLine(stderr,
-                prefixed(QStringLiteral("cannot write %1 files in this version (it writes %2)")
-                             .arg(sessionFormatName(*format), writableFormats())));
-            return 1;
-        }
-    }
-
     SessionData data;
     QString error;
     if (!readSessionFile(in, data, &error)) {

@@ -925,7 +925,9 @@ void TestCommandLine::helpText()
              "< [binary N bytes]", "convert IN OUT", "--include-secrets", "[redacted]", ".pcap", "replay FILE",
              "--as client|server", "--connection ID", "--speed X", "--url URL", "--paced", "--reply-timeout MS",
              "--expect", "--ignore-path P", "$.items[*].id", "$..id", "--answer", "--loop",
-             "message 3 differs at\n                            $.price" }) {
+             "message 3 differs at\n                            $.price",
+             // convert and the GUI read HAR files as well as sessions.
+             "a .jsonl session or a .har file", "convert reads IN, a session (.jsonl) or a HAR file (.har" }) {
         QVERIFY2(help.contains(QLatin1StringView(needle)), needle);
     }
     QVERIFY(help.endsWith(u'\n'));

@@ -81,7 +81,6 @@ private Q_SLOTS:
     void secretsRedactedUnlessIncluded();
     void snapshotIgnoresLaterRows();
     void progressAndCancel();
-    void formatThatCannotBeWritten();
 };
 
 void TstStoreExport::allRowsRoundTrip()
@@ -201,26 +200,6 @@ void TstStoreExport::progressAndCancel()
     SessionData data;
     QVERIFY(SessionReader::readFile(path, data, &error));
     QCOMPARE(data.events.size(), size_t(10000));
-}
-
-void TstStoreExport::formatThatCannotBeWritten()
-{
-    // Until every format has its exporter, an unknown one fails with a reason and writes no file.
-    EventStore store;
-    fill(store);
-    const StoreExport job(store.snapshot(), store.connections());
-    QTemporaryDir dir;
-    for (SessionFormat format : { SessionFormat::Har, SessionFormat::Csv, SessionFormat::Text, SessionFormat::Pcap }) {
-        QBuffer probe;
-        probe.open(QIODevice::WriteOnly);
-        if (SessionExporter::create(format, &probe, ExportOptions {}))
-            continue;
-        const QString path = dir.filePath(QStringLiteral("out.") + sessionFormatExtension(format));
-        QString error;
-        QVERIFY(!job.write(path, format, ExportOptions {}, &error));
-        QVERIFY(error.contains(sessionFormatName(format)));
-        QVERIFY(!QFile::exists(path));
-    }
 }
 
 QTEST_GUILESS_MAIN(TstStoreExport)
