@@ -1,8 +1,8 @@
 #include "csvexporter.h"
 
 #include "../wire/utf8.h"
+#include "timestamptext.h"
 
-#include <QDateTime>
 #include <QIODevice>
 
 namespace wsi {
@@ -12,16 +12,7 @@ namespace {
 // "2026-11-30T12:00:00.123456Z"
 QByteArray isoTime(qint64 us)
 {
-    // Floor division, so that times before 1970 still get a microsecond part in [0, 999999].
-    qint64 seconds = us / 1000000;
-    qint64 micros = us % 1000000;
-    if (micros < 0) {
-        micros += 1000000;
-        --seconds;
-    }
-    const QDateTime t = QDateTime::fromSecsSinceEpoch(seconds, Qt::UTC);
-    return t.toString(QStringLiteral("yyyy-MM-dd'T'HH:mm:ss")).toLatin1() + '.'
-        + QByteArray::number(micros).rightJustified(6, '0') + 'Z';
+    return utcTimestampText(us, u"yyyy-MM-dd'T'HH:mm:ss", 6) + 'Z';
 }
 
 QByteArray flagList(quint8 flags)

@@ -52,9 +52,9 @@ void appendUInt(QByteArray& out, quint64 v)
     out.append(buf, r.ptr - buf);
 }
 
-// JSON string contents for bytes that are valid UTF-8: only quotes, backslashes and control characters
-// need escaping; everything else, non-ASCII included, goes out as it is.
-void appendEscaped(QByteArray& out, QByteArrayView utf8)
+// JSON string contents for valid UTF-8. A template, so that the line writer's hot loop has no test for a mark
+// it keeps anyway.
+template <bool EscapeBom> void appendEscapedImpl(QByteArray& out, QByteArrayView utf8)
 {
     static constexpr char hex[] = "0123456789abcdef";
     const char* p = utf8.data();
@@ -62,6 +62,16 @@ void appendEscaped(QByteArray& out, QByteArrayView utf8)
     const char* run = p;
     for (; p < end; ++p) {
         const auto c = static_cast<unsigned char>(*p);
+        if constexpr (EscapeBom) {
+            if (c == 0xEF && end - p >= 3 && static_cast<unsigned char>(p[1]) == 0xBB
+                && static_cast<unsigned char>(p[2]) == 0xBF) {
+                out.append(run, p - run);
+                appendRaw(out, "\\ufeff");
+                p += 2;
+                run = p + 1;
+                continue;
+            }
+        }
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         out.append(run, p - run);
@@ -96,6 +106,11 @@ void appendEscaped(QByteArray& out, QByteArrayView utf8)
         }
     }
     out.append(run, end - run);
+}
+
+void appendEscaped(QByteArray& out, QByteArrayView utf8)
+{
+    appendEscapedImpl<false>(out, utf8);
 }
 
 void appendString(QByteArray& out, QByteArrayView utf8)
@@ -1123,6 +1138,14 @@ DecodeStatus decodeLine(QByteArrayView line, DecodedLine& out, QString* error)
         return DecodeStatus::Invalid;
     }
     return DecodeStatus::Ok;
+}
+
+void appendJsonEscaped(QByteArray& out, QByteArrayView utf8, ByteOrderMark bom)
+{
+    if (bom == ByteOrderMark::Escaped)
+        appendEscapedImpl<true>(out, utf8);
+    else
+        appendEscapedImpl<false>(out, utf8);
 }
 
 } // namespace wsi::jsonl

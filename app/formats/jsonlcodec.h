@@ -82,4 +82,16 @@ struct DecodedLine
 // Decodes one line (with or without the trailing newline). On failure error says why, in a few words.
 DecodeStatus decodeLine(QByteArrayView line, DecodedLine& out, QString* error = nullptr);
 
+// What appendJsonEscaped does with U+FEFF. Our own reader keeps a raw one; QJsonDocument (and every reader
+// built on QString::fromUtf8) drops it at the start of a string, so files for other readers escape it.
+enum class ByteOrderMark {
+    Raw,
+    Escaped,
+};
+
+// Appends the contents of a JSON string, without the quotes, for bytes that are valid UTF-8: quotes,
+// backslashes and control characters are escaped, everything else (non-ASCII included) goes out as it is.
+// The one JSON string writer of the formats: session lines and HAR files.
+void appendJsonEscaped(QByteArray& out, QByteArrayView utf8, ByteOrderMark bom = ByteOrderMark::Raw);
+
 } // namespace wsi::jsonl

@@ -2,7 +2,9 @@
 
 #include "../core/hexdump.h"
 #include "../wire/utf8.h"
+#include "timestamptext.h"
 
+#include <QDateTime>
 #include <QIODevice>
 #include <QTemporaryFile>
 
@@ -85,14 +87,7 @@ TextExporter::~TextExporter() = default;
 
 QByteArray TextExporter::timeText(qint64 timestampUs)
 {
-    qint64 seconds = timestampUs / 1000000;
-    qint64 micros = timestampUs % 1000000;
-    if (micros < 0) {
-        micros += 1000000;
-        --seconds;
-    }
-    return QDateTime::fromSecsSinceEpoch(seconds, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")).toLatin1()
-        + '.' + QByteArray::number(micros).rightJustified(6, '0');
+    return utcTimestampText(timestampUs, u"yyyy-MM-dd HH:mm:ss", 6);
 }
 
 QByteArray TextExporter::eventLines(const Event& e)

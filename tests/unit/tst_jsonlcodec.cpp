@@ -1,9 +1,11 @@
 #include "formats/jsonlcodec.h"
 #include "wire/httphead.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QStringDecoder>
 #include <QTest>
 #include <QTimeZone>
 
@@ -127,6 +129,8 @@ private Q_SLOTS:
     void roundTrip_data();
     void roundTrip();
     void escaping();
+    void jsonEscaper_data();
+    void jsonEscaper();
     void invalidUtf8TextIsBase64();
     void handshakeFallsBackToRawBytes_data();
     void handshakeFallsBackToRawBytes();
@@ -727,6 +731,45 @@ void TestJsonlCodec::stringEscapesFromOtherWriters()
     QCOMPARE(jsonl::decodeLine(line, decoded, &error), jsonl::DecodeStatus::Ok);
     QCOMPARE(decoded.event.payload, bytes);
     QCOMPARE(decoded.event.size, bytes.size());
+}
+
+void TestJsonlCodec::jsonEscaper_data()
+{
+    QTest::addColumn<QByteArray>("utf8");
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<QByteArray>("bomEscaped");
+    QTest::newRow("plain") << QByteArray("h\xc3\xa9llo \xe2\x82\xac") << QByteArray("h\xc3\xa9llo \xe2\x82\xac")
+                           << QByteArray("h\xc3\xa9llo \xe2\x82\xac");
+    QTest::newRow("quotes and backslashes")
+        << QByteArray("a\"b\\c") << QByteArray("a\\\"b\\\\c") << QByteArray("a\\\"b\\\\c");
+    QTest::newRow("control characters") << QByteArray("\n\r\t\b\f\x01\x1f", 7)
+                                        << QByteArray("\\n\\r\\t\\b\\f\\u0001\\u001f")
+                                        << QByteArray("\\n\\r\\t\\b\\f\\u0001\\u001f");
+    QTest::newRow("NUL") << QByteArray("a\0b", 3) << QByteArray("a\\u0000b") << QByteArray("a\\u0000b");
+    // Our reader keeps a raw byte order mark; QJsonDocument drops one at the start of a string.
+    QTest::newRow("byte order marks") << QByteArray("\xef\xbb\xbfx\xef\xbb\xbf")
+                                      << QByteArray("\xef\xbb\xbfx\xef\xbb\xbf") << QByteArray("\\ufeffx\\ufeff");
+    QTest::newRow("empty") << QByteArray() << QByteArray() << QByteArray();
+}
+
+void TestJsonlCodec::jsonEscaper()
+{
+    QFETCH(QByteArray, utf8);
+    QFETCH(QByteArray, raw);
+    QFETCH(QByteArray, bomEscaped);
+    QByteArray out = "prefix:";
+    jsonl::appendJsonEscaped(out, utf8);
+    QCOMPARE(out, "prefix:" + raw);
+    out.clear();
+    jsonl::appendJsonEscaped(out, utf8, jsonl::ByteOrderMark::Escaped);
+    QCOMPARE(out, bomEscaped);
+    // Whatever other tools make of it, the escaped form is a JSON string that holds the same text.
+    const QJsonDocument doc = QJsonDocument::fromJson("[\"" + bomEscaped + "\"]");
+    QVERIFY(doc.isArray());
+    // (QString::fromUtf8 would drop the leading mark too; the decoder is told to keep it.)
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::ConvertInitialBom);
+    const QString text = decoder(utf8);
+    QCOMPARE(doc.array().at(0).toString(), text);
 }
 
 QTEST_GUILESS_MAIN(TestJsonlCodec)
