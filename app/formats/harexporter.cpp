@@ -3,8 +3,9 @@
 #include "../wire/httphead.h"
 #include "../wire/utf8.h"
 #include "harformat.h"
+#include "jsonlcodec.h"
+#include "timestamptext.h"
 
-#include <QDateTime>
 #include <QIODevice>
 #include <QUrl>
 
@@ -28,52 +29,10 @@ void appendIndent(QByteArray& out, int level)
     out.append(QByteArray(level * 2, ' '));
 }
 
-// JSON string contents for valid UTF-8. Besides quotes, backslashes and control characters, U+FEFF is escaped:
-// QJsonDocument (and with it the reader) drops a raw byte order mark at the start of a string.
+// HAR files are read by QJsonDocument-based tools (and by HarReader), which drop a raw U+FEFF.
 void appendEscaped(QByteArray& out, QByteArrayView utf8)
 {
-    static constexpr char hex[] = "0123456789abcdef";
-    const char* p = utf8.data();
-    const char* const end = p + utf8.size();
-    const char* run = p;
-    for (; p < end; ++p) {
-        const auto c = static_cast<unsigned char>(*p);
-        if (c == 0xEF && end - p >= 3 && static_cast<unsigned char>(p[1]) == 0xBB
-            && static_cast<unsigned char>(p[2]) == 0xBF) {
-            out.append(run, p - run);
-            appendRaw(out, "\\ufeff");
-            p += 2;
-            run = p + 1;
-            continue;
-        }
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        out.append(run, p - run);
-        run = p + 1;
-        switch (c) {
-        case '"':
-            appendRaw(out, "\\\"");
-            break;
-        case '\\':
-            appendRaw(out, "\\\\");
-            break;
-        case '\n':
-            appendRaw(out, "\\n");
-            break;
-        case '\r':
-            appendRaw(out, "\\r");
-            break;
-        case '\t':
-            appendRaw(out, "\\t");
-            break;
-        default: {
-            const char esc[] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf] };
-            out.append(esc, sizeof esc);
-            break;
-        }
-        }
-    }
-    out.append(run, end - run);
+    jsonl::appendJsonEscaped(out, utf8, jsonl::ByteOrderMark::Escaped);
 }
 
 // What a JSON string can carry of these bytes: themselves when they are UTF-8, else with replacement characters.
@@ -126,20 +85,18 @@ void appendMilliseconds(QByteArray& out, qint64 us)
     out += QByteArray::number(us % 1000).rightJustified(3, '0');
 }
 
-QString isoDateTime(qint64 us)
+// startedDateTime: ISO 8601 with milliseconds, as browsers write it.
+QByteArray isoDateTime(qint64 us)
 {
-    const qint64 ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+    return utcTimestampText(us, u"yyyy-MM-dd'T'HH:mm:ss", 3) + 'Z';
 }
 
-std::optional<HttpHead> parsedHead(const std::optional<Event>& e, bool request)
+std::optional<HttpHead> parsedHead(const QByteArray& bytes, bool request)
 {
-    if (!e)
-        return std::nullopt;
     HttpHead head;
-    const HttpHead::Limits limits { e->payload.size() + 1, std::numeric_limits<int>::max() };
-    const HttpHead::ParseResult result = HttpHead::parse(e->payload, head, limits);
-    if (result.status != HttpHead::ParseStatus::Complete || result.consumed != e->payload.size()
+    const HttpHead::Limits limits { bytes.size() + 1, std::numeric_limits<int>::max() };
+    const HttpHead::ParseResult result = HttpHead::parse(bytes, head, limits);
+    if (result.status != HttpHead::ParseStatus::Complete || result.consumed != bytes.size()
         || head.isRequest() != request)
         return std::nullopt;
     return head;
@@ -219,22 +176,72 @@ QByteArray versionOf(const QString& app)
     return (space >= 0 ? app.sliced(space + 1) : app).toUtf8();
 }
 
+// One item of _webSocketMessages, indented as in the file.
+void appendMessage(QByteArray& out, const Event& m)
+{
+    const bool text = m.kind == EventKind::Text;
+    const bool base64 = !text || !isValidUtf8(m.payload);
+    appendIndent(out, 5);
+    appendRaw(
+        out, m.direction == Direction::C2S ? "{\"type\": \"send\", \"time\": " : "{\"type\": \"receive\", \"time\": ");
+    appendSeconds(out, m.timestampUs);
+    appendRaw(out, text ? ", \"opcode\": 1" : ", \"opcode\": 2");
+    appendData(out, m.payload, base64);
+    if (text && base64)
+        appendRaw(out, ", \"_encoding\": \"base64\"");
+    out.append('}');
+}
+
+// "_webSocketClose": {...} for a close frame.
+QByteArray closeObject(const Event& close)
+{
+    QByteArray out;
+    appendRaw(out, "\"_webSocketClose\": {");
+    if (close.closeCode != 0) {
+        appendKey(out, "code");
+        out += QByteArray::number(close.closeCode);
+        appendRaw(out, ", ");
+    }
+    appendRaw(out, "\"reason\": ");
+    const bool base64 = !isValidUtf8(close.payload);
+    if (base64) {
+        out.append('"');
+        out += close.payload.toBase64();
+        appendRaw(out, "\", \"_encoding\": \"base64\"");
+    } else {
+        appendString(out, QByteArrayView(close.payload));
+    }
+    appendRaw(out,
+        close.direction == Direction::C2S ? ", \"by\": \"client\", \"time\": " : ", \"by\": \"server\", \"time\": ");
+    appendSeconds(out, close.timestampUs);
+    out.append('}');
+    return out;
+}
+
 } // namespace
 
+// A recorded upgrade head: its bytes become the HAR headers (and _rawHead), so they are output, not a copy.
+struct HarExporter::Head
+{
+    qint64 timestampUs = 0;
+    QByteArray bytes;
+};
+
+// What HAR keeps of a connection. Messages are encoded as they come: only their JSON text waits for finish().
 struct HarExporter::Entry
 {
     Connection connection;
     bool described = false;
-    std::optional<Event> request;
-    std::optional<Event> response;
-    std::optional<Event> close; // the first close frame
+    std::optional<Head> request;
+    std::optional<Head> response;
+    std::optional<QByteArray> close; // the first close frame, as its _webSocketClose member
     std::optional<qint64> openUs;
-    std::vector<Event> messages; // text and binary
+    QByteArray messages; // the items of _webSocketMessages, text and binary, comma-separated
     qint64 firstUs = std::numeric_limits<qint64>::max();
     qint64 lastUs = std::numeric_limits<qint64>::min();
 
     bool hasEvents() const { return firstUs != std::numeric_limits<qint64>::max(); }
-    bool showsSomething() const { return described || request || response || close || openUs || !messages.empty(); }
+    bool showsSomething() const { return described || request || response || close || openUs || !messages.isEmpty(); }
 };
 
 HarExporter::HarExporter(QIODevice* out, const ExportOptions& options)
@@ -269,11 +276,11 @@ void HarExporter::writeEvent(const Event& e)
     switch (e.kind) {
     case EventKind::HandshakeRequest:
         if (!entry.request)
-            entry.request = e;
+            entry.request = Head { e.timestampUs, e.payload };
         break;
     case EventKind::HandshakeResponse:
         if (!entry.response)
-            entry.response = e;
+            entry.response = Head { e.timestampUs, e.payload };
         break;
     case EventKind::Open:
         if (!entry.openUs)
@@ -281,11 +288,13 @@ void HarExporter::writeEvent(const Event& e)
         break;
     case EventKind::Text:
     case EventKind::Binary:
-        entry.messages.push_back(e);
+        if (!entry.messages.isEmpty())
+            entry.messages.append(',');
+        appendMessage(entry.messages, e);
         break;
     case EventKind::Close:
         if (!entry.close)
-            entry.close = e;
+            entry.close = closeObject(e);
         break;
     case EventKind::Ping:
     case EventKind::Pong:
@@ -322,24 +331,27 @@ void HarExporter::writeEnd()
     appendRaw(out, "},\n    \"pages\": [],\n    \"entries\": [");
     bool first = true;
     quint32 position = 0;
-    for (const Entry& entry : m_entries) {
+    for (Entry& entry : m_entries) {
         if (!entry.showsSomething())
             continue; // events of no connection (id 0 notes): HAR has no place for them
         if (!first)
             out.append(',');
         first = false;
-        appendEntry(out, entry, ++position, earliest);
+        writeEntry(out, entry, ++position, earliest);
+        entry = Entry(); // written: its text is not needed any more
         flushIfFull(out);
     }
     appendRaw(out, first ? "]\n  }\n}\n" : "\n    ]\n  }\n}\n");
     device()->write(out);
 }
 
-void HarExporter::appendEntry(QByteArray& out, const Entry& entry, quint32 position, qint64 fallbackStartUs) const
+void HarExporter::writeEntry(QByteArray& out, const Entry& entry, quint32 position, qint64 fallbackStartUs)
 {
     const Connection& c = entry.connection;
-    const std::optional<HttpHead> requestHead = parsedHead(entry.request, true);
-    const std::optional<HttpHead> responseHead = parsedHead(entry.response, false);
+    const std::optional<HttpHead> requestHead
+        = entry.request ? parsedHead(entry.request->bytes, true) : std::optional<HttpHead>();
+    const std::optional<HttpHead> responseHead
+        = entry.response ? parsedHead(entry.response->bytes, false) : std::optional<HttpHead>();
 
     QString url = c.url;
     if (url.isEmpty() && requestHead) {
@@ -356,7 +368,7 @@ void HarExporter::appendEntry(QByteArray& out, const Entry& entry, quint32 posit
         for (const HttpHeader& h : requestHead->headers)
             request.headers.append({ representable(h.first), representable(h.second) });
     }
-    const bool rawRequest = entry.request && request.toBytes() != entry.request->payload;
+    const bool rawRequest = entry.request && request.toBytes() != entry.request->bytes;
 
     // The response likewise. Without one: a connection that got as far as messages or an open state was
     // accepted (101), one that only sent its request got no answer (status 0, as browsers write it).
@@ -370,14 +382,14 @@ void HarExporter::appendEntry(QByteArray& out, const Entry& entry, quint32 posit
             response.headers.append({ representable(h.first), representable(h.second) });
     } else if (entry.response) {
         response.version.clear();
-    } else if (!entry.request || entry.openUs || !entry.messages.empty() || entry.close) {
+    } else if (!entry.request || entry.openUs || !entry.messages.isEmpty() || entry.close) {
         response.status = 101;
         response.reason = QByteArrayLiteral("Switching Protocols");
         syntheticResponse = true;
     } else {
         response.version.clear();
     }
-    const bool rawResponse = entry.response && (!responseHead || response.toBytes() != entry.response->payload);
+    const bool rawResponse = entry.response && (!responseHead || response.toBytes() != entry.response->bytes);
 
     const qint64 startUs = entry.request ? entry.request->timestampUs
         : entry.hasEvents()              ? entry.firstUs
@@ -389,7 +401,7 @@ void HarExporter::appendEntry(QByteArray& out, const Entry& entry, quint32 posit
     out.append('{');
     appendIndent(out, 4);
     appendKey(out, "startedDateTime");
-    appendString(out, isoDateTime(startUs));
+    appendString(out, QByteArrayView(isoDateTime(startUs)));
     out.append(',');
     appendIndent(out, 4);
     appendKey(out, "time");
@@ -423,7 +435,7 @@ void HarExporter::appendEntry(QByteArray& out, const Entry& entry, quint32 posit
     appendRaw(out, "\"cookies\": [],");
     appendIndent(out, 5);
     appendKey(out, "headersSize");
-    out += QByteArray::number(entry.request ? entry.request->payload.size() : -1);
+    out += QByteArray::number(entry.request ? entry.request->bytes.size() : -1);
     out.append(',');
     appendIndent(out, 5);
     appendRaw(out, "\"bodySize\": 0");
@@ -444,7 +456,7 @@ void HarExporter::appendEntry(QByteArray& out, const Entry& entry, quint32 posit
         appendIndent(out, 5);
         appendKey(out, "_rawHead");
         out.append('"');
-        out += entry.request->payload.toBase64();
+        out += entry.request->bytes.toBase64();
         out.append('"');
     }
     appendIndent(out, 4);
@@ -478,7 +490,7 @@ void HarExporter::appendEntry(QByteArray& out, const Entry& entry, quint32 posit
     appendRaw(out, "\"redirectURL\": \"\",");
     appendIndent(out, 5);
     appendKey(out, "headersSize");
-    out += QByteArray::number(entry.response ? entry.response->payload.size() : -1);
+    out += QByteArray::number(entry.response ? entry.response->bytes.size() : -1);
     out.append(',');
     appendIndent(out, 5);
     appendRaw(out, "\"bodySize\": 0");
@@ -502,7 +514,7 @@ void HarExporter::appendEntry(QByteArray& out, const Entry& entry, quint32 posit
         appendIndent(out, 5);
         appendKey(out, "_rawHead");
         out.append('"');
-        out += entry.response->payload.toBase64();
+        out += entry.response->bytes.toBase64();
         out.append('"');
     }
     appendIndent(out, 4);
@@ -567,54 +579,19 @@ void HarExporter::appendEntry(QByteArray& out, const Entry& entry, quint32 posit
     out.append(',');
     appendIndent(out, 4);
     appendRaw(out, "\"_webSocketMessages\": [");
-    for (std::size_t i = 0; i < entry.messages.size(); ++i) {
-        const Event& m = entry.messages[i];
-        const bool text = m.kind == EventKind::Text;
-        const bool base64 = !text || !isValidUtf8(m.payload);
-        appendIndent(out, 5);
-        appendRaw(out,
-            m.direction == Direction::C2S ? "{\"type\": \"send\", \"time\": " : "{\"type\": \"receive\", \"time\": ");
-        appendSeconds(out, m.timestampUs);
-        appendRaw(out, text ? ", \"opcode\": 1" : ", \"opcode\": 2");
-        appendData(out, m.payload, base64);
-        if (text && base64)
-            appendRaw(out, ", \"_encoding\": \"base64\"");
-        out.append('}');
-        if (i + 1 < entry.messages.size())
-            out.append(',');
-        if (out.size() >= flushBytes) {
-            device()->write(out);
-            out.clear();
-        }
-    }
-    if (!entry.messages.empty())
+    if (!entry.messages.isEmpty()) {
+        // Already JSON: straight to the device rather than through one more copy.
+        device()->write(out);
+        out.clear();
+        device()->write(entry.messages);
         appendIndent(out, 4);
+    }
     out.append(']');
 
     if (entry.close) {
-        const Event& close = *entry.close;
         out.append(',');
         appendIndent(out, 4);
-        appendRaw(out, "\"_webSocketClose\": {");
-        if (close.closeCode != 0) {
-            appendKey(out, "code");
-            out += QByteArray::number(close.closeCode);
-            appendRaw(out, ", ");
-        }
-        appendRaw(out, "\"reason\": ");
-        const bool base64 = !isValidUtf8(close.payload);
-        if (base64) {
-            out.append('"');
-            out += close.payload.toBase64();
-            appendRaw(out, "\", \"_encoding\": \"base64\"");
-        } else {
-            appendString(out, QByteArrayView(close.payload));
-        }
-        appendRaw(out,
-            close.direction == Direction::C2S ? ", \"by\": \"client\", \"time\": "
-                                              : ", \"by\": \"server\", \"time\": ");
-        appendSeconds(out, close.timestampUs);
-        out.append('}');
+        out += *entry.close;
     }
     appendIndent(out, 3);
     out.append('}');
