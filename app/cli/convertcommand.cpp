@@ -49,6 +49,23 @@ QString plural(qint64 n, const char* one, const char* many)
     return QString::number(n) + u' ' + QLatin1StringView(n == 1 ? one : many);
 }
 
+// The last word on the warnings: what was left out, in the units of what was read (the reader sniffs the
+// content, so a HAR named .jsonl still counts entries), and the warnings that cost nothing, which only count.
+QString summary(const SessionData& data, qint64 warnings)
+{
+    const qint64 skipped = data.skipped;
+    const qint64 others = std::max<qint64>(0, warnings - skipped);
+    if (skipped == 0)
+        return QStringLiteral("converted with ") + plural(others, "warning", "warnings");
+    QString text = QStringLiteral("skipped ")
+        + (data.format == SessionFormat::Har ? plural(skipped, "entry or message", "entries and messages")
+                                             : plural(skipped, "line", "lines"))
+        + QStringLiteral(" that could not be read; converted the rest");
+    if (others > 0)
+        text += QStringLiteral(", with ") + plural(others, "other warning", "other warnings");
+    return text;
+}
+
 } // namespace
 
 int ConvertCommand::run(const CommandLine& commandLine)
@@ -80,15 +97,7 @@ int ConvertCommand::run(const CommandLine& commandLine)
             printLine(stderr,
                 prefixed(in + QStringLiteral(": ") + plural(warnings - listed, "more warning", "more warnings")
                     + QStringLiteral(" not shown")));
-        // A session file's warnings are lines that were skipped; a HAR file's are of many kinds (entries that
-        // are not WebSocket connections, times read as milliseconds, a header left out), so they are counted.
-        if (sessionFormatForPath(in) == SessionFormat::Har)
-            printLine(
-                stderr, prefixed(in + QStringLiteral(": converted with ") + plural(warnings, "warning", "warnings")));
-        else
-            printLine(stderr,
-                prefixed(in + QStringLiteral(": skipped ") + plural(warnings, "line", "lines")
-                    + QStringLiteral(" that could not be read; converted the rest")));
+        printLine(stderr, prefixed(in + QStringLiteral(": ") + summary(data, warnings)));
     }
 
     ExportOptions options;

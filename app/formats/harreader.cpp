@@ -200,7 +200,7 @@ public:
             const QString where = QStringLiteral("log.entries[%1]").arg(QString::number(i));
             const QJsonValue value = entries.at(i);
             if (!value.isObject()) {
-                warn(QStringLiteral("%1: %2; skipped").arg(where, expected(QStringLiteral("an object"), value)));
+                skip(QStringLiteral("%1: %2; skipped").arg(where, expected(QStringLiteral("an object"), value)));
                 continue;
             }
             const QJsonObject entry = value.toObject();
@@ -248,6 +248,13 @@ private:
             m_out.warnings.append(text);
         else
             ++m_unlistedWarnings;
+    }
+
+    // An entry or a message left out because it could not be read: a warning, and counted in SessionData::skipped.
+    void skip(const QString& text)
+    {
+        warn(text);
+        ++m_out.skipped;
     }
 
     // Epoch seconds (Chrome's message time) to microseconds; nullopt for anything that is not a usable time.
@@ -362,14 +369,14 @@ private:
     {
         const QJsonValue requestValue = entry.value(QLatin1StringView("request"));
         if (!requestValue.isObject()) {
-            warn(QStringLiteral("%1.request: %2; entry skipped")
+            skip(QStringLiteral("%1.request: %2; entry skipped")
                      .arg(where, expected(QStringLiteral("an object"), requestValue)));
             return;
         }
         const QJsonObject request = requestValue.toObject();
         const QJsonValue urlValue = request.value(QLatin1StringView("url"));
         if (!urlValue.isString()) {
-            warn(QStringLiteral("%1.request.url: %2; entry skipped")
+            skip(QStringLiteral("%1.request.url: %2; entry skipped")
                      .arg(where, expected(QStringLiteral("a string"), urlValue)));
             return;
         }
@@ -524,7 +531,7 @@ private:
             const auto at = [&] { return QStringLiteral("%1[%2]").arg(arrayWhere, QString::number(i)); };
             const QJsonObject m = array.at(i).toObject();
             if (!array.at(i).isObject()) {
-                warn(QStringLiteral("%1: %2; skipped").arg(at(), expected(QStringLiteral("an object"), array.at(i))));
+                skip(QStringLiteral("%1: %2; skipped").arg(at(), expected(QStringLiteral("an object"), array.at(i))));
                 continue;
             }
             const QString type = m.value(QLatin1StringView("type")).toString();
@@ -534,7 +541,7 @@ private:
             else if (type == u"receive")
                 direction = Direction::S2C;
             else if (type != u"error") {
-                warn(QStringLiteral("%1.type: expected \"send\" or \"receive\", found %2; skipped")
+                skip(QStringLiteral("%1.type: expected \"send\" or \"receive\", found %2; skipped")
                          .arg(at(),
                              m.value(QLatin1StringView("type")).isString()
                                  ? u'"' + type + u'"'
@@ -555,7 +562,7 @@ private:
 
             const QJsonValue dataValue = m.value(QLatin1StringView("data"));
             if (!dataValue.isString() && !(dataValue.isUndefined() && type == u"error")) {
-                warn(QStringLiteral("%1.data: %2; skipped").arg(at(), expected(QStringLiteral("a string"), dataValue)));
+                skip(QStringLiteral("%1.data: %2; skipped").arg(at(), expected(QStringLiteral("a string"), dataValue)));
                 continue;
             }
             const QString data = dataValue.toString();
@@ -584,7 +591,7 @@ private:
                 kind = EventKind::Pong;
                 break;
             default:
-                warn(QStringLiteral("%1.opcode: %2; skipped")
+                skip(QStringLiteral("%1.opcode: %2; skipped")
                          .arg(at(),
                              opcode ? QStringLiteral("%1 is not a message opcode (1 text, 2 binary)")
                                           .arg(QString::number(*opcode))
@@ -597,7 +604,7 @@ private:
             if (kind == EventKind::Binary || encoding == u"base64") {
                 const auto decoded = strictBase64(data);
                 if (!decoded) {
-                    warn(QStringLiteral("%1.data: not valid base64; skipped").arg(at()));
+                    skip(QStringLiteral("%1.data: not valid base64; skipped").arg(at()));
                     continue;
                 }
                 payload = *decoded;
@@ -756,6 +763,7 @@ bool HarReader::read(
         return false;
     };
     out = SessionData {};
+    out.format = SessionFormat::Har;
     const qint64 total = device.isSequential() ? -1 : device.size() - device.pos();
     auto tooLarge = [maxBytes](qint64 size) {
         return QStringLiteral("the HAR file is too large to open (%1 MiB; the limit is %2 MiB)")

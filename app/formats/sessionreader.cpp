@@ -93,10 +93,12 @@ public:
             return addHeader(status, decoded.line, decoded.why);
         if (status == jsonl::DecodeStatus::NotJson && !complete) {
             warn(QStringLiteral("ignored a truncated last line (the capture was interrupted)"));
+            ++m_out.skipped;
             return true;
         }
         if (status != jsonl::DecodeStatus::Ok) {
             warnLine(decoded.why);
+            ++m_out.skipped;
             return true;
         }
         switch (decoded.line.type) {
@@ -120,6 +122,7 @@ public:
     {
         ++m_lineNumber;
         warnLine(QStringLiteral("longer than the limit of %1, skipped").arg(byteCount(limit)));
+        ++m_out.skipped;
     }
 
     void finish()

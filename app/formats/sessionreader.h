@@ -2,6 +2,7 @@
 
 #include "../core/connection.h"
 #include "../core/event.h"
+#include "sessionformat.h"
 
 #include <QList>
 #include <QString>
@@ -20,6 +21,11 @@ struct SessionData
     QList<Connection> connections; // one per id, in order of first appearance, latest description
     std::vector<Event> events; // seq as in the file
     QStringList warnings; // "line N: reason", at most 100 plus one line counting the rest
+    // What the reader left out because it could not read it, counted in full: lines of a session file, entries
+    // and messages of a HAR file. Other warnings (a second header, a header left out, times read as
+    // milliseconds, entries that are not WebSocket connections) cost nothing and are not counted here.
+    qsizetype skipped = 0;
+    SessionFormat format = SessionFormat::Jsonl; // what the file was read as (the content decides, not the name)
     int version = 0;
     QString created;
     QString app;

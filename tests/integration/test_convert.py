@@ -29,7 +29,9 @@ Checks:
      with a reason naming IN (missing, a folder, unreadable, empty, not a session, a newer format version,
      an output folder that does not exist), and then OUT is neither created nor changed;
   5. lines the reader skips: at most 10 listed on stderr with their line numbers, the rest counted (also past
-     the reader's own cap of 100 listed warnings), the conversion still exits 0 with the other events.
+     the reader's own cap of 100 listed warnings), the conversion still exits 0 with the other events; the
+     summary counts lines or HAR entries and messages by what the content was (a HAR named .jsonl counts
+     entries), and warnings that lose nothing (a second header) apart from what was skipped.
 Redaction (2) is checked on every format, both ways.
 Every wait has a timeout, and a watchdog ends the whole run, so the test cannot hang.
 
@@ -617,12 +619,46 @@ def skipped_lines(exe, workdir, record_path, record):
         ok(f"{bad_count} bad lines: {listed} listed, exit 0, every good event converted")
 
 
+def summary_follows_what_was_read(exe, workdir, record_path):
+    """The last stderr line counts what was skipped in the units of what the reader found (a HAR named .jsonl
+    counts entries and messages), and warnings that cost nothing apart."""
+    with open(os.path.join(FIXTURES, "chrome-websocket.har"), encoding="utf-8") as f:
+        har = json.load(f)
+    for entry in har["log"]["entries"]:
+        if "_webSocketMessages" in entry:
+            entry["_webSocketMessages"].append({"type": "send", "time": 1, "opcode": 7, "data": "x"})
+    har_named_jsonl = os.path.join(workdir, "har-named.jsonl")
+    with open(har_named_jsonl, "w", encoding="utf-8") as f:
+        json.dump(har, f)
+    with open(record_path, "rb") as f:
+        lines = f.read().split(b"\n")[:-1]
+    other_header = b'{"type":"session","format":"wsinspector-session","version":3}'
+    second_header = os.path.join(workdir, "second-header.jsonl")
+    write(second_header, b"\n".join(lines + [other_header]) + b"\n")
+    mixed = os.path.join(workdir, "mixed.jsonl")
+    write(mixed, b"\n".join(lines[:3] + [b"garbage", other_header] + lines[3:] + [b"more garbage"]) + b"\n")
+    for source, last in [
+        (har_named_jsonl, "skipped 1 entry or message that could not be read; converted the rest, with 1 other "
+                          "warning"),
+        (second_header, "converted with 1 warning"),
+        (mixed, "skipped 2 lines that could not be read; converted the rest, with 1 other warning"),
+    ]:
+        out_path = source + ".out.jsonl"
+        code, out, err = run_convert(exe, source, out_path)
+        check(code == 0, f"convert {source}: exit code {code}; stderr {err!r}")
+        got = err.splitlines()[-1] if err else ""
+        check(got == f"wsinspector: convert: {source}: {last}", f"convert {source}: last stderr line {got!r}, "
+                                                                   f"expected {last!r}")
+        ok(f"{os.path.basename(source)}: {last}")
+
+
 def body(exe, workdir, servers):
     record_path, record = record_session(exe, workdir, servers)
     convert_to_every_format(exe, workdir, record_path, record)
     har_round_trips(exe, workdir)
     bad_arguments_and_input(exe, workdir, record_path)
     skipped_lines(exe, workdir, record_path, record)
+    summary_follows_what_was_read(exe, workdir, record_path)
 
 
 if __name__ == "__main__":

@@ -96,6 +96,9 @@ void TestHarReader::chrome()
     QString error;
     QVERIFY2(readBytes(fixture("chrome-websocket.har"), data, &error), qPrintable(error));
     QCOMPARE(data.warnings, QStringList { QStringLiteral("skipped 1 entry that is not a WebSocket connection") });
+    // Leaving out an entry that is not a WebSocket is no loss: not counted as skipped.
+    QCOMPARE(data.skipped, 0);
+    QCOMPARE(data.format, SessionFormat::Har);
     QCOMPARE(data.app, QStringLiteral("WebInspector 537.36"));
 
     QCOMPARE(data.connections.size(), 1);
@@ -229,12 +232,18 @@ void TestHarReader::badInput_data()
     QTest::addColumn<QByteArray>("bytes");
     QTest::addColumn<bool>("loads");
     QTest::addColumn<QString>("message"); // the error, or one of the warnings
+    QTest::addColumn<int>("skipped"); // entries and messages left out
 
     auto fails = [](const char* name, const QByteArray& bytes, const char* error) {
-        QTest::newRow(name) << bytes << false << QString::fromUtf8(error);
+        QTest::newRow(name) << bytes << false << QString::fromUtf8(error) << 0;
     };
+    // A warning about something read anyway, or left out without loss of an entry or a message.
     auto warns = [](const char* name, const QByteArray& bytes, const char* warning) {
-        QTest::newRow(name) << bytes << true << QString::fromUtf8(warning);
+        QTest::newRow(name) << bytes << true << QString::fromUtf8(warning) << 0;
+    };
+    // An entry or a message that could not be read.
+    auto skips = [](const char* name, const QByteArray& bytes, const char* warning) {
+        QTest::newRow(name) << bytes << true << QString::fromUtf8(warning) << 1;
     };
     const QByteArray text = R"({"type": "send", "time": 1795341600.5, "opcode": 1, "data": "hi"})";
 
@@ -261,7 +270,7 @@ void TestHarReader::badInput_data()
         "no WebSocket entry in this HAR file could be read (log.entries[0].request.url: expected a string, found "
         "a number; entry skipped)");
 
-    warns("entry not an object", R"({"log": {"entries": [7, {"request": {"url": "ws://h/"}}]}})",
+    skips("entry not an object", R"({"log": {"entries": [7, {"request": {"url": "ws://h/"}}]}})",
         "log.entries[0]: expected an object, found a number; skipped");
     warns("status a string", harWith("[]", {}, R"({"status": "101", "headers": []})"),
         "log.entries[0].response.status: expected a number, found a string; the response head is left out");
@@ -273,19 +282,19 @@ void TestHarReader::badInput_data()
         "log.entries[0].response.headers[0]: expected {\"name\": string, \"value\": string}; skipped");
     warns("messages not an array", harWith("{}"),
         "log.entries[0]._webSocketMessages: expected an array, found an object; no messages read");
-    warns("message not an object", harWith("[\"hi\", " + text + "]"),
+    skips("message not an object", harWith("[\"hi\", " + text + "]"),
         "log.entries[0]._webSocketMessages[0]: expected an object, found a string; skipped");
-    warns("data not a string", harWith(R"([{"type": "send", "time": 1, "opcode": 1, "data": 5}])"),
+    skips("data not a string", harWith(R"([{"type": "send", "time": 1, "opcode": 1, "data": 5}])"),
         "log.entries[0]._webSocketMessages[0].data: expected a string, found a number; skipped");
-    warns("opcode 3", harWith(R"([{"type": "send", "time": 1, "opcode": 3, "data": "x"}])"),
+    skips("opcode 3", harWith(R"([{"type": "send", "time": 1, "opcode": 3, "data": "x"}])"),
         "log.entries[0]._webSocketMessages[0].opcode: 3 is not a message opcode (1 text, 2 binary); skipped");
-    warns("opcode a string", harWith(R"([{"type": "send", "time": 1, "opcode": "1", "data": "x"}])"),
+    skips("opcode a string", harWith(R"([{"type": "send", "time": 1, "opcode": "1", "data": "x"}])"),
         "log.entries[0]._webSocketMessages[0].opcode: expected a number, found a string; skipped");
-    warns("opcode 1.5", harWith(R"([{"type": "send", "time": 1, "opcode": 1.5, "data": "x"}])"),
+    skips("opcode 1.5", harWith(R"([{"type": "send", "time": 1, "opcode": 1.5, "data": "x"}])"),
         "log.entries[0]._webSocketMessages[0].opcode: expected a number, found a number; skipped");
-    warns("bad base64", harWith(R"([{"type": "receive", "time": 1, "opcode": 2, "data": "AA@C"}])"),
+    skips("bad base64", harWith(R"([{"type": "receive", "time": 1, "opcode": 2, "data": "AA@C"}])"),
         "log.entries[0]._webSocketMessages[0].data: not valid base64; skipped");
-    warns("bad base64 text",
+    skips("bad base64 text",
         harWith(R"([{"type": "receive", "time": 1, "opcode": 1, "data": "é", "_encoding": "base64"}])"),
         "log.entries[0]._webSocketMessages[0].data: not valid base64; skipped");
     warns("time not a number", harWith("[" + text + R"(, {"type": "send", "time": "soon", "opcode": 1, "data": "x"}])"),
@@ -293,7 +302,7 @@ void TestHarReader::badInput_data()
         "is used");
     warns("time absurd", harWith(R"([{"type": "send", "time": 1e300, "opcode": 1, "data": "x"}])"),
         "log.entries[0]._webSocketMessages[0].time: not a usable time; the previous message's time is used");
-    warns("unknown type", harWith(R"([{"type": "sent", "time": 1, "opcode": 1, "data": "x"}])"),
+    skips("unknown type", harWith(R"([{"type": "sent", "time": 1, "opcode": 1, "data": "x"}])"),
         "log.entries[0]._webSocketMessages[0].type: expected \"send\" or \"receive\", found \"sent\"; skipped");
     warns("bad date", harWith("[" + text + "]").replace("2026-11-22T10:00:00.000Z", "yesterday"),
         "log.entries[0].startedDateTime: not an ISO 8601 date: \"yesterday\"; the connection starts at its first "
@@ -322,6 +331,8 @@ void TestHarReader::badInput()
     QVERIFY2(ok, qPrintable(error));
     QVERIFY2(data.warnings.contains(message), qPrintable(warningsText(data)));
     QVERIFY(!data.connections.isEmpty());
+    QFETCH(int, skipped);
+    QCOMPARE(data.skipped, skipped);
 }
 
 void TestHarReader::hugeSingleLine()
@@ -451,6 +462,7 @@ void TestHarReader::warningsAreCapped()
     QVERIFY2(readBytes(harWith(messages), data, &error), qPrintable(error));
     QCOMPARE(data.warnings.size(), SessionReader::maxWarnings + 1);
     QCOMPARE(data.warnings.last(), QStringLiteral("200 more warnings were not listed"));
+    QCOMPARE(data.skipped, 300);
     QCOMPARE(data.events.back().payload, QByteArray("kept"));
 }
 

@@ -155,6 +155,8 @@ void TestSessionReader::truncatedLastLine()
     QCOMPARE(data.events[1].payload, QByteArray("two"));
     QCOMPARE(
         data.warnings, QStringList { QStringLiteral("ignored a truncated last line (the capture was interrupted)") });
+    QCOMPARE(data.skipped, 1);
+    QCOMPARE(data.format, SessionFormat::Jsonl);
 }
 
 void TestSessionReader::completeLastLineWithoutNewline()
@@ -243,6 +245,7 @@ void TestSessionReader::badMiddleLinesAreSkipped()
     QCOMPARE(data.warnings[1], QStringLiteral("line 4: unknown kind \"shout\""));
     QCOMPARE(data.warnings[2], QStringLiteral("line 6: \"data\" is not valid base64"));
     QCOMPARE(data.warnings[3], QStringLiteral("line 7: unknown line type \"gizmo\""));
+    QCOMPARE(data.skipped, 4);
 }
 
 void TestSessionReader::warningsAreCapped()
@@ -257,6 +260,8 @@ void TestSessionReader::warningsAreCapped()
     QCOMPARE(data.warnings.size(), SessionReader::maxWarnings + 1);
     QVERIFY(data.warnings[99].startsWith(QLatin1StringView("line 101: ")));
     QCOMPARE(data.warnings.back(), QStringLiteral("150 more warnings were not listed"));
+    // Counted in full, where the list stops at 100.
+    QCOMPARE(data.skipped, 250);
 }
 
 void TestSessionReader::connectionUpdatesKeepTheirPlace()
@@ -315,6 +320,8 @@ void TestSessionReader::secondHeaderFromJoinedFiles()
     QCOMPARE(data.events.size(), size_t(2));
     QCOMPARE(data.warnings.size(), 1);
     QVERIFY2(data.warnings[0].startsWith(QLatin1StringView("line 5: ")), qPrintable(data.warnings[0]));
+    // A header costs nothing: a warning, not a skipped line.
+    QCOMPARE(data.skipped, 0);
 }
 
 void TestSessionReader::linesLongerThanAReadChunk()
@@ -537,6 +544,7 @@ void TestSessionReader::longLinesAreSkipped()
     const QString size = limit % (1024 * 1024) == 0 ? QStringLiteral("%1 MiB").arg(limit / (1024 * 1024))
                                                     : QStringLiteral("%1 bytes").arg(limit);
     QCOMPARE(data.warnings, QStringList { QStringLiteral("line 3: longer than the limit of %1, skipped").arg(size) });
+    QCOMPARE(data.skipped, 1);
     QCOMPARE(data.events.size(), size_t(last ? 1 : 2));
     QCOMPARE(data.events[0].payload, QByteArray("one"));
     if (!last)
