@@ -13,7 +13,9 @@ Python's csv module for CSV.
      payloads, close status code and reason; IPv4 and TCP checksums pass tshark's own validation; the upgrade
      request's Host names the real port;
   4. csv.reader reads one row per recorded event with the recorded payloads (text or base64), CRLF line ends;
-  5. the text log names the connection and reads "1000 normal closure: bye".
+  5. the text log names the connection and reads "1000 normal closure: bye";
+  6. DESIGN.md's example session, which has no "fin" keys, converted to .pcap shows in tshark as three final
+     frames (FIN set) with their payloads.
 tshark is a test dependency (packaging/install-deps.sh test): a missing tshark fails the test, it is not skipped.
 """
 
@@ -119,6 +121,35 @@ def check_text(path, port):
     ok("text log: header, connection, close line")
 
 
+# DESIGN.md's example session, which leaves the optional "fin" out like many hand-made files: every message
+# must still be one final frame with its payload, not a fragment without one.
+DESIGN_EXAMPLE = """\
+{"type":"session","format":"wsinspector-session","version":1,"created":"2026-11-22T10:00:00.000Z","app":"wsinspector 0.1.0"}
+{"type":"connection","id":1,"role":"server","url":"ws://127.0.0.1:8765/chat","peer":"127.0.0.1:53122","subprotocol":""}
+{"type":"event","seq":1,"conn":1,"ts":1763805600123456,"dir":"none","kind":"handshake-request","method":"GET","url":"/chat","headers":[["Host","127.0.0.1:8765"],["Upgrade","websocket"]]}
+{"type":"event","seq":2,"conn":1,"ts":1763805600123900,"dir":"none","kind":"handshake-response","status":101,"headers":[["Upgrade","websocket"]]}
+{"type":"event","seq":3,"conn":1,"ts":1763805600124000,"dir":"c2s","kind":"text","size":5,"data":"hello"}
+{"type":"event","seq":4,"conn":1,"ts":1763805600124100,"dir":"s2c","kind":"binary","size":3,"data":"AAEC","enc":"base64"}
+{"type":"event","seq":5,"conn":1,"ts":1763805600200000,"dir":"c2s","kind":"close","code":1000,"reason":"bye"}
+"""
+
+
+def check_design_example(exe, tshark, workdir):
+    source = os.path.join(workdir, "design.jsonl")
+    with open(source, "w", encoding="utf-8") as f:
+        f.write(DESIGN_EXAMPLE)
+    pcap = os.path.join(workdir, "design.pcap")
+    run([exe, "convert", source, pcap], "convert DESIGN.md's example to .pcap")
+    output = run([tshark, "-n", "-r", pcap, "-Y", "websocket", "-T", "fields", "-e", "websocket.fin", "-e",
+                  "websocket.opcode", "-e", "websocket.payload.text", "-e", "data.data", "-e",
+                  "websocket.payload.close.status_code", "-e", "websocket.payload.close.reason"],
+                 "tshark on the example").decode("utf-8")
+    got = [tuple(line.split("\t")) for line in output.split("\n") if line]
+    want = [("1", "1", "hello", "", "", ""), ("1", "2", "", "000102", "", ""), ("1", "8", "", "", "1000", "bye")]
+    check(got == want, f"tshark on DESIGN.md's example: {got}, expected {want}")
+    ok("tshark: DESIGN.md's example (no \"fin\" keys) shows three final frames with their payloads")
+
+
 def body(exe, workdir, servers):
     tshark = tool("tshark", "WSI_TSHARK")
     info(run([tshark, "--version"], "tshark --version").decode().split("\n")[0])
@@ -145,6 +176,7 @@ def body(exe, workdir, servers):
     rows = check_csv(outputs["csv"], record.events, {conn: record.connections[conn]["url"]})
     ok(f"csv.reader: {len(rows)} rows, payloads as recorded")
     check_text(outputs["txt"], server.port)
+    check_design_example(exe, tshark, workdir)
 
 
 if __name__ == "__main__":
