@@ -17,6 +17,7 @@ namespace wsi {
 namespace {
 
 constexpr qsizetype flushBytes = 1024 * 1024;
+constexpr qsizetype chunkBytes = 256 * 1024;
 
 void appendRaw(QByteArray& out, const char* s)
 {
@@ -236,12 +237,14 @@ struct HarExporter::Entry
     std::optional<Head> response;
     std::optional<QByteArray> close; // the first close frame, as its _webSocketClose member
     std::optional<qint64> openUs;
-    QByteArray messages; // the items of _webSocketMessages, text and binary, comma-separated
+    // The items of _webSocketMessages (text and binary), comma-separated, in chunks of about chunkBytes: one
+    // growing array would need its old and its new copy at once each time it grows.
+    std::vector<QByteArray> messages;
     qint64 firstUs = std::numeric_limits<qint64>::max();
     qint64 lastUs = std::numeric_limits<qint64>::min();
 
     bool hasEvents() const { return firstUs != std::numeric_limits<qint64>::max(); }
-    bool showsSomething() const { return described || request || response || close || openUs || !messages.isEmpty(); }
+    bool showsSomething() const { return described || request || response || close || openUs || !messages.empty(); }
 };
 
 HarExporter::HarExporter(QIODevice* out, const ExportOptions& options)
@@ -288,9 +291,14 @@ void HarExporter::writeEvent(const Event& e)
         break;
     case EventKind::Text:
     case EventKind::Binary:
-        if (!entry.messages.isEmpty())
-            entry.messages.append(',');
-        appendMessage(entry.messages, e);
+        if (entry.messages.empty() || entry.messages.back().size() >= chunkBytes) {
+            if (!entry.messages.empty())
+                entry.messages.back().append(',');
+            entry.messages.emplace_back().reserve(chunkBytes + 4096);
+        } else {
+            entry.messages.back().append(',');
+        }
+        appendMessage(entry.messages.back(), e);
         break;
     case EventKind::Close:
         if (!entry.close)
@@ -382,7 +390,7 @@ void HarExporter::writeEntry(QByteArray& out, const Entry& entry, quint32 positi
             response.headers.append({ representable(h.first), representable(h.second) });
     } else if (entry.response) {
         response.version.clear();
-    } else if (!entry.request || entry.openUs || !entry.messages.isEmpty() || entry.close) {
+    } else if (!entry.request || entry.openUs || !entry.messages.empty() || entry.close) {
         response.status = 101;
         response.reason = QByteArrayLiteral("Switching Protocols");
         syntheticResponse = true;
@@ -579,11 +587,12 @@ void HarExporter::writeEntry(QByteArray& out, const Entry& entry, quint32 positi
     out.append(',');
     appendIndent(out, 4);
     appendRaw(out, "\"_webSocketMessages\": [");
-    if (!entry.messages.isEmpty()) {
+    if (!entry.messages.empty()) {
         // Already JSON: straight to the device rather than through one more copy.
         device()->write(out);
         out.clear();
-        device()->write(entry.messages);
+        for (const QByteArray& chunk : entry.messages)
+            device()->write(chunk);
         appendIndent(out, 4);
     }
     out.append(']');

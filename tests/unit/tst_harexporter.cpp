@@ -233,6 +233,7 @@ private Q_SLOTS:
     void emptySession();
     void connectionsWithoutEvents();
     void messagesAreEncodedAsFed();
+    void manyMessagesInChunks();
 };
 
 void TestHarExporter::roundTripThroughFiles()
@@ -557,6 +558,30 @@ void TestHarExporter::messagesAreEncodedAsFed()
         QString::fromLatin1(QByteArray("\x01\x02\x03\x04", 4).toBase64()));
     QCOMPARE(entry.value(QLatin1StringView("_webSocketClose")).toObject().value(QLatin1StringView("reason")).toString(),
         QStringLiteral("bye"));
+}
+
+// A connection's messages are kept in chunks of a few hundred KB: they join into one valid array, in order.
+void TestHarExporter::manyMessagesInChunks()
+{
+    SessionData data;
+    Connection c;
+    c.id = 1;
+    c.url = QStringLiteral("ws://127.0.0.1:8765/");
+    data.connections = { c };
+    const int count = 5000;
+    for (int i = 0; i < count; ++i)
+        data.events.push_back(recorded(1, start + i, i % 2 ? Direction::S2C : Direction::C2S, EventKind::Text,
+            QByteArray::number(i) + ' ' + QByteArray(200, 'x')));
+    const QByteArray har = exportToBytes(data, {});
+    QVERIFY(har.size() > 3 * 256 * 1024);
+    const QJsonArray messages = entryAt(parseHar(har), 0).value(QLatin1StringView("_webSocketMessages")).toArray();
+    QCOMPARE(messages.size(), count);
+    for (int i : { 0, 1, count / 2, count - 1 })
+        QVERIFY(messages.at(i)
+                    .toObject()
+                    .value(QLatin1StringView("data"))
+                    .toString()
+                    .startsWith(QString::number(i) + u' '));
 }
 
 QTEST_GUILESS_MAIN(TestHarExporter)
