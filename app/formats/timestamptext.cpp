@@ -2,6 +2,8 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 namespace wsi {
 
 QByteArray utcTimestampText(qint64 timestampUs, QStringView format, int fractionDigits)
