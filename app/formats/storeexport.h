@@ -16,8 +16,9 @@ namespace wsi {
  * connections known when it was taken, optionally narrowed to some rows (a filtered view, a selection). Made on
  * the GUI thread, written on any thread: the snapshot shares the store's chunks and nothing here touches the
  * store itself, so a million events are saved while the capture goes on. Each event is copied out of the
- * snapshot only as it is written; the streaming formats keep none of them, HAR keeps their encoded text. Connections are described before their
- * first event, as in the journal; writing all rows also keeps the connections that have no events.
+ * snapshot only as it is written; the streaming formats keep none of them, HAR keeps their encoded text. Connections
+ * are described before their first event, as in the journal; writing all rows also keeps the connections that have no
+ * events.
  */
 class StoreExport
 {
