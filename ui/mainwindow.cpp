@@ -14,6 +14,7 @@
 #include "net/connectionprofiles.h"
 #include "net/endpointoptions.h"
 #include "recoverybar.h"
+#include "replaypane.h"
 #include "serverpane.h"
 #include "statspane.h"
 #include "timelinedelegate.h"
@@ -180,6 +181,8 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     m_serverDock->hide();
     addDockWidget(Qt::LeftDockWidgetArea, m_connectionsDock);
     m_connectionsDock->hide();
+    addDockWidget(Qt::RightDockWidgetArea, m_replayDock);
+    m_replayDock->hide();
     connect(m_connectionsPane, &ConnectionsPane::connectRequested, this, [this](const QString& profile) {
         if (profile.isEmpty())
             connectFromUrlBar();
@@ -292,6 +295,16 @@ void MainWindow::createDocks()
     m_connectionsDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F6));
     m_connectionsDock->toggleViewAction()->setToolTip(
         tr("Show the client connections: their state, traffic and round-trip time; disconnect, ping, duplicate (F6)"));
+
+    // Replay, beside the timeline it adds to. F4, not F8 next to the server's F7: F8 pauses the display.
+    m_replayDock = new QDockWidget(tr("Replay"), this);
+    m_replayDock->setObjectName(QStringLiteral("replayDock"));
+    m_replayPane = new ReplayPane(m_session, m_replayDock);
+    m_replayDock->setWidget(m_replayPane);
+    m_replayDock->toggleViewAction()->setObjectName(QStringLiteral("replayPaneAction"));
+    m_replayDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F4));
+    m_replayDock->toggleViewAction()->setToolTip(
+        tr("Replay a recorded connection against a server, or serve it back as a mock server (F4)"));
 }
 
 void MainWindow::createActions()
@@ -449,6 +462,7 @@ void MainWindow::createMenus()
     view->addSeparator();
     view->addAction(m_connectionsDock->toggleViewAction());
     view->addAction(m_serverDock->toggleViewAction());
+    view->addAction(m_replayDock->toggleViewAction());
     view->addAction(m_statsDock->toggleViewAction());
 
     QMenu* capture = menuBar()->addMenu(tr("&Capture"));

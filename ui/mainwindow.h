@@ -33,6 +33,7 @@ class ConnectionProfiles;
 class ConnectionsPane;
 class DetailPane;
 class FilterBar;
+class ReplayPane;
 class ServerPane;
 class StatsPane;
 class TimelineView;
@@ -69,6 +70,7 @@ public:
     TimelineViewModel* timelineViewModel() const { return m_viewModel; }
 
     ConnectionsPane* connectionsPane() const { return m_connectionsPane; }
+    ReplayPane* replayPane() const { return m_replayPane; }
     // The saved connection profiles and recent URLs (loaded from the user's config when the window opens).
     const ConnectionProfiles& profiles() const { return *m_profiles; }
 
@@ -171,6 +173,8 @@ private:
     QDockWidget* m_serverDock = nullptr;
     ConnectionsPane* m_connectionsPane = nullptr;
     QDockWidget* m_connectionsDock = nullptr;
+    ReplayPane* m_replayPane = nullptr;
+    QDockWidget* m_replayDock = nullptr;
     std::unique_ptr<ConnectionProfiles> m_profiles;
     bool m_profileSaveErrorShown = false;
 
