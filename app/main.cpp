@@ -3,6 +3,7 @@
 #include "cli/commandline.h"
 #include "cli/connectcommand.h"
 #include "cli/convertcommand.h"
+#include "cli/replaycommand.h"
 #include "cli/servecommand.h"
 #include "cli/signalwatcher.h"
 #include "core/platform.h"
@@ -74,6 +75,11 @@ int main(int argc, char* argv[])
         QCoreApplication app(argc, argv);
         setIdentity();
         return wsi::ConvertCommand::run(commandLine);
+    }
+    case wsi::CommandLine::Action::Replay: {
+        QCoreApplication app(argc, argv);
+        setIdentity();
+        return wsi::ReplayCommand::run(commandLine);
     }
     case wsi::CommandLine::Action::Gui:
         break;

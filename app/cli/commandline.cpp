@@ -2,6 +2,7 @@
 
 #include "../core/messagetemplate.h"
 #include "../formats/sessionformat.h"
+#include "../replay/jsonpathpattern.h"
 #include "../wire/httphead.h"
 
 #include <QCoreApplication>
@@ -9,6 +10,7 @@
 #include <QFileInfo>
 
 #include <algorithm>
+#include <cmath>
 
 namespace wsi {
 
@@ -344,6 +346,128 @@ CommandLine parseConvert(const QStringList& args)
     c.convertOutput = paths.at(1);
     return c;
 }
+
+CommandLine parseReplay(const QStringList& args)
+{
+    CommandLine c;
+    c.action = CommandLine::Action::Replay;
+    c.server.port = 8765;
+    // Which options were given, to check after the loop that they fit the role (--as may come last).
+    QStringList clientOnly;
+    QStringList serverOnly;
+    bool speedGiven = false;
+    bool optionsEnded = false;
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString& a = args[i];
+        auto value = [&](QString* out) { return takeValue(args, i, out); };
+        QString v;
+        if (optionsEnded || !a.startsWith(u'-') || a.size() == 1) {
+            if (!c.replayFile.isEmpty())
+                return failure(QStringLiteral("replay: one session file only (got \u201c%1\u201d and \u201c%2\u201d)")
+                                   .arg(c.replayFile, a));
+            if (a.isEmpty())
+                return failure(QStringLiteral("replay: the session file name is empty"));
+            c.replayFile = a;
+            continue;
+        }
+        if (isHelpOption(a))
+            return helpRequest();
+        if (a == QLatin1StringView("--")) {
+            optionsEnded = true;
+        } else if (a == QLatin1StringView("--as")) {
+            if (!value(&v) || (v != QLatin1StringView("client") && v != QLatin1StringView("server")))
+                return failure(QStringLiteral("replay: --as needs client or server"));
+            c.replayRole = v == QLatin1StringView("server") ? ReplayRole::Server : ReplayRole::Client;
+        } else if (a == QLatin1StringView("--url")) {
+            if (!value(&v))
+                return failure(QStringLiteral("replay: --url needs a ws:// or wss:// URL"));
+            const QUrl url = QUrl::fromUserInput(v);
+            if (!isValidWsUrl(url))
+                return failure(QStringLiteral("replay: \u201c%1\u201d is not a ws:// or wss:// URL").arg(v));
+            c.replayUrl = url;
+            clientOnly.append(a);
+        } else if (a == QLatin1StringView("--connection")) {
+            bool ok = false;
+            const uint id = value(&v) ? v.toUInt(&ok) : 0;
+            if (!ok || id == 0)
+                return failure(QStringLiteral("replay: --connection needs a connection id (1, 2, ...)"));
+            c.replayConnection = id;
+        } else if (a == QLatin1StringView("--speed")) {
+            bool ok = false;
+            const double speed = value(&v) ? v.toDouble(&ok) : 0;
+            if (!ok || !std::isfinite(speed) || speed < 0 || speed > 1000)
+                return failure(
+                    QStringLiteral("replay: invalid speed \u201c%1\u201d (a factor such as 0.25, 1, 2 or 10, "
+                                   "at most 1000; 0 is as fast as possible)")
+                        .arg(v));
+            c.replaySpeed = speed;
+            speedGiven = true;
+        } else if (a == QLatin1StringView("--paced")) {
+            c.replayPaced = true;
+            clientOnly.append(a);
+        } else if (a == QLatin1StringView("--reply-timeout")) {
+            if (!value(&v))
+                return failure(QStringLiteral("replay: --reply-timeout needs a number of milliseconds"));
+            const auto ms = intervalMs(v, 10, 3600000);
+            if (!ms)
+                return failure(
+                    QStringLiteral("replay: invalid reply timeout \u201c%1\u201d (10 to 3600000 ms)").arg(v));
+            c.replyTimeoutMs = *ms;
+            clientOnly.append(a);
+        } else if (a == QLatin1StringView("--ignore-path")) {
+            if (!value(&v))
+                return failure(QStringLiteral("replay: --ignore-path needs a JSON path, e.g. $.ts or $.items[*].id"));
+            QString error;
+            if (!JsonPathPattern::parse(v, &error))
+                return failure(QStringLiteral("replay: --ignore-path: ") + error);
+            c.ignorePaths.append(v);
+            clientOnly.append(a);
+        } else if (a == QLatin1StringView("--expect")) {
+            c.expect = true;
+            clientOnly.append(a);
+        } else if (a == QLatin1StringView("--host")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("replay: --host needs an address"));
+            c.server.host = v;
+            serverOnly.append(a);
+        } else if (a == QLatin1StringView("--port")) {
+            if (!value(&v))
+                return failure(QStringLiteral("replay: --port needs a number"));
+            const auto port = parsePort(v, true);
+            if (!port)
+                return failure(
+                    QStringLiteral("replay: invalid port \u201c%1\u201d (0 to 65535; 0 picks a free one)").arg(v));
+            c.server.port = *port;
+            serverOnly.append(a);
+        } else if (a == QLatin1StringView("--loop")) {
+            c.replayLoop = true;
+            serverOnly.append(a);
+        } else if (a == QLatin1StringView("--answer")) {
+            c.replayAnswer = true;
+            serverOnly.append(a);
+        } else if (a == QLatin1StringView("--record")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("replay: --record needs a file name"));
+            c.recordFile = v;
+        } else {
+            return failure(QStringLiteral("replay: unknown option \u201c%1\u201d (see wsinspector --help)").arg(a));
+        }
+    }
+    if (c.replayFile.isEmpty())
+        return failure(QStringLiteral("replay needs a session file (.jsonl or .har): wsinspector replay FILE"));
+    if (c.replayPaced && speedGiven)
+        return failure(QStringLiteral("replay: give either --speed or --paced (paced replay keeps no time)"));
+    const bool asServer = c.replayRole == ReplayRole::Server;
+    if (asServer && !clientOnly.isEmpty())
+        return failure(QStringLiteral("replay: %1 is for --as client").arg(clientOnly.first()));
+    if (!asServer && !serverOnly.isEmpty())
+        return failure(QStringLiteral("replay: %1 is for --as server").arg(serverOnly.first()));
+    if (!c.recordFile.isEmpty() && comparablePath(c.recordFile) == comparablePath(c.replayFile))
+        return failure(
+            QStringLiteral("replay: --record names the session being replayed (\u201c%1\u201d)").arg(c.recordFile));
+    return c;
+}
+
 } // namespace
 
 QString CommandLine::convertExtensions()
@@ -381,7 +505,9 @@ CommandLine CommandLine::parse(const QStringList& arguments)
             return parseConnect(args.mid(1));
         if (command == QLatin1StringView("convert"))
             return parseConvert(args.mid(1));
-        if (command == QLatin1StringView("replay") || command == QLatin1StringView("proxy"))
+        if (command == QLatin1StringView("replay"))
+            return parseReplay(args.mid(1));
+        if (command == QLatin1StringView("proxy"))
             return failure(
                 QStringLiteral("the \u201c%1\u201d command is not available in this version yet").arg(command));
     }
@@ -439,6 +565,7 @@ QString CommandLine::helpText()
         "  wsinspector --connect URL          start the GUI with a client connected to URL\n"
         "  wsinspector serve [OPTIONS]        run the test server headless\n"
         "  wsinspector connect URL [OPTIONS]  connect to a ws:// or wss:// server headless, like wscat\n"
+        "  wsinspector replay FILE [OPTIONS] replay a recorded connection against a server, or serve it back\n"
         "  wsinspector convert IN OUT [--include-secrets]\n"
         "                                     convert a session file; OUT's extension picks the format\n"
         "  wsinspector --version | --help\n"
@@ -491,6 +618,41 @@ QString CommandLine::helpText()
         "is sent as a text message and its end closes the connection (1000). SIGINT or SIGTERM closes with\n"
         "1001 and exits with 0, as does a server closing with 1000 or 1001; a failed connection (refused, DNS,\n"
         "TLS, handshake rejected, dropped) or another close code exits with 1.\n"
+        "\n"
+        "replay options:\n"
+        "  --as client|server        play the client's messages to a server (default), or be a mock server\n"
+        "                            that plays the recorded server's messages to whoever connects\n"
+        "  --connection ID           the recorded connection to replay (default: the first with messages to\n"
+        "                            send; an unknown ID lists the ones FILE has)\n"
+        "  --speed X                 the recorded timing scaled: 0.25, 1 (default), 2, 10; 0 is as fast as\n"
+        "                            possible\n"
+        "  --record FILE             journal the session to FILE (default: a new file in the sessions folder)\n"
+        "as client:\n"
+        "  --url URL                 connect here instead of the recorded URL (the recorded headers, origin\n"
+        "                            and subprotocols are sent again; values redacted in FILE are not)\n"
+        "  --paced                   instead of keeping time, wait before each message until the server has\n"
+        "                            sent as many messages as it had at that point in the recording\n"
+        "  --reply-timeout MS        the longest wait for replies, before a paced message and at the end\n"
+        "                            (default 10000); a paced wait that runs out is reported, then the\n"
+        "                            replay goes on\n"
+        "  --expect                  compare the server's messages with the recording and exit with 1 when\n"
+        "                            they differ, printing each difference, e.g. \"message 3 differs at\n"
+        "                            $.price: recorded 10, received 12\"\n"
+        "  --ignore-path P           leave JSON path P out of the comparison (repeatable): $.ts, $.items[2],\n"
+        "                            $.items[*].id (any element), $..id (at any depth), $[\"odd key\"]\n"
+        "as server:\n"
+        "  --host H, --port N        where to listen (default 127.0.0.1:8765; port 0 picks a free one)\n"
+        "  --answer                  send the messages the recorded server sent after its k-th client\n"
+        "                            message when a client sends its k-th message (those before the first\n"
+        "                            at the open), instead of on the recorded schedule\n"
+        "  --loop                    start over after the last message (with --answer: answer messages\n"
+        "                            beyond the recorded ones as the first ones were)\n"
+        "\n"
+        "replay as client prints \"> MESSAGE\" for each message sent and \"< MESSAGE\" for each one received,\n"
+        "then how it ended and how the server's messages compare with the recording, and exits with 0 when\n"
+        "every message was sent (1 on a connection error, or with --expect when anything differs). As server\n"
+        "it prints \"listening on ws://HOST:PORT/\" first, then one line per event, and runs until SIGINT or\n"
+        "SIGTERM (exit 0). A file that cannot be read, or holds nothing to replay, exits with 1.\n"
         "\n"
         "convert reads IN (a .jsonl session; lines it cannot read are skipped, with a warning on stderr) and\n"
         "writes OUT as .jsonl (a session), .har, .csv, .txt or .log (a readable log), or .pcap (for Wireshark),\n"

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "../net/endpointoptions.h"
+#include "../replay/replayplan.h"
 
 #include <QString>
 #include <QStringList>
@@ -22,6 +23,7 @@ struct CommandLine
         Serve,
         Connect,
         Convert,
+        Replay,
         Version,
         Help,
         Error,
@@ -34,9 +36,9 @@ struct CommandLine
     std::optional<quint16> guiServePort;
     QUrl guiConnectUrl;
 
-    // serve
+    // serve (and replay --as server: host and port)
     ServerOptions server;
-    QString recordFile; // serve and connect
+    QString recordFile; // serve, connect and replay
     QString rulesFile; // read by the command: parsing has no side effects
 
     // connect
@@ -51,6 +53,19 @@ struct CommandLine
     QString convertInput;
     QString convertOutput;
     bool includeSecrets = false;
+
+    // replay
+    QString replayFile; // the session to replay (.jsonl or .har), read by the command
+    ReplayRole replayRole = ReplayRole::Client;
+    quint32 replayConnection = 0; // 0: the first connection with messages to send in that role
+    QUrl replayUrl; // --url; empty: the recorded one
+    double replaySpeed = 1.0; // 0: as fast as possible
+    bool replayPaced = false;
+    int replyTimeoutMs = 10000;
+    QStringList ignorePaths; // each one a valid JsonPathPattern
+    bool expect = false;
+    bool replayLoop = false;
+    bool replayAnswer = false;
 
     // Checks a --bearer TOKEN (kind Bearer) or --basic USER:PASSWORD (kind Basic) value and sets auth from it;
     // the reason, naming the option, when it is not valid.

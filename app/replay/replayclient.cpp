@@ -1,5 +1,6 @@
 #include "replayclient.h"
 
+#include "../core/recorder.h"
 #include "../net/capturesession.h"
 #include "replayclientdriver.h"
 
@@ -51,7 +52,11 @@ bool ReplayClient::start(const ReplayPlan& plan, const ReplayClientOptions& opti
     if (effective.connection.url.isEmpty())
         effective.connection.url = plan.url;
     effective.connection.reconnect.enabled = false; // a replay is one conversation
-    m_connection = m_session->connectClient(effective.connection);
+    // Numbered now, opened by the driver on the capture thread (see ReplayClientDriver::attach).
+    Connection c;
+    c.role = ConnectionRole::Client;
+    c.url = effective.connection.url.toString();
+    m_connection = m_session->recorder()->addConnection(c);
     auto* driver = new ReplayClientDriver(
         std::make_shared<const ReplayPlan>(plan), effective, m_connection, m_session->recorder());
     // Queued: the driver emits on the capture thread.

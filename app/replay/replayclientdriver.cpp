@@ -63,10 +63,9 @@ void ReplayClientDriver::attach(CaptureEngine* engine)
                                               : "at " + QByteArray::number(m_options.speed) + "x the recorded speed";
     note("replay of recorded connection " + QByteArray::number(m_plan->connection) + ": "
         + QByteArray::number(m_toSend.size()) + " messages to send, " + pacing);
-    // The engine was asked to open the connection just before: it may have failed at once (a bad URL).
-    ClientEndpoint* client = engine->client(m_id);
-    if (!client || client->state() == ConnectionState::Closed)
-        onConnectionState(m_id, ConnectionState::Closed);
+    // Opened from here, after the driver listens: asked for separately, a fast handshake over loopback could be
+    // over (and a first message in) before the driver came to listen.
+    engine->openClient(m_id, m_options.connection);
 }
 
 void ReplayClientDriver::onConnectionState(quint32 id, ConnectionState state)

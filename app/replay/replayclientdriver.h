@@ -33,7 +33,7 @@ public:
         Recorder* recorder);
     ~ReplayClientDriver() override;
 
-    // On the capture thread, right after the engine was asked to open the connection.
+    // On the capture thread: opens the connection (its id was given by the Recorder) and follows it.
     void attach(CaptureEngine* engine);
     void pause();
     void resume();

@@ -37,12 +37,22 @@ bool ReplayServer::start(const ReplayPlan& plan, const ReplayServerOptions& opti
         m_url = url;
         Q_EMIT started(url);
     });
-    connect(driver, &ReplayServerDriver::startFailed, this, [this](const QString& reason) {
+    connect(driver, &ReplayServerDriver::startFailed, this, [this, driver](const QString& reason) {
+        if (m_driver != driver)
+            return;
         // Nothing listens: the driver can go, and a corrected start may follow.
-        if (m_driver && m_session)
-            m_session->invokeOnCaptureThread([driver = m_driver](CaptureEngine*) { delete driver; });
+        if (m_session)
+            m_session->invokeOnCaptureThread([driver](CaptureEngine*) { delete driver; });
         m_driver = nullptr;
         Q_EMIT startFailed(reason);
+    });
+    // Stopped from the capture's side (the capture ended); a stop() of ours has let go of the driver already.
+    connect(driver, &ReplayServerDriver::stopped, this, [this, driver] {
+        if (m_driver != driver)
+            return;
+        m_driver = nullptr;
+        m_url = QUrl();
+        Q_EMIT stopped();
     });
     connect(driver, &ReplayServerDriver::clientOpened, this, &ReplayServer::clientOpened);
     connect(driver, &ReplayServerDriver::messageSent, this, &ReplayServer::messageSent);

@@ -62,6 +62,11 @@ private slots:
     void convertExtensionsAreTheKnownOnes();
     void convertHelp();
 
+    void replayDefaults();
+    void replayForms();
+    void replayErrors_data();
+    void replayErrors();
+
     void unavailableCommands_data();
     void unavailableCommands();
     void helpText();
@@ -784,10 +789,119 @@ void TestCommandLine::convertHelp()
     QCOMPARE(c.convertInput, QStringLiteral("--help"));
 }
 
+void TestCommandLine::replayDefaults()
+{
+    const CommandLine c = parse(words("replay session.jsonl"));
+    QVERIFY2(c.action == Action::Replay, qPrintable(c.error));
+    QCOMPARE(c.replayFile, QStringLiteral("session.jsonl"));
+    QCOMPARE(c.replayRole, ReplayRole::Client);
+    QCOMPARE(c.replayConnection, 0u);
+    QVERIFY(c.replayUrl.isEmpty());
+    QCOMPARE(c.replaySpeed, 1.0);
+    QVERIFY(!c.replayPaced);
+    QCOMPARE(c.replyTimeoutMs, 10000);
+    QVERIFY(c.ignorePaths.isEmpty());
+    QVERIFY(!c.expect);
+    QVERIFY(!c.replayLoop);
+    QVERIFY(!c.replayAnswer);
+    QVERIFY(c.recordFile.isEmpty());
+    // As server: the test server's defaults for where to listen.
+    const CommandLine s = parse(words("replay s.har --as server"));
+    QVERIFY2(s.action == Action::Replay, qPrintable(s.error));
+    QCOMPARE(s.replayRole, ReplayRole::Server);
+    QCOMPARE(s.server.host, QStringLiteral("127.0.0.1"));
+    QCOMPARE(s.server.port, quint16(8765));
+}
+
+void TestCommandLine::replayForms()
+{
+    CommandLine c
+        = parse(words("replay --connection 7 s.jsonl --url ws://staging.example:81/chat --speed 0.25 --expect "
+                      "--ignore-path $.ts --ignore-path $.items[*].id --record out.jsonl --reply-timeout 500"));
+    QVERIFY2(c.action == Action::Replay, qPrintable(c.error));
+    QCOMPARE(c.replayFile, QStringLiteral("s.jsonl"));
+    QCOMPARE(c.replayConnection, 7u);
+    QCOMPARE(c.replayUrl, QUrl(QStringLiteral("ws://staging.example:81/chat")));
+    QCOMPARE(c.replaySpeed, 0.25);
+    QVERIFY(c.expect);
+    QCOMPARE(c.ignorePaths, QStringList({ QStringLiteral("$.ts"), QStringLiteral("$.items[*].id") }));
+    QCOMPARE(c.recordFile, QStringLiteral("out.jsonl"));
+    QCOMPARE(c.replyTimeoutMs, 500);
+
+    c = parse(words("replay s.jsonl --speed 0"));
+    QCOMPARE(c.replaySpeed, 0.0); // as fast as possible
+    c = parse(words("replay s.jsonl --paced"));
+    QVERIFY(c.replayPaced);
+
+    // --as may come after the options that depend on it.
+    c = parse(words("replay s.jsonl --port 0 --host 0.0.0.0 --answer --loop --speed 2 --as server"));
+    QVERIFY2(c.action == Action::Replay, qPrintable(c.error));
+    QCOMPARE(c.replayRole, ReplayRole::Server);
+    QCOMPARE(c.server.port, quint16(0));
+    QCOMPARE(c.server.host, QStringLiteral("0.0.0.0"));
+    QVERIFY(c.replayAnswer);
+    QVERIFY(c.replayLoop);
+    QCOMPARE(c.replaySpeed, 2.0);
+
+    c = parse(words("replay -- -odd.jsonl"));
+    QCOMPARE(c.replayFile, QStringLiteral("-odd.jsonl"));
+    QCOMPARE(int(parse(words("replay --help")).action), int(Action::Help));
+}
+
+void TestCommandLine::replayErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("mentions");
+
+    QTest::newRow("no file") << QStringList() << QStringLiteral("replay needs a session file");
+    QTest::newRow("two files") << words("a.jsonl b.jsonl") << QStringLiteral("\u201cb.jsonl\u201d");
+    QTest::newRow("empty file name") << QStringList { QString() } << QStringLiteral("empty");
+    QTest::newRow("bad role") << words("s.jsonl --as proxy") << QStringLiteral("--as needs client or server");
+    QTest::newRow("no role") << words("s.jsonl --as") << QStringLiteral("--as needs client or server");
+    QTest::newRow("bad url") << words("s.jsonl --url http://x/") << QStringLiteral("not a ws:// or wss:// URL");
+    QTest::newRow("no url") << words("s.jsonl --url") << QStringLiteral("--url needs");
+    QTest::newRow("connection 0") << words("s.jsonl --connection 0") << QStringLiteral("connection id");
+    QTest::newRow("connection text") << words("s.jsonl --connection two") << QStringLiteral("connection id");
+    QTest::newRow("negative speed") << words("s.jsonl --speed -1") << QStringLiteral("invalid speed \u201c-1\u201d");
+    QTest::newRow("speed text") << words("s.jsonl --speed fast") << QStringLiteral("invalid speed");
+    QTest::newRow("speed nan") << words("s.jsonl --speed nan") << QStringLiteral("invalid speed");
+    QTest::newRow("speed too high") << words("s.jsonl --speed 5000") << QStringLiteral("at most 1000");
+    QTest::newRow("speed and paced") << words("s.jsonl --speed 2 --paced")
+                                     << QStringLiteral("either --speed or --paced");
+    QTest::newRow("reply timeout") << words("s.jsonl --reply-timeout 0") << QStringLiteral("invalid reply timeout");
+    QTest::newRow("bad ignore path") << words("s.jsonl --ignore-path ts")
+                                     << QStringLiteral("invalid JSON path \u201cts\u201d");
+    QTest::newRow("ignore path bracket") << words("s.jsonl --ignore-path $.a[") << QStringLiteral("not closed");
+    QTest::newRow("bad port") << words("s.jsonl --as server --port 70000") << QStringLiteral("invalid port");
+    QTest::newRow("client option as server")
+        << words("s.jsonl --as server --expect") << QStringLiteral("--expect is for --as client");
+    QTest::newRow("url as server") << words("s.jsonl --url ws://h/ --as server")
+                                   << QStringLiteral("--url is for --as client");
+    QTest::newRow("paced as server") << words("s.jsonl --as server --paced")
+                                     << QStringLiteral("--paced is for --as client");
+    QTest::newRow("server option as client") << words("s.jsonl --loop") << QStringLiteral("--loop is for --as server");
+    QTest::newRow("answer as client") << words("s.jsonl --answer") << QStringLiteral("--answer is for --as server");
+    QTest::newRow("port as client") << words("s.jsonl --port 1") << QStringLiteral("--port is for --as server");
+    QTest::newRow("record over the input")
+        << words("s.jsonl --record ./s.jsonl") << QStringLiteral("--record names the session");
+    QTest::newRow("unknown option") << words("s.jsonl --frobnicate") << QStringLiteral("\u201c--frobnicate\u201d");
+}
+
+void TestCommandLine::replayErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, mentions);
+
+    const CommandLine c = parse(QStringList { QStringLiteral("replay") } + args);
+    QCOMPARE(c.action, Action::Error);
+    QVERIFY2(c.error.contains(mentions), qPrintable(c.error));
+    QVERIFY2(c.error.startsWith(QLatin1StringView("replay")), qPrintable(c.error));
+    QVERIFY2(!c.error.contains(u'\n'), "the reason is one line");
+}
+
 void TestCommandLine::unavailableCommands_data()
 {
     QTest::addColumn<QStringList>("args");
-    QTest::newRow("replay") << words("replay session.jsonl");
     QTest::newRow("proxy") << words("proxy --port 1");
 }
 
@@ -808,7 +922,10 @@ void TestCommandLine::helpText()
              "--tls-cert", "--tls-key", "{{counter}}", "|json", "--max-message-size", "--max-connections", "--version",
              "--help", WSI_VERSION, "connect URL", "-H \"Name: value\"", "--origin", "--bearer", "--basic", "@FILE",
              "visible to other users", "--insecure", "--send", "--send-file", "--ping-every", "--interactive",
-             "< [binary N bytes]", "convert IN OUT", "--include-secrets", "[redacted]", ".pcap" }) {
+             "< [binary N bytes]", "convert IN OUT", "--include-secrets", "[redacted]", ".pcap", "replay FILE",
+             "--as client|server", "--connection ID", "--speed X", "--url URL", "--paced", "--reply-timeout MS",
+             "--expect", "--ignore-path P", "$.items[*].id", "$..id", "--answer", "--loop",
+             "message 3 differs at\n                            $.price" }) {
         QVERIFY2(help.contains(QLatin1StringView(needle)), needle);
     }
     QVERIFY(help.endsWith(u'\n'));
