@@ -31,6 +31,7 @@ void ReplayCompareModel::reset(QList<ReplayMessage> recorded)
     m_recorded = std::move(recorded);
     m_received.clear();
     m_rows = QList<std::optional<ReplayCompareRow>>(m_recorded.size());
+    m_counts = {};
     m_finished = false;
     endResetModel();
     Q_EMIT summaryChanged();
@@ -83,6 +84,8 @@ void ReplayCompareModel::setPalette(const QPalette& palette)
 
 void ReplayCompareModel::compareRow(int row)
 {
+    if (m_rows[row])
+        --m_counts[size_t(m_rows[row]->status)];
     const bool hasRecorded = row < m_recorded.size();
     const bool hasReceived = row < m_received.size();
     if (hasRecorded && hasReceived) {
@@ -102,6 +105,8 @@ void ReplayCompareModel::compareRow(int row)
     } else {
         m_rows[row] = std::nullopt;
     }
+    if (m_rows[row])
+        ++m_counts[size_t(m_rows[row]->status)];
 }
 
 std::optional<ReplayCompareRow> ReplayCompareModel::comparison(int row) const
@@ -123,18 +128,12 @@ const ReplayMessage* ReplayCompareModel::received(int row) const
 
 int ReplayCompareModel::count(ReplayCompareRow::Status status) const
 {
-    int n = 0;
-    for (const std::optional<ReplayCompareRow>& r : m_rows)
-        n += r && r->status == status ? 1 : 0;
-    return n;
+    return m_counts[size_t(status)];
 }
 
 int ReplayCompareModel::awaitedCount() const
 {
-    int n = 0;
-    for (const std::optional<ReplayCompareRow>& r : m_rows)
-        n += r ? 0 : 1;
-    return n;
+    return int(m_rows.size()) - m_counts[0] - m_counts[1] - m_counts[2] - m_counts[3];
 }
 
 QString ReplayCompareModel::summary() const

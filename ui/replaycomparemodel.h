@@ -5,6 +5,7 @@
 #include <QAbstractTableModel>
 #include <QPalette>
 
+#include <array>
 #include <optional>
 
 namespace wsi {
@@ -84,6 +85,8 @@ private:
     QList<ReplayMessage> m_received;
     // One per row: nullopt while awaited.
     QList<std::optional<ReplayCompareRow>> m_rows;
+    // Rows of each status, kept as rows change: the summary is asked for after every message of a long run.
+    std::array<int, 4> m_counts {};
     ReplayCompare m_compare;
     bool m_finished = false;
     QPalette m_palette;
