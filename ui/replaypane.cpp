@@ -123,6 +123,14 @@ std::pair<QString, bool> readable(const ReplayMessage& m)
     return { QString::fromUtf8(m.payload), false };
 }
 
+// The engine's messages are made to follow "error: " on a command line; in the pane they stand alone.
+QString sentence(QString text)
+{
+    if (!text.isEmpty())
+        text[0] = text[0].toUpper();
+    return text;
+}
+
 // Posts fn to the GUI thread; a pane gone by then (the window closed) is not called.
 template <typename Fn> void backToPane(QPointer<ReplayPane> pane, Fn fn)
 {
@@ -248,6 +256,7 @@ ReplayPane::ReplayPane(CaptureSession* session, QWidget* parent)
     });
 
     m_compare->setPalette(palette());
+    updateSummary();
     updateControls();
     updateServerUi();
 }
@@ -404,7 +413,7 @@ QWidget* ReplayPane::createClientPage()
     m_clientTabs = new QTabWidget(page);
     m_clientTabs->setObjectName(QStringLiteral("clientTabs"));
     m_clientTabs->addTab(createSetupTab(), tr("Set&up"));
-    m_clientTabs->addTab(createCompareTab(), tr("Co&mpare"));
+    m_clientTabs->addTab(createCompareTab(), tr("Compar&e"));
 
     auto* layout = new QVBoxLayout(page);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -436,7 +445,7 @@ QWidget* ReplayPane::createSetupTab()
                              "without secrets replaced them, and those headers are left out."));
     m_headers->verticalHeader()->setDefaultSectionSize(m_headers->fontMetrics().height() + 8);
     connect(m_headers, &QTableWidget::itemChanged, this, [this] { setMessage(m_setupError, QString(), NoHue); });
-    m_addHeader = new QPushButton(tr("&Add"), tab);
+    m_addHeader = new QPushButton(tr("A&dd"), tab);
     m_addHeader->setObjectName(QStringLiteral("addHeaderButton"));
     connect(m_addHeader, &QPushButton::clicked, this, [this] {
         const int row = m_headers->rowCount();
@@ -446,7 +455,7 @@ QWidget* ReplayPane::createSetupTab()
         m_headers->setCurrentCell(row, HeaderNameColumn);
         m_headers->editItem(m_headers->item(row, HeaderNameColumn));
     });
-    m_removeHeader = new QPushButton(tr("Re&move"), tab);
+    m_removeHeader = new QPushButton(tr("Remo&ve"), tab);
     m_removeHeader->setObjectName(QStringLiteral("removeHeaderButton"));
     connect(m_removeHeader, &QPushButton::clicked, this, [this] {
         if (m_headers->currentRow() >= 0)
@@ -484,10 +493,10 @@ QWidget* ReplayPane::createSetupTab()
     auto* form = new QFormLayout;
     form->setContentsMargins(0, 0, 0, 0);
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    form->addRow(tr("&Target:"), m_targetUrl);
-    form->addRow(tr("Subp&rotocols:"), m_subprotocols);
+    form->addRow(tr("Tar&get:"), m_targetUrl);
+    form->addRow(tr("Subprotoco&ls:"), m_subprotocols);
     form->addRow(tr("&Speed:"), m_speed);
-    form->addRow(tr("Wait for &replies:"), m_replyTimeout);
+    form->addRow(tr("&Wait for replies:"), m_replyTimeout);
 
     auto* layout = new QVBoxLayout(tab);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -505,7 +514,6 @@ QWidget* ReplayPane::createCompareTab()
     m_compareSummary = new QLabel(tab);
     m_compareSummary->setObjectName(QStringLiteral("compareSummary"));
     m_compareSummary->setWordWrap(true);
-    m_compareSummary->setText(tr("The server's messages are compared with the recording as they arrive."));
 
     m_compareView = new QTableView(tab);
     m_compareView->setObjectName(QStringLiteral("compareView"));
@@ -597,16 +605,17 @@ QWidget* ReplayPane::createCompareTab()
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 1);
 
+    auto* ignoreLabel = new QLabel(tr("&Ignore paths:"), tab);
+    ignoreLabel->setBuddy(m_ignoreEdit);
+
     auto* layout = new QVBoxLayout(tab);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->setSpacing(4);
     layout->addWidget(m_compareSummary);
     layout->addWidget(splitter, 1);
-    layout->addWidget(new QLabel(tr("&Ignore paths:"), tab));
+    layout->addWidget(ignoreLabel);
     layout->addWidget(m_ignoreEdit);
     layout->addWidget(m_ignoreError);
-    // The label's mnemonic focuses the editor.
-    qobject_cast<QLabel*>(layout->itemAt(2)->widget())->setBuddy(m_ignoreEdit);
     return tab;
 }
 
@@ -654,7 +663,7 @@ QWidget* ReplayPane::createServerPage()
     m_serverUrl->setObjectName(QStringLiteral("serverUrlEdit"));
     m_serverUrl->setReadOnly(true);
     m_serverUrl->setPlaceholderText(tr("not running"));
-    m_copyUrl = new QPushButton(tr("&Copy"), page);
+    m_copyUrl = new QPushButton(tr("Cop&y"), page);
     m_copyUrl->setObjectName(QStringLiteral("copyServerUrlButton"));
     connect(m_copyUrl, &QPushButton::clicked, this, [this] {
         if (m_server->isRunning())
@@ -1013,14 +1022,27 @@ void ReplayPane::takePlan(std::optional<ReplayPlan> plan, const QString& error)
     m_planning = false;
     m_plan = std::move(plan);
     if (!m_plan) {
-        setMessage(m_planStatus, error.isEmpty() ? tr("Nothing to replay.") : error, RedHue);
+        setMessage(m_planStatus, error.isEmpty() ? tr("Nothing to replay.") : sentence(error), RedHue);
     } else {
-        if (m_plan->warnings.isEmpty())
-            setMessage(m_planStatus, QString(), NoHue);
-        else
-            setMessage(m_planStatus, m_plan->warnings.join(QLatin1Char('\n')), AmberHue);
-        if (m_fieldsGeneration != m_sourceGeneration || m_fieldsConnection != m_plan->connection)
+        // What the plan left out is all about the client's handshake (URL, headers): news only to a client.
+        QStringList warnings;
+        if (m_mode == Mode::Client) {
+            for (const QString& warning : std::as_const(m_plan->warnings))
+                warnings.append(sentence(warning));
+        }
+        setMessage(m_planStatus, warnings.join(QLatin1Char('\n')), AmberHue);
+        // Another connection: its recording fills the setup, and the last run's figures no longer apply.
+        const ReplayClient::State state = m_client->state();
+        if ((m_fieldsGeneration != m_sourceGeneration || m_fieldsConnection != m_plan->connection)
+            && (state == ReplayClient::State::Idle || state == ReplayClient::State::Finished)) {
             fillClientFields(*m_plan);
+            m_compare->reset({});
+            setMessage(m_runStatus, QString(), NoHue);
+            m_progress->setRange(0, std::max(1, m_plan->c2sCount()));
+            m_progress->setValue(0);
+            m_receivedLabel->setText(
+                m_plan->s2cCount() == 1 ? tr("1 reply recorded") : tr("%1 replies recorded").arg(m_plan->s2cCount()));
+        }
     }
     Q_EMIT planChanged();
     updateControls();
@@ -1264,17 +1286,20 @@ void ReplayPane::showComparedPair()
     m_recordedTitle->setText(any ? tr("Recorded message %1").arg(row + 1) : tr("Recorded"));
     m_receivedTitle->setText(any ? tr("Received message %1").arg(row + 1) : tr("Received"));
     const QString differences = any ? m_compare->describe(row) : QString();
-    setMessage(m_differences, differences, RedHue);
+    QStringList lines = differences.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (QString& line : lines)
+        line = sentence(line);
+    setMessage(m_differences, lines.join(QLatin1Char('\n')), RedHue);
 }
 
 void ReplayPane::updateSummary()
 {
     const QString summary = m_compare->summary();
-    if (!summary.isEmpty())
-        m_compareSummary->setText(summary);
+    m_compareSummary->setText(
+        summary.isEmpty() ? tr("The server's messages are compared with the recording as they arrive.") : summary);
     const int differing = m_compare->count(ReplayCompareRow::Status::Differ)
         + m_compare->count(ReplayCompareRow::Status::Missing) + m_compare->count(ReplayCompareRow::Status::Extra);
-    m_clientTabs->setTabText(1, differing > 0 ? tr("Co&mpare (%1)").arg(differing) : tr("Co&mpare"));
+    m_clientTabs->setTabText(1, differing > 0 ? tr("Compar&e (%1)").arg(differing) : tr("Compar&e"));
 }
 
 void ReplayPane::updateControls()
