@@ -200,6 +200,28 @@ private Q_SLOTS:
         QVERIFY(!f.pane.stopAction()->isEnabled());
     }
 
+    void opensAHar()
+    {
+        Fixture f;
+        const QString har = QFINDTESTDATA("../unit/data/chrome-websocket.har");
+        QVERIFY(!har.isEmpty());
+        f.pane.loadFile(har);
+        QTRY_VERIFY(f.pane.plan() && !f.pane.isBusy());
+        QCOMPARE(f.pane.candidates().size(), 1);
+        QCOMPARE(
+            child<QLineEdit>(&f.pane, "targetUrlEdit")->text(), QStringLiteral("wss://chat.example.com/socket?room=1"));
+        QCOMPARE(child<QLineEdit>(&f.pane, "subprotocolsEdit")->text(), QStringLiteral("chat.v2"));
+        auto* headers = child<QTableWidget>(&f.pane, "headersTable");
+        QCOMPARE(headers->rowCount(), 6); // Origin and the five a client may send again
+        QCOMPARE(headers->item(0, 0)->text(), QStringLiteral("Origin"));
+        QCOMPARE(headers->item(0, 1)->text(), QStringLiteral("https://chat.example.com"));
+        QCOMPARE(child<QProgressBar>(&f.pane, "replayProgress")->maximum(), 2);
+        // What the reader left out is said, without hiding what it read.
+        QCOMPARE(f.pane.sourceMessage(),
+            QStringLiteral("Some of the file was skipped:\nskipped 1 entry that is not a WebSocket connection"));
+        QVERIFY(f.pane.planMessage().isEmpty());
+    }
+
     void badFilesAreSaidInThePane()
     {
         Fixture f;
@@ -449,7 +471,13 @@ private Q_SLOTS:
         QTRY_VERIFY(f.pane.plan() && f.pane.plan()->connection == recorded && !f.pane.isBusy());
         QCOMPARE(child<QLineEdit>(&f.pane, "targetUrlEdit")->text(), client.url.toString());
         f.setSpeed(ReplayPane::Paced);
-        f.pane.play();
+        // F5 plays while the focus is in the pane.
+        f.pane.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&f.pane));
+        auto* target = child<QLineEdit>(&f.pane, "targetUrlEdit");
+        target->setFocus();
+        QTest::keyClick(target, Qt::Key_F5);
+        QTRY_VERIFY(f.pane.client()->state() != ReplayClient::State::Idle);
         QTRY_VERIFY2_WITH_TIMEOUT(f.finished(), f.where().constData(), 20000);
         const quint32 replayed = f.pane.client()->connection();
         QVERIFY(replayed != recorded);
