@@ -160,11 +160,11 @@ ReplayPane::ReplayPane(CaptureSession* session, QWidget* parent)
     createActions();
 
     m_clientRadio = new QRadioButton(tr("As &client"), this);
-    m_clientRadio->setObjectName(QStringLiteral("clientModeRadio"));
+    m_clientRadio->setObjectName(QStringLiteral("replayClientModeRadio"));
     m_clientRadio->setToolTip(tr("Send the recorded client messages to a server and compare what it answers"));
     m_clientRadio->setChecked(true);
     m_serverRadio = new QRadioButton(tr("As server (&mock)"), this);
-    m_serverRadio->setObjectName(QStringLiteral("serverModeRadio"));
+    m_serverRadio->setObjectName(QStringLiteral("replayServerModeRadio"));
     m_serverRadio->setToolTip(tr("Serve the recorded server messages to whatever client connects"));
     m_modeGroup = new QButtonGroup(this);
     m_modeGroup->addButton(m_clientRadio, int(Mode::Client));
@@ -177,7 +177,7 @@ ReplayPane::ReplayPane(CaptureSession* session, QWidget* parent)
     modeRow->addWidget(m_serverRadio);
     modeRow->addStretch(1);
 
-    m_planStatus = newMessageLabel(this, "planStatus");
+    m_planStatus = newMessageLabel(this, "replayPlanStatus");
 
     m_pages = new QStackedWidget(this);
     m_pages->setObjectName(QStringLiteral("replayPages"));
@@ -301,14 +301,14 @@ QWidget* ReplayPane::createSourceSection()
     auto* section = new QWidget(this);
 
     m_sourceCombo = new QComboBox(section);
-    m_sourceCombo->setObjectName(QStringLiteral("sourceCombo"));
+    m_sourceCombo->setObjectName(QStringLiteral("replaySourceCombo"));
     m_sourceCombo->addItem(tr("Current session"), int(Source::CurrentSession));
     m_sourceCombo->addItem(tr("File…"), int(Source::File));
     m_sourceCombo->setToolTip(tr("Replay a connection of this capture, or of a session file (.jsonl or .har)"));
     connect(m_sourceCombo, &QComboBox::activated, this, &ReplayPane::onSourceChosen);
 
     m_fileEdit = new QLineEdit(section);
-    m_fileEdit->setObjectName(QStringLiteral("fileEdit"));
+    m_fileEdit->setObjectName(QStringLiteral("replayFileEdit"));
     m_fileEdit->setPlaceholderText(tr("Session file (.jsonl or .har)"));
     m_fileEdit->setClearButtonEnabled(true);
     connect(m_fileEdit, &QLineEdit::returnPressed, this, [this] {
@@ -316,10 +316,10 @@ QWidget* ReplayPane::createSourceSection()
             loadFile(m_fileEdit->text().trimmed());
     });
     m_browseButton = new QPushButton(tr("&Browse…"), section);
-    m_browseButton->setObjectName(QStringLiteral("browseButton"));
+    m_browseButton->setObjectName(QStringLiteral("replayBrowseButton"));
     connect(m_browseButton, &QPushButton::clicked, this, &ReplayPane::chooseFile);
     m_reloadButton = new QPushButton(tr("&Reload"), section);
-    m_reloadButton->setObjectName(QStringLiteral("reloadButton"));
+    m_reloadButton->setObjectName(QStringLiteral("replayReloadButton"));
     m_reloadButton->setToolTip(tr("List the connections again: the capture as it is now, or the file as it is now"));
     connect(m_reloadButton, &QPushButton::clicked, this, [this] {
         if (m_source == Source::CurrentSession)
@@ -336,7 +336,7 @@ QWidget* ReplayPane::createSourceSection()
     row->addWidget(m_browseButton);
     row->addWidget(m_reloadButton);
 
-    m_sourceStatus = newMessageLabel(section, "sourceStatus");
+    m_sourceStatus = newMessageLabel(section, "replaySourceStatus");
 
     m_candidateModel = new QStandardItemModel(0, CandidateColumnCount, this);
     m_candidateModel->setHorizontalHeaderLabels(
@@ -344,7 +344,7 @@ QWidget* ReplayPane::createSourceSection()
     m_candidateModel->horizontalHeaderItem(CandidateC2sColumn)->setToolTip(tr("Messages the client sent"));
     m_candidateModel->horizontalHeaderItem(CandidateS2cColumn)->setToolTip(tr("Messages the server sent"));
     m_candidateView = new QTableView(section);
-    m_candidateView->setObjectName(QStringLiteral("candidateView"));
+    m_candidateView->setObjectName(QStringLiteral("replayCandidateView"));
     m_candidateView->setModel(m_candidateModel);
     m_candidateView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_candidateView->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -372,7 +372,7 @@ QWidget* ReplayPane::createSourceSection()
 QWidget* ReplayPane::createClientPage()
 {
     auto* page = new QWidget(this);
-    page->setObjectName(QStringLiteral("clientPage"));
+    page->setObjectName(QStringLiteral("replayClientPage"));
 
     auto button = [page](QAction* action, const char* name) {
         auto* b = new QToolButton(page);
@@ -381,10 +381,10 @@ QWidget* ReplayPane::createClientPage()
         b->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
         return b;
     };
-    m_playButton = button(m_playAction, "playButton");
-    m_pauseButton = button(m_pauseAction, "pauseButton");
-    m_stepButton = button(m_stepAction, "stepButton");
-    m_stopButton = button(m_stopAction, "stopButton");
+    m_playButton = button(m_playAction, "replayPlayButton");
+    m_pauseButton = button(m_pauseAction, "replayPauseButton");
+    m_stepButton = button(m_stepAction, "replayStepButton");
+    m_stopButton = button(m_stopAction, "replayStopButton");
 
     m_progress = new QProgressBar(page);
     m_progress->setObjectName(QStringLiteral("replayProgress"));
@@ -393,7 +393,7 @@ QWidget* ReplayPane::createClientPage()
     m_progress->setFormat(tr("%v of %m sent"));
     m_progress->setTextVisible(true);
     m_receivedLabel = new QLabel(page);
-    m_receivedLabel->setObjectName(QStringLiteral("receivedLabel"));
+    m_receivedLabel->setObjectName(QStringLiteral("replayReceivedLabel"));
 
     auto* controls = new QHBoxLayout;
     controls->setContentsMargins(0, 0, 0, 0);
@@ -408,10 +408,10 @@ QWidget* ReplayPane::createClientPage()
     progressRow->addWidget(m_progress, 1);
     progressRow->addWidget(m_receivedLabel);
 
-    m_runStatus = newMessageLabel(page, "runStatus");
+    m_runStatus = newMessageLabel(page, "replayRunStatus");
 
     m_clientTabs = new QTabWidget(page);
-    m_clientTabs->setObjectName(QStringLiteral("clientTabs"));
+    m_clientTabs->setObjectName(QStringLiteral("replayClientTabs"));
     m_clientTabs->addTab(createSetupTab(), tr("Set&up"));
     m_clientTabs->addTab(createCompareTab(), tr("Compar&e"));
 
@@ -430,13 +430,13 @@ QWidget* ReplayPane::createSetupTab()
     auto* tab = new QWidget(this);
 
     m_targetUrl = new QLineEdit(tab);
-    m_targetUrl->setObjectName(QStringLiteral("targetUrlEdit"));
+    m_targetUrl->setObjectName(QStringLiteral("replayTargetUrlEdit"));
     m_targetUrl->setPlaceholderText(tr("ws://host:port/path"));
     m_targetUrl->setToolTip(tr("The server to replay against; the recorded URL until changed"));
     connect(m_targetUrl, &QLineEdit::textEdited, this, [this] { setMessage(m_setupError, QString(), NoHue); });
 
     m_headers = new QTableWidget(0, 2, tab);
-    m_headers->setObjectName(QStringLiteral("headersTable"));
+    m_headers->setObjectName(QStringLiteral("replayHeadersTable"));
     m_headers->setHorizontalHeaderLabels({ tr("Header"), tr("Value") });
     m_headers->verticalHeader()->hide();
     m_headers->horizontalHeader()->setSectionResizeMode(HeaderNameColumn, QHeaderView::ResizeToContents);
@@ -446,7 +446,7 @@ QWidget* ReplayPane::createSetupTab()
     m_headers->verticalHeader()->setDefaultSectionSize(m_headers->fontMetrics().height() + 8);
     connect(m_headers, &QTableWidget::itemChanged, this, [this] { setMessage(m_setupError, QString(), NoHue); });
     m_addHeader = new QPushButton(tr("A&dd"), tab);
-    m_addHeader->setObjectName(QStringLiteral("addHeaderButton"));
+    m_addHeader->setObjectName(QStringLiteral("replayAddHeaderButton"));
     connect(m_addHeader, &QPushButton::clicked, this, [this] {
         const int row = m_headers->rowCount();
         m_headers->insertRow(row);
@@ -456,7 +456,7 @@ QWidget* ReplayPane::createSetupTab()
         m_headers->editItem(m_headers->item(row, HeaderNameColumn));
     });
     m_removeHeader = new QPushButton(tr("Remo&ve"), tab);
-    m_removeHeader->setObjectName(QStringLiteral("removeHeaderButton"));
+    m_removeHeader->setObjectName(QStringLiteral("replayRemoveHeaderButton"));
     connect(m_removeHeader, &QPushButton::clicked, this, [this] {
         if (m_headers->currentRow() >= 0)
             m_headers->removeRow(m_headers->currentRow());
@@ -472,23 +472,23 @@ QWidget* ReplayPane::createSetupTab()
     headersRow->addLayout(headerButtons);
 
     m_subprotocols = new QLineEdit(tab);
-    m_subprotocols->setObjectName(QStringLiteral("subprotocolsEdit"));
+    m_subprotocols->setObjectName(QStringLiteral("replaySubprotocolsEdit"));
     m_subprotocols->setPlaceholderText(tr("none (comma-separated, in order of preference)"));
 
     m_speed = new QComboBox(tab);
-    m_speed->setObjectName(QStringLiteral("speedCombo"));
+    m_speed->setObjectName(QStringLiteral("replaySpeedCombo"));
     addSpeeds(m_speed, true);
     m_speed->setToolTip(tr("The recorded timing scaled, or each message sent once the server has answered as much "
                            "as it had in the recording"));
     m_replyTimeout = new QSpinBox(tab);
-    m_replyTimeout->setObjectName(QStringLiteral("replyTimeoutSpin"));
+    m_replyTimeout->setObjectName(QStringLiteral("replayReplyTimeoutSpin"));
     m_replyTimeout->setRange(1, 3600);
     m_replyTimeout->setValue(DefaultReplyTimeoutS);
     m_replyTimeout->setSuffix(tr(" s"));
     m_replyTimeout->setToolTip(tr("The longest wait for replies: before a paced message, and for the last replies "
                                   "before the replay closes the connection"));
 
-    m_setupError = newMessageLabel(tab, "setupError");
+    m_setupError = newMessageLabel(tab, "replaySetupError");
 
     auto* form = new QFormLayout;
     form->setContentsMargins(0, 0, 0, 0);
@@ -512,11 +512,11 @@ QWidget* ReplayPane::createCompareTab()
     auto* tab = new QWidget(this);
 
     m_compareSummary = new QLabel(tab);
-    m_compareSummary->setObjectName(QStringLiteral("compareSummary"));
+    m_compareSummary->setObjectName(QStringLiteral("replayCompareSummary"));
     m_compareSummary->setWordWrap(true);
 
     m_compareView = new QTableView(tab);
-    m_compareView->setObjectName(QStringLiteral("compareView"));
+    m_compareView->setObjectName(QStringLiteral("replayCompareView"));
     m_compareView->setModel(m_compare);
     m_compareView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_compareView->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -548,8 +548,8 @@ QWidget* ReplayPane::createCompareTab()
         view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
         return view;
     };
-    m_recordedText = textView("recordedText");
-    m_receivedText = textView("receivedText");
+    m_recordedText = textView("replayRecordedText");
+    m_receivedText = textView("replayReceivedText");
     m_recordedHighlighter = new JsonHighlighter(nullptr);
     m_recordedHighlighter->setParent(this);
     m_receivedHighlighter = new JsonHighlighter(nullptr);
@@ -566,7 +566,7 @@ QWidget* ReplayPane::createCompareTab()
         return w;
     };
     auto* sideBySide = new QSplitter(Qt::Horizontal, tab);
-    sideBySide->setObjectName(QStringLiteral("sideBySide"));
+    sideBySide->setObjectName(QStringLiteral("replaySideBySide"));
     sideBySide->addWidget(column(m_recordedTitle, m_recordedText));
     sideBySide->addWidget(column(m_receivedTitle, m_receivedText));
     sideBySide->setChildrenCollapsible(false);
@@ -578,10 +578,10 @@ QWidget* ReplayPane::createCompareTab()
             from->horizontalScrollBar(), &QScrollBar::valueChanged, to->horizontalScrollBar(), &QScrollBar::setValue);
     }
 
-    m_differences = newMessageLabel(tab, "differencesLabel");
+    m_differences = newMessageLabel(tab, "replayDifferencesLabel");
 
     m_ignoreEdit = new QPlainTextEdit(tab);
-    m_ignoreEdit->setObjectName(QStringLiteral("ignorePathsEdit"));
+    m_ignoreEdit->setObjectName(QStringLiteral("replayIgnorePathsEdit"));
     m_ignoreEdit->setPlaceholderText(tr("JSON paths to leave out, one per line, e.g.\n$.timestamp\n$..id"));
     m_ignoreEdit->setTabChangesFocus(true);
     m_ignoreEdit->setToolTip(tr("$.name a member, [3] an element, [*] or .* any, ..name at any depth; a path "
@@ -589,7 +589,7 @@ QWidget* ReplayPane::createCompareTab()
     m_ignoreEdit->setFixedHeight(m_ignoreEdit->fontMetrics().lineSpacing() * 3
         + int(m_ignoreEdit->document()->documentMargin() * 2) + m_ignoreEdit->frameWidth() * 2);
     connect(m_ignoreEdit, &QPlainTextEdit::textChanged, m_ignoreTimer, qOverload<>(&QTimer::start));
-    m_ignoreError = newMessageLabel(tab, "ignoreError");
+    m_ignoreError = newMessageLabel(tab, "replayIgnoreError");
 
     auto* detail = new QWidget(tab);
     auto* detailLayout = new QVBoxLayout(detail);
@@ -622,37 +622,37 @@ QWidget* ReplayPane::createCompareTab()
 QWidget* ReplayPane::createServerPage()
 {
     auto* page = new QWidget(this);
-    page->setObjectName(QStringLiteral("serverPage"));
+    page->setObjectName(QStringLiteral("replayServerPage"));
 
     m_serverHost = new QComboBox(page);
-    m_serverHost->setObjectName(QStringLiteral("serverHostCombo"));
+    m_serverHost->setObjectName(QStringLiteral("replayServerHostCombo"));
     m_serverHost->setEditable(true);
     m_serverHost->addItems(
         { QStringLiteral("127.0.0.1"), QStringLiteral("localhost"), QStringLiteral("::1"), QStringLiteral("0.0.0.0") });
     connect(m_serverHost, &QComboBox::currentTextChanged, this, &ReplayPane::updateHostHint);
-    m_hostHint = newMessageLabel(page, "serverHostHint");
+    m_hostHint = newMessageLabel(page, "replayServerHostHint");
 
     m_serverPort = new QSpinBox(page);
-    m_serverPort->setObjectName(QStringLiteral("serverPortSpin"));
+    m_serverPort->setObjectName(QStringLiteral("replayServerPortSpin"));
     m_serverPort->setRange(0, 65535);
     m_serverPort->setValue(0);
     m_serverPort->setSpecialValueText(tr("any free port"));
 
     m_serverSchedule = new QComboBox(page);
-    m_serverSchedule->setObjectName(QStringLiteral("serverScheduleCombo"));
+    m_serverSchedule->setObjectName(QStringLiteral("replayServerScheduleCombo"));
     m_serverSchedule->addItem(tr("On the recorded schedule"), false);
     m_serverSchedule->addItem(tr("In answer to the client's messages"), true);
     m_serverSchedule->setToolTip(tr("Schedule: each message at its recorded time after the connection opens. "
                                     "Answer: the messages that followed the k-th client message in the "
                                     "recording go out when a client sends its k-th message."));
     m_serverSpeed = new QComboBox(page);
-    m_serverSpeed->setObjectName(QStringLiteral("serverSpeedCombo"));
+    m_serverSpeed->setObjectName(QStringLiteral("replayServerSpeedCombo"));
     addSpeeds(m_serverSpeed, false);
     m_loop = new QCheckBox(tr("&Loop: start over after the last message"), page);
-    m_loop->setObjectName(QStringLiteral("loopCheck"));
+    m_loop->setObjectName(QStringLiteral("replayLoopCheck"));
 
     m_serverButton = new QPushButton(tr("&Start Mock Server"), page);
-    m_serverButton->setObjectName(QStringLiteral("serverStartStopButton"));
+    m_serverButton->setObjectName(QStringLiteral("replayServerStartStopButton"));
     connect(m_serverButton, &QPushButton::clicked, this, [this] {
         if (m_server->isRunning())
             stopServer();
@@ -660,18 +660,18 @@ QWidget* ReplayPane::createServerPage()
             startServer();
     });
     m_serverUrl = new QLineEdit(page);
-    m_serverUrl->setObjectName(QStringLiteral("serverUrlEdit"));
+    m_serverUrl->setObjectName(QStringLiteral("replayServerUrlEdit"));
     m_serverUrl->setReadOnly(true);
     m_serverUrl->setPlaceholderText(tr("not running"));
     m_copyUrl = new QPushButton(tr("Cop&y"), page);
-    m_copyUrl->setObjectName(QStringLiteral("copyServerUrlButton"));
+    m_copyUrl->setObjectName(QStringLiteral("replayCopyServerUrlButton"));
     connect(m_copyUrl, &QPushButton::clicked, this, [this] {
         if (m_server->isRunning())
             QApplication::clipboard()->setText(m_server->url().toString());
     });
     m_clientsLabel = new QLabel(page);
-    m_clientsLabel->setObjectName(QStringLiteral("clientsServedLabel"));
-    m_serverStatus = newMessageLabel(page, "serverStatus");
+    m_clientsLabel->setObjectName(QStringLiteral("replayClientsServedLabel"));
+    m_serverStatus = newMessageLabel(page, "replayServerStatus");
 
     auto* form = new QFormLayout;
     form->setContentsMargins(0, 0, 0, 0);

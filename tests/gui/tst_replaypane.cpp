@@ -130,20 +130,20 @@ struct Fixture
         session.startServer(options);
         if (!QTest::qWaitFor([this] { return session.isServerRunning(); }, 5000))
             return false;
-        child<QLineEdit>(&pane, "targetUrlEdit")
+        child<QLineEdit>(&pane, "replayTargetUrlEdit")
             ->setText(session.serverUrl().resolved(QUrl(QStringLiteral("/chat"))).toString());
         return true;
     }
 
     void setSpeed(double speed)
     {
-        auto* combo = child<QComboBox>(&pane, "speedCombo");
+        auto* combo = child<QComboBox>(&pane, "replaySpeedCombo");
         combo->setCurrentIndex(combo->findData(speed));
     }
 
     void setIgnorePaths(const QString& text)
     {
-        auto* edit = child<QPlainTextEdit>(&pane, "ignorePathsEdit");
+        auto* edit = child<QPlainTextEdit>(&pane, "replayIgnorePathsEdit");
         edit->setPlainText(text);
     }
 
@@ -173,7 +173,7 @@ private Q_SLOTS:
         QVERIFY(f.load());
         QCOMPARE(f.pane.source(), ReplayPane::Source::File);
         QCOMPARE(f.pane.candidates().size(), 2);
-        auto* view = child<QTableView>(&f.pane, "candidateView");
+        auto* view = child<QTableView>(&f.pane, "replayCandidateView");
         QCOMPARE(view->model()->rowCount(), 2);
         QCOMPARE(view->model()->index(0, ReplayPane::CandidateIdColumn).data().toString(), QStringLiteral("1"));
         QCOMPARE(view->model()->index(0, ReplayPane::CandidateUrlColumn).data().toString(),
@@ -186,9 +186,9 @@ private Q_SLOTS:
 
         // The first connection with something to send is chosen, and the setup comes from its recording.
         QCOMPARE(f.pane.selectedConnection(), 1u);
-        QCOMPARE(child<QLineEdit>(&f.pane, "targetUrlEdit")->text(), QStringLiteral("ws://127.0.0.1:1/chat"));
-        QCOMPARE(child<QLineEdit>(&f.pane, "subprotocolsEdit")->text(), QStringLiteral("chat.v1"));
-        auto* headers = child<QTableWidget>(&f.pane, "headersTable");
+        QCOMPARE(child<QLineEdit>(&f.pane, "replayTargetUrlEdit")->text(), QStringLiteral("ws://127.0.0.1:1/chat"));
+        QCOMPARE(child<QLineEdit>(&f.pane, "replaySubprotocolsEdit")->text(), QStringLiteral("chat.v1"));
+        auto* headers = child<QTableWidget>(&f.pane, "replayHeadersTable");
         QStringList rows;
         for (int row = 0; row < headers->rowCount(); ++row)
             rows << headers->item(row, 0)->text() + QStringLiteral(": ") + headers->item(row, 1)->text();
@@ -208,10 +208,10 @@ private Q_SLOTS:
         f.pane.loadFile(har);
         QTRY_VERIFY(f.pane.plan() && !f.pane.isBusy());
         QCOMPARE(f.pane.candidates().size(), 1);
-        QCOMPARE(
-            child<QLineEdit>(&f.pane, "targetUrlEdit")->text(), QStringLiteral("wss://chat.example.com/socket?room=1"));
-        QCOMPARE(child<QLineEdit>(&f.pane, "subprotocolsEdit")->text(), QStringLiteral("chat.v2"));
-        auto* headers = child<QTableWidget>(&f.pane, "headersTable");
+        QCOMPARE(child<QLineEdit>(&f.pane, "replayTargetUrlEdit")->text(),
+            QStringLiteral("wss://chat.example.com/socket?room=1"));
+        QCOMPARE(child<QLineEdit>(&f.pane, "replaySubprotocolsEdit")->text(), QStringLiteral("chat.v2"));
+        auto* headers = child<QTableWidget>(&f.pane, "replayHeadersTable");
         QCOMPARE(headers->rowCount(), 6); // Origin and the five a client may send again
         QCOMPARE(headers->item(0, 0)->text(), QStringLiteral("Origin"));
         QCOMPARE(headers->item(0, 1)->text(), QStringLiteral("https://chat.example.com"));
@@ -273,7 +273,7 @@ private Q_SLOTS:
         f.pane.setMode(ReplayPane::Mode::Server);
         QTRY_VERIFY(f.pane.plan());
         QCOMPARE(f.pane.plan()->s2cCount(), 2);
-        QVERIFY(child<QPushButton>(&f.pane, "serverStartStopButton")->isEnabled());
+        QVERIFY(child<QPushButton>(&f.pane, "replayServerStartStopButton")->isEnabled());
     }
 
     void replaysAsClientAndCompares()
@@ -282,14 +282,14 @@ private Q_SLOTS:
         QVERIFY(f.load());
         QVERIFY(f.startEchoServer());
         f.setSpeed(ReplayPane::AsFastAsPossible);
-        QTest::mouseClick(child<QToolButton>(&f.pane, "playButton"), Qt::LeftButton);
+        QTest::mouseClick(child<QToolButton>(&f.pane, "replayPlayButton"), Qt::LeftButton);
         QTRY_VERIFY2_WITH_TIMEOUT(f.finished(), f.where().constData(), 20000);
         QVERIFY2(f.pane.runMessage().startsWith(QStringLiteral("Done:")), qPrintable(f.pane.runMessage()));
 
         auto* progress = child<QProgressBar>(&f.pane, "replayProgress");
         QCOMPARE(progress->maximum(), 3);
         QCOMPARE(progress->value(), 3);
-        QCOMPARE(child<QLabel>(&f.pane, "receivedLabel")->text(), QStringLiteral("3 of 3 received"));
+        QCOMPARE(child<QLabel>(&f.pane, "replayReceivedLabel")->text(), QStringLiteral("3 of 3 received"));
 
         // The replay is a new connection in the timeline, with the recorded messages in order.
         const quint32 replayed = f.pane.client()->connection();
@@ -307,17 +307,18 @@ private Q_SLOTS:
         QCOMPARE(compare->count(ReplayCompareRow::Status::Differ), 1);
         QCOMPARE(compare->index(1, ReplayCompareModel::StatusColumn).data().toString(), QStringLiteral("differs"));
         QCOMPARE(compare->index(1, ReplayCompareModel::PathsColumn).data().toString(), QStringLiteral("$.ts"));
-        QCOMPARE(child<QLabel>(&f.pane, "compareSummary")->text(), QStringLiteral("3 messages: 2 equal, 1 differs"));
+        QCOMPARE(
+            child<QLabel>(&f.pane, "replayCompareSummary")->text(), QStringLiteral("3 messages: 2 equal, 1 differs"));
 
         // The pair side by side, pretty printed.
-        auto* view = child<QTableView>(&f.pane, "compareView");
+        auto* view = child<QTableView>(&f.pane, "replayCompareView");
         view->setCurrentIndex(compare->index(1, 0));
-        const QString recorded = child<QPlainTextEdit>(&f.pane, "recordedText")->toPlainText();
-        const QString received = child<QPlainTextEdit>(&f.pane, "receivedText")->toPlainText();
+        const QString recorded = child<QPlainTextEdit>(&f.pane, "replayRecordedText")->toPlainText();
+        const QString received = child<QPlainTextEdit>(&f.pane, "replayReceivedText")->toPlainText();
         QVERIFY2(recorded.contains(QStringLiteral("\"ts\": 999")), qPrintable(recorded));
         QVERIFY2(received.contains(QStringLiteral("\"ts\": 200")), qPrintable(received));
         QVERIFY(recorded.contains(QLatin1Char('\n')));
-        QVERIFY(child<QLabel>(&f.pane, "differencesLabel")->text().contains(QStringLiteral("$.ts")));
+        QVERIFY(child<QLabel>(&f.pane, "replayDifferencesLabel")->text().contains(QStringLiteral("$.ts")));
 
         // Ignoring $.ts makes them equal; a bad line is said and keeps the last good list.
         f.setIgnorePaths(QStringLiteral("$.ts"));
@@ -325,15 +326,15 @@ private Q_SLOTS:
         QCOMPARE(compare->count(ReplayCompareRow::Status::Equal), 3);
         QCOMPARE(compare->index(1, ReplayCompareModel::StatusColumn).data().toString(), QStringLiteral("equal"));
         f.setIgnorePaths(QStringLiteral("$.ts\n$.[oops"));
-        QTRY_VERIFY(!child<QLabel>(&f.pane, "ignoreError")->text().isEmpty());
-        QVERIFY(child<QLabel>(&f.pane, "ignoreError")->text().startsWith(QStringLiteral("Line 2:")));
+        QTRY_VERIFY(!child<QLabel>(&f.pane, "replayIgnoreError")->text().isEmpty());
+        QVERIFY(child<QLabel>(&f.pane, "replayIgnoreError")->text().startsWith(QStringLiteral("Line 2:")));
         QCOMPARE(compare->count(ReplayCompareRow::Status::Differ), 0);
         f.setIgnorePaths(QString());
         QTRY_COMPARE(compare->count(ReplayCompareRow::Status::Differ), 1);
-        QVERIFY(child<QLabel>(&f.pane, "ignoreError")->text().isEmpty());
+        QVERIFY(child<QLabel>(&f.pane, "replayIgnoreError")->text().isEmpty());
 
         // Played again: a second connection, the comparison starts over.
-        QTest::mouseClick(child<QToolButton>(&f.pane, "playButton"), Qt::LeftButton);
+        QTest::mouseClick(child<QToolButton>(&f.pane, "replayPlayButton"), Qt::LeftButton);
         QTRY_VERIFY(!f.finished());
         QTRY_VERIFY2_WITH_TIMEOUT(f.finished(), f.where().constData(), 20000);
         QVERIFY(f.pane.client()->connection() != replayed);
@@ -369,7 +370,7 @@ private Q_SLOTS:
         f.setSpeed(0.25);
 
         // Step from the start: connects paused and sends one message.
-        QTest::mouseClick(child<QToolButton>(&f.pane, "stepButton"), Qt::LeftButton);
+        QTest::mouseClick(child<QToolButton>(&f.pane, "replayStepButton"), Qt::LeftButton);
         QTRY_COMPARE(f.pane.client()->sentCount(), 1);
         QTRY_COMPARE(f.pane.client()->state(), ReplayClient::State::Paused);
         QVERIFY(f.pane.playAction()->isEnabled());
@@ -379,7 +380,7 @@ private Q_SLOTS:
         QCOMPARE(f.pane.client()->sentCount(), 1);
         QTRY_COMPARE(child<QProgressBar>(&f.pane, "replayProgress")->value(), 1);
 
-        QTest::mouseClick(child<QToolButton>(&f.pane, "stepButton"), Qt::LeftButton);
+        QTest::mouseClick(child<QToolButton>(&f.pane, "replayStepButton"), Qt::LeftButton);
         QTRY_COMPARE(f.pane.client()->sentCount(), 2);
         QCOMPARE(f.pane.client()->state(), ReplayClient::State::Paused);
 
@@ -415,14 +416,14 @@ private Q_SLOTS:
         Fixture f;
         QVERIFY(f.load());
         // Not a WebSocket URL: nothing starts, the setup says why.
-        child<QLineEdit>(&f.pane, "targetUrlEdit")->setText(QStringLiteral("http://127.0.0.1/"));
+        child<QLineEdit>(&f.pane, "replayTargetUrlEdit")->setText(QStringLiteral("http://127.0.0.1/"));
         f.pane.play();
         QCOMPARE(f.pane.client()->state(), ReplayClient::State::Idle);
         QVERIFY2(f.pane.setupMessage().contains(QStringLiteral("ws://")), qPrintable(f.pane.setupMessage()));
 
         // A header the client cannot send.
-        child<QLineEdit>(&f.pane, "targetUrlEdit")->setText(QStringLiteral("ws://127.0.0.1:1/"));
-        auto* headers = child<QTableWidget>(&f.pane, "headersTable");
+        child<QLineEdit>(&f.pane, "replayTargetUrlEdit")->setText(QStringLiteral("ws://127.0.0.1:1/"));
+        auto* headers = child<QTableWidget>(&f.pane, "replayHeadersTable");
         const int row = headers->rowCount();
         headers->insertRow(row);
         headers->setItem(row, 0, new QTableWidgetItem(QStringLiteral("Bad Name")));
@@ -469,12 +470,12 @@ private Q_SLOTS:
 
         f.pane.selectConnection(recorded);
         QTRY_VERIFY(f.pane.plan() && f.pane.plan()->connection == recorded && !f.pane.isBusy());
-        QCOMPARE(child<QLineEdit>(&f.pane, "targetUrlEdit")->text(), client.url.toString());
+        QCOMPARE(child<QLineEdit>(&f.pane, "replayTargetUrlEdit")->text(), client.url.toString());
         f.setSpeed(ReplayPane::Paced);
         // F5 plays while the focus is in the pane.
         f.pane.activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(&f.pane));
-        auto* target = child<QLineEdit>(&f.pane, "targetUrlEdit");
+        auto* target = child<QLineEdit>(&f.pane, "replayTargetUrlEdit");
         target->setFocus();
         QTest::keyClick(target, Qt::Key_F5);
         QTRY_VERIFY(f.pane.client()->state() != ReplayClient::State::Idle);
@@ -485,7 +486,7 @@ private Q_SLOTS:
         QVERIFY(f.pane.compareModel()->count(ReplayCompareRow::Status::Equal) == 2);
 
         // Reload lists the replay too, and keeps the chosen connection.
-        child<QPushButton>(&f.pane, "reloadButton")->click();
+        child<QPushButton>(&f.pane, "replayReloadButton")->click();
         QTRY_VERIFY(!f.pane.isBusy()
             && std::any_of(f.pane.candidates().cbegin(), f.pane.candidates().cend(),
                 [replayed](const ReplayCandidate& c) { return c.id == replayed; }));
@@ -499,18 +500,18 @@ private Q_SLOTS:
         QVERIFY(f.load());
         f.pane.setMode(ReplayPane::Mode::Server);
         QTRY_VERIFY(f.pane.plan() && !f.pane.isBusy());
-        auto* speed = child<QComboBox>(&f.pane, "serverSpeedCombo");
+        auto* speed = child<QComboBox>(&f.pane, "replayServerSpeedCombo");
         speed->setCurrentIndex(speed->findData(ReplayPane::AsFastAsPossible));
-        auto* button = child<QPushButton>(&f.pane, "serverStartStopButton");
+        auto* button = child<QPushButton>(&f.pane, "replayServerStartStopButton");
         QVERIFY(button->isEnabled());
         button->click();
         QTRY_VERIFY(f.pane.server()->isRunning());
-        const QString url = child<QLineEdit>(&f.pane, "serverUrlEdit")->text();
+        const QString url = child<QLineEdit>(&f.pane, "replayServerUrlEdit")->text();
         QVERIFY2(url.startsWith(QStringLiteral("ws://127.0.0.1:")), qPrintable(url));
-        QVERIFY(child<QPushButton>(&f.pane, "copyServerUrlButton")->isEnabled());
+        QVERIFY(child<QPushButton>(&f.pane, "replayCopyServerUrlButton")->isEnabled());
         // While it serves, what it serves stays put.
-        QVERIFY(!child<QTableView>(&f.pane, "candidateView")->isEnabled());
-        QVERIFY(!child<QSpinBox>(&f.pane, "serverPortSpin")->isEnabled());
+        QVERIFY(!child<QTableView>(&f.pane, "replayCandidateView")->isEnabled());
+        QVERIFY(!child<QSpinBox>(&f.pane, "replayServerPortSpin")->isEnabled());
 
         QWebSocket socket;
         QList<QString> received;
@@ -521,16 +522,16 @@ private Q_SLOTS:
         QCOMPARE(received[0].toUtf8(), recordedS2c[0]);
         QCOMPARE(received[1].toUtf8(), recordedS2c[1]);
         QCOMPARE(received[2].toUtf8(), recordedS2c[2]);
-        QTRY_COMPARE(
-            child<QLabel>(&f.pane, "clientsServedLabel")->text(), QStringLiteral("1 client served, 1 connected now"));
+        QTRY_COMPARE(child<QLabel>(&f.pane, "replayClientsServedLabel")->text(),
+            QStringLiteral("1 client served, 1 connected now"));
         socket.close();
-        QTRY_COMPARE(
-            child<QLabel>(&f.pane, "clientsServedLabel")->text(), QStringLiteral("1 client served, 0 connected now"));
+        QTRY_COMPARE(child<QLabel>(&f.pane, "replayClientsServedLabel")->text(),
+            QStringLiteral("1 client served, 0 connected now"));
 
         button->click();
         QVERIFY(!f.pane.server()->isRunning());
-        QVERIFY(child<QLineEdit>(&f.pane, "serverUrlEdit")->text().isEmpty());
-        QVERIFY(child<QTableView>(&f.pane, "candidateView")->isEnabled());
+        QVERIFY(child<QLineEdit>(&f.pane, "replayServerUrlEdit")->text().isEmpty());
+        QVERIFY(child<QTableView>(&f.pane, "replayCandidateView")->isEnabled());
         QVERIFY2(f.pane.serverMessage().contains(QStringLiteral("1 client")), qPrintable(f.pane.serverMessage()));
     }
 
@@ -540,7 +541,7 @@ private Q_SLOTS:
         QVERIFY(f.load());
         f.pane.setMode(ReplayPane::Mode::Server);
         QTRY_VERIFY(f.pane.plan() && !f.pane.isBusy());
-        auto* schedule = child<QComboBox>(&f.pane, "serverScheduleCombo");
+        auto* schedule = child<QComboBox>(&f.pane, "replayServerScheduleCombo");
         schedule->setCurrentIndex(schedule->findData(true));
         f.pane.startServer();
         QTRY_VERIFY(f.pane.server()->isRunning());
@@ -574,11 +575,11 @@ private Q_SLOTS:
         QTRY_VERIFY(f.session.isServerRunning());
         f.pane.setMode(ReplayPane::Mode::Server);
         QTRY_VERIFY(f.pane.plan() && !f.pane.isBusy());
-        child<QSpinBox>(&f.pane, "serverPortSpin")->setValue(f.session.serverUrl().port());
+        child<QSpinBox>(&f.pane, "replayServerPortSpin")->setValue(f.session.serverUrl().port());
         f.pane.startServer();
         QTRY_VERIFY(f.pane.serverMessage().startsWith(QStringLiteral("Could not start the mock server:")));
         QVERIFY(!f.pane.server()->isRunning());
-        QVERIFY(child<QPushButton>(&f.pane, "serverStartStopButton")->isEnabled());
+        QVERIFY(child<QPushButton>(&f.pane, "replayServerStartStopButton")->isEnabled());
     }
 
     void dockInTheWindow()
