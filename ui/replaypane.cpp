@@ -785,8 +785,8 @@ void ReplayPane::useCurrentSession()
         setCandidates({}, {});
         return;
     }
-    // Everything the timeline shows is in the store by now: the pump runs before this.
-    m_session->flush();
+    // What the timeline shows; the last few milliseconds still on their way are listed by the next Reload. (Not
+    // flush(): that also writes the journal to disk, on this thread.)
     m_snapshot = store->snapshot();
     m_snapshotConnections = store->connections();
     m_loading = true;
