@@ -8,12 +8,12 @@
 #include "cli/signalwatcher.h"
 #include "core/platform.h"
 #include "formats/sessionpaths.h"
-#include "net/capturesession.h"
 
 #include "mainwindow.h"
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QPointer>
 
 #include <cstdio>
 
@@ -102,21 +102,29 @@ int main(int argc, char* argv[])
     QObject::connect(
         &signalWatcher, &wsi::SignalWatcher::terminationRequested, &app, [] { QCoreApplication::exit(0); });
 
-    wsi::CaptureSession::Options options;
-    options.journalPath = wsi::defaultJournalPath();
-    options.removeEmptyJournal = true;
-    wsi::CaptureSession session(options);
-    wsi::MainWindow window(&session);
-    window.show();
+    // Each window owns its capture (files opened into a busy window get a window of their own); closing the last
+    // one quits.
+    wsi::MainWindow* window = wsi::MainWindow::newWindow();
+    window->setAskToSaveOnClose(true);
+    window->show();
     // After the session took the lock of its own journal, which the search must not take for a crashed one.
-    window.offerRecovery(wsi::sessionsFolder());
+    window->offerRecovery(wsi::sessionsFolder());
     if (!commandLine.file.isEmpty())
-        window.openSession(commandLine.file);
+        window->openSession(commandLine.file);
     if (commandLine.guiServePort)
-        window.startTestServer(*commandLine.guiServePort);
+        window->startTestServer(*commandLine.guiServePort);
     if (commandLine.guiConnectUrl.isValid())
-        window.connectTo(commandLine.guiConnectUrl);
+        window->connectTo(commandLine.guiConnectUrl);
     const int code = QApplication::exec();
-    session.shutdown();
+    // Closed windows are deleted later, which the finished event loop no longer does; deleting them ends their
+    // captures (connections closed, journals flushed). So does deleting a window still open.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    QList<QPointer<wsi::MainWindow>> windows;
+    for (QWidget* widget : QApplication::topLevelWidgets()) {
+        if (auto* mainWindow = qobject_cast<wsi::MainWindow*>(widget))
+            windows.append(mainWindow);
+    }
+    for (const QPointer<wsi::MainWindow>& w : std::as_const(windows))
+        delete w.data();
     return code;
 }

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "backgroundtask.h"
 #include "composerpane.h"
 #include "connectionspane.h"
 #include "core/capturequeue.h"
@@ -9,10 +10,15 @@
 #include "core/timelineviewmodel.h"
 #include "detailpane.h"
 #include "filterbar.h"
+#include "formats/sessionexporter.h"
+#include "formats/sessionimport.h"
+#include "formats/sessionpaths.h"
 #include "formats/sessionreader.h"
+#include "formats/storeexport.h"
 #include "net/capturesession.h"
 #include "net/connectionprofiles.h"
 #include "net/endpointoptions.h"
+#include "recentfilesmenu.h"
 #include "recoverybar.h"
 #include "replaypane.h"
 #include "serverpane.h"
@@ -25,12 +31,17 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
+#include <QBuffer>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QCompleter>
+#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -45,6 +56,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
@@ -52,6 +64,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStringListModel>
+#include <QThreadPool>
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -80,7 +93,6 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     , m_session(session)
     , m_profiles(std::make_unique<ConnectionProfiles>())
 {
-    setWindowTitle(tr("WebSocket Inspector"));
     setObjectName(QStringLiteral("mainWindow"));
 
     createDocks();
@@ -254,9 +266,57 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     updateTimelineActions();
     loadProfiles();
     resize(1280, 800);
+
+    // Session files: the title names the window's file and marks what is not saved to it; files dropped on the
+    // window open as if chosen in File › Open.
+    setAcceptDrops(true);
+    if (TimelineModel* model = m_session->model()) {
+        connect(model, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateWindowModified);
+        connect(model, &QAbstractItemModel::modelReset, this, &MainWindow::updateWindowModified);
+    }
+    updateWindowTitle();
+    updateWindowModified();
+    updateFileActions();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::MainWindow(std::unique_ptr<CaptureSession> session, QWidget* parent)
+    : MainWindow(session.get(), parent)
+{
+    m_ownedSession = std::move(session);
+}
+
+MainWindow::~MainWindow()
+{
+    // A file task reads the store and calls back into this window: it ends first.
+    m_task.reset();
+    if (!m_ownedSession)
+        return;
+    // The capture ends now, while every pane can still take what it reports (connections closing, the last rows),
+    // as it did when main() shut down the session it lent to its window.
+    m_ownedSession->shutdown();
+    // The panes and models read the session to their end, so it must outlive them, as a lent session does: made
+    // the last child, it is deleted after all the others. Nothing it or its model says from here on may reach
+    // this half-destroyed window.
+    m_session->disconnect(this);
+    if (TimelineModel* model = m_session->model())
+        model->disconnect(this);
+    m_ownedSession.release()->setParent(this);
+}
+
+MainWindow* MainWindow::newWindow()
+{
+    // Two windows opened in the same second would get the same default name, and share one journal.
+    QString journal = defaultJournalPath();
+    const QString stem = journal.chopped(int(QLatin1StringView(".jsonl").size()));
+    for (int n = 2; QFileInfo::exists(journal); ++n)
+        journal = stem + u'-' + QString::number(n) + QLatin1StringView(".jsonl");
+    CaptureSession::Options options;
+    options.journalPath = journal;
+    options.removeEmptyJournal = true; // a window that only shows a file leaves no empty journal behind
+    auto* window = new MainWindow(std::make_unique<CaptureSession>(options));
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    return window;
+}
 
 ConnectionState MainWindow::clientState(quint32 connection) const
 {
@@ -331,15 +391,13 @@ void MainWindow::createActions()
         }
     });
 
-    m_openAction = new QAction(QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open Session\u2026"), this);
-    m_openAction->setObjectName(QStringLiteral("openSessionAction"));
-    m_openAction->setShortcut(QKeySequence::Open);
-    connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseSessionFile);
+    createFileActions();
 
     m_quitAction = new QAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("&Quit"), this);
     m_quitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
     m_quitAction->setMenuRole(QAction::QuitRole);
-    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+    // Every window, each asking about its unsaved capture; one that is kept open stops the quitting.
+    connect(m_quitAction, &QAction::triggered, this, [] { QApplication::closeAllWindows(); });
 
     m_aboutAction = new QAction(tr("&About WebSocket Inspector"), this);
     m_aboutAction->setMenuRole(QAction::AboutRole);
@@ -438,7 +496,14 @@ void MainWindow::createTimelineActions()
 void MainWindow::createMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->setObjectName(QStringLiteral("fileMenu"));
     file->addAction(m_openAction);
+    file->addMenu(m_recentMenu);
+    file->addSeparator();
+    file->addAction(m_saveAction);
+    file->addAction(m_saveAsAction);
+    file->addSeparator();
+    file->addAction(m_exportAction);
     file->addSeparator();
     file->addAction(m_quitAction);
 
@@ -1356,14 +1421,6 @@ void MainWindow::showError(const QString& message)
     m_errorBox->raise();
 }
 
-void MainWindow::chooseSessionFile()
-{
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open Session"), QString(), tr("WebSocket Inspector sessions (*.jsonl);;All files (*)"));
-    if (!path.isEmpty())
-        openSession(path);
-}
-
 void MainWindow::offerRecovery(const QString& sessionsFolder)
 {
     auto* timelineArea = findChild<QWidget*>(QStringLiteral("timelineArea"));
@@ -1373,33 +1430,183 @@ void MainWindow::offerRecovery(const QString& sessionsFolder)
     qobject_cast<QVBoxLayout*>(timelineArea->layout())->insertWidget(0, bar);
     bar->show(); // the window may be showing already: a late child would otherwise appear only later
     connect(bar, &RecoveryBar::message, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
+    // A capture that cannot go into this timeline (it has begun) opens in a window of this process, like any file
+    // opened into a busy window.
+    bar->setLauncher([this](const QString& path) {
+        openSession(path);
+        return true;
+    });
 }
 
-bool MainWindow::openSession(const QString& path)
+// --- Session files -----------------------------------------------------------------------------------------------
+
+namespace {
+QString appNameAndVersion()
+{
+    return QStringLiteral("wsinspector %1").arg(QStringLiteral(WSI_VERSION));
+}
+
+QString nativePath(const QString& path)
+{
+    return QDir::toNativeSeparators(path);
+}
+
+// The name filter of a file dialog for one format.
+QString formatFilter(SessionFormat format)
+{
+    switch (format) {
+    case SessionFormat::Jsonl:
+        return MainWindow::tr("WebSocket Inspector sessions (*.jsonl)");
+    case SessionFormat::Har:
+        return MainWindow::tr("HAR files (*.har)");
+    case SessionFormat::Csv:
+        return MainWindow::tr("CSV files (*.csv)");
+    case SessionFormat::Text:
+        return MainWindow::tr("Text files (*.txt *.log)");
+    case SessionFormat::Pcap:
+        return MainWindow::tr("pcap files (*.pcap)");
+    }
+    return {};
+}
+
+// Whether the exporter factory writes this format (a probe on a buffer: no file is created for nothing).
+bool canWrite(SessionFormat format)
+{
+    QBuffer probe;
+    probe.open(QIODevice::WriteOnly);
+    return SessionExporter::create(format, &probe, ExportOptions {}) != nullptr;
+}
+
+// Local files with a session's extension among dropped URLs.
+QStringList droppedSessionFiles(const QMimeData* mime)
+{
+    QStringList files;
+    if (!mime || !mime->hasUrls())
+        return files;
+    for (const QUrl& url : mime->urls()) {
+        if (!url.isLocalFile())
+            continue;
+        const QString path = url.toLocalFile();
+        if (const auto format = sessionFormatForPath(path); format && canImport(*format))
+            files << path;
+    }
+    return files;
+}
+
+// Where file dialogs start: the folder of the file last opened or saved.
+QString lastFolder()
+{
+    const QStringList recent = RecentFilesMenu::files();
+    return recent.isEmpty() ? QDir::homePath() : QFileInfo(recent.constFirst()).absolutePath();
+}
+} // namespace
+
+void MainWindow::createFileActions()
+{
+    m_openAction = new QAction(QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open\u2026"), this);
+    m_openAction->setObjectName(QStringLiteral("openSessionAction"));
+    m_openAction->setShortcut(QKeySequence::Open);
+    m_openAction->setToolTip(tr("Open a saved session (.jsonl) or a HAR file from browser developer tools"));
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseSessionFile);
+
+    m_recentMenu = new RecentFilesMenu(this);
+    connect(m_recentMenu, &RecentFilesMenu::fileChosen, this, &MainWindow::openRecentFile);
+
+    m_saveAction = new QAction(QIcon::fromTheme(QStringLiteral("document-save")), tr("&Save"), this);
+    m_saveAction->setObjectName(QStringLiteral("saveSessionAction"));
+    m_saveAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_S));
+    m_saveAction->setToolTip(tr("Save everything captured in this window as a session file"));
+    connect(m_saveAction, &QAction::triggered, this, &MainWindow::saveSession);
+
+    m_saveAsAction = new QAction(QIcon::fromTheme(QStringLiteral("document-save-as")), tr("Save &As\u2026"), this);
+    m_saveAsAction->setObjectName(QStringLiteral("saveSessionAsAction"));
+    m_saveAsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    connect(m_saveAsAction, &QAction::triggered, this, &MainWindow::chooseSaveFile);
+
+    m_exportAction = new QAction(QIcon::fromTheme(QStringLiteral("document-export")), tr("&Export\u2026"), this);
+    m_exportAction->setObjectName(QStringLiteral("exportAction"));
+    m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_exportAction->setToolTip(tr("Write the session, the filtered rows or the selection as HAR, CSV, text or pcap"));
+    connect(m_exportAction, &QAction::triggered, this, &MainWindow::chooseExport);
+}
+
+void MainWindow::chooseSessionFile()
+{
+    const QStringList filters { tr("Sessions (*.jsonl *.har)"), formatFilter(SessionFormat::Jsonl),
+        formatFilter(SessionFormat::Har), tr("All files (*)") };
+    const QStringList paths
+        = QFileDialog::getOpenFileNames(this, tr("Open Session"), lastFolder(), filters.join(QLatin1String(";;")));
+    for (const QString& path : paths)
+        openSession(path);
+}
+
+void MainWindow::openRecentFile(const QString& path)
+{
+    if (!QFileInfo::exists(path)) {
+        RecentFilesMenu::removeFile(path);
+        statusBar()->showMessage(
+            tr("%1 is not there any more; it was taken off the recent files").arg(nativePath(path)), 8000);
+        return;
+    }
+    openSession(path);
+}
+
+void MainWindow::openSession(const QString& path)
+{
+    if (!m_session->model()) {
+        showError(tr("Could not open %1: this window keeps no timeline").arg(nativePath(path)));
+        return;
+    }
+    // One file at a time: a second one waits, and then goes to a window of its own when this one is taken.
+    m_pendingOpens.append(path);
+    startNextOpen();
+}
+
+void MainWindow::startNextOpen()
+{
+    if (m_task || m_pendingOpens.isEmpty())
+        return;
+    const QString path = m_pendingOpens.takeFirst();
+    struct Result
+    {
+        SessionData data;
+        QString error;
+        bool ok = false;
+    };
+    auto result = std::make_shared<Result>();
+    startTask(
+        tr("Opening %1\u2026").arg(QFileInfo(path).fileName()), BackgroundTask::Unit::Bytes,
+        [path, result](BackgroundTask::Progress& progress) {
+            result->ok = readSessionFile(path, result->data, &result->error,
+                [&progress](qint64 done, qint64 total) { return progress.report(done, total); });
+        },
+        [this, path, result](bool cancelled) {
+            if (cancelled) {
+                statusBar()->showMessage(tr("Opening %1 was cancelled").arg(nativePath(path)), 5000);
+                return;
+            }
+            if (!result->ok) {
+                showError(tr("Could not open %1: %2").arg(nativePath(path), result->error));
+                return;
+            }
+            // A capture (or a file) already here is not mixed with another session's numbering.
+            MainWindow* target = this;
+            if (m_session->store()->count() > 0) {
+                target = newWindow();
+                target->setAskToSaveOnClose(m_askToSaveOnClose);
+                target->resize(size());
+                target->move(pos() + QPoint(32, 32));
+                target->show();
+            }
+            target->showOpenedSession(path, result->data);
+            result->data = SessionData {};
+            Q_EMIT sessionOpened(path, target);
+        });
+}
+
+void MainWindow::showOpenedSession(const QString& path, SessionData& data)
 {
     TimelineModel* model = m_session->model();
-    if (!model)
-        return false;
-    if (model->rowCount() > 0) {
-        // Mixing a file into a running capture would interleave two sessions' numbering; until sessions can
-        // be opened side by side, a file opens only into an empty timeline.
-        showError(tr("Could not open %1: the timeline already holds this capture. Start WebSocket Inspector "
-                     "with the file (wsinspector FILE) to look at it.")
-                      .arg(QDir::toNativeSeparators(path)));
-        return false;
-    }
-    SessionData data;
-    QString error;
-    bool ok = false;
-    {
-        QGuiApplication::setOverrideCursor(Qt::WaitCursor);
-        ok = SessionReader::readFile(path, data, &error);
-        QGuiApplication::restoreOverrideCursor();
-    }
-    if (!ok) {
-        showError(tr("Could not open %1: %2").arg(QDir::toNativeSeparators(path), error));
-        return false;
-    }
     CaptureBatch batch;
     batch.connections.assign(data.connections.cbegin(), data.connections.cend());
     batch.events = std::move(data.events);
@@ -1414,17 +1621,328 @@ bool MainWindow::openSession(const QString& path)
     }
     // What is captured after the file continues its numbering instead of reusing its ids.
     m_session->recorder()->continueAfter(lastConnection, lastSeq);
-    model->append(batch);
-    setWindowFilePath(path);
-    setWindowTitle(tr("%1 \u2014 WebSocket Inspector").arg(QFileInfo(path).fileName()));
+    model->append(batch); // one insertion, however many rows
+    // The store has its own copy now. Freeing a million payloads takes a while: not on the GUI thread.
+    QThreadPool::globalInstance()->start([events = std::move(batch.events)] { Q_UNUSED(events) });
+
+    m_savedCount = m_session->store()->count();
+    setWindowFilePath(QFileInfo(path).absoluteFilePath());
+    updateWindowTitle();
+    updateWindowModified();
+    RecentFilesMenu::addFile(path);
     if (data.warnings.isEmpty()) {
-        statusBar()->showMessage(tr("Opened %1: %2").arg(QDir::toNativeSeparators(path), eventCountText(count)), 5000);
+        statusBar()->showMessage(tr("Opened %1: %2").arg(nativePath(path), eventCountText(count)), 5000);
     } else {
         // The good lines are shown; the user must still learn that some were not.
-        showError(tr("Opened %1, but some lines were skipped:\n%2")
-                      .arg(QDir::toNativeSeparators(path), data.warnings.mid(0, 10).join(QLatin1Char('\n'))));
+        showError(tr("Opened %1 (%2), but some of it was skipped:\n%3")
+                      .arg(nativePath(path), eventCountText(count),
+                          data.warnings.mid(0, 10).join(QLatin1Char('\n'))
+                              + (data.warnings.size() > 10
+                                      ? u'\n' + tr("and %1 more").arg(QString::number(data.warnings.size() - 10))
+                                      : QString())));
     }
+}
+
+bool MainWindow::saveSession()
+{
+    const QString path = windowFilePath();
+    // Opened HAR files, and windows never saved, are saved under a name the user chooses.
+    if (path.isEmpty() || sessionFormatForPath(path) != SessionFormat::Jsonl) {
+        chooseSaveFile();
+        return m_task != nullptr;
+    }
+    if (!isWindowModified() && QFileInfo::exists(path)) {
+        statusBar()->showMessage(tr("Nothing new to save in %1").arg(nativePath(path)), 3000);
+        return true;
+    }
+    return saveSessionAs(path);
+}
+
+void MainWindow::chooseSaveFile()
+{
+    const QString current = windowFilePath();
+    const QString suggested = sessionFormatForPath(current) == SessionFormat::Jsonl
+        ? current
+        : QDir(lastFolder()).filePath(suggestedFileName(QStringLiteral("jsonl")));
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Session As"), suggested,
+        formatFilter(SessionFormat::Jsonl) + QLatin1String(";;") + tr("All files (*)"));
+    if (path.isEmpty()) {
+        m_closeAfterSave = false;
+        return;
+    }
+    // A session is always JSONL, whatever the name says; other formats are for Export.
+    if (sessionFormatForPath(path) != SessionFormat::Jsonl)
+        path += QLatin1String(".jsonl");
+    if (!saveSessionAs(path))
+        m_closeAfterSave = false;
+}
+
+bool MainWindow::saveSessionAs(const QString& path)
+{
+    EventStore* store = m_session->store();
+    if (!store || refuseWhileBusy())
+        return false;
+    if (isOwnJournal(path)) {
+        showError(tr("Could not save to %1: it is the journal this capture is being written to. Choose another "
+                     "file.")
+                      .arg(nativePath(path)));
+        return false;
+    }
+    const auto job = std::make_shared<StoreExport>(store->snapshot(), store->connections());
+    const qsizetype count = job->eventCount();
+    ExportOptions options;
+    options.includeSecrets = true; // the user's own data, not something to share: lossless
+    options.app = appNameAndVersion();
+    auto result = std::make_shared<QString>();
+    auto ok = std::make_shared<bool>(false);
+    startTask(
+        tr("Saving %1\u2026").arg(QFileInfo(path).fileName()), BackgroundTask::Unit::Events,
+        [job, path, options, result, ok](BackgroundTask::Progress& progress) {
+            *ok = job->write(path, SessionFormat::Jsonl, options, result.get(),
+                [&progress](qint64 done, qint64 total) { return progress.report(done, total); });
+        },
+        [this, path, count, result, ok](bool cancelled) {
+            // Written before the cancel arrived is written: the file says so, and so does the window.
+            if (!*ok) {
+                m_closeAfterSave = false;
+                if (cancelled)
+                    statusBar()->showMessage(tr("Saving was cancelled; %1 was left as it was").arg(nativePath(path)));
+                else
+                    showError(tr("Could not save %1: %2").arg(nativePath(path), *result));
+                return;
+            }
+            m_savedCount = count;
+            setWindowFilePath(QFileInfo(path).absoluteFilePath());
+            updateWindowTitle();
+            updateWindowModified();
+            RecentFilesMenu::addFile(path);
+            statusBar()->showMessage(tr("Saved %1 to %2").arg(eventCountText(count), nativePath(path)), 5000);
+            Q_EMIT sessionSaved(path);
+            if (m_closeAfterSave) {
+                m_closeAfterSave = false;
+                close();
+            }
+        });
     return true;
+}
+
+void MainWindow::chooseExport()
+{
+    const EventStore* store = m_session->store();
+    if (!store || refuseWhileBusy())
+        return;
+    const qsizetype total = store->count();
+    const qsizetype shown = m_viewModel ? m_viewModel->rowCount() : total;
+    const qsizetype selected = m_timeline->selectionModel() ? m_timeline->selectedSourceRows().size() : 0;
+    ExportDialog dialog(total, shown, selected, this);
+    dialog.setChoice(m_lastExport);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    ExportDialog::Choice choice = dialog.choice();
+    m_lastExport = choice;
+    if (!canWrite(choice.format)) {
+        showError(tr("Exporting to %1 is not available in this version of WebSocket Inspector.")
+                      .arg(sessionFormatName(choice.format)));
+        return;
+    }
+    const QString extension = sessionFormatExtension(choice.format);
+    QString path = QFileDialog::getSaveFileName(this, tr("Export Session"),
+        QDir(lastFolder()).filePath(suggestedFileName(extension)),
+        formatFilter(choice.format) + QLatin1String(";;") + tr("All files (*)"));
+    if (path.isEmpty())
+        return;
+    // A name with a format's extension chooses that format; any other name gets the chosen format's.
+    if (const auto byName = sessionFormatForPath(path))
+        choice.format = *byName;
+    else
+        path += u'.' + extension;
+    exportSession(path, choice);
+}
+
+bool MainWindow::exportSession(const QString& path, const ExportDialog::Choice& choice)
+{
+    const EventStore* store = m_session->store();
+    if (!store || refuseWhileBusy())
+        return false;
+    if (!canWrite(choice.format)) {
+        showError(tr("Could not export %1: exporting to %2 is not available in this version of WebSocket Inspector.")
+                      .arg(nativePath(path), sessionFormatName(choice.format)));
+        return false;
+    }
+    if (isOwnJournal(path)) {
+        showError(tr("Could not export to %1: it is the journal this capture is being written to. Choose another "
+                     "file.")
+                      .arg(nativePath(path)));
+        return false;
+    }
+    const auto job = std::make_shared<StoreExport>(store->snapshot(), store->connections());
+    if (choice.scope == ExportDialog::Scope::Filtered && m_viewModel) {
+        std::vector<qsizetype> rows;
+        const int shown = m_viewModel->rowCount();
+        rows.reserve(size_t(shown));
+        for (int row = 0; row < shown; ++row)
+            rows.push_back(m_viewModel->sourceRow(row));
+        job->setRows(std::move(rows));
+    } else if (choice.scope == ExportDialog::Scope::Selected) {
+        const QList<int> selected = m_timeline->selectionModel() ? m_timeline->selectedSourceRows() : QList<int>();
+        std::vector<qsizetype> rows(selected.cbegin(), selected.cend());
+        std::sort(rows.begin(), rows.end()); // the order of the session, whatever the order of selecting
+        job->setRows(std::move(rows));
+    }
+    const qsizetype count = job->eventCount();
+    ExportOptions options;
+    options.includeSecrets = choice.includeSecrets;
+    options.app = appNameAndVersion();
+    const SessionFormat format = choice.format;
+    auto result = std::make_shared<QString>();
+    auto ok = std::make_shared<bool>(false);
+    startTask(
+        tr("Exporting to %1\u2026").arg(QFileInfo(path).fileName()), BackgroundTask::Unit::Events,
+        [job, path, format, options, result, ok](BackgroundTask::Progress& progress) {
+            *ok = job->write(path, format, options, result.get(),
+                [&progress](qint64 done, qint64 total) { return progress.report(done, total); });
+        },
+        [this, path, count, result, ok](bool cancelled) {
+            if (!*ok) {
+                if (cancelled)
+                    statusBar()->showMessage(tr("Export cancelled; %1 was left as it was").arg(nativePath(path)));
+                else
+                    showError(tr("Could not export to %1: %2").arg(nativePath(path), *result));
+                return;
+            }
+            statusBar()->showMessage(tr("Exported %1 to %2").arg(eventCountText(count), nativePath(path)), 8000);
+            Q_EMIT sessionExported(path, count);
+        });
+    return true;
+}
+
+void MainWindow::startTask(
+    const QString& label, BackgroundTask::Unit unit, BackgroundTask::Work work, std::function<void(bool)> done)
+{
+    m_task = std::make_unique<BackgroundTask>(label, unit, std::move(work), this);
+    connect(m_task.get(), &BackgroundTask::finished, this, [this, done = std::move(done)] {
+        const bool cancelled = m_task->isCancelled();
+        // Deleted once this signal has returned; from now on the window is free for the next task.
+        m_task.release()->deleteLater();
+        done(cancelled);
+        updateFileActions();
+        startNextOpen();
+    });
+    m_task->start();
+    updateFileActions();
+}
+
+bool MainWindow::refuseWhileBusy()
+{
+    if (!m_task)
+        return false;
+    statusBar()->showMessage(tr("Wait for the file being read or written to be done"), 5000);
+    return true;
+}
+
+bool MainWindow::isOwnJournal(const QString& path) const
+{
+    // Replacing the journal would leave its writer appending to a file that is no longer there.
+    const QString journal = m_session->journalPath();
+    return !journal.isEmpty() && QFileInfo(path).absoluteFilePath() == QFileInfo(journal).absoluteFilePath();
+}
+
+QString MainWindow::suggestedFileName(const QString& extension) const
+{
+    const QString current = windowFilePath();
+    const QString base = current.isEmpty()
+        ? QStringLiteral("capture-") + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))
+        : QFileInfo(current).completeBaseName();
+    return base + u'.' + extension;
+}
+
+void MainWindow::updateWindowTitle()
+{
+    const QString path = windowFilePath();
+    const QString name = path.isEmpty() ? tr("Untitled capture") : QFileInfo(path).fileName();
+    setWindowTitle(tr("%1[*] \u2014 WebSocket Inspector").arg(name));
+}
+
+void MainWindow::updateWindowModified()
+{
+    const EventStore* store = m_session->store();
+    setWindowModified(store && store->count() > m_savedCount);
+}
+
+void MainWindow::updateFileActions()
+{
+    const bool hasTimeline = m_session->store() != nullptr;
+    const bool idle = !m_task;
+    m_saveAction->setEnabled(hasTimeline && idle);
+    m_saveAsAction->setEnabled(hasTimeline && idle);
+    m_exportAction->setEnabled(hasTimeline && idle);
+    m_openAction->setEnabled(hasTimeline);
+}
+
+void MainWindow::journalNoLongerNeeded()
+{
+    // The journal is what crash recovery offers back. Once everything in it is saved, or the user said it may go,
+    // it need not outlive the capture: the session deletes it at shutdown.
+    m_session->setKeepJournal(false);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (m_askToSaveOnClose && isWindowModified()) {
+        const QString question = windowFilePath().isEmpty()
+            ? tr("Save this capture before closing?")
+            : tr("Save the new events to \u201c%1\u201d before closing?").arg(QFileInfo(windowFilePath()).fileName());
+        const qsizetype unsaved = m_session->store()->count() - std::min(m_savedCount, m_session->store()->count());
+        QMessageBox box(QMessageBox::Warning, tr("WebSocket Inspector"), question,
+            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+        box.setObjectName(QStringLiteral("saveOnCloseBox"));
+        box.setInformativeText(tr("Not saved yet: %1.").arg(eventCountText(unsaved)));
+        box.setDefaultButton(QMessageBox::Save);
+        box.setEscapeButton(QMessageBox::Cancel);
+        switch (box.exec()) {
+        case QMessageBox::Save:
+            // Closes once the file is written; a failure or a cancel keeps the window.
+            event->ignore();
+            m_closeAfterSave = true;
+            if (!saveSession())
+                m_closeAfterSave = false;
+            return;
+        case QMessageBox::Discard:
+            break;
+        default:
+            event->ignore();
+            return;
+        }
+        journalNoLongerNeeded();
+    } else if (!isWindowModified()) {
+        journalNoLongerNeeded();
+    }
+    // A file still being read or written is given up: a save leaves the old file as it was.
+    m_pendingOpens.clear();
+    m_task.reset();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (!droppedSessionFiles(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent* event)
+{
+    if (!droppedSessionFiles(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QStringList files = droppedSessionFiles(event->mimeData());
+    if (files.isEmpty())
+        return;
+    event->acceptProposedAction();
+    for (const QString& path : files)
+        openSession(path);
 }
 
 void MainWindow::showAbout()

@@ -1,12 +1,15 @@
 #pragma once
 
+#include "backgroundtask.h"
 #include "core/connection.h"
+#include "exportdialog.h"
 
 #include <QMainWindow>
 #include <QMap>
 #include <QPointer>
 #include <QUrl>
 
+#include <functional>
 #include <memory>
 
 class QAction;
@@ -33,6 +36,7 @@ class ConnectionProfiles;
 class ConnectionsPane;
 class DetailPane;
 class FilterBar;
+class RecentFilesMenu;
 class ReplayPane;
 class ServerPane;
 class StatsPane;
@@ -40,13 +44,19 @@ class TimelineView;
 class TimelineViewModel;
 struct ClientOptions;
 struct ConnectionProfile;
+struct SessionData;
 
 /*
  * The main window: a one-click test server, a URL bar to connect clients (with a connection form below it:
  * headers, subprotocols, Origin, auth, certificate checking, keep-alive pings, reconnection, and named
  * profiles of all that), the Connections dock listing the clients, the timeline of everything on the wire, the detail
- * of the selected event and a composer to send messages. It drives a CaptureSession it does not own; all socket work
- * happens on the session's capture thread, so nothing here blocks on the network.
+ * of the selected event and a composer to send messages. It drives a CaptureSession, its own or one it is lent; all
+ * socket work happens on the session's capture thread, so nothing here blocks on the network.
+ *
+ * Session files: Open reads .jsonl and .har files on a worker thread (into this window while its timeline is empty,
+ * else into a new window with a capture of its own), Save writes the whole session as JSONL and Export writes it, or
+ * the filtered or selected rows, in any export format, both from a snapshot of the store on a worker thread. The
+ * title names the window's file and marks events not yet saved to it.
  */
 class MainWindow : public QMainWindow
 {
@@ -56,8 +66,21 @@ class MainWindow : public QMainWindow
 public:
     static constexpr quint16 DefaultServerPort = 8765;
 
+    // A window driving a session that outlives it (tests, or a caller that shuts the session down itself).
     explicit MainWindow(CaptureSession* session, QWidget* parent = nullptr);
+    // A window that owns its session: closing the window (destroying it) ends that capture.
+    explicit MainWindow(std::unique_ptr<CaptureSession> session, QWidget* parent = nullptr);
     ~MainWindow() override;
+
+    // A new window with a capture of its own, journaled to a new file in the default place, deleted when closed.
+    static MainWindow* newWindow();
+
+    // When set (the app does, tests need not), closing the window with events not saved to its file asks to save
+    // them, discard them or cancel.
+    void setAskToSaveOnClose(bool ask) { m_askToSaveOnClose = ask; }
+    bool askToSaveOnClose() const { return m_askToSaveOnClose; }
+    // An open, save or export is in progress (one at a time per window; further opens wait their turn).
+    bool isFileTaskRunning() const { return m_task != nullptr || !m_pendingOpens.isEmpty(); }
 
     // Client connections that are live (a reconnection attempt waiting for its timer included), oldest first,
     // and what is known of their state. Closed ones are dropped, once a reconnection that may follow one from the
@@ -81,9 +104,18 @@ public Q_SLOTS:
     void stopTestServer();
     // Puts the URL in the URL bar and connects a client to it, with the headers and subprotocols set below it.
     void connectTo(const QUrl& url);
-    // Shows a recorded session file (.jsonl) in the timeline when it is still empty; false when it could not
-    // be read or the timeline already holds a capture (the reason is shown to the user).
-    bool openSession(const QString& path);
+    // Reads a session file (.jsonl or .har) on a worker thread, then shows it in this window when its timeline is
+    // empty, otherwise in a new window; sessionOpened follows. A file that cannot be read is explained in a message.
+    void openSession(const QString& path);
+    // Writes the whole session to the window's file (asks for one when it has none, or when it is not a .jsonl
+    // session); nothing to do when nothing changed since. False when it did not start (or the user cancelled).
+    bool saveSession();
+    // Writes the whole session, losslessly (secrets included: it is the user's own data), as JSONL to path, which
+    // then becomes the window's file; sessionSaved follows. False when it could not start.
+    bool saveSessionAs(const QString& path);
+    // Writes the chosen rows in the chosen format to path; sessionExported follows. False when it could not start
+    // (a format that cannot be written yet is explained in a message).
+    bool exportSession(const QString& path, const ExportDialog::Choice& choice);
     // Offers, in a bar above the timeline, the captures that crashed runs left unsaved in this folder (see
     // RecoveryBar); does nothing when there are none.
     void offerRecovery(const QString& sessionsFolder);
@@ -94,9 +126,19 @@ public Q_SLOTS:
     bool saveProfile(const QString& name);
     bool deleteProfile(const QString& name);
 
+Q_SIGNALS:
+    // path was read and is shown in window: this one, or a new one when this one held a capture already.
+    void sessionOpened(const QString& path, wsi::MainWindow* window);
+    void sessionSaved(const QString& path);
+    void sessionExported(const QString& path, qint64 events);
+
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
     void changeEvent(QEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dragMoveEvent(QDragMoveEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     struct Client
@@ -158,6 +200,28 @@ private:
     void showAbout();
     void chooseSessionFile();
 
+    // Session files.
+    void createFileActions();
+    void chooseSaveFile();
+    void chooseExport();
+    void openRecentFile(const QString& path);
+    void startNextOpen();
+    // Puts what was read into this window's timeline, which must be empty.
+    void showOpenedSession(const QString& path, SessionData& data);
+    // Runs work on a worker thread with a progress dialog; done(cancelled) follows on this thread.
+    void startTask(
+        const QString& label, BackgroundTask::Unit unit, BackgroundTask::Work work, std::function<void(bool)> done);
+    bool refuseWhileBusy();
+    bool isOwnJournal(const QString& path) const;
+    QString suggestedFileName(const QString& extension) const;
+    void updateWindowTitle();
+    void updateWindowModified();
+    void updateFileActions();
+    // Everything captured in this window is saved, or the user chose to discard it: the journal kept for crash
+    // recovery has no more use.
+    void journalNoLongerNeeded();
+
+    std::unique_ptr<CaptureSession> m_ownedSession; // null when the session is lent
     CaptureSession* m_session;
     QMap<quint32, Client> m_clients;
     bool m_urlEditedByUser = false;
@@ -234,6 +298,17 @@ private:
     QLabel* m_pauseLabel = nullptr;
     QLabel* m_journalLabel = nullptr;
     QPointer<QMessageBox> m_errorBox;
+
+    QAction* m_saveAction = nullptr;
+    QAction* m_saveAsAction = nullptr;
+    QAction* m_exportAction = nullptr;
+    RecentFilesMenu* m_recentMenu = nullptr;
+    std::unique_ptr<BackgroundTask> m_task;
+    QStringList m_pendingOpens;
+    qsizetype m_savedCount = 0; // rows of the store that the window's file holds
+    bool m_askToSaveOnClose = false;
+    bool m_closeAfterSave = false;
+    ExportDialog::Choice m_lastExport;
 };
 
 } // namespace wsi

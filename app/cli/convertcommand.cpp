@@ -107,11 +107,15 @@ int ConvertCommand::run(const CommandLine& commandLine)
             printLine(stderr,
                 prefixed(in + QStringLiteral(": ") + plural(warnings - listed, "more warning", "more warnings")
                     + QStringLiteral(" not shown")));
-        const bool har = sessionFormatForPath(in) == SessionFormat::Har;
-        printLine(stderr,
-            prefixed(in + QStringLiteral(": skipped ")
-                + plural(warnings, har ? "entry" : "line", har ? "entries" : "lines")
-                + QStringLiteral(" that could not be read; converted the rest")));
+        // A session file's warnings are lines that were skipped; a HAR file's are of many kinds (entries that
+        // are not WebSocket connections, times read as milliseconds, a header left out), so they are counted.
+        if (sessionFormatForPath(in) == SessionFormat::Har)
+            printLine(
+                stderr, prefixed(in + QStringLiteral(": converted with ") + plural(warnings, "warning", "warnings")));
+        else
+            printLine(stderr,
+                prefixed(in + QStringLiteral(": skipped ") + plural(warnings, "line", "lines")
+                    + QStringLiteral(" that could not be read; converted the rest")));
     }
 
     ExportOptions options;

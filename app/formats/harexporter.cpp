@@ -309,8 +309,10 @@ void HarExporter::writeEnd()
     qint64 earliest = std::numeric_limits<qint64>::max();
     for (const Entry& entry : m_entries)
         earliest = std::min(earliest, entry.firstUs);
+    // Without a single event nothing says when: the epoch, which is also what HarReader makes of an entry
+    // without times. The export time would make converting the same session twice give two different files.
     if (earliest == std::numeric_limits<qint64>::max())
-        earliest = QDateTime::currentMSecsSinceEpoch() * 1000;
+        earliest = 0;
 
     QByteArray out;
     appendRaw(out, "{\n  \"log\": {\n    \"version\": \"1.2\",\n    \"creator\": {\"name\": ");

@@ -23,6 +23,16 @@ constexpr qint64 readChunkBytes = 1024 * 1024;
 // Epoch seconds beyond this are not seconds: some tools write milliseconds where Chrome writes seconds.
 constexpr double maxPlausibleSeconds = 1e11;
 constexpr double maxTimeValue = 1e15;
+// Times are kept to the microsecond and the monotonic clock to the nanosecond, in 64 bits: beyond about the
+// year 2261 the nanoseconds overflow (the session file's own limit on "ts"), so such times are not usable.
+constexpr double maxTimestampUs = 9.2e15;
+
+std::optional<qint64> usableMicroseconds(double us)
+{
+    if (!(std::abs(us) <= maxTimestampUs)) // NaN too
+        return std::nullopt;
+    return std::llround(us);
+}
 
 QString notAHarFile(const QString& why)
 {
@@ -254,7 +264,7 @@ private:
             m_warnedMilliseconds.insert(where);
             seconds /= 1000;
         }
-        return std::llround(seconds * 1e6);
+        return usableMicroseconds(seconds * 1e6);
     }
 
     // A HAR headers array as HTTP headers; entries that are not {name, value} strings cost themselves.
@@ -322,7 +332,7 @@ private:
             if (v > 0 && v < maxTimeValue)
                 ms += v;
         }
-        return std::llround(ms * 1000);
+        return std::llround(std::min(ms * 1000, maxTimestampUs));
     }
 
     // Ids count the connections from 1; a HAR of ours may say which id a connection had (a part of a session,
@@ -384,18 +394,23 @@ private:
         std::vector<Event> messages = this->messages(entry, where, id);
 
         std::optional<qint64> startUs;
+        QString badStart;
         const QJsonValue started = entry.value(QLatin1StringView("startedDateTime"));
         if (started.isString()) {
             const QDateTime t = QDateTime::fromString(started.toString(), Qt::ISODateWithMs);
             if (t.isValid())
-                startUs = t.toMSecsSinceEpoch() * 1000;
+                startUs = usableMicroseconds(double(t.toMSecsSinceEpoch()) * 1000);
+            badStart
+                = QStringLiteral("%1: \"%2\"")
+                      .arg(t.isValid() ? QStringLiteral("not a usable date") : QStringLiteral("not an ISO 8601 date"),
+                          started.toString());
+        } else {
+            badStart = expected(QStringLiteral("a string"), started);
         }
         if (!startUs) {
             startUs = messages.empty() ? 0 : messages.front().timestampUs;
             warn(QStringLiteral("%1.startedDateTime: %2; the connection starts at its first message")
-                     .arg(where,
-                         started.isString() ? QStringLiteral("not an ISO 8601 date: \"%1\"").arg(started.toString())
-                                            : expected(QStringLiteral("a string"), started)));
+                     .arg(where, badStart));
         }
 
         const bool syntheticRequest = m_ours && request.value(QLatin1StringView("_synthetic")).toBool();
@@ -430,7 +445,7 @@ private:
             const QJsonValue statusValue = response.value(QLatin1StringView("status"));
             const std::optional<qint64> status = integer(statusValue);
             const bool synthetic = m_ours && response.value(QLatin1StringView("_synthetic")).toBool();
-            qint64 responseUs = requestUs + timingsBeforeResponseUs(entry);
+            qint64 responseUs = std::min(requestUs + timingsBeforeResponseUs(entry), qint64(maxTimestampUs));
             if (!messages.empty())
                 responseUs = std::max(requestUs, std::min(responseUs, messages.front().timestampUs));
             responseUs = microseconds(response.value(QLatin1StringView("_time")), responseWhere).value_or(responseUs);
@@ -648,7 +663,7 @@ private:
         if (!us) {
             const double t = close.value(QLatin1StringView("timestamp")).toDouble(0);
             if (t > 1e9 && t < maxPlausibleSeconds)
-                us = std::llround(t * 1e6);
+                us = usableMicroseconds(t * 1e6);
         }
         const QString by = optionalString(close, QLatin1StringView("by"), closeWhere);
         Event e;
@@ -753,12 +768,15 @@ bool HarReader::read(
 
     QByteArray bytes;
     if (total > 0)
-        bytes.reserve(total);
+        bytes.reserve(total + 1);
     qint64 done = 0;
     while (true) {
+        // A file of known size is read into a buffer of its size (plus the byte that finds the end), not a
+        // megabyte: small files are the common case, and the fuzzer reads thousands a second.
+        const qint64 want = total >= 0 ? std::clamp<qint64>(total - done + 1, 1, readChunkBytes) : readChunkBytes;
         const qsizetype kept = bytes.size();
-        bytes.resize(kept + readChunkBytes);
-        const qint64 got = device.read(bytes.data() + kept, readChunkBytes);
+        bytes.resize(kept + want);
+        const qint64 got = device.read(bytes.data() + kept, want);
         if (got < 0)
             return fail(QStringLiteral("cannot read the HAR file: %1").arg(device.errorString()));
         bytes.resize(kept + got);

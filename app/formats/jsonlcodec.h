@@ -23,7 +23,8 @@
  *    head was not HTTP/1.1. When the recorded bytes cannot be rebuilt exactly from those keys (a head that did
  *    not parse, bare LF line ends, odd spacing, header bytes that are not UTF-8), the raw head is also written
  *    as "data" (+ "enc"), and readers prefer it: a session file never loses what was on the wire.
- *  - open, closed, note: the message text under "message"; error: under "error". Left out when empty.
+ *  - open, closed, note: the message text under "message"; error: under "error". Left out when empty. A closed
+ *    event also has "code" when the connection ended with one (the peer's close code, 1006 when it was lost).
  * Optional keys on any event:
  *  - "note": the event's remark (Event::note), with "noteEnc":"base64" when it is not valid UTF-8. The key
  *    means the same thing on every kind, which is why a note event's own text lives under "message";

@@ -22,7 +22,8 @@ public:
     JsonlExporter(QIODevice* out, const ExportOptions& options)
         : SessionExporter(out, options)
     {
-        m_buffer = jsonl::encodeHeader(QDateTime::currentDateTimeUtc(), options.app);
+        m_buffer = jsonl::encodeHeader(
+            options.created.isValid() ? options.created : QDateTime::currentDateTimeUtc(), options.app);
         m_buffer += '\n';
     }
 

@@ -4,6 +4,7 @@
 #include "../core/event.h"
 #include "sessionformat.h"
 
+#include <QDateTime>
 #include <QString>
 
 #include <functional>
@@ -19,6 +20,9 @@ struct ExportOptions
 {
     bool includeSecrets = false; // false: see redaction.h
     QString app; // "wsinspector 0.1.0", for formats that name their creator
+    // When the session began (a file's own "created"); invalid: the time of the export. Saving an opened file
+    // again keeps its date.
+    QDateTime created;
 };
 
 /*

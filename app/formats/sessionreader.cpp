@@ -5,9 +5,13 @@
 #include <QDir>
 #include <QFile>
 #include <QHash>
+#include <QThread>
 
 #include <algorithm>
+#include <future>
 #include <limits>
+#include <system_error>
+#include <vector>
 
 namespace wsi {
 
@@ -18,6 +22,8 @@ constexpr quint64 maxLineSeq = quint64(std::numeric_limits<qint64>::max());
 // A header is one short line: more than this before the first newline means some other kind of file, and
 // there is no point in reading all of it to find out.
 constexpr qsizetype maxHeaderLineBytes = 64 * 1024;
+// More threads than this gain little: each chunk is only a megabyte.
+constexpr int maxDecodeThreads = 4;
 
 QString byteCount(qint64 bytes)
 {
@@ -29,6 +35,31 @@ QString notASession(const QString& why)
 {
     return QStringLiteral("not a WebSocket Inspector session (%1)").arg(why);
 }
+
+// One line decoded, before it is added: decoding needs nothing from the lines before it, so many lines can be
+// decoded at once on several threads, and then added in order.
+struct DecodedLine
+{
+    jsonl::DecodeStatus status = jsonl::DecodeStatus::Ok;
+    jsonl::DecodedLine line;
+    QString why;
+    bool blank = false;
+    bool tooLong = false; // over the limit: skipped, not decoded
+
+    void decode(QByteArrayView text, qint64 maxBytes = std::numeric_limits<qint64>::max())
+    {
+        tooLong = text.size() > maxBytes;
+        if (tooLong)
+            return;
+        if (text.endsWith('\r'))
+            text.chop(1);
+        blank = text.trimmed().isEmpty();
+        if (blank)
+            return;
+        why.clear();
+        status = jsonl::decodeLine(text, line, &why);
+    }
+};
 
 // Turns lines into SessionData; the first line decides whether the rest is read at all.
 class Loader
@@ -45,36 +76,39 @@ public:
     // when the file cannot be loaded (error() says why).
     bool addLine(QByteArrayView line, bool complete)
     {
-        ++m_lineNumber;
-        if (line.endsWith('\r'))
-            line.chop(1);
-        if (!m_hasHeader && m_lineNumber == 1 && line.startsWith("\xEF\xBB\xBF"))
+        if (!m_hasHeader && m_lineNumber == 0 && line.startsWith("\xEF\xBB\xBF"))
             line = line.sliced(3); // a byte order mark added by an editor
-        if (line.trimmed().isEmpty())
-            return true;
+        m_scratch.decode(line);
+        return add(m_scratch, complete);
+    }
 
-        QString why;
-        const jsonl::DecodeStatus status = jsonl::decodeLine(line, m_decoded, &why);
+    // A line decoded by DecodedLine::decode, in file order; its event is moved out.
+    bool add(DecodedLine& decoded, bool complete)
+    {
+        ++m_lineNumber;
+        if (decoded.blank)
+            return true;
+        const jsonl::DecodeStatus status = decoded.status;
         if (!m_hasHeader)
-            return addHeader(status, why);
+            return addHeader(status, decoded.line, decoded.why);
         if (status == jsonl::DecodeStatus::NotJson && !complete) {
             warn(QStringLiteral("ignored a truncated last line (the capture was interrupted)"));
             return true;
         }
         if (status != jsonl::DecodeStatus::Ok) {
-            warnLine(why);
+            warnLine(decoded.why);
             return true;
         }
-        switch (m_decoded.type) {
+        switch (decoded.line.type) {
         case jsonl::LineType::Event:
-            addEvent();
+            addEvent(decoded.line.event);
             break;
         case jsonl::LineType::Connection:
-            addConnection();
+            addConnection(decoded.line.connection);
             break;
         case jsonl::LineType::Session:
             // Sessions joined with cat carry a second header; only one we could not read is worth a word.
-            if (m_decoded.header.format != jsonl::formatName || m_decoded.header.version > jsonl::formatVersion)
+            if (decoded.line.header.format != jsonl::formatName || decoded.line.header.version > jsonl::formatVersion)
                 warnLine(QStringLiteral("ignored a second session header of another format or version"));
             break;
         }
@@ -101,7 +135,7 @@ public:
     }
 
 private:
-    bool addHeader(jsonl::DecodeStatus status, const QString& why)
+    bool addHeader(jsonl::DecodeStatus status, const jsonl::DecodedLine& decoded, const QString& why)
     {
         if (status == jsonl::DecodeStatus::NotJson) {
             m_error = notASession(QStringLiteral("its first line is not JSON"));
@@ -111,11 +145,11 @@ private:
             m_error = notASession(QStringLiteral("its first line is not a valid session header: %1").arg(why));
             return false;
         }
-        if (m_decoded.type != jsonl::LineType::Session) {
+        if (decoded.type != jsonl::LineType::Session) {
             m_error = notASession(QStringLiteral("its first line is not a session header"));
             return false;
         }
-        const jsonl::SessionHeader& header = m_decoded.header;
+        const jsonl::SessionHeader& header = decoded.header;
         if (header.format != jsonl::formatName) {
             m_error = notASession(QStringLiteral("its format is \"%1\"").arg(header.format));
             return false;
@@ -137,9 +171,8 @@ private:
         return true;
     }
 
-    void addEvent()
+    void addEvent(Event& e)
     {
-        Event& e = m_decoded.event;
         // Hand-written files may leave the numbering to us. It stops at the largest "seq" a line can carry, so
         // that what was loaded can be saved and loaded again (a repeated seq is allowed: joined files have them).
         if (e.seq == 0)
@@ -148,9 +181,8 @@ private:
         m_out.events.push_back(std::move(e));
     }
 
-    void addConnection()
+    void addConnection(const Connection& c)
     {
-        const Connection& c = m_decoded.connection;
         const auto found = m_connectionIndex.constFind(c.id);
         if (found != m_connectionIndex.cend()) {
             m_out.connections[*found] = c;
@@ -171,7 +203,7 @@ private:
     }
 
     SessionData& m_out;
-    jsonl::DecodedLine m_decoded; // reused: saves an allocation or two per line
+    DecodedLine m_scratch; // reused: saves an allocation or two per line
     QHash<quint32, qsizetype> m_connectionIndex;
     QString m_error;
     qint64 m_lineNumber = 0;
@@ -179,6 +211,40 @@ private:
     qint64 m_unlistedWarnings = 0;
     bool m_hasHeader = false;
 };
+
+// Decodes lines[from, end) into decoded[0, end - from), the work shared out among threads: decoding is most of
+// the time a big file takes to load, and lines decode independently of each other. Lines over maxBytes are
+// only marked.
+void decodeAll(const std::vector<QByteArrayView>& lines, size_t from, std::vector<DecodedLine>& decoded, int threads,
+    qint64 maxBytes)
+{
+    const size_t count = lines.size() - from;
+    if (decoded.size() < count)
+        decoded.resize(count);
+    auto decodeRange = [&lines, &decoded, from, maxBytes](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i)
+            decoded[i].decode(lines[from + i], maxBytes);
+    };
+    // Below this many lines a thread costs more than it saves.
+    constexpr size_t minLinesPerThread = 512;
+    const size_t parts = std::clamp<size_t>(count / minLinesPerThread, 1, size_t(threads));
+    std::vector<std::future<void>> helpers;
+    helpers.reserve(parts - 1);
+    std::vector<size_t> leftOver; // parts no thread could be had for: this one does them too
+    for (size_t part = 1; part < parts; ++part) {
+        try {
+            helpers.push_back(
+                std::async(std::launch::async, decodeRange, count * part / parts, count * (part + 1) / parts));
+        } catch (const std::system_error&) {
+            leftOver.push_back(part);
+        }
+    }
+    decodeRange(0, count / parts);
+    for (size_t part : leftOver)
+        decodeRange(count * part / parts, count * (part + 1) / parts);
+    for (std::future<void>& helper : helpers)
+        helper.get();
+}
 } // namespace
 
 bool SessionReader::readFile(const QString& path, SessionData& out, QString* error, Progress progress)
@@ -211,6 +277,9 @@ bool SessionReader::read(QIODevice& device, SessionData& out, QString* error, Pr
 
     QByteArray buffer;
     bool skipping = false; // inside a line that is too long: its bytes are dropped up to its newline
+    std::vector<QByteArrayView> lines;
+    std::vector<DecodedLine> decoded;
+    const int threads = std::clamp(QThread::idealThreadCount(), 1, maxDecodeThreads);
     while (true) {
         const qsizetype kept = buffer.size();
         // A small file gets a small buffer: a megabyte for a few lines costs more than reading them (it showed
@@ -226,20 +295,33 @@ bool SessionReader::read(QIODevice& device, SessionData& out, QString* error, Pr
             break;
 
         // Lines that are complete so far; the rest waits for the next chunk.
+        lines.clear();
         qsizetype start = 0;
         for (qsizetype nl = buffer.indexOf('\n', kept); nl >= 0; nl = buffer.indexOf('\n', start)) {
-            if (skipping) {
-                skipping = false;
-                loader.skipLongLine(maxLineBytes);
-            } else if (!tooLong(nl - start)) {
-                if (!loader.addLine(QByteArrayView(buffer).sliced(start, nl - start), true))
-                    return fail(loader.error());
-            } else if (loader.hasHeader()) {
-                loader.skipLongLine(maxLineBytes);
-            } else {
-                return fail(headerTooLong);
-            }
+            lines.push_back(QByteArrayView(buffer).sliced(start, nl - start));
             start = nl + 1;
+        }
+        size_t next = 0;
+        if (skipping && !lines.empty()) {
+            // The end of the line too long to keep.
+            skipping = false;
+            loader.skipLongLine(maxLineBytes);
+            next = 1;
+        }
+        // The header alone decides whether this is a session at all: it goes first, on its own.
+        for (; next < lines.size() && !loader.hasHeader(); ++next) {
+            if (tooLong(lines[next].size()))
+                return fail(headerTooLong);
+            if (!loader.addLine(lines[next], true))
+                return fail(loader.error());
+        }
+        decodeAll(lines, next, decoded, threads, maxLineBytes);
+        for (size_t i = next; i < lines.size(); ++i) {
+            DecodedLine& line = decoded[i - next];
+            if (line.tooLong)
+                loader.skipLongLine(maxLineBytes);
+            else if (!loader.add(line, true))
+                return fail(loader.error());
         }
         buffer.remove(0, start);
         if (skipping || tooLong(buffer.size())) {

@@ -350,7 +350,10 @@ void TstMainWindow::openSessionFile()
     MainWindow window(&session);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QVERIFY(window.openSession(path));
+    QSignalSpy opened(&window, &MainWindow::sessionOpened);
+    window.openSession(path);
+    QTRY_COMPARE(opened.size(), 1);
+    QCOMPARE(opened.at(0).at(1).value<MainWindow*>(), &window);
     QCOMPARE(session.model()->rowCount(), 3);
     QCOMPARE(session.store()->connection(1)->role, ConnectionRole::Server);
 
@@ -371,9 +374,18 @@ void TstMainWindow::openSessionFile()
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write("this is not json\n");
     }
-    QVERIFY(!window.openSession(bad));
+    window.openSession(bad);
+    QTRY_VERIFY(!window.isFileTaskRunning());
+    QCOMPARE(opened.size(), 1);
     QCOMPARE(session.model()->rowCount(), 3);
-    QVERIFY(!window.openSession(dir.filePath(QStringLiteral("missing.jsonl"))));
+    auto* box = window.findChild<QMessageBox*>(QStringLiteral("errorMessageBox"));
+    QVERIFY(box);
+    QVERIFY(box->text().contains(QDir::toNativeSeparators(bad)));
+    QVERIFY(box->text().contains(QStringLiteral("not a WebSocket Inspector session")));
+    window.openSession(dir.filePath(QStringLiteral("missing.jsonl")));
+    QTRY_VERIFY(!window.isFileTaskRunning());
+    QCOMPARE(opened.size(), 1);
+    QVERIFY(box->text().contains(QStringLiteral("missing.jsonl")));
 }
 
 void TstMainWindow::errorsDoNotBlock()

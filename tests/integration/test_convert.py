@@ -14,15 +14,26 @@ Checks:
   2. redaction: by default the client's Authorization and Cookie headers and its ?token= query value appear
      nowhere in the output and "[redacted]" stands in their place; with --include-secrets the output equals the
      record;
-  3. every other output format (.har .csv .txt .pcap): it converts (exit 0, a file) or says it cannot write that
-     format yet (exit 1, no file); content checks are one row each in CONTENT_CHECKS;
+  3. every other output format, one row each in CONTENT_CHECKS, with and without --include-secrets:
+     .har: Chrome's shape as Python's json reads it (_resourceType "websocket", _webSocketMessages with type, time,
+     opcode, data), every message byte-exact with its direction and time, the handshake headers and the close;
+     then the HAR converted back to .jsonl holds the same messages, handshakes and closes, and reads without a
+     warning; .csv: Python's csv module reads one row per event with its payload; .txt: every message as the
+     log renders it; .pcap: tshark shows every frame's opcode, mask and payload in order, one TCP stream per
+     connection, and the upgrade request's secrets as exported;
+  3b. HAR -> JSONL -> HAR -> JSONL -> HAR -> JSONL through the binary on the Chrome, Firefox and HTTP Toolkit
+     fixtures: the second and third JSONL files are identical but for the header's creation time, and so are
+     the two HAR files written from them;
   4. bad arguments exit 2 with one line on stderr (missing IN or OUT, unknown extension with the known ones
      listed, IN == OUT also through a symbolic or hard link, unknown option, a third file); bad input exits 1
      with a reason naming IN (missing, a folder, unreadable, empty, not a session, a newer format version,
      an output folder that does not exist), and then OUT is neither created nor changed;
   5. lines the reader skips: at most 10 listed on stderr with their line numbers, the rest counted (also past
      the reader's own cap of 100 listed warnings), the conversion still exits 0 with the other events.
+Redaction (2) is checked on every format, both ways.
 Every wait has a timeout, and a watchdog ends the whole run, so the test cannot hang.
+
+    environment: WSI_TSHARK (set by CMake)
 """
 
 import asyncio
@@ -39,6 +50,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wsitest import STEP_TIMEOUT, Failure, Record, Server, check, import_websockets, info, main, ok  # noqa: E402
+from exportcheck import (check_csv, check_pcap_frames, check_text_messages, csv_data, payload_of, tool,  # noqa: E402
+                         tshark_upgrade_requests)
 
 websockets = import_websockets()
 
@@ -77,16 +90,6 @@ def run_convert(exe, *args, cwd=None):
     except subprocess.TimeoutExpired:
         raise Failure(f"`convert {' '.join(args)}` still running after {STEP_TIMEOUT * 4} s")
     return done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
-
-
-def payload_of(event):
-    """The payload bytes of a text/binary/ping/pong event (its "data"), or of a close (its "reason")."""
-    key = "reason" if event.get("kind") == "close" else "data"
-    value = event.get(key, "")
-    if event.get("enc") == "base64":
-        return base64.b64decode(value, validate=True)
-    # Python's json keeps a lone surrogate escape as a surrogate; our files never hold one.
-    return value.encode("utf-8")
 
 
 def as_bytes(message):
@@ -182,7 +185,7 @@ def messages_in(events, direction):
     return [payload_of(e) for e in events if e.get("dir") == direction and e.get("kind") in ("text", "binary")]
 
 
-def check_jsonl(out_path, record, include_secrets):
+def check_jsonl(exe, out_path, record, include_secrets):
     lines = lines_of(out_path)
     header = lines[0]
     check(header.get("type") == "session" and header.get("format") == "wsinspector-session"
@@ -237,10 +240,195 @@ def check_jsonl(out_path, record, include_secrets):
               f"{out_path}: redaction changed other headers")
 
 
-# One row per format whose content this test checks: extension -> check(out_path, record, include_secrets).
-# A format without a row is still converted and must either work or say it cannot be written yet (check 3).
+# What an export shows of the recorded session: the secrets masked unless --include-secrets.
+
+def chat_connection(record):
+    return next(c for c in record.connections.values() if "/chat" in c.get("url", ""))
+
+
+def raw_connection(record):
+    return next(c for c in record.connections.values() if c.get("url", "").endswith("/raw"))
+
+
+def exported_url(url, include_secrets):
+    return url if include_secrets else url.replace(TOKEN, "[redacted]")
+
+
+def exported_request(record, include_secrets):
+    """The client's upgrade request as an export shows it: (target, [[name, value], ...])."""
+    request = record.events_of(chat_connection(record)["id"], "handshake-request")[0]
+    headers = [[name, "[redacted]" if name.lower() in ("authorization", "cookie") and not include_secrets else value]
+               for name, value in request["headers"]]
+    return exported_url(request["url"], include_secrets), headers
+
+
+def head_bytes(start_line, headers):
+    """A head as the handshake events hold it (HttpHead::toBytes)."""
+    return (start_line + "\r\n" + "".join(f"{name}: {value}\r\n" for name, value in headers) + "\r\n").encode()
+
+
+def exported_heads(record, include_secrets):
+    """The bytes of the chat connection's request and response heads as an export shows them."""
+    target, headers = exported_request(record, include_secrets)
+    response = record.events_of(chat_connection(record)["id"], "handshake-response")[0]
+    return (head_bytes(f"GET {target} HTTP/1.1", headers),
+            head_bytes(f"HTTP/1.1 {response['status']} {response.get('reason', '')}", response["headers"]))
+
+
+def recorded_messages(events):
+    """(direction, kind, payload, ts) of every text and binary message."""
+    return [(e["dir"], e["kind"], payload_of(e), e["ts"]) for e in events if e.get("kind") in ("text", "binary")]
+
+
+def first_difference(got, want):
+    index = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w), min(len(got), len(want)))
+    show = lambda m: m if m is None else (m[0], m[1], f"{len(m[2])} bytes {m[2][:40]!r}", m[3])  # noqa: E731
+    return (f"message {index + 1}: {show(got[index] if index < len(got) else None)} vs recorded "
+            f"{show(want[index] if index < len(want) else None)} ({len(got)} vs {len(want)} messages)")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# HAR
+
+HAR_MESSAGE_KEYS = {"type", "time", "opcode", "data"}
+
+
+def har_messages(entry):
+    """(direction, kind, payload, µs) of a HAR entry's _webSocketMessages, decoded as Chrome's readers do."""
+    out = []
+    for m in entry["_webSocketMessages"]:
+        binary = m["opcode"] == 2 or m.get("_encoding") == "base64"
+        payload = base64.b64decode(m["data"], validate=True) if binary else m["data"].encode("utf-8")
+        out.append(("c2s" if m["type"] == "send" else "s2c", "text" if m["opcode"] == 1 else "binary", payload,
+                    round(m["time"] * 1e6)))
+    return out
+
+
+def check_har(exe, out_path, record, include_secrets):
+    with open(out_path, encoding="utf-8") as f:
+        log = json.load(f)["log"]
+    check(log.get("version") == "1.2" and log.get("creator", {}).get("name") == "WebSocket Inspector",
+          f"{out_path}: log version {log.get('version')!r}, creator {log.get('creator')!r}")
+    entries = log["entries"]
+    check(len(entries) == len(record.connections), f"{out_path}: {len(entries)} entries for "
+                                                   f"{len(record.connections)} connections")
+    # Chrome's shape, which DevTools, HTTP Toolkit and HAR viewers read.
+    for n, entry in enumerate(entries):
+        where = f"{out_path}: log.entries[{n}]"
+        check(entry.get("_resourceType") == "websocket", f"{where}._resourceType {entry.get('_resourceType')!r}")
+        check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry.get("startedDateTime", "")),
+              f"{where}.startedDateTime {entry.get('startedDateTime')!r}")
+        request, response = entry["request"], entry["response"]
+        check(request.get("method") == "GET" and request.get("url", "").startswith("ws://127.0.0.1:"),
+              f"{where}.request: {request.get('method')} {request.get('url')}")
+        for h in request["headers"] + response["headers"]:
+            check(set(h) == {"name", "value"} and all(isinstance(v, str) for v in h.values()), f"{where}: header {h}")
+        check(response.get("status") == 101, f"{where}.response.status {response.get('status')!r}")
+        for i, m in enumerate(entry["_webSocketMessages"]):
+            check(HAR_MESSAGE_KEYS <= set(m) <= HAR_MESSAGE_KEYS | {"_encoding"}, f"{where}._webSocketMessages[{i}]: "
+                                                                                  f"keys {sorted(m)}")
+            check(m["type"] in ("send", "receive") and m["opcode"] in (1, 2) and isinstance(m["time"], float)
+                  and isinstance(m["data"], str) and m.get("_encoding", "base64") == "base64",
+                  f"{where}._webSocketMessages[{i}]: {str(m)[:200]}")
+            check(m["opcode"] == 1 or "_encoding" not in m, f"{where}._webSocketMessages[{i}]: _encoding on binary")
+
+    chat, raw = chat_connection(record), raw_connection(record)
+    entry = next(e for e in entries if "/chat" in e["request"]["url"])
+    target, headers = exported_request(record, include_secrets)
+    check(entry["request"]["url"] == exported_url(chat["url"], include_secrets),
+          f"{out_path}: request.url {entry['request']['url']}")
+    check([[h["name"], h["value"]] for h in entry["request"]["headers"]] == headers,
+          f"{out_path}: request.headers {entry['request']['headers']}")
+    response = record.events_of(chat["id"], "handshake-response")[0]
+    check([[h["name"], h["value"]] for h in entry["response"]["headers"]] == response["headers"],
+          f"{out_path}: response.headers {entry['response']['headers']}")
+    want = recorded_messages(record.events_of(chat["id"]))
+    got = har_messages(entry)
+    check(got == want, f"{out_path}: _webSocketMessages of /chat: {first_difference(got, want)}")
+    close = entry.get("_webSocketClose", {})
+    check(close.get("code") == 1000 and close.get("reason") == CLOSE_REASON and close.get("by") == "client",
+          f"{out_path}: _webSocketClose {close}")
+    raw_entry = next(e for e in entries if e["request"]["url"].endswith("/raw"))
+    check(har_messages(raw_entry) == recorded_messages(record.events_of(raw["id"]))
+          and raw_entry["_webSocketMessages"][0].get("_encoding") == "base64",
+          f"{out_path}: the text frame that is not UTF-8: {raw_entry['_webSocketMessages']}")
+
+    # Back through the binary: the HAR reads without a warning into the same messages, handshakes and closes.
+    back = out_path + ".jsonl"
+    code, out, err = run_convert(exe, out_path, back, "--include-secrets")
+    check(code == 0 and err == "", f"convert {out_path} back to JSONL: exit code {code}, stderr {err!r}")
+    converted = Record(back)
+    check(sorted(c["url"] for c in converted.connections.values())
+          == sorted(exported_url(c["url"], include_secrets) for c in record.connections.values()),
+          f"{back}: connections {converted.connections}")
+    for conn in (chat, raw):
+        mine = next(c for c in converted.connections.values() if c["url"] == exported_url(conn["url"],
+                                                                                          include_secrets))
+        check(mine["role"] == conn["role"] and mine["peer"] == conn["peer"], f"{back}: connection {mine}")
+        events = converted.events_of(mine["id"])
+        got, want = recorded_messages(events), recorded_messages(record.events_of(conn["id"]))
+        check(got == want, f"{back}: the messages of {conn['url']}: {first_difference(got, want)}")
+        for kind in ("handshake-request", "handshake-response"):
+            mine_heads = [e for e in events if e["kind"] == kind]
+            theirs = record.events_of(conn["id"], kind)[0]
+            check(len(mine_heads) == 1, f"{back}: {len(mine_heads)} {kind} events on {conn['url']}")
+            head = {k: mine_heads[0].get(k) for k in ("method", "url", "status", "reason", "headers")}
+            expected = {k: theirs.get(k) for k in ("method", "url", "status", "reason", "headers")}
+            if kind == "handshake-request" and conn is chat:
+                expected["url"], expected["headers"] = exported_request(record, include_secrets)
+            check(head == expected and mine_heads[0]["ts"] == theirs["ts"], f"{back}: {kind} of {conn['url']}: "
+                                                                           f"{mine_heads[0]} vs {theirs}")
+    mine = next(c for c in converted.connections.values() if "/chat" in c["url"])
+    closes = [(e["dir"], e.get("code"), payload_of(e)) for e in converted.events_of(mine["id"], "close")]
+    check(closes == [("c2s", 1000, CLOSE_REASON.encode())], f"{back}: the close of /chat: {closes}")
+    info(f"{out_path}: {len(har_messages(entry))} + {len(har_messages(raw_entry))} messages as recorded, also after "
+         "converting it back")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CSV, text, pcap
+
+def check_csv_format(exe, out_path, record, include_secrets):
+    urls = {cid: exported_url(c["url"], include_secrets) for cid, c in record.connections.items()}
+    rows = check_csv(out_path, record.events, urls)
+    chat = chat_connection(record)["id"]
+    heads = [csv_data(row) for row in rows if row["connection"] == str(chat) and row["kind"].startswith("handshake")]
+    check(heads == list(exported_heads(record, include_secrets)), f"{out_path}: the handshake heads: {heads}")
+
+
+def check_text(exe, out_path, record, include_secrets):
+    header, blocks = check_text_messages(out_path, record.events)
+    for c in record.connections.values():
+        line = f"    #{c['id']}  {c['role']}  {exported_url(c['url'], include_secrets)}  peer {c['peer']}"
+        check(line in header.split("\n"), f"{out_path}: the header does not list {line.strip()!r}:\n{header}")
+    chat = chat_connection(record)["id"]
+    request, response = exported_heads(record, include_secrets)
+    for head, (first, rest) in zip((request, response), [b for b, e in zip(blocks, record.events)
+                                                         if e["conn"] == chat and e["kind"].startswith("handshake")]):
+        lines = head.rstrip(b"\r\n").split(b"\r\n")
+        check(first.endswith(b"  " + lines[0]) and rest == lines[1:], f"{out_path}: a handshake block: {first!r} "
+                                                                      f"{rest}, expected {lines}")
+
+
+def check_pcap(exe, out_path, record, include_secrets):
+    tshark = tool("tshark", "WSI_TSHARK")
+    frames = check_pcap_frames(tshark, out_path, record.events)
+    target, headers = exported_request(record, include_secrets)
+    values = {name.lower(): value for name, value in headers}
+    requests = tshark_upgrade_requests(tshark, out_path)
+    chat = [r for r in requests if r[0].startswith("/chat")]
+    check(chat == [(target, values["authorization"], values["cookie"])],
+          f"{out_path}: tshark reads the upgrade requests as {requests}")
+    info(f"{out_path}: tshark shows {frames} WebSocket frames as recorded; the request as {chat[0]}")
+
+
+# One row per format whose content this test checks: extension -> check(exe, out_path, record, include_secrets).
 CONTENT_CHECKS = {
     ".jsonl": check_jsonl,
+    ".har": check_har,
+    ".csv": check_csv_format,
+    ".txt": check_text,
+    ".pcap": check_pcap,
 }
 FORMAT_NAMES = {".jsonl": "JSONL", ".har": "HAR", ".csv": "CSV", ".txt": "text", ".pcap": "pcap"}
 
@@ -259,21 +447,12 @@ def convert_to_every_format(exe, workdir, record_path, record):
             out_path = os.path.join(workdir, f"out{'-secrets' if include_secrets else ''}{extension}")
             args = [record_path, out_path] + (["--include-secrets"] if include_secrets else [])
             code, out, err = run_convert(exe, *args)
-            if extension not in CONTENT_CHECKS and code == 1 and "cannot write" in err:
-                check(not os.path.exists(out_path), f"{out_path} was created although the format cannot be written")
-                check(re.fullmatch(rf"wsinspector: convert: cannot write {format_name} files .*\.jsonl.*\n", err),
-                      f"convert to {extension}: stderr {err!r}")
-                info(f"{extension}: not written by this version yet ({err.strip()})")
-                break
             check_success(code, out, err, out_path, format_name, not include_secrets, record)
             check(os.path.getsize(out_path) > 0, f"{out_path} is empty")
-            if extension in CONTENT_CHECKS:
-                CONTENT_CHECKS[extension](out_path, record, include_secrets)
-                ok(f"{extension}{' --include-secrets' if include_secrets else ''}: content as recorded")
-            else:
-                info(f"{extension}: written, {os.path.getsize(out_path)} bytes; add a CONTENT_CHECKS row for it")
-            if extension in (".jsonl", ".har", ".csv", ".txt"):  # pcap may hold the bytes in other framing
-                check_secrets(out_path, include_secrets)
+            CONTENT_CHECKS[extension](exe, out_path, record, include_secrets)
+            check_secrets(out_path, include_secrets)
+            ok(f"{extension}{' --include-secrets' if include_secrets else ''}: content as recorded, secrets "
+               f"{'kept' if include_secrets else 'redacted'}")
 
     # Converting the converted file again changes nothing but the header's creation time.
     again = os.path.join(workdir, "again.jsonl")
@@ -282,6 +461,45 @@ def convert_to_every_format(exe, workdir, record_path, record):
     check(lines_of(again)[1:] == lines_of(os.path.join(workdir, "out-secrets.jsonl"))[1:],
           "a converted session converted again differs")
     ok("JSONL -> JSONL again: the same lines")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# HAR -> JSONL -> HAR -> JSONL round trips of the HAR files other tools wrote
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "data")
+# name -> (WebSocket entries, the stderr of the first conversion: what the reader says about the file)
+HAR_FIXTURES = {
+    "chrome-websocket.har": (1, ["skipped 1 entry that is not a WebSocket connection", "converted with 1 warning"]),
+    "firefox-websocket.har": (2, ["skipped 1 entry that is not a WebSocket connection", "converted with 1 warning"]),
+    "httptoolkit-websocket.har": (2, []),
+}
+
+
+def har_round_trips(exe, workdir):
+    for name, (connections, warnings) in HAR_FIXTURES.items():
+        source = os.path.join(FIXTURES, name)
+        base = os.path.join(workdir, name.removesuffix(".har"))
+        paths = [source, f"{base}-1.jsonl", f"{base}-1.har", f"{base}-2.jsonl", f"{base}-2.har", f"{base}-3.jsonl"]
+        for step, (source_path, out_path) in enumerate(zip(paths, paths[1:])):
+            code, out, err = run_convert(exe, source_path, out_path, "--include-secrets")
+            check(code == 0, f"convert {source_path} {out_path}: exit code {code}; stderr {err!r}")
+            expected = [f"wsinspector: convert: {source_path}: {w}" for w in warnings] if step == 0 else []
+            check(err.splitlines() == expected, f"convert {source_path} {out_path}: stderr {err!r}, expected "
+                                                f"{expected}")
+        first, second, third = (lines_of(p) for p in paths[1::2])
+        record = Record(paths[1])
+        check(len(record.connections) == connections and recorded_messages(record.events),
+              f"{paths[1]}: {len(record.connections)} connections, {len(recorded_messages(record.events))} messages")
+        for a, b in ((second, third),) + (((first, second),) if name.startswith("chrome") else ()):
+            check({**a[0], "created": ""} == {**b[0], "created": ""}, f"{name}: header lines {a[0]} vs {b[0]}")
+            if a[1:] != b[1:]:
+                diff = next(((x, y) for x, y in zip(a[1:], b[1:]) if x != y), "")
+                raise Failure(f"{name}: the JSONL files differ ({len(a)} vs {len(b)} lines): {diff}")
+        with open(paths[2], "rb") as f, open(paths[4], "rb") as g:
+            check(f.read() == g.read(), f"{name}: the two HAR files written differ")
+        ok(f"{name}: HAR -> JSONL -> HAR -> JSONL -> HAR -> JSONL: {len(record.events)} events, "
+           f"{len(recorded_messages(record.events))} messages; the second and third JSONL are the same"
+           f"{' as the first' if name.startswith('chrome') else ''}, and so are the two HAR files")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -402,6 +620,7 @@ def skipped_lines(exe, workdir, record_path, record):
 def body(exe, workdir, servers):
     record_path, record = record_session(exe, workdir, servers)
     convert_to_every_format(exe, workdir, record_path, record)
+    har_round_trips(exe, workdir)
     bad_arguments_and_input(exe, workdir, record_path)
     skipped_lines(exe, workdir, record_path, record)
 

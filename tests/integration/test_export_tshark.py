@@ -2,12 +2,12 @@
 """Our exports of a real recorded session, read by tools we did not write: tshark (Wireshark 4.0) for pcap,
 Python's csv module for CSV.
 
-    test_export_tshark.py PATH/TO/wsinspector     (environment: WSI_EXPORT_SESSION, WSI_TSHARK)
+    test_export_tshark.py PATH/TO/wsinspector     (environment: WSI_TSHARK)
 
   1. `wsinspector serve --port 0 --record X.jsonl` echoes what a Python websockets client sends: texts (ASCII,
      non-ASCII, empty, with a newline and a tab, 100 KB so that it spans TCP segments), binary, a ping, then
      close 1000 "bye";
-  2. WSI_EXPORT_SESSION (readSessionFile + exportSession, as `wsinspector convert` does) writes .pcap, .csv, .txt;
+  2. `wsinspector convert X.jsonl X.pcap` (and .csv, .txt) writes the exports;
   3. `tshark -r X.pcap -Y websocket -T fields -e websocket.opcode -e websocket.payload.text ...` (no -d option)
      yields every recorded frame in order: opcode, direction (mask), text, binary as data.data hex, ping/pong
      payloads, close status code and reason; IPv4 and TCP checksums pass tshark's own validation; the upgrade
@@ -19,44 +19,21 @@ tshark is a test dependency (packaging/install-deps.sh test): a missing tshark f
 
 import asyncio
 import base64
-import csv
-import io
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wsitest import STEP_TIMEOUT, Failure, Record, Server, check, import_websockets, info, main, ok  # noqa: E402
+from wsitest import STEP_TIMEOUT, Record, Server, check, import_websockets, info, main, ok  # noqa: E402
+from exportcheck import check_csv, run, tool  # noqa: E402
 
 websockets = import_websockets()
 
 WATCHDOG_SECONDS = 240
-TOOL_TIMEOUT = 120
 
 TEXTS = ["hello", "h\u00e9llo w\u00f6rld \u20ac \U0001F600 \u65e5\u672c", "", "line one\nline two\tand a tab, comma",
          "x" * 100_000]
 BINARY = bytes([0, 1, 2, 0xFF, 0x80]) + bytes(range(256))
 PING = b"ping-1"
-
-
-def tool(name, variable):
-    path = os.environ.get(variable, "")
-    if not path or not os.access(path, os.X_OK):
-        hint = (" Install it: packaging/install-deps.sh test (Debian package tshark), then re-run cmake."
-                if name == "tshark" else " Build the export_session target.")
-        raise Failure(f"{name} not found ({variable}={path!r}).{hint}")
-    return path
-
-
-def run(args, what):
-    try:
-        done = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=TOOL_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise Failure(f"{what}: still running after {TOOL_TIMEOUT} s: {' '.join(args)}")
-    check(done.returncode == 0, f"{what}: exit code {done.returncode}: {' '.join(args)}\n"
-                                f"{done.stderr.decode('utf-8', 'replace')[-2000:]}")
-    return done.stdout
 
 
 async def client(url):
@@ -132,35 +109,6 @@ def check_pcap(tshark, pcap, record, conn, port):
     ok(f"tshark: the upgrade request names the real port (Host 127.0.0.1:{port}), the capture's server port is 80")
 
 
-def check_csv(path, record):
-    with open(path, "rb") as f:
-        raw = f.read()
-    # Records end in CRLF; a bare LF may only appear inside a quoted field, as data.
-    quoted = False
-    for i, byte in enumerate(raw):
-        if byte == ord('"'):
-            quoted = not quoted  # a doubled quote flips twice
-        elif byte == ord("\n") and not quoted:
-            check(i > 0 and raw[i - 1] == ord("\r"), f"the CSV has a record ending in a bare LF at byte {i}")
-    check(raw.endswith(b"\r\n"), "the CSV does not end in CRLF")
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
-    check(rows[0] == ["seq", "time", "timestamp_us", "connection", "url", "direction", "kind", "size", "close_code",
-                      "flags", "encoding", "data", "note"], f"CSV header row: {rows[0]}")
-    check(len(rows) == len(record.events) + 1, f"CSV has {len(rows) - 1} rows, the record {len(record.events)} events")
-    for row, e in zip(rows[1:], record.events):
-        check(row[0] == str(e["seq"]) and row[6] == e["kind"] and row[5] == e["dir"],
-              f"CSV row for seq {e['seq']}: {row[:8]}")
-        if e["kind"] in ("text", "binary", "ping", "pong"):
-            recorded = base64.b64decode(e["data"]) if e.get("enc") == "base64" else e.get("data", "").encode()
-            exported = base64.b64decode(row[11]) if row[10] == "base64" else row[11].encode()
-            check(exported == recorded, f"CSV data of seq {e['seq']} differs from the record")
-            check(row[7] == str(e["size"]), f"CSV size of seq {e['seq']}: {row[7]}")
-        if e["kind"] == "close":
-            check(row[8] == str(e.get("code", "")) and row[11] == e.get("reason", ""),
-                  f"CSV close row: {row[8]!r} {row[11]!r}")
-    ok(f"csv.reader: {len(rows) - 1} rows, payloads as recorded")
-
-
 def check_text(path, port):
     with open(path, encoding="utf-8") as f:
         text = f.read()
@@ -172,7 +120,6 @@ def check_text(path, port):
 
 
 def body(exe, workdir, servers):
-    exporter = tool("export_session", "WSI_EXPORT_SESSION")
     tshark = tool("tshark", "WSI_TSHARK")
     info(run([tshark, "--version"], "tshark --version").decode().split("\n")[0])
 
@@ -191,9 +138,12 @@ def body(exe, workdir, servers):
     outputs = {}
     for ext in ("pcap", "csv", "txt"):
         outputs[ext] = os.path.join(workdir, f"export.{ext}")
-        run([exporter, server.record, outputs[ext]], f"export to .{ext}")
+        out = run([exe, "convert", server.record, outputs[ext]], f"convert to .{ext}").decode()
+        check(out.startswith(f"wrote {len(record.events)} events in 1 connection to {outputs[ext]}"),
+              f"convert to .{ext}: stdout {out!r}")
     check_pcap(tshark, outputs["pcap"], record, conn, server.port)
-    check_csv(outputs["csv"], record)
+    rows = check_csv(outputs["csv"], record.events, {conn: record.connections[conn]["url"]})
+    ok(f"csv.reader: {len(rows)} rows, payloads as recorded")
     check_text(outputs["txt"], server.port)
 
 

@@ -230,6 +230,7 @@ private Q_SLOTS:
     void secretsAreRedactedByDefault();
     void secretsOnRequest();
     void emptySession();
+    void connectionsWithoutEvents();
     void manyMessagesFigures();
 };
 
@@ -505,6 +506,22 @@ void TestHarExporter::emptySession()
     QCOMPARE(log.value(QLatin1StringView("version")).toString(), QStringLiteral("1.2"));
     QVERIFY(log.value(QLatin1StringView("entries")).isArray());
     QCOMPARE(log.value(QLatin1StringView("entries")).toArray().size(), 0);
+}
+
+void TestHarExporter::connectionsWithoutEvents()
+{
+    // Found by fuzz_har: with no event to take a time from, the entry started "now", so the same session
+    // converted twice gave two different files.
+    SessionData data;
+    Connection c;
+    c.id = 1;
+    c.url = QStringLiteral("ws://h/x");
+    data.connections.append(c);
+    const QByteArray har = exportToBytes(data, {});
+    QCOMPARE(entryAt(parseHar(har), 0).value(QLatin1StringView("startedDateTime")).toString(),
+        QStringLiteral("1970-01-01T00:00:00.000Z"));
+    QTest::qWait(2);
+    QCOMPARE(exportToBytes(data, {}), har);
 }
 
 void TestHarExporter::manyMessagesFigures()

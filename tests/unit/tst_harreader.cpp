@@ -82,6 +82,8 @@ private Q_SLOTS:
     void hugeSingleLine();
     void sizeLimit();
     void timesInMilliseconds();
+    void timesBeyondTheClock_data();
+    void timesBeyondTheClock();
     void connectionsMergeByTime();
     void warningsAreCapped();
     void progressAndCancel();
@@ -363,6 +365,47 @@ void TestHarReader::timesInMilliseconds()
     QCOMPARE(data.events.back().timestampUs, tenOClock + 500250);
     QVERIFY2(
         warningsText(data).contains(QStringLiteral("times look like milliseconds")), qPrintable(warningsText(data)));
+}
+
+void TestHarReader::timesBeyondTheClock_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("warning"); // empty: none expected
+
+    // Found by fuzz_har: a time in microseconds past about 2262 overflows the nanosecond clock derived from it.
+    QTest::newRow("message in 2280") << harWith(R"([{"type": "send", "time": 9795341600.412346, "opcode": 1, )"
+                                                R"("data": "x"}])")
+                                     << QStringLiteral("log.entries[0]._webSocketMessages[0].time: not a usable "
+                                                       "time; the previous message's time is used");
+    QTest::newRow("milliseconds past the clock")
+        << harWith(R"([{"type": "send", "time": 1e14, "opcode": 1, "data": "x"}])")
+        << QStringLiteral(
+               "log.entries[0]._webSocketMessages[0].time: not a usable time; the previous message's time is used");
+    QTest::newRow("start in 9999") << harWith("[]").replace("2026-11-22T10:00:00.000Z", "9999-12-31T23:59:59.000Z")
+                                   << QStringLiteral("log.entries[0].startedDateTime: not a usable date: "
+                                                     "\"9999-12-31T23:59:59.000Z\"; the connection starts at its "
+                                                     "first message");
+    QTest::newRow("centuries of waiting") << harWith("[]", R"(, "timings": {"wait": 9e14, "send": 9e14})") << QString();
+    QTest::newRow("HTTP Toolkit close far ahead")
+        << harWith("[]", R"(, "_webSocketClose": {"code": 1000, "timestamp": 5e10})") << QString();
+}
+
+void TestHarReader::timesBeyondTheClock()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, warning);
+    SessionData data;
+    QString error;
+    QVERIFY2(readBytes(bytes, data, &error), qPrintable(error));
+    QVERIFY(!data.events.empty());
+    if (!warning.isEmpty())
+        QVERIFY2(data.warnings.contains(warning), qPrintable(warningsText(data)));
+    for (const Event& e : data.events) {
+        // The session file's range for "ts", which keeps ts * 1000 within 64 bits.
+        QVERIFY2(std::abs(e.timestampUs) <= std::numeric_limits<qint64>::max() / 1000,
+            qPrintable(QString::number(e.timestampUs)));
+        QCOMPARE(e.monotonicNs, e.timestampUs * 1000);
+    }
 }
 
 void TestHarReader::connectionsMergeByTime()

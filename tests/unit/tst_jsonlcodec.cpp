@@ -215,6 +215,13 @@ void TestJsonlCodec::contractLines_data()
                R"({"type":"event","seq":8,"conn":1,"ts":3,"dir":"none","kind":"error","error":"connection refused"})");
     QTest::newRow("open without message") << base(9, 4, Direction::None, EventKind::Open,
         {}) << QByteArray(R"({"type":"event","seq":9,"conn":1,"ts":4,"dir":"none","kind":"open"})");
+    // The code a connection ended with, which the live capture records (found by fuzz_har: it was lost on save).
+    Event closed = base(10, 5, Direction::None, EventKind::Closed, "connection lost without a closing handshake");
+    closed.closeCode = 1006;
+    QTest::newRow("closed with code")
+        << closed
+        << QByteArray(R"({"type":"event","seq":10,"conn":1,"ts":5,"dir":"none","kind":"closed","code":1006,)"
+                      R"("message":"connection lost without a closing handshake"})");
 }
 
 void TestJsonlCodec::contractLines()
@@ -319,6 +326,9 @@ void TestJsonlCodec::roundTrip_data()
     QTest::newRow("open") << makeSample(EventKind::Open, Direction::None, "connected to ws://x/");
     QTest::newRow("open, empty") << makeSample(EventKind::Open, Direction::None, {});
     QTest::newRow("closed") << makeSample(EventKind::Closed, Direction::None, "closed by peer");
+    Event closedWithCode = makeSample(EventKind::Closed, Direction::None, "closed by the server: bye");
+    closedWithCode.closeCode = 4000;
+    QTest::newRow("closed with code") << closedWithCode;
     QTest::newRow("error") << makeSample(EventKind::Error, Direction::None, "Host not found \xe2\x80\x94 \"x\"");
     QTest::newRow("error, not UTF-8") << makeSample(EventKind::Error, Direction::None, "\xff");
     QTest::newRow("note") << makeSample(EventKind::Note, Direction::None, "just a note");

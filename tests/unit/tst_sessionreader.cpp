@@ -74,6 +74,7 @@ private Q_SLOTS:
     void windowsLineEndsAndByteOrderMark();
     void secondHeaderFromJoinedFiles();
     void linesLongerThanAReadChunk();
+    void manyLinesKeepTheirOrder();
     void progressAndCancel();
     void fileErrors();
 
@@ -334,6 +335,50 @@ void TestSessionReader::linesLongerThanAReadChunk()
     QCOMPARE(data.events.size(), size_t(3));
     QCOMPARE(data.events[1].payload, big);
     QCOMPARE(data.events[2].payload, QByteArray("after"));
+}
+
+void TestSessionReader::manyLinesKeepTheirOrder()
+{
+    // Thousands of lines per read chunk are decoded on several threads: what comes out must be what decoding
+    // them one by one gives — events, connections, numbering of lines without seq, and the warnings' line numbers.
+    QByteArray bytes = header;
+    std::vector<quint64> expectedSeqs;
+    QStringList expectedWarnings;
+    int lineNumber = 1;
+    quint64 lastSeq = 0;
+    for (int i = 1; i <= 20000; ++i) {
+        ++lineNumber;
+        if (i % 997 == 0) {
+            bytes += "{\"type\":\"event\",\"seq\":\"bad\"}\n";
+            expectedWarnings << QStringLiteral("line %1: ").arg(lineNumber);
+        } else if (i % 1499 == 0) {
+            bytes += "\n";
+        } else if (i % 1201 == 0) {
+            bytes += R"({"type":"connection","id":)" + QByteArray::number(i)
+                + R"(,"role":"client","url":"ws://x/","peer":"","subprotocol":""})"
+                  "\n";
+        } else if (i % 89 == 0) {
+            bytes += R"({"type":"event","conn":1,"ts":1,"dir":"c2s","kind":"text","data":"no seq"})"
+                     "\n";
+            expectedSeqs.push_back(++lastSeq);
+        } else {
+            lastSeq = quint64(i) * 10;
+            bytes += textLine(lastSeq, QByteArray(40 + i % 200, char('a' + i % 26)) + "\"quoted\"\n");
+            expectedSeqs.push_back(lastSeq);
+        }
+    }
+    QVERIFY(bytes.size() > 3 * 1024 * 1024);
+    SessionData data;
+    QString error;
+    QVERIFY2(readBytes(bytes, data, &error), qPrintable(error));
+    QCOMPARE(data.events.size(), expectedSeqs.size());
+    for (size_t i = 0; i < expectedSeqs.size(); ++i)
+        QCOMPARE(data.events[i].seq, expectedSeqs[i]);
+    QCOMPARE(data.events.back().payload.right(9), QByteArray("\"quoted\"\n"));
+    QCOMPARE(data.connections.size(), 20000 / 1201);
+    QCOMPARE(data.warnings.size(), expectedWarnings.size());
+    for (qsizetype i = 0; i < expectedWarnings.size(); ++i)
+        QVERIFY2(data.warnings.at(i).startsWith(expectedWarnings.at(i)), qPrintable(data.warnings.at(i)));
 }
 
 void TestSessionReader::progressAndCancel()
