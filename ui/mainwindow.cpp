@@ -24,6 +24,7 @@
 #include "statspane.h"
 #include "timelinedelegate.h"
 #include "timelineview.h"
+#include "uitext.h"
 #include "wire/httphead.h"
 #include "wire/utf8.h"
 
@@ -78,12 +79,6 @@ namespace {
 QString defaultServerUrl(quint16 port)
 {
     return QStringLiteral("ws://127.0.0.1:%1/").arg(port);
-}
-
-// Spelled out rather than "%n event(s)": without a loaded translation, Qt would show the "(s)" literally.
-QString eventCountText(qsizetype count)
-{
-    return count == 1 ? MainWindow::tr("1 event") : MainWindow::tr("%1 events").arg(QLocale().toString(count));
 }
 } // namespace
 
@@ -1372,11 +1367,11 @@ void MainWindow::updateEventCount()
 {
     if (!m_viewModel) {
         const TimelineModel* model = m_session->model();
-        m_eventCount->setText(eventCountText(model ? model->rowCount() : 0));
+        m_eventCount->setText(UiText::eventCount(model ? model->rowCount() : 0));
         return;
     }
     if (m_viewModel->filter().isEmpty()) {
-        m_eventCount->setText(eventCountText(m_viewModel->totalCount()));
+        m_eventCount->setText(UiText::eventCount(m_viewModel->totalCount()));
         return;
     }
     const QLocale locale;
@@ -1430,29 +1425,6 @@ namespace {
 QString appNameAndVersion()
 {
     return QStringLiteral("wsinspector %1").arg(QStringLiteral(WSI_VERSION));
-}
-
-QString nativePath(const QString& path)
-{
-    return QDir::toNativeSeparators(path);
-}
-
-// The name filter of a file dialog for one format.
-QString formatFilter(SessionFormat format)
-{
-    switch (format) {
-    case SessionFormat::Jsonl:
-        return MainWindow::tr("WebSocket Inspector sessions (*.jsonl)");
-    case SessionFormat::Har:
-        return MainWindow::tr("HAR files (*.har)");
-    case SessionFormat::Csv:
-        return MainWindow::tr("CSV files (*.csv)");
-    case SessionFormat::Text:
-        return MainWindow::tr("Text files (*.txt *.log)");
-    case SessionFormat::Pcap:
-        return MainWindow::tr("pcap files (*.pcap)");
-    }
-    return {};
 }
 
 // Whether the exporter factory writes this format (a probe on a buffer: no file is created for nothing).
@@ -1518,8 +1490,8 @@ void MainWindow::createFileActions()
 
 void MainWindow::chooseSessionFile()
 {
-    const QStringList filters { tr("Sessions (*.jsonl *.har)"), formatFilter(SessionFormat::Jsonl),
-        formatFilter(SessionFormat::Har), tr("All files (*)") };
+    const QStringList filters { tr("Sessions (*.jsonl *.har)"), UiText::formatFilter(SessionFormat::Jsonl),
+        UiText::formatFilter(SessionFormat::Har), tr("All files (*)") };
     const QStringList paths
         = QFileDialog::getOpenFileNames(this, tr("Open Session"), lastFolder(), filters.join(QLatin1String(";;")));
     for (const QString& path : paths)
@@ -1531,7 +1503,7 @@ void MainWindow::openRecentFile(const QString& path)
     if (!QFileInfo::exists(path)) {
         RecentFilesMenu::removeFile(path);
         statusBar()->showMessage(
-            tr("%1 is not there any more; it was taken off the recent files").arg(nativePath(path)), 8000);
+            tr("%1 is not there any more; it was taken off the recent files").arg(UiText::nativePath(path)), 8000);
         return;
     }
     openSession(path);
@@ -1540,7 +1512,7 @@ void MainWindow::openRecentFile(const QString& path)
 void MainWindow::openSession(const QString& path)
 {
     if (!m_session->model()) {
-        showError(tr("Could not open %1: this window keeps no timeline").arg(nativePath(path)));
+        showError(tr("Could not open %1: this window keeps no timeline").arg(UiText::nativePath(path)));
         return;
     }
     // One file at a time: a second one waits, and then goes to a window of its own when this one is taken.
@@ -1568,11 +1540,11 @@ void MainWindow::startNextOpen()
         },
         [this, path, result](bool cancelled) {
             if (cancelled) {
-                statusBar()->showMessage(tr("Opening %1 was cancelled").arg(nativePath(path)), 5000);
+                statusBar()->showMessage(tr("Opening %1 was cancelled").arg(UiText::nativePath(path)), 5000);
                 return;
             }
             if (!result->ok) {
-                showError(tr("Could not open %1: %2").arg(nativePath(path), result->error));
+                showError(tr("Could not open %1: %2").arg(UiText::nativePath(path), result->error));
                 return;
             }
             // A capture (or a file) already here is not mixed with another session's numbering.
@@ -1617,11 +1589,11 @@ void MainWindow::showOpenedSession(const QString& path, SessionData& data)
     updateWindowModified();
     RecentFilesMenu::addFile(path);
     if (data.warnings.isEmpty()) {
-        statusBar()->showMessage(tr("Opened %1: %2").arg(nativePath(path), eventCountText(count)), 5000);
+        statusBar()->showMessage(tr("Opened %1: %2").arg(UiText::nativePath(path), UiText::eventCount(count)), 5000);
     } else {
         // The good lines are shown; the user must still learn that some were not.
         showError(tr("Opened %1 (%2), but some of it was skipped:\n%3")
-                      .arg(nativePath(path), eventCountText(count),
+                      .arg(UiText::nativePath(path), UiText::eventCount(count),
                           data.warnings.mid(0, 10).join(QLatin1Char('\n'))
                               + (data.warnings.size() > 10
                                       ? u'\n' + tr("and %1 more").arg(QString::number(data.warnings.size() - 10))
@@ -1638,7 +1610,7 @@ bool MainWindow::saveSession()
         return m_task != nullptr;
     }
     if (!isWindowModified() && QFileInfo::exists(path)) {
-        statusBar()->showMessage(tr("Nothing new to save in %1").arg(nativePath(path)), 3000);
+        statusBar()->showMessage(tr("Nothing new to save in %1").arg(UiText::nativePath(path)), 3000);
         return true;
     }
     return saveSessionAs(path);
@@ -1651,7 +1623,7 @@ void MainWindow::chooseSaveFile()
         ? current
         : QDir(lastFolder()).filePath(suggestedFileName(QStringLiteral("jsonl")));
     QString path = QFileDialog::getSaveFileName(this, tr("Save Session As"), suggested,
-        formatFilter(SessionFormat::Jsonl) + QLatin1String(";;") + tr("All files (*)"));
+        UiText::formatFilter(SessionFormat::Jsonl) + QLatin1String(";;") + tr("All files (*)"));
     if (path.isEmpty()) {
         m_closeAfterSave = false;
         return;
@@ -1671,7 +1643,7 @@ bool MainWindow::saveSessionAs(const QString& path)
     if (isOwnJournal(path)) {
         showError(tr("Could not save to %1: it is the journal this capture is being written to. Choose another "
                      "file.")
-                      .arg(nativePath(path)));
+                      .arg(UiText::nativePath(path)));
         return false;
     }
     const auto job = std::make_shared<StoreExport>(store->snapshot(), store->connections());
@@ -1692,9 +1664,10 @@ bool MainWindow::saveSessionAs(const QString& path)
             if (!*ok) {
                 m_closeAfterSave = false;
                 if (cancelled)
-                    statusBar()->showMessage(tr("Saving was cancelled; %1 was left as it was").arg(nativePath(path)));
+                    statusBar()->showMessage(
+                        tr("Saving was cancelled; %1 was left as it was").arg(UiText::nativePath(path)));
                 else
-                    showError(tr("Could not save %1: %2").arg(nativePath(path), *result));
+                    showError(tr("Could not save %1: %2").arg(UiText::nativePath(path), *result));
                 return;
             }
             m_savedCount = count;
@@ -1702,7 +1675,8 @@ bool MainWindow::saveSessionAs(const QString& path)
             updateWindowTitle();
             updateWindowModified();
             RecentFilesMenu::addFile(path);
-            statusBar()->showMessage(tr("Saved %1 to %2").arg(eventCountText(count), nativePath(path)), 5000);
+            statusBar()->showMessage(
+                tr("Saved %1 to %2").arg(UiText::eventCount(count), UiText::nativePath(path)), 5000);
             Q_EMIT sessionSaved(path);
             if (m_closeAfterSave) {
                 m_closeAfterSave = false;
@@ -1734,7 +1708,7 @@ void MainWindow::chooseExport()
     const QString extension = sessionFormatExtension(choice.format);
     QString path = QFileDialog::getSaveFileName(this, tr("Export Session"),
         QDir(lastFolder()).filePath(suggestedFileName(extension)),
-        formatFilter(choice.format) + QLatin1String(";;") + tr("All files (*)"));
+        UiText::formatFilter(choice.format) + QLatin1String(";;") + tr("All files (*)"));
     if (path.isEmpty())
         return;
     // A name with a format's extension chooses that format; any other name gets the chosen format's.
@@ -1752,13 +1726,13 @@ bool MainWindow::exportSession(const QString& path, const ExportDialog::Choice& 
         return false;
     if (!canWrite(choice.format)) {
         showError(tr("Could not export %1: exporting to %2 is not available in this version of WebSocket Inspector.")
-                      .arg(nativePath(path), sessionFormatName(choice.format)));
+                      .arg(UiText::nativePath(path), sessionFormatName(choice.format)));
         return false;
     }
     if (isOwnJournal(path)) {
         showError(tr("Could not export to %1: it is the journal this capture is being written to. Choose another "
                      "file.")
-                      .arg(nativePath(path)));
+                      .arg(UiText::nativePath(path)));
         return false;
     }
     const auto job = std::make_shared<StoreExport>(store->snapshot(), store->connections());
@@ -1791,12 +1765,14 @@ bool MainWindow::exportSession(const QString& path, const ExportDialog::Choice& 
         [this, path, count, result, ok](bool cancelled) {
             if (!*ok) {
                 if (cancelled)
-                    statusBar()->showMessage(tr("Export cancelled; %1 was left as it was").arg(nativePath(path)));
+                    statusBar()->showMessage(
+                        tr("Export cancelled; %1 was left as it was").arg(UiText::nativePath(path)));
                 else
-                    showError(tr("Could not export to %1: %2").arg(nativePath(path), *result));
+                    showError(tr("Could not export to %1: %2").arg(UiText::nativePath(path), *result));
                 return;
             }
-            statusBar()->showMessage(tr("Exported %1 to %2").arg(eventCountText(count), nativePath(path)), 8000);
+            statusBar()->showMessage(
+                tr("Exported %1 to %2").arg(UiText::eventCount(count), UiText::nativePath(path)), 8000);
             Q_EMIT sessionExported(path, count);
         });
     return true;
@@ -1882,7 +1858,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
         QMessageBox box(QMessageBox::Warning, tr("WebSocket Inspector"), question,
             QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
         box.setObjectName(QStringLiteral("saveOnCloseBox"));
-        box.setInformativeText(tr("Not saved yet: %1.").arg(eventCountText(unsaved)));
+        box.setInformativeText(tr("Not saved yet: %1.").arg(UiText::eventCount(unsaved)));
         box.setDefaultButton(QMessageBox::Save);
         box.setEscapeButton(QMessageBox::Cancel);
         switch (box.exec()) {

@@ -4,6 +4,7 @@
 #include "core/timelinemodel.h"
 #include "formats/sessionreader.h"
 #include "net/capturesession.h"
+#include "uitext.h"
 
 #include <QCoreApplication>
 #include <QDesktopServices>
@@ -23,20 +24,9 @@ namespace wsi {
 
 namespace {
 
-// Spelled out rather than "%n event(s)": without a loaded translation, Qt would show the "(s)" literally.
-QString eventCountText(qint64 count)
-{
-    return count == 1 ? RecoveryBar::tr("1 event") : RecoveryBar::tr("%1 events").arg(QLocale().toString(count));
-}
-
 QString timeText(const QDateTime& time)
 {
     return QLocale().toString(time.toLocalTime(), QLocale::ShortFormat);
-}
-
-QString nativePath(const QString& path)
-{
-    return QDir::toNativeSeparators(path);
 }
 
 } // namespace
@@ -118,11 +108,12 @@ void RecoveryBar::showCurrent()
         return;
     const CrashedJournal& journal = m_pending.first();
     QString text = tr("WebSocket Inspector quit unexpectedly. An unsaved capture from %1 (%2) can be recovered.")
-                       .arg(timeText(journal.created), eventCountText(journal.events));
+                       .arg(timeText(journal.created), UiText::eventCount(journal.events));
     if (m_pending.size() > 1)
         text += u' ' + tr("%1 more after this one.").arg(m_pending.size() - 1);
     m_text->setText(text);
-    QString tip = tr("Journal: %1\nSize: %2").arg(nativePath(journal.path), QLocale().formattedDataSize(journal.size));
+    QString tip
+        = tr("Journal: %1\nSize: %2").arg(UiText::nativePath(journal.path), QLocale().formattedDataSize(journal.size));
     if (journal.lastEvent.isValid())
         tip += u'\n' + tr("Last event: %1").arg(timeText(journal.lastEvent));
     m_text->setToolTip(tip);
@@ -158,12 +149,12 @@ bool RecoveryBar::recover()
         if (!m_launcher(journal.path)) {
             showProblem(tr("The capture has begun in this window, and a new window could not be opened for the "
                            "unsaved one. Its file is %1.")
-                            .arg(nativePath(journal.path)));
+                            .arg(UiText::nativePath(journal.path)));
             return false;
         }
         m_recovery->keep(journal.path);
         Q_EMIT message(tr("The unsaved capture from %1 opens in a new window; its file stays at %2.")
-                           .arg(when, nativePath(journal.path)));
+                           .arg(when, UiText::nativePath(journal.path)));
         next();
         return true;
     };
@@ -192,11 +183,11 @@ bool RecoveryBar::recover()
     // The old journal goes only once the new one holds everything on disk; otherwise (no journal here, a write
     // error) the old file is kept as an ordinary session file, not offered again.
     if (m_session->flushJournal() && m_recovery->recoveredInto(journal.path, m_session->journalPath())) {
-        Q_EMIT message(tr("Recovered %1 of the capture from %2.").arg(eventCountText(count), when));
+        Q_EMIT message(tr("Recovered %1 of the capture from %2.").arg(UiText::eventCount(count), when));
     } else {
         m_recovery->keep(journal.path);
         Q_EMIT message(tr("Recovered %1 of the capture from %2; its file %3 is kept as well.")
-                           .arg(eventCountText(count), when, nativePath(journal.path)));
+                           .arg(UiText::eventCount(count), when, UiText::nativePath(journal.path)));
     }
     next();
     return true;
@@ -209,7 +200,7 @@ bool RecoveryBar::discard()
     const CrashedJournal journal = m_pending.first();
     QString error;
     if (!m_recovery->discard(journal.path, &error)) {
-        showProblem(tr("Could not delete %1: %2").arg(nativePath(journal.path), error));
+        showProblem(tr("Could not delete %1: %2").arg(UiText::nativePath(journal.path), error));
         return false;
     }
     Q_EMIT message(tr("Discarded the unsaved capture from %1.").arg(timeText(journal.created)));
