@@ -10,6 +10,7 @@
 #include "core/timelineviewmodel.h"
 #include "detailpane.h"
 #include "filterbar.h"
+#include "formats/journalrecovery.h"
 #include "formats/sessionexporter.h"
 #include "formats/sessionimport.h"
 #include "formats/sessionpaths.h"
@@ -59,6 +60,7 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -279,8 +281,10 @@ MainWindow::MainWindow(std::unique_ptr<CaptureSession> session, QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    // A file task reads the store and calls back into this window: it ends first.
-    m_task.reset();
+    // A file task calls back into this window: it is given up first (without waiting for a read that cannot stop,
+    // such as a big HAR file being parsed; what it read is dropped). One that writes into the session (a recovered
+    // capture going into the journal) is waited for: the session must outlive it.
+    BackgroundTask::abandon(std::move(m_task));
     if (!m_ownedSession)
         return;
     // The capture ends now, while every pane can still take what it reports (connections closing, the last rows),
@@ -1404,10 +1408,33 @@ void MainWindow::showError(const QString& message)
 
 void MainWindow::offerRecovery(const QString& sessionsFolder)
 {
+    // Reading the journals left behind takes about a second a gigabyte: on a worker, like opening a file, so that
+    // the window shows at once. A file named on the command line waits for it (it is the same window's task).
+    m_pendingRecoveryScan = sessionsFolder;
+    startNextOpen();
+}
+
+void MainWindow::startRecoveryScan(const QString& sessionsFolder)
+{
+    auto recovery = std::make_shared<JournalRecovery>(sessionsFolder);
+    startTask(
+        tr("Looking for unsaved captures\u2026"), BackgroundTask::Unit::Bytes,
+        [recovery](BackgroundTask::Progress& progress) {
+            recovery->scan([&progress](qint64 done, qint64 total) { return progress.report(done, total); });
+        },
+        [this, recovery](bool cancelled) {
+            // Cancelled: what was claimed is let go with the recovery, and offered again at the next start.
+            if (!cancelled && !recovery->journals().isEmpty())
+                showRecoveryBar(recovery);
+        });
+}
+
+void MainWindow::showRecoveryBar(std::shared_ptr<JournalRecovery> recovery)
+{
     auto* timelineArea = findChild<QWidget*>(QStringLiteral("timelineArea"));
-    RecoveryBar* bar = timelineArea ? RecoveryBar::offer(m_session, sessionsFolder, timelineArea) : nullptr;
-    if (!bar)
+    if (!timelineArea)
         return;
+    auto* bar = new RecoveryBar(m_session, std::move(recovery), timelineArea);
     qobject_cast<QVBoxLayout*>(timelineArea->layout())->insertWidget(0, bar);
     bar->show(); // the window may be showing already: a late child would otherwise appear only later
     connect(bar, &RecoveryBar::message, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
@@ -1415,6 +1442,14 @@ void MainWindow::offerRecovery(const QString& sessionsFolder)
     // opened into a busy window.
     bar->setLauncher([this](const QString& path) {
         openSession(path);
+        return true;
+    });
+    // The window's one file task at a time: a recovery does not run beside an open into the same timeline.
+    bar->setTaskRunner([this](const QString& label, BackgroundTask::Unit unit, BackgroundTask::Work work,
+                           std::function<void(bool)> done, bool cancellable) {
+        if (m_task)
+            return false;
+        startTask(label, unit, std::move(work), std::move(done), cancellable);
         return true;
     });
 }
@@ -1449,6 +1484,22 @@ QStringList droppedSessionFiles(const QMimeData* mime)
             files << path;
     }
     return files;
+}
+
+// A note longer than this is cut by the store (its record keeps a 16-bit length).
+constexpr qsizetype MaxStoredNoteBytes = std::numeric_limits<quint16>::max();
+
+// How many lines a reader's warnings stand for: one each, and the last one may count those not listed
+// ("N more warnings were not listed").
+qsizetype unreadableLineCount(const QStringList& warnings)
+{
+    qsizetype lines = warnings.size();
+    static const QRegularExpression unlisted(QStringLiteral("^(\\d+) more warnings were not listed"));
+    if (!warnings.isEmpty()) {
+        if (const QRegularExpressionMatch match = unlisted.match(warnings.constLast()); match.hasMatch())
+            lines += match.captured(1).toLongLong() - 1;
+    }
+    return lines;
 }
 
 // Where file dialogs start: the folder of the file last opened or saved.
@@ -1522,7 +1573,13 @@ void MainWindow::openSession(const QString& path)
 
 void MainWindow::startNextOpen()
 {
-    if (m_task || m_pendingOpens.isEmpty())
+    if (m_task)
+        return;
+    if (!m_pendingRecoveryScan.isEmpty()) {
+        startRecoveryScan(std::exchange(m_pendingRecoveryScan, QString()));
+        return;
+    }
+    if (m_pendingOpens.isEmpty())
         return;
     const QString path = m_pendingOpens.takeFirst();
     struct Result
@@ -1573,9 +1630,14 @@ void MainWindow::showOpenedSession(const QString& path, SessionData& data)
     quint64 lastSeq = 0;
     for (const Connection& c : batch.connections)
         lastConnection = std::max(lastConnection, c.id);
+    // What saving over the file would lose: the lines the reader skipped, and notes longer than the store keeps.
+    FileLosses losses;
+    losses.unreadableLines = unreadableLineCount(data.warnings);
     for (const Event& e : batch.events) {
         lastConnection = std::max(lastConnection, e.connection);
         lastSeq = std::max(lastSeq, e.seq);
+        if (e.note.size() > MaxStoredNoteBytes)
+            ++losses.cutNotes;
     }
     // What is captured after the file continues its numbering instead of reusing its ids.
     m_session->recorder()->continueAfter(lastConnection, lastSeq);
@@ -1584,6 +1646,10 @@ void MainWindow::showOpenedSession(const QString& path, SessionData& data)
     QThreadPool::globalInstance()->start([events = std::move(batch.events)] { Q_UNUSED(events) });
 
     m_savedCount = m_session->store()->count();
+    m_savedSeq = lastSeq;
+    m_fileLosses = losses;
+    // The session began when the file says, not when it is saved again (HAR: its first page's start).
+    m_sessionCreated = QDateTime::fromString(data.created, Qt::ISODateWithMs);
     setWindowFilePath(QFileInfo(path).absoluteFilePath());
     updateWindowTitle();
     updateWindowModified();
@@ -1613,7 +1679,50 @@ bool MainWindow::saveSession()
         statusBar()->showMessage(tr("Nothing new to save in %1").arg(UiText::nativePath(path)), 3000);
         return true;
     }
+    if (m_fileLosses.any()) {
+        switch (askToReplaceLossy(path, true)) {
+        case QMessageBox::Save:
+            chooseSaveFile();
+            return m_task != nullptr;
+        case QMessageBox::Discard:
+            break; // replace it all the same
+        default:
+            m_closeAfterSave = false;
+            return false;
+        }
+    }
     return saveSessionAs(path);
+}
+
+QMessageBox::StandardButton MainWindow::askToReplaceLossy(const QString& path, bool offerSaveAs)
+{
+    QStringList losses;
+    if (m_fileLosses.unreadableLines > 0) {
+        losses << (m_fileLosses.unreadableLines == 1
+                ? tr("1 line that could not be read")
+                : tr("%1 lines that could not be read").arg(QLocale().toString(m_fileLosses.unreadableLines)));
+    }
+    if (m_fileLosses.cutNotes > 0) {
+        losses << (m_fileLosses.cutNotes == 1
+                ? tr("1 note longer than 64 KiB, shown cut short")
+                : tr("%1 notes longer than 64 KiB, shown cut short").arg(QLocale().toString(m_fileLosses.cutNotes)));
+    }
+    QMessageBox box(QMessageBox::Warning, tr("WebSocket Inspector"),
+        tr("\u201c%1\u201d had %2; saving over it drops them.")
+            .arg(QFileInfo(path).fileName(), losses.join(tr(" and "))),
+        QMessageBox::Cancel, this);
+    box.setObjectName(QStringLiteral("replaceLossyBox"));
+    // Discard stands for "replace": the file loses what could not be shown.
+    box.addButton(QMessageBox::Discard)->setText(tr("&Replace"));
+    if (offerSaveAs) {
+        box.addButton(QMessageBox::Save)->setText(tr("Save &As\u2026"));
+        box.setDefaultButton(QMessageBox::Save);
+        box.setInformativeText(tr("Save As keeps that file as it is."));
+    } else {
+        box.setDefaultButton(QMessageBox::Cancel);
+    }
+    box.setEscapeButton(QMessageBox::Cancel);
+    return QMessageBox::StandardButton(box.exec());
 }
 
 void MainWindow::chooseSaveFile()
@@ -1631,6 +1740,12 @@ void MainWindow::chooseSaveFile()
     // A session is always JSONL, whatever the name says; other formats are for Export.
     if (sessionFormatForPath(path) != SessionFormat::Jsonl)
         path += QLatin1String(".jsonl");
+    // The file dialog asked about replacing a file, not about what this one would lose.
+    if (m_fileLosses.any() && QFileInfo(path).absoluteFilePath() == QFileInfo(current).absoluteFilePath()
+        && askToReplaceLossy(path, false) != QMessageBox::Discard) {
+        m_closeAfterSave = false;
+        return;
+    }
     if (!saveSessionAs(path))
         m_closeAfterSave = false;
 }
@@ -1648,9 +1763,13 @@ bool MainWindow::saveSessionAs(const QString& path)
     }
     const auto job = std::make_shared<StoreExport>(store->snapshot(), store->connections());
     const qsizetype count = job->eventCount();
+    // Live events reach the store in the order they were numbered: the last row has the highest seq of the
+    // capture, and an opened file's rows (in any order) come before it.
+    const quint64 savedSeq = std::max(m_savedSeq, count > 0 ? store->seq(count - 1) : quint64(0));
     ExportOptions options;
     options.includeSecrets = true; // the user's own data, not something to share: lossless
     options.app = appNameAndVersion();
+    options.created = m_sessionCreated;
     auto result = std::make_shared<QString>();
     auto ok = std::make_shared<bool>(false);
     startTask(
@@ -1659,7 +1778,7 @@ bool MainWindow::saveSessionAs(const QString& path)
             *ok = job->write(path, SessionFormat::Jsonl, options, result.get(),
                 [&progress](qint64 done, qint64 total) { return progress.report(done, total); });
         },
-        [this, path, count, result, ok](bool cancelled) {
+        [this, path, count, savedSeq, result, ok](bool cancelled) {
             // Written before the cancel arrived is written: the file says so, and so does the window.
             if (!*ok) {
                 m_closeAfterSave = false;
@@ -1671,6 +1790,10 @@ bool MainWindow::saveSessionAs(const QString& path)
                 return;
             }
             m_savedCount = count;
+            m_savedSeq = savedSeq;
+            m_fileLosses = FileLosses {}; // the file holds what the window shows now
+            // The journal need not outlive the capture for what is saved now (CaptureSession decides at its end).
+            m_session->setJournalSavedUpTo(savedSeq);
             setWindowFilePath(QFileInfo(path).absoluteFilePath());
             updateWindowTitle();
             updateWindowModified();
@@ -1778,10 +1901,11 @@ bool MainWindow::exportSession(const QString& path, const ExportDialog::Choice& 
     return true;
 }
 
-void MainWindow::startTask(
-    const QString& label, BackgroundTask::Unit unit, BackgroundTask::Work work, std::function<void(bool)> done)
+void MainWindow::startTask(const QString& label, BackgroundTask::Unit unit, BackgroundTask::Work work,
+    std::function<void(bool)> done, bool cancellable)
 {
     m_task = std::make_unique<BackgroundTask>(label, unit, std::move(work), this);
+    m_task->setCancellable(cancellable);
     connect(m_task.get(), &BackgroundTask::finished, this, [this, done = std::move(done)] {
         const bool cancelled = m_task->isCancelled();
         // Deleted once this signal has returned; from now on the window is free for the next task.
@@ -1843,9 +1967,17 @@ void MainWindow::updateFileActions()
 
 void MainWindow::journalNoLongerNeeded()
 {
-    // The journal is what crash recovery offers back. Once everything in it is saved, or the user said it may go,
-    // it need not outlive the capture: the session deletes it at shutdown.
+    // The journal is what crash recovery offers back. Once the user said the capture may go, it need not outlive
+    // it: the session deletes it at shutdown.
     m_session->setKeepJournal(false);
+}
+
+void MainWindow::prepareForUnattendedEnd()
+{
+    // Nobody is there to answer a question, and nothing may be lost for it: a capture with events that were not
+    // saved is left for the next start to offer.
+    m_askToSaveOnClose = false;
+    m_session->setEndingUnattended();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
@@ -1876,12 +2008,15 @@ void MainWindow::closeEvent(QCloseEvent* event)
             return;
         }
         journalNoLongerNeeded();
-    } else if (!isWindowModified()) {
-        journalNoLongerNeeded();
     }
-    // A file still being read or written is given up: a save leaves the old file as it was.
+    // Otherwise the session decides at its end: the journal goes when nothing was recorded after what was saved
+    // (see setJournalSavedUpTo). The closes of connections still open, recorded as the capture ends, come after
+    // it, and keep the journal: it is the only place that holds them.
+    // A file still being read or written is given up, without waiting for it: a save leaves the old file as it
+    // was, a read is dropped when it ends.
     m_pendingOpens.clear();
-    m_task.reset();
+    m_pendingRecoveryScan.clear();
+    BackgroundTask::abandon(std::move(m_task));
     QMainWindow::closeEvent(event);
 }
 
