@@ -9,6 +9,7 @@
 #include "core/platform.h"
 #include "formats/sessionpaths.h"
 
+#include "backgroundtask.h"
 #include "mainwindow.h"
 
 #include <QApplication>
@@ -96,11 +97,17 @@ int main(int argc, char* argv[])
     setIdentity();
     QApplication::setApplicationDisplayName(QObject::tr("WebSocket Inspector"));
 
-    // SIGTERM (a logout, `kill`) and SIGINT end the app as cleanly as quitting does: the journal is closed and
-    // its lock released, so that the next start does not take it for a crash.
+    // SIGTERM (a logout, `kill`) and SIGINT end the app cleanly: the journals are closed and their locks released,
+    // so that the next start does not take them for crashes. Nobody was asked about unsaved captures, though: their
+    // journals are left for the next start to offer, as captures closed unsaved.
     wsi::SignalWatcher signalWatcher;
-    QObject::connect(
-        &signalWatcher, &wsi::SignalWatcher::terminationRequested, &app, [] { QCoreApplication::exit(0); });
+    QObject::connect(&signalWatcher, &wsi::SignalWatcher::terminationRequested, &app, [] {
+        for (QWidget* widget : QApplication::topLevelWidgets()) {
+            if (auto* mainWindow = qobject_cast<wsi::MainWindow*>(widget))
+                mainWindow->prepareForUnattendedEnd();
+        }
+        QCoreApplication::exit(0);
+    });
 
     // Each window owns its capture (files opened into a busy window get a window of their own); closing the last
     // one quits.
@@ -126,5 +133,7 @@ int main(int argc, char* argv[])
     }
     for (const QPointer<wsi::MainWindow>& w : std::as_const(windows))
         delete w.data();
+    // Reads given up with their windows end on their own threads; none may outlive main().
+    wsi::BackgroundTask::waitForAbandoned();
     return code;
 }

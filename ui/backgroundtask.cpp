@@ -5,10 +5,18 @@
 #include <QThread>
 #include <QTimer>
 
+#include <set>
+
 namespace wsi {
 
 namespace {
 std::atomic<int> s_dialogDelayMs { 500 };
+// Tasks given up and not yet ended; touched on the GUI thread only.
+std::set<BackgroundTask*>& abandonedTasks()
+{
+    static std::set<BackgroundTask*> tasks;
+    return tasks;
+}
 // Often enough to look alive, rarely enough to cost the work nothing.
 constexpr int UpdateIntervalMs = 100;
 // The bar's range: per mille of the total, which fits an int whatever the size of the file.
@@ -23,11 +31,14 @@ bool BackgroundTask::Progress::report(qint64 done, qint64 total)
 }
 
 BackgroundTask::BackgroundTask(const QString& label, Unit unit, Work work, QWidget* window)
-    : m_label(label)
+    : QObject(window)
+    , m_label(label)
     , m_unit(unit)
     , m_work(std::move(work))
     , m_window(window)
-{ }
+{
+    setObjectName(QStringLiteral("fileTask"));
+}
 
 BackgroundTask::~BackgroundTask()
 {
@@ -37,6 +48,57 @@ BackgroundTask::~BackgroundTask()
         delete m_thread;
     }
     delete m_dialog.data();
+}
+
+bool BackgroundTask::isWorkDone() const
+{
+    return m_thread && m_thread->isFinished();
+}
+
+void BackgroundTask::abandon(std::unique_ptr<BackgroundTask> task)
+{
+    if (!task)
+        return;
+    // Whoever waited for the result has gone: nothing of it may reach them.
+    disconnect(task.get(), &BackgroundTask::finished, nullptr, nullptr);
+    if (!task->m_cancellable || !task->m_thread || task->isWorkDone())
+        return; // the destructor waits for work that must finish, and has nothing to wait for otherwise
+    task->cancel();
+    if (task->m_showTimer)
+        task->m_showTimer->stop();
+    if (task->m_updateTimer)
+        task->m_updateTimer->stop();
+    if (task->m_dialog) {
+        task->m_dialog->hide();
+        task->m_dialog->deleteLater();
+    }
+    // No longer the window's: it outlives it.
+    task->setParent(nullptr);
+    task->m_window = nullptr;
+    BackgroundTask* const orphan = task.release();
+    abandonedTasks().insert(orphan);
+    auto end = [orphan] {
+        if (abandonedTasks().erase(orphan) > 0)
+            orphan->deleteLater();
+    };
+    connect(orphan->m_thread, &QThread::finished, orphan, end);
+    // It may have ended before the connection was made.
+    if (orphan->isWorkDone())
+        end();
+}
+
+int BackgroundTask::abandonedCount()
+{
+    return int(abandonedTasks().size());
+}
+
+void BackgroundTask::waitForAbandoned()
+{
+    while (!abandonedTasks().empty()) {
+        BackgroundTask* task = *abandonedTasks().begin();
+        abandonedTasks().erase(abandonedTasks().begin());
+        delete task; // waits for its thread
+    }
 }
 
 void BackgroundTask::setDialogDelay(int ms)
@@ -104,7 +166,10 @@ void BackgroundTask::showDialog()
     dialog->setRange(0, BarSteps);
     dialog->setMinimumWidth(420);
     m_dialog = dialog;
-    connect(dialog, &QProgressDialog::canceled, this, &BackgroundTask::cancel);
+    if (m_cancellable)
+        connect(dialog, &QProgressDialog::canceled, this, &BackgroundTask::cancel);
+    else
+        dialog->setCancelButton(nullptr);
     updateDialog();
     dialog->show();
     m_updateTimer->start();

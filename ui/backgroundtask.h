@@ -49,15 +49,35 @@ public:
     };
     using Work = std::function<void(Progress&)>;
 
-    // The dialog, if it comes to one, is modal to window and says label ("Opening x.jsonl…").
+    // The dialog, if it comes to one, is modal to window and says label ("Opening x.jsonl…"). The task is the
+    // window's child (named "fileTask"), so that it can be found, but whoever made it owns it.
     BackgroundTask(const QString& label, Unit unit, Work work, QWidget* window);
     // Cancels the work and waits for it to return.
     ~BackgroundTask() override;
 
+    // Work that must not stop half-way (a recovered capture going into the session's journal): the dialog offers
+    // no Cancel, and abandon() waits for it. Set before start().
+    void setCancellable(bool cancellable) { m_cancellable = cancellable; }
+    bool isCancellable() const { return m_cancellable; }
+
     void start();
     void cancel();
     bool isCancelled() const { return m_progress->isCancelled(); }
+    // finished() was delivered.
     bool isFinished() const { return m_finished; }
+    // The work function has returned (finished() may not have been delivered yet).
+    bool isWorkDone() const;
+
+    // Gives the task up without waiting for it (a window closing while a big HAR file is parsed, which cannot stop
+    // half-way): cancelled, its dialog gone, finished() never emitted, so that its result is dropped; the worker
+    // runs to its end on its own, and the task deletes itself then. The work must hold nothing that dies with
+    // the window: what it reads and fills is captured by value or by shared pointer. A task that is not
+    // cancellable is waited for instead.
+    static void abandon(std::unique_ptr<BackgroundTask> task);
+    // Tasks given up and still running in this process.
+    static int abandonedCount();
+    // Waits for every task given up to end: before the process exits, since a thread must not outlive main().
+    static void waitForAbandoned();
 
     // How long work may take before the dialog appears (default 500 ms; 0 shows it at once, for tests). For the
     // whole process: every window's tasks behave alike.
@@ -82,6 +102,7 @@ private:
     QTimer* m_updateTimer = nullptr;
     QPointer<QProgressDialog> m_dialog;
     bool m_finished = false;
+    bool m_cancellable = true;
 };
 
 } // namespace wsi

@@ -1,5 +1,7 @@
 #include "exportdialog.h"
 
+#include "uitext.h"
+
 #include <QButtonGroup>
 #include <QCheckBox>
 #include <QComboBox>
@@ -7,37 +9,12 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QLocale>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QStyle>
 #include <QVBoxLayout>
 
 namespace wsi {
-
-namespace {
-QString formatLabel(SessionFormat format)
-{
-    switch (format) {
-    case SessionFormat::Jsonl:
-        return ExportDialog::tr("WebSocket Inspector session (.jsonl)");
-    case SessionFormat::Har:
-        return ExportDialog::tr("HAR, for browser developer tools (.har)");
-    case SessionFormat::Csv:
-        return ExportDialog::tr("CSV, one row per event (.csv)");
-    case SessionFormat::Text:
-        return ExportDialog::tr("Text log (.txt)");
-    case SessionFormat::Pcap:
-        return ExportDialog::tr("pcap, for Wireshark (.pcap)");
-    }
-    return {};
-}
-
-QString countText(qsizetype count)
-{
-    return count == 1 ? ExportDialog::tr("1 event") : ExportDialog::tr("%1 events").arg(QLocale().toString(count));
-}
-} // namespace
 
 ExportDialog::ExportDialog(qsizetype sessionCount, qsizetype filteredCount, qsizetype selectedCount, QWidget* parent)
     : QDialog(parent)
@@ -49,7 +26,7 @@ ExportDialog::ExportDialog(qsizetype sessionCount, qsizetype filteredCount, qsiz
     m_formatCombo->setObjectName(QStringLiteral("exportFormatCombo"));
     for (SessionFormat format :
         { SessionFormat::Jsonl, SessionFormat::Har, SessionFormat::Csv, SessionFormat::Text, SessionFormat::Pcap })
-        m_formatCombo->addItem(formatLabel(format), int(format));
+        m_formatCombo->addItem(UiText::formatLabel(format), int(format));
     auto* formatHint
         = new QLabel(tr("A file name ending in .jsonl, .har, .csv, .txt or .pcap chooses its format."), this);
     formatHint->setWordWrap(true);
@@ -58,7 +35,7 @@ ExportDialog::ExportDialog(qsizetype sessionCount, qsizetype filteredCount, qsiz
     m_scopeGroup = new QButtonGroup(this);
     auto* scopes = new QVBoxLayout;
     auto addScope = [&](Scope scope, const char* name, const QString& text, qsizetype count) {
-        auto* button = new QRadioButton(tr("%1 (%2)").arg(text, countText(count)), this);
+        auto* button = new QRadioButton(tr("%1 (%2)").arg(text, UiText::eventCount(count)), this);
         button->setObjectName(QLatin1String(name));
         m_scopeGroup->addButton(button, int(scope));
         scopes->addWidget(button);

@@ -10,6 +10,7 @@
 #include "core/timelineviewmodel.h"
 #include "detailpane.h"
 #include "filterbar.h"
+#include "formats/journalrecovery.h"
 #include "formats/sessionexporter.h"
 #include "formats/sessionimport.h"
 #include "formats/sessionpaths.h"
@@ -20,10 +21,12 @@
 #include "net/endpointoptions.h"
 #include "recentfilesmenu.h"
 #include "recoverybar.h"
+#include "replaypane.h"
 #include "serverpane.h"
 #include "statspane.h"
 #include "timelinedelegate.h"
 #include "timelineview.h"
+#include "uitext.h"
 #include "wire/httphead.h"
 #include "wire/utf8.h"
 
@@ -57,6 +60,7 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -77,12 +81,6 @@ namespace {
 QString defaultServerUrl(quint16 port)
 {
     return QStringLiteral("ws://127.0.0.1:%1/").arg(port);
-}
-
-// Spelled out rather than "%n event(s)": without a loaded translation, Qt would show the "(s)" literally.
-QString eventCountText(qsizetype count)
-{
-    return count == 1 ? MainWindow::tr("1 event") : MainWindow::tr("%1 events").arg(QLocale().toString(count));
 }
 } // namespace
 
@@ -191,6 +189,8 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     m_serverDock->hide();
     addDockWidget(Qt::LeftDockWidgetArea, m_connectionsDock);
     m_connectionsDock->hide();
+    addDockWidget(Qt::RightDockWidgetArea, m_replayDock);
+    m_replayDock->hide();
     connect(m_connectionsPane, &ConnectionsPane::connectRequested, this, [this](const QString& profile) {
         if (profile.isEmpty())
             connectFromUrlBar();
@@ -283,8 +283,10 @@ MainWindow::MainWindow(std::unique_ptr<CaptureSession> session, QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    // A file task reads the store and calls back into this window: it ends first.
-    m_task.reset();
+    // A file task calls back into this window: it is given up first (without waiting for a read that cannot stop,
+    // such as a big HAR file being parsed; what it read is dropped). One that writes into the session (a recovered
+    // capture going into the journal) is waited for: the session must outlive it.
+    BackgroundTask::abandon(std::move(m_task));
     if (!m_ownedSession)
         return;
     // The capture ends now, while every pane can still take what it reports (connections closing, the last rows),
@@ -351,6 +353,16 @@ void MainWindow::createDocks()
     m_connectionsDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F6));
     m_connectionsDock->toggleViewAction()->setToolTip(
         tr("Show the client connections: their state, traffic and round-trip time; disconnect, ping, duplicate (F6)"));
+
+    // Replay, beside the timeline it adds to. F4, not F8 next to the server's F7: F8 pauses the display.
+    m_replayDock = new QDockWidget(tr("Replay"), this);
+    m_replayDock->setObjectName(QStringLiteral("replayDock"));
+    m_replayPane = new ReplayPane(m_session, m_replayDock);
+    m_replayDock->setWidget(m_replayPane);
+    m_replayDock->toggleViewAction()->setObjectName(QStringLiteral("replayPaneAction"));
+    m_replayDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F4));
+    m_replayDock->toggleViewAction()->setToolTip(
+        tr("Replay a recorded connection against a server, or serve it back as a mock server (F4)"));
 }
 
 void MainWindow::createActions()
@@ -513,6 +525,7 @@ void MainWindow::createMenus()
     view->addSeparator();
     view->addAction(m_connectionsDock->toggleViewAction());
     view->addAction(m_serverDock->toggleViewAction());
+    view->addAction(m_replayDock->toggleViewAction());
     view->addAction(m_statsDock->toggleViewAction());
 
     QMenu* capture = menuBar()->addMenu(tr("&Capture"));
@@ -1371,11 +1384,11 @@ void MainWindow::updateEventCount()
 {
     if (!m_viewModel) {
         const TimelineModel* model = m_session->model();
-        m_eventCount->setText(eventCountText(model ? model->rowCount() : 0));
+        m_eventCount->setText(UiText::eventCount(model ? model->rowCount() : 0));
         return;
     }
     if (m_viewModel->filter().isEmpty()) {
-        m_eventCount->setText(eventCountText(m_viewModel->totalCount()));
+        m_eventCount->setText(UiText::eventCount(m_viewModel->totalCount()));
         return;
     }
     const QLocale locale;
@@ -1408,10 +1421,33 @@ void MainWindow::showError(const QString& message)
 
 void MainWindow::offerRecovery(const QString& sessionsFolder)
 {
+    // Reading the journals left behind takes about a second a gigabyte: on a worker, like opening a file, so that
+    // the window shows at once. A file named on the command line waits for it (it is the same window's task).
+    m_pendingRecoveryScan = sessionsFolder;
+    startNextOpen();
+}
+
+void MainWindow::startRecoveryScan(const QString& sessionsFolder)
+{
+    auto recovery = std::make_shared<JournalRecovery>(sessionsFolder);
+    startTask(
+        tr("Looking for unsaved captures\u2026"), BackgroundTask::Unit::Bytes,
+        [recovery](BackgroundTask::Progress& progress) {
+            recovery->scan([&progress](qint64 done, qint64 total) { return progress.report(done, total); });
+        },
+        [this, recovery](bool cancelled) {
+            // Cancelled: what was claimed is let go with the recovery, and offered again at the next start.
+            if (!cancelled && !recovery->journals().isEmpty())
+                showRecoveryBar(recovery);
+        });
+}
+
+void MainWindow::showRecoveryBar(std::shared_ptr<JournalRecovery> recovery)
+{
     auto* timelineArea = findChild<QWidget*>(QStringLiteral("timelineArea"));
-    RecoveryBar* bar = timelineArea ? RecoveryBar::offer(m_session, sessionsFolder, timelineArea) : nullptr;
-    if (!bar)
+    if (!timelineArea)
         return;
+    auto* bar = new RecoveryBar(m_session, std::move(recovery), timelineArea);
     qobject_cast<QVBoxLayout*>(timelineArea->layout())->insertWidget(0, bar);
     bar->show(); // the window may be showing already: a late child would otherwise appear only later
     connect(bar, &RecoveryBar::message, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
@@ -1419,6 +1455,14 @@ void MainWindow::offerRecovery(const QString& sessionsFolder)
     // opened into a busy window.
     bar->setLauncher([this](const QString& path) {
         openSession(path);
+        return true;
+    });
+    // The window's one file task at a time: a recovery does not run beside an open into the same timeline.
+    bar->setTaskRunner([this](const QString& label, BackgroundTask::Unit unit, BackgroundTask::Work work,
+                           std::function<void(bool)> done, bool cancellable) {
+        if (m_task)
+            return false;
+        startTask(label, unit, std::move(work), std::move(done), cancellable);
         return true;
     });
 }
@@ -1429,29 +1473,6 @@ namespace {
 QString appNameAndVersion()
 {
     return QStringLiteral("wsinspector %1").arg(QStringLiteral(WSI_VERSION));
-}
-
-QString nativePath(const QString& path)
-{
-    return QDir::toNativeSeparators(path);
-}
-
-// The name filter of a file dialog for one format.
-QString formatFilter(SessionFormat format)
-{
-    switch (format) {
-    case SessionFormat::Jsonl:
-        return MainWindow::tr("WebSocket Inspector sessions (*.jsonl)");
-    case SessionFormat::Har:
-        return MainWindow::tr("HAR files (*.har)");
-    case SessionFormat::Csv:
-        return MainWindow::tr("CSV files (*.csv)");
-    case SessionFormat::Text:
-        return MainWindow::tr("Text files (*.txt *.log)");
-    case SessionFormat::Pcap:
-        return MainWindow::tr("pcap files (*.pcap)");
-    }
-    return {};
 }
 
 // Local files with a session's extension among dropped URLs.
@@ -1468,6 +1489,22 @@ QStringList droppedSessionFiles(const QMimeData* mime)
             files << path;
     }
     return files;
+}
+
+// A note longer than this is cut by the store (its record keeps a 16-bit length).
+constexpr qsizetype MaxStoredNoteBytes = std::numeric_limits<quint16>::max();
+
+// How many lines a reader's warnings stand for: one each, and the last one may count those not listed
+// ("N more warnings were not listed").
+qsizetype unreadableLineCount(const QStringList& warnings)
+{
+    qsizetype lines = warnings.size();
+    static const QRegularExpression unlisted(QStringLiteral("^(\\d+) more warnings were not listed"));
+    if (!warnings.isEmpty()) {
+        if (const QRegularExpressionMatch match = unlisted.match(warnings.constLast()); match.hasMatch())
+            lines += match.captured(1).toLongLong() - 1;
+    }
+    return lines;
 }
 
 // Where file dialogs start: the folder of the file last opened or saved.
@@ -1509,8 +1546,8 @@ void MainWindow::createFileActions()
 
 void MainWindow::chooseSessionFile()
 {
-    const QStringList filters { tr("Sessions (*.jsonl *.har)"), formatFilter(SessionFormat::Jsonl),
-        formatFilter(SessionFormat::Har), tr("All files (*)") };
+    const QStringList filters { tr("Sessions (*.jsonl *.har)"), UiText::formatFilter(SessionFormat::Jsonl),
+        UiText::formatFilter(SessionFormat::Har), tr("All files (*)") };
     const QStringList paths
         = QFileDialog::getOpenFileNames(this, tr("Open Session"), lastFolder(), filters.join(QLatin1String(";;")));
     for (const QString& path : paths)
@@ -1522,7 +1559,7 @@ void MainWindow::openRecentFile(const QString& path)
     if (!QFileInfo::exists(path)) {
         RecentFilesMenu::removeFile(path);
         statusBar()->showMessage(
-            tr("%1 is not there any more; it was taken off the recent files").arg(nativePath(path)), 8000);
+            tr("%1 is not there any more; it was taken off the recent files").arg(UiText::nativePath(path)), 8000);
         return;
     }
     openSession(path);
@@ -1531,7 +1568,7 @@ void MainWindow::openRecentFile(const QString& path)
 void MainWindow::openSession(const QString& path)
 {
     if (!m_session->model()) {
-        showError(tr("Could not open %1: this window keeps no timeline").arg(nativePath(path)));
+        showError(tr("Could not open %1: this window keeps no timeline").arg(UiText::nativePath(path)));
         return;
     }
     // One file at a time: a second one waits, and then goes to a window of its own when this one is taken.
@@ -1541,7 +1578,13 @@ void MainWindow::openSession(const QString& path)
 
 void MainWindow::startNextOpen()
 {
-    if (m_task || m_pendingOpens.isEmpty())
+    if (m_task)
+        return;
+    if (!m_pendingRecoveryScan.isEmpty()) {
+        startRecoveryScan(std::exchange(m_pendingRecoveryScan, QString()));
+        return;
+    }
+    if (m_pendingOpens.isEmpty())
         return;
     const QString path = m_pendingOpens.takeFirst();
     struct Result
@@ -1559,11 +1602,11 @@ void MainWindow::startNextOpen()
         },
         [this, path, result](bool cancelled) {
             if (cancelled) {
-                statusBar()->showMessage(tr("Opening %1 was cancelled").arg(nativePath(path)), 5000);
+                statusBar()->showMessage(tr("Opening %1 was cancelled").arg(UiText::nativePath(path)), 5000);
                 return;
             }
             if (!result->ok) {
-                showError(tr("Could not open %1: %2").arg(nativePath(path), result->error));
+                showError(tr("Could not open %1: %2").arg(UiText::nativePath(path), result->error));
                 return;
             }
             // A capture (or a file) already here is not mixed with another session's numbering.
@@ -1592,9 +1635,14 @@ void MainWindow::showOpenedSession(const QString& path, SessionData& data)
     quint64 lastSeq = 0;
     for (const Connection& c : batch.connections)
         lastConnection = std::max(lastConnection, c.id);
+    // What saving over the file would lose: the lines the reader skipped, and notes longer than the store keeps.
+    FileLosses losses;
+    losses.unreadableLines = unreadableLineCount(data.warnings);
     for (const Event& e : batch.events) {
         lastConnection = std::max(lastConnection, e.connection);
         lastSeq = std::max(lastSeq, e.seq);
+        if (e.note.size() > MaxStoredNoteBytes)
+            ++losses.cutNotes;
     }
     // What is captured after the file continues its numbering instead of reusing its ids.
     m_session->recorder()->continueAfter(lastConnection, lastSeq);
@@ -1603,16 +1651,20 @@ void MainWindow::showOpenedSession(const QString& path, SessionData& data)
     QThreadPool::globalInstance()->start([events = std::move(batch.events)] { Q_UNUSED(events) });
 
     m_savedCount = m_session->store()->count();
+    m_savedSeq = lastSeq;
+    m_fileLosses = losses;
+    // The session began when the file says, not when it is saved again (HAR: its first page's start).
+    m_sessionCreated = QDateTime::fromString(data.created, Qt::ISODateWithMs);
     setWindowFilePath(QFileInfo(path).absoluteFilePath());
     updateWindowTitle();
     updateWindowModified();
     RecentFilesMenu::addFile(path);
     if (data.warnings.isEmpty()) {
-        statusBar()->showMessage(tr("Opened %1: %2").arg(nativePath(path), eventCountText(count)), 5000);
+        statusBar()->showMessage(tr("Opened %1: %2").arg(UiText::nativePath(path), UiText::eventCount(count)), 5000);
     } else {
         // The good lines are shown; the user must still learn that some were not.
         showError(tr("Opened %1 (%2), but some of it was skipped:\n%3")
-                      .arg(nativePath(path), eventCountText(count),
+                      .arg(UiText::nativePath(path), UiText::eventCount(count),
                           data.warnings.mid(0, 10).join(QLatin1Char('\n'))
                               + (data.warnings.size() > 10
                                       ? u'\n' + tr("and %1 more").arg(QString::number(data.warnings.size() - 10))
@@ -1629,10 +1681,53 @@ bool MainWindow::saveSession()
         return m_task != nullptr;
     }
     if (!isWindowModified() && QFileInfo::exists(path)) {
-        statusBar()->showMessage(tr("Nothing new to save in %1").arg(nativePath(path)), 3000);
+        statusBar()->showMessage(tr("Nothing new to save in %1").arg(UiText::nativePath(path)), 3000);
         return true;
     }
+    if (m_fileLosses.any()) {
+        switch (askToReplaceLossy(path, true)) {
+        case QMessageBox::Save:
+            chooseSaveFile();
+            return m_task != nullptr;
+        case QMessageBox::Discard:
+            break; // replace it all the same
+        default:
+            m_closeAfterSave = false;
+            return false;
+        }
+    }
     return saveSessionAs(path);
+}
+
+QMessageBox::StandardButton MainWindow::askToReplaceLossy(const QString& path, bool offerSaveAs)
+{
+    QStringList losses;
+    if (m_fileLosses.unreadableLines > 0) {
+        losses << (m_fileLosses.unreadableLines == 1
+                ? tr("1 line that could not be read")
+                : tr("%1 lines that could not be read").arg(QLocale().toString(m_fileLosses.unreadableLines)));
+    }
+    if (m_fileLosses.cutNotes > 0) {
+        losses << (m_fileLosses.cutNotes == 1
+                ? tr("1 note longer than 64 KiB, shown cut short")
+                : tr("%1 notes longer than 64 KiB, shown cut short").arg(QLocale().toString(m_fileLosses.cutNotes)));
+    }
+    QMessageBox box(QMessageBox::Warning, tr("WebSocket Inspector"),
+        tr("\u201c%1\u201d had %2; saving over it drops them.")
+            .arg(QFileInfo(path).fileName(), losses.join(tr(" and "))),
+        QMessageBox::Cancel, this);
+    box.setObjectName(QStringLiteral("replaceLossyBox"));
+    // Discard stands for "replace": the file loses what could not be shown.
+    box.addButton(QMessageBox::Discard)->setText(tr("&Replace"));
+    if (offerSaveAs) {
+        box.addButton(QMessageBox::Save)->setText(tr("Save &As\u2026"));
+        box.setDefaultButton(QMessageBox::Save);
+        box.setInformativeText(tr("Save As keeps that file as it is."));
+    } else {
+        box.setDefaultButton(QMessageBox::Cancel);
+    }
+    box.setEscapeButton(QMessageBox::Cancel);
+    return QMessageBox::StandardButton(box.exec());
 }
 
 void MainWindow::chooseSaveFile()
@@ -1642,7 +1737,7 @@ void MainWindow::chooseSaveFile()
         ? current
         : QDir(lastFolder()).filePath(suggestedFileName(QStringLiteral("jsonl")));
     QString path = QFileDialog::getSaveFileName(this, tr("Save Session As"), suggested,
-        formatFilter(SessionFormat::Jsonl) + QLatin1String(";;") + tr("All files (*)"));
+        UiText::formatFilter(SessionFormat::Jsonl) + QLatin1String(";;") + tr("All files (*)"));
     if (path.isEmpty()) {
         m_closeAfterSave = false;
         return;
@@ -1650,6 +1745,12 @@ void MainWindow::chooseSaveFile()
     // A session is always JSONL, whatever the name says; other formats are for Export.
     if (sessionFormatForPath(path) != SessionFormat::Jsonl)
         path += QLatin1String(".jsonl");
+    // The file dialog asked about replacing a file, not about what this one would lose.
+    if (m_fileLosses.any() && QFileInfo(path).absoluteFilePath() == QFileInfo(current).absoluteFilePath()
+        && askToReplaceLossy(path, false) != QMessageBox::Discard) {
+        m_closeAfterSave = false;
+        return;
+    }
     if (!saveSessionAs(path))
         m_closeAfterSave = false;
 }
@@ -1662,14 +1763,18 @@ bool MainWindow::saveSessionAs(const QString& path)
     if (isOwnJournal(path)) {
         showError(tr("Could not save to %1: it is the journal this capture is being written to. Choose another "
                      "file.")
-                      .arg(nativePath(path)));
+                      .arg(UiText::nativePath(path)));
         return false;
     }
     const auto job = std::make_shared<StoreExport>(store->snapshot(), store->connections());
     const qsizetype count = job->eventCount();
+    // Live events reach the store in the order they were numbered: the last row has the highest seq of the
+    // capture, and an opened file's rows (in any order) come before it.
+    const quint64 savedSeq = std::max(m_savedSeq, count > 0 ? store->seq(count - 1) : quint64(0));
     ExportOptions options;
     options.includeSecrets = true; // the user's own data, not something to share: lossless
     options.app = appNameAndVersion();
+    options.created = m_sessionCreated;
     auto result = std::make_shared<QString>();
     auto ok = std::make_shared<bool>(false);
     startTask(
@@ -1678,22 +1783,28 @@ bool MainWindow::saveSessionAs(const QString& path)
             *ok = job->write(path, SessionFormat::Jsonl, options, result.get(),
                 [&progress](qint64 done, qint64 total) { return progress.report(done, total); });
         },
-        [this, path, count, result, ok](bool cancelled) {
+        [this, path, count, savedSeq, result, ok](bool cancelled) {
             // Written before the cancel arrived is written: the file says so, and so does the window.
             if (!*ok) {
                 m_closeAfterSave = false;
                 if (cancelled)
-                    statusBar()->showMessage(tr("Saving was cancelled; %1 was left as it was").arg(nativePath(path)));
+                    statusBar()->showMessage(
+                        tr("Saving was cancelled; %1 was left as it was").arg(UiText::nativePath(path)));
                 else
-                    showError(tr("Could not save %1: %2").arg(nativePath(path), *result));
+                    showError(tr("Could not save %1: %2").arg(UiText::nativePath(path), *result));
                 return;
             }
             m_savedCount = count;
+            m_savedSeq = savedSeq;
+            m_fileLosses = FileLosses {}; // the file holds what the window shows now
+            // The journal need not outlive the capture for what is saved now (CaptureSession decides at its end).
+            m_session->setJournalSavedUpTo(savedSeq);
             setWindowFilePath(QFileInfo(path).absoluteFilePath());
             updateWindowTitle();
             updateWindowModified();
             RecentFilesMenu::addFile(path);
-            statusBar()->showMessage(tr("Saved %1 to %2").arg(eventCountText(count), nativePath(path)), 5000);
+            statusBar()->showMessage(
+                tr("Saved %1 to %2").arg(UiText::eventCount(count), UiText::nativePath(path)), 5000);
             Q_EMIT sessionSaved(path);
             if (m_closeAfterSave) {
                 m_closeAfterSave = false;
@@ -1720,7 +1831,7 @@ void MainWindow::chooseExport()
     const QString extension = sessionFormatExtension(choice.format);
     QString path = QFileDialog::getSaveFileName(this, tr("Export Session"),
         QDir(lastFolder()).filePath(suggestedFileName(extension)),
-        formatFilter(choice.format) + QLatin1String(";;") + tr("All files (*)"));
+        UiText::formatFilter(choice.format) + QLatin1String(";;") + tr("All files (*)"));
     if (path.isEmpty())
         return;
     // A name with a format's extension chooses that format; any other name gets the chosen format's.
@@ -1739,7 +1850,7 @@ bool MainWindow::exportSession(const QString& path, const ExportDialog::Choice& 
     if (isOwnJournal(path)) {
         showError(tr("Could not export to %1: it is the journal this capture is being written to. Choose another "
                      "file.")
-                      .arg(nativePath(path)));
+                      .arg(UiText::nativePath(path)));
         return false;
     }
     const auto job = std::make_shared<StoreExport>(store->snapshot(), store->connections());
@@ -1772,21 +1883,24 @@ bool MainWindow::exportSession(const QString& path, const ExportDialog::Choice& 
         [this, path, count, result, ok](bool cancelled) {
             if (!*ok) {
                 if (cancelled)
-                    statusBar()->showMessage(tr("Export cancelled; %1 was left as it was").arg(nativePath(path)));
+                    statusBar()->showMessage(
+                        tr("Export cancelled; %1 was left as it was").arg(UiText::nativePath(path)));
                 else
-                    showError(tr("Could not export to %1: %2").arg(nativePath(path), *result));
+                    showError(tr("Could not export to %1: %2").arg(UiText::nativePath(path), *result));
                 return;
             }
-            statusBar()->showMessage(tr("Exported %1 to %2").arg(eventCountText(count), nativePath(path)), 8000);
+            statusBar()->showMessage(
+                tr("Exported %1 to %2").arg(UiText::eventCount(count), UiText::nativePath(path)), 8000);
             Q_EMIT sessionExported(path, count);
         });
     return true;
 }
 
-void MainWindow::startTask(
-    const QString& label, BackgroundTask::Unit unit, BackgroundTask::Work work, std::function<void(bool)> done)
+void MainWindow::startTask(const QString& label, BackgroundTask::Unit unit, BackgroundTask::Work work,
+    std::function<void(bool)> done, bool cancellable)
 {
     m_task = std::make_unique<BackgroundTask>(label, unit, std::move(work), this);
+    m_task->setCancellable(cancellable);
     connect(m_task.get(), &BackgroundTask::finished, this, [this, done = std::move(done)] {
         const bool cancelled = m_task->isCancelled();
         // Deleted once this signal has returned; from now on the window is free for the next task.
@@ -1848,9 +1962,17 @@ void MainWindow::updateFileActions()
 
 void MainWindow::journalNoLongerNeeded()
 {
-    // The journal is what crash recovery offers back. Once everything in it is saved, or the user said it may go,
-    // it need not outlive the capture: the session deletes it at shutdown.
+    // The journal is what crash recovery offers back. Once the user said the capture may go, it need not outlive
+    // it: the session deletes it at shutdown.
     m_session->setKeepJournal(false);
+}
+
+void MainWindow::prepareForUnattendedEnd()
+{
+    // Nobody is there to answer a question, and nothing may be lost for it: a capture with events that were not
+    // saved is left for the next start to offer.
+    m_askToSaveOnClose = false;
+    m_session->setEndingUnattended();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
@@ -1863,7 +1985,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
         QMessageBox box(QMessageBox::Warning, tr("WebSocket Inspector"), question,
             QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
         box.setObjectName(QStringLiteral("saveOnCloseBox"));
-        box.setInformativeText(tr("Not saved yet: %1.").arg(eventCountText(unsaved)));
+        box.setInformativeText(tr("Not saved yet: %1.").arg(UiText::eventCount(unsaved)));
         box.setDefaultButton(QMessageBox::Save);
         box.setEscapeButton(QMessageBox::Cancel);
         switch (box.exec()) {
@@ -1881,12 +2003,15 @@ void MainWindow::closeEvent(QCloseEvent* event)
             return;
         }
         journalNoLongerNeeded();
-    } else if (!isWindowModified()) {
-        journalNoLongerNeeded();
     }
-    // A file still being read or written is given up: a save leaves the old file as it was.
+    // Otherwise the session decides at its end: the journal goes when nothing was recorded after what was saved
+    // (see setJournalSavedUpTo). The closes of connections still open, recorded as the capture ends, come after
+    // it, and keep the journal: it is the only place that holds them.
+    // A file still being read or written is given up, without waiting for it: a save leaves the old file as it
+    // was, a read is dropped when it ends.
     m_pendingOpens.clear();
-    m_task.reset();
+    m_pendingRecoveryScan.clear();
+    BackgroundTask::abandon(std::move(m_task));
     QMainWindow::closeEvent(event);
 }
 

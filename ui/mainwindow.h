@@ -4,8 +4,10 @@
 #include "core/connection.h"
 #include "exportdialog.h"
 
+#include <QDateTime>
 #include <QMainWindow>
 #include <QMap>
+#include <QMessageBox>
 #include <QPointer>
 #include <QUrl>
 
@@ -20,7 +22,6 @@ class QCompleter;
 class QDockWidget;
 class QLabel;
 class QLineEdit;
-class QMessageBox;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
@@ -36,7 +37,9 @@ class ConnectionProfiles;
 class ConnectionsPane;
 class DetailPane;
 class FilterBar;
+class JournalRecovery;
 class RecentFilesMenu;
+class ReplayPane;
 class ServerPane;
 class StatsPane;
 class TimelineView;
@@ -79,7 +82,10 @@ public:
     void setAskToSaveOnClose(bool ask) { m_askToSaveOnClose = ask; }
     bool askToSaveOnClose() const { return m_askToSaveOnClose; }
     // An open, save or export is in progress (one at a time per window; further opens wait their turn).
-    bool isFileTaskRunning() const { return m_task != nullptr || !m_pendingOpens.isEmpty(); }
+    bool isFileTaskRunning() const
+    {
+        return m_task != nullptr || !m_pendingOpens.isEmpty() || !m_pendingRecoveryScan.isEmpty();
+    }
 
     // Client connections that are live (a reconnection attempt waiting for its timer included), oldest first,
     // and what is known of their state. Closed ones are dropped, once a reconnection that may follow one from the
@@ -92,6 +98,7 @@ public:
     TimelineViewModel* timelineViewModel() const { return m_viewModel; }
 
     ConnectionsPane* connectionsPane() const { return m_connectionsPane; }
+    ReplayPane* replayPane() const { return m_replayPane; }
     // The saved connection profiles and recent URLs (loaded from the user's config when the window opens).
     const ConnectionProfiles& profiles() const { return *m_profiles; }
 
@@ -114,9 +121,14 @@ public Q_SLOTS:
     // Writes the chosen rows in the chosen format to path; sessionExported follows. False when it could not start
     // (a format that cannot be written yet is explained in a message).
     bool exportSession(const QString& path, const ExportDialog::Choice& choice);
-    // Offers, in a bar above the timeline, the captures that crashed runs left unsaved in this folder (see
-    // RecoveryBar); does nothing when there are none.
+    // Looks, on a worker thread, for the captures that earlier runs left unsaved in this folder and offers them in
+    // a bar above the timeline (see RecoveryBar); nothing shows when there are none. This window's file task: an
+    // open waits for it (isFileTaskRunning() is true until it is done).
     void offerRecovery(const QString& sessionsFolder);
+    // The app is about to end without asking (SIGTERM at a logout, a kill): nothing is asked at close, and a capture
+    // holding events not yet saved leaves its journal for the next start to offer (CaptureSession::
+    // setEndingUnattended).
+    void prepareForUnattendedEnd();
     // Fills the connection form with the named profile; false when there is none of that name.
     bool chooseProfile(const QString& name);
     // Saves what the connection form says as a profile of this name (replacing one of the same name); on bad
@@ -207,17 +219,21 @@ private:
     // Puts what was read into this window's timeline, which must be empty.
     void showOpenedSession(const QString& path, SessionData& data);
     // Runs work on a worker thread with a progress dialog; done(cancelled) follows on this thread.
-    void startTask(
-        const QString& label, BackgroundTask::Unit unit, BackgroundTask::Work work, std::function<void(bool)> done);
+    void startTask(const QString& label, BackgroundTask::Unit unit, BackgroundTask::Work work,
+        std::function<void(bool)> done, bool cancellable = true);
+    void startRecoveryScan(const QString& sessionsFolder);
+    void showRecoveryBar(std::shared_ptr<JournalRecovery> recovery);
     bool refuseWhileBusy();
     bool isOwnJournal(const QString& path) const;
     QString suggestedFileName(const QString& extension) const;
     void updateWindowTitle();
     void updateWindowModified();
     void updateFileActions();
-    // Everything captured in this window is saved, or the user chose to discard it: the journal kept for crash
-    // recovery has no more use.
+    // The user chose to discard what this window captured: the journal kept for crash recovery has no more use.
     void journalNoLongerNeeded();
+    // Asks before a save replaces the window's file, which held what the window could not show (m_fileLosses):
+    // Discard (shown as Replace), Save (shown as Save As, when offered) or Cancel.
+    QMessageBox::StandardButton askToReplaceLossy(const QString& path, bool offerSaveAs);
 
     std::unique_ptr<CaptureSession> m_ownedSession; // null when the session is lent
     CaptureSession* m_session;
@@ -235,6 +251,8 @@ private:
     QDockWidget* m_serverDock = nullptr;
     ConnectionsPane* m_connectionsPane = nullptr;
     QDockWidget* m_connectionsDock = nullptr;
+    ReplayPane* m_replayPane = nullptr;
+    QDockWidget* m_replayDock = nullptr;
     std::unique_ptr<ConnectionProfiles> m_profiles;
     bool m_profileSaveErrorShown = false;
 
@@ -301,7 +319,18 @@ private:
     RecentFilesMenu* m_recentMenu = nullptr;
     std::unique_ptr<BackgroundTask> m_task;
     QStringList m_pendingOpens;
+    QString m_pendingRecoveryScan; // the folder to look in, before the next open
     qsizetype m_savedCount = 0; // rows of the store that the window's file holds
+    quint64 m_savedSeq = 0; // the highest seq the window's file holds
+    // What the window's file holds that the window does not show, and a save over it would drop.
+    struct FileLosses
+    {
+        qsizetype unreadableLines = 0; // skipped by the reader
+        qsizetype cutNotes = 0; // longer than the store keeps
+        bool any() const { return unreadableLines > 0 || cutNotes > 0; }
+    };
+    FileLosses m_fileLosses;
+    QDateTime m_sessionCreated; // when the opened session began; invalid for a capture of this window
     bool m_askToSaveOnClose = false;
     bool m_closeAfterSave = false;
     ExportDialog::Choice m_lastExport;

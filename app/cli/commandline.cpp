@@ -395,10 +395,11 @@ CommandLine parseReplay(const QStringList& args)
         } else if (a == QLatin1StringView("--speed")) {
             bool ok = false;
             const double speed = value(&v) ? v.toDouble(&ok) : 0;
-            if (!ok || !std::isfinite(speed) || speed < 0 || speed > 1000)
+            // Below 0.01 a recorded second takes minutes: a typo more likely than a wish (and 0 means something).
+            if (!ok || !std::isfinite(speed) || speed < 0 || (speed > 0 && speed < 0.01) || speed > 1000)
                 return failure(
                     QStringLiteral("replay: invalid speed \u201c%1\u201d (a factor such as 0.25, 1, 2 or 10, "
-                                   "at most 1000; 0 is as fast as possible)")
+                                   "from 0.01 to 1000; 0 is as fast as possible)")
                         .arg(v));
             c.replaySpeed = speed;
             speedGiven = true;
@@ -462,6 +463,11 @@ CommandLine parseReplay(const QStringList& args)
         return failure(QStringLiteral("replay: %1 is for --as client").arg(clientOnly.first()));
     if (!asServer && !serverOnly.isEmpty())
         return failure(QStringLiteral("replay: %1 is for --as server").arg(serverOnly.first()));
+    // The schedule looped with no time in it would be sent in a tight circle for ever (answer mode is paced by
+    // the client).
+    if (asServer && c.replayLoop && !c.replayAnswer && c.replaySpeed == 0)
+        return failure(QStringLiteral("replay: --loop with --speed 0 would send the recording in a tight circle for "
+                                      "ever; give a speed above 0, or --answer"));
     if (!c.recordFile.isEmpty() && comparablePath(c.recordFile) == comparablePath(c.replayFile))
         return failure(
             QStringLiteral("replay: --record names the session being replayed (\u201c%1\u201d)").arg(c.recordFile));
@@ -625,8 +631,8 @@ QString CommandLine::helpText()
         "                            that plays the recorded server's messages to whoever connects\n"
         "  --connection ID           the recorded connection to replay (default: the first with messages to\n"
         "                            send; an unknown ID lists the ones FILE has)\n"
-        "  --speed X                 the recorded timing scaled: 0.25, 1 (default), 2, 10; 0 is as fast as\n"
-        "                            possible\n"
+        "  --speed X                 the recorded timing scaled: 0.25, 1 (default), 2, 10 (0.01 to 1000); 0\n"
+        "                            is as fast as possible\n"
         "  --record FILE             journal the session to FILE (default: a new file in the sessions folder)\n"
         "as client:\n"
         "  --url URL                 connect here instead of the recorded URL (the recorded headers, origin\n"
@@ -638,7 +644,8 @@ QString CommandLine::helpText()
         "                            replay goes on\n"
         "  --expect                  compare the server's messages with the recording and exit with 1 when\n"
         "                            they differ, printing each difference, e.g. \"message 3 differs at\n"
-        "                            $.price: recorded 10, received 12\"\n"
+        "                            $.price: recorded 10, received 12\"; after the last reply it listens\n"
+        "                            the whole --reply-timeout for messages the recording did not have\n"
         "  --ignore-path P           leave JSON path P out of the comparison (repeatable): $.ts, $.items[2],\n"
         "                            $.items[*].id (any element), $..id (at any depth), $[\"odd key\"]\n"
         "as server:\n"
@@ -647,7 +654,8 @@ QString CommandLine::helpText()
         "                            message when a client sends its k-th message (those before the first\n"
         "                            at the open), instead of on the recorded schedule\n"
         "  --loop                    start over after the last message (with --answer: answer messages\n"
-        "                            beyond the recorded ones as the first ones were)\n"
+        "                            beyond the recorded ones as the first ones were); not with --speed 0\n"
+        "                            unless --answer\n"
         "\n"
         "replay as client prints \"> MESSAGE\" for each message sent and \"< MESSAGE\" for each one received,\n"
         "then how it ended and how the server's messages compare with the recording, and exits with 0 when\n"

@@ -2,12 +2,11 @@
 
 #include "../core/capturequeue.h"
 #include "../core/recorder.h"
-#include "../formats/sessionpaths.h"
 #include "../net/capturesession.h"
 #include "../wire/utf8.h"
 #include "commandline.h"
 #include "console.h"
-#include "signalwatcher.h"
+#include "headlessrun.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -532,36 +531,23 @@ int ConnectCommand::run(const CommandLine& givenCommandLine)
     }
     // A closed stdout is an answer (see ConnectRun::message), not a reason to die without flushing the record.
     std::signal(SIGPIPE, SIG_IGN);
-    SignalWatcher watcher;
-    if (!watcher.isValid()) {
-        printLine(stderr, QStringLiteral("wsinspector: cannot install the signal handlers"));
+    HeadlessRun frame;
+    if (!frame.isValid())
         return 1;
-    }
-    CaptureSession::Options options;
-    options.keepTimeline = false;
-    options.journalPath = commandLine.recordFile.isEmpty() ? defaultJournalPath() : commandLine.recordFile;
-    options.removeEmptyJournal = commandLine.recordFile.isEmpty();
+    const CaptureSession::Options options = HeadlessRun::sessionOptions(commandLine.recordFile);
     std::FILE* const messages = console::isStandardOutput(options.journalPath) ? stderr : stdout;
 
     int exitCode = 0;
     {
         CaptureSession session(options);
         ConnectRun run(commandLine, std::move(fileToSend), &session, messages);
-        QObject context;
-        bool journalFailed = false;
-        QObject::connect(&session, &CaptureSession::journalFailed, &context, [&journalFailed](const QString& reason) {
-            printLine(stderr, QStringLiteral("wsinspector: cannot record the session: ") + reason);
-            journalFailed = true;
-            QCoreApplication::exit(1);
-        });
-        QObject::connect(
-            &watcher, &SignalWatcher::terminationRequested, &context, [&run] { run.onTerminationRequested(); });
+        frame.watch(&session);
+        frame.onTermination([&run] { run.onTerminationRequested(); });
         run.start();
-        QCoreApplication::exec();
-        session.shutdown();
+        frame.exec(&session);
         run.drain();
         run.reportUnsent();
-        exitCode = journalFailed ? 1 : run.exitCode();
+        exitCode = frame.journalFailed() ? 1 : run.exitCode();
     }
     return exitCode;
 }

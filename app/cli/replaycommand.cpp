@@ -1,7 +1,6 @@
 #include "replaycommand.h"
 
 #include "../formats/sessionimport.h"
-#include "../formats/sessionpaths.h"
 #include "../net/capturesession.h"
 #include "../replay/replayclient.h"
 #include "../replay/replaycompare.h"
@@ -9,11 +8,10 @@
 #include "commandline.h"
 #include "console.h"
 #include "eventprinter.h"
-#include "signalwatcher.h"
+#include "headlessrun.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QFileInfo>
 
 #include <csignal>
 #include <cstdio>
@@ -47,7 +45,8 @@ QString speedText(double speed)
                       : QStringLiteral("at %1x the recorded speed").arg(QString::number(speed));
 }
 
-int runClient(const CommandLine& commandLine, const ReplayPlan& plan, CaptureSession& session, std::FILE* human)
+int runClient(
+    const CommandLine& commandLine, const ReplayPlan& plan, CaptureSession& session, HeadlessRun& run, std::FILE* human)
 {
     QList<JsonPathPattern> ignore;
     QString error;
@@ -58,6 +57,8 @@ int runClient(const CommandLine& commandLine, const ReplayPlan& plan, CaptureSes
     options.speed = commandLine.replaySpeed;
     options.paced = commandLine.replayPaced;
     options.replyTimeoutMs = commandLine.replyTimeoutMs;
+    // A strict check listens the whole reply timeout for messages the recording did not have.
+    options.strictQuiet = commandLine.expect;
     const QList<ReplayMessage> toSend = plan.messagesFrom(Direction::C2S);
     const QList<ReplayMessage> recordedReplies = plan.messagesFrom(Direction::S2C);
 
@@ -75,31 +76,25 @@ int runClient(const CommandLine& commandLine, const ReplayPlan& plan, CaptureSes
 
     ReplayClient replay(&session);
     QObject context;
-    SignalWatcher watcher;
-    if (!watcher.isValid()) {
-        printLine(stderr, QStringLiteral("wsinspector: cannot install the signal handlers"));
-        return 1;
-    }
     bool interrupted = false;
-    bool journalFailed = false;
     bool ok = false;
     bool opened = false;
     QString reason;
     QElapsedTimer clock;
     qint64 firstSentNs = -1;
     qint64 lastSentNs = -1;
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &context, [&] {
+    run.onTermination([&] {
         // The first one stops the replay politely (its connection closes); a second does not wait any more.
-        if (interrupted)
+        if (interrupted) {
+            if (reason.isEmpty())
+                reason = QStringLiteral("interrupted");
             QCoreApplication::exit(0);
+            return;
+        }
         interrupted = true;
         replay.stop();
     });
-    QObject::connect(&session, &CaptureSession::journalFailed, &context, [&](const QString& why) {
-        printLine(stderr, QStringLiteral("wsinspector: cannot record the session: ") + why);
-        journalFailed = true;
-        QCoreApplication::exit(1);
-    });
+    run.watch(&session);
     QObject::connect(&replay, &ReplayClient::opened, &context, [&] {
         opened = true;
         printLine(stderr, QStringLiteral("connected to ") + options.connection.url.toString());
@@ -129,9 +124,8 @@ int runClient(const CommandLine& commandLine, const ReplayPlan& plan, CaptureSes
         printLine(stderr, prefix() + error);
         return 1;
     }
-    QCoreApplication::exec();
-    session.shutdown();
-    if (journalFailed)
+    run.exec(&session);
+    if (run.journalFailed())
         return 1;
     if (!ok && !interrupted) {
         printLine(stderr, prefix() + reason);
@@ -169,7 +163,8 @@ int runClient(const CommandLine& commandLine, const ReplayPlan& plan, CaptureSes
     return commandLine.expect && !comparison.matches() ? 1 : 0;
 }
 
-int runServer(const CommandLine& commandLine, const ReplayPlan& plan, CaptureSession& session, std::FILE* human)
+int runServer(
+    const CommandLine& commandLine, const ReplayPlan& plan, CaptureSession& session, HeadlessRun& run, std::FILE* human)
 {
     if (exposesBeyondLoopback(commandLine.server.host))
         printLine(stderr,
@@ -185,24 +180,12 @@ int runServer(const CommandLine& commandLine, const ReplayPlan& plan, CaptureSes
     options.loop = commandLine.replayLoop;
 
     QObject context;
-    SignalWatcher watcher;
-    if (!watcher.isValid()) {
-        printLine(stderr, QStringLiteral("wsinspector: cannot install the signal handlers"));
-        return 1;
-    }
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &context, [] { QCoreApplication::quit(); });
-    int exitCode = 0;
-    QObject::connect(&session, &CaptureSession::journalFailed, &context, [&exitCode](const QString& reason) {
-        printLine(stderr, QStringLiteral("wsinspector: cannot record the session: ") + reason);
-        exitCode = 1;
-        QCoreApplication::exit(1);
-    });
+    run.watch(&session);
     EventPrinter printer(session.recorder(), human);
     ReplayServer server(&session);
-    QObject::connect(&server, &ReplayServer::startFailed, &context, [&exitCode](const QString& reason) {
+    QObject::connect(&server, &ReplayServer::startFailed, &context, [&run](const QString& reason) {
         printLine(stderr, prefix() + reason);
-        exitCode = 1;
-        QCoreApplication::exit(1);
+        run.fail(1);
     });
     QObject::connect(&server, &ReplayServer::started, &context, [&](const QUrl& url) {
         printLine(human, QStringLiteral("listening on ") + url.toString());
@@ -219,18 +202,9 @@ int runServer(const CommandLine& commandLine, const ReplayPlan& plan, CaptureSes
         printLine(stderr, prefix() + error);
         return 1;
     }
-    QCoreApplication::exec();
-    server.stop();
-    session.shutdown();
-    printer.drain();
-    if (!session.journalPath().isEmpty() && !QFileInfo::exists(session.journalPath()))
-        printLine(human, QStringLiteral("stopped; no events recorded"));
-    else if (!session.journalPath().isEmpty())
-        printLine(human,
-            QStringLiteral("stopped; %1 events recorded to %2")
-                .arg(printer.printedEvents())
-                .arg(session.journalPath()));
-    return exitCode;
+    run.exec(&session, &printer, [&server] { server.stop(); });
+    HeadlessRun::reportStopped(session, printer, human);
+    return run.exitCode();
 }
 
 } // namespace
@@ -264,16 +238,26 @@ int ReplayCommand::run(const CommandLine& commandLine)
     }
     data = SessionData(); // the plan holds what is needed; a big file need not stay in memory
 
+    // Checked before anything is recorded: the replay would only fail later, with a journal made for nothing.
+    if (commandLine.replayRole == ReplayRole::Client && commandLine.replayUrl.isEmpty()
+        && (!plan->url.isValid() || plan->url.host().isEmpty())) {
+        printLine(stderr,
+            prefix()
+                + QStringLiteral("connection %1 has no recorded URL; give --url")
+                      .arg(QString::number(plan->connection)));
+        return 1;
+    }
+
     // A closed stdout is no reason to die without flushing the record.
     std::signal(SIGPIPE, SIG_IGN);
-    CaptureSession::Options options;
-    options.keepTimeline = false;
-    options.journalPath = commandLine.recordFile.isEmpty() ? defaultJournalPath() : commandLine.recordFile;
-    options.removeEmptyJournal = commandLine.recordFile.isEmpty();
+    HeadlessRun run;
+    if (!run.isValid())
+        return 1;
+    const CaptureSession::Options options = HeadlessRun::sessionOptions(commandLine.recordFile);
     std::FILE* const human = console::isStandardOutput(options.journalPath) ? stderr : stdout;
     CaptureSession session(options);
-    return commandLine.replayRole == ReplayRole::Server ? runServer(commandLine, *plan, session, human)
-                                                        : runClient(commandLine, *plan, session, human);
+    return commandLine.replayRole == ReplayRole::Server ? runServer(commandLine, *plan, session, run, human)
+                                                        : runClient(commandLine, *plan, session, run, human);
 }
 
 } // namespace wsi

@@ -9,6 +9,7 @@
 #include <QSysInfo>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #ifdef Q_OS_UNIX
@@ -39,9 +40,10 @@ struct LineScan
 
 // Counts the complete event lines (those ending in a newline: a crash may leave half of one at the end, which
 // the reader drops too). Looks at the first bytes of each line only, so lines of any length cost a memchr.
-LineScan scanLines(QFile& file, bool stopAtFirstEvent)
+LineScan scanLines(QFile& file, bool stopAtFirstEvent, const JournalRecovery::Progress& progress = {})
 {
     LineScan out;
+    const qint64 total = file.size();
     QByteArray chunk(ReadChunkBytes, Qt::Uninitialized);
     char head[EventPrefixSize];
     qsizetype headSize = 0; // bytes of the current line's start collected so far (it may span chunks)
@@ -75,6 +77,8 @@ LineScan scanLines(QFile& file, bool stopAtFirstEvent)
             p = newline + 1;
         }
         chunkStart += n;
+        if (progress && !progress(chunkStart, total))
+            break;
     }
     return out;
 }
@@ -100,11 +104,11 @@ QDateTime eventTimeAt(QFile& file, qint64 offset)
 }
 
 #ifdef Q_OS_UNIX
-// Takes the lock file's flock when no process holds it. -1 when a live process holds it, when the file is gone
-// or replaced in the meantime, or when the file system cannot tell (no flock support): then it is not ours.
-int claimLockFile(const QString& lockPath)
+// Takes the file's flock when no process holds it. -1 when a live process holds it, when the file is gone or
+// replaced in the meantime, or when the file system cannot tell (no flock support): then it is not ours.
+int claimFile(const QString& path)
 {
-    const QByteArray name = QFile::encodeName(lockPath);
+    const QByteArray name = QFile::encodeName(path);
     const int fd = ::open(name.constData(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -122,6 +126,28 @@ int claimLockFile(const QString& lockPath)
         return -1;
     }
     return fd;
+}
+
+// Whether a lock file is too young to be judged (see JournalRecovery::MinLockAgeMs), by its modification time. A
+// time in the future (a clock set back) counts as young until it is that far in the past, as QLockFile has it.
+bool isYoung(qint64 mtimeMs, qint64 nowMs)
+{
+    return std::abs(nowMs - mtimeMs) < JournalRecovery::MinLockAgeMs;
+}
+
+bool isYoungPath(const QString& path, qint64 nowMs)
+{
+    const QFileInfo info(path);
+    return isYoung(info.lastModified().toMSecsSinceEpoch(), nowMs);
+}
+
+// The same for the file we hold open, which is the one that counts once its flock is ours.
+bool isYoungFd(int fd, qint64 nowMs)
+{
+    struct stat st = {};
+    if (::fstat(fd, &st) != 0)
+        return true; // cannot tell: not ours to judge
+    return isYoung(qint64(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000, nowMs);
 }
 #endif
 
@@ -153,47 +179,156 @@ QString JournalRecovery::lockPath(const QString& journal)
     return journal + QLatin1StringView(".lock");
 }
 
-QList<CrashedJournal> JournalRecovery::scan()
+QString JournalRecovery::markerPath(const QString& journal)
+{
+    return journal + QLatin1StringView(".unsaved");
+}
+
+QList<CrashedJournal> JournalRecovery::scan(const Progress& progress)
 {
 #ifdef Q_OS_UNIX
     const QDir dir(m_folder);
-    const QStringList lockNames
-        = dir.entryList({ QStringLiteral("*.lock") }, QDir::Files | QDir::Hidden | QDir::System, QDir::Name);
+    const auto filters = QDir::Files | QDir::Hidden | QDir::System;
+    QStringList locks;
+    for (const QString& name : dir.entryList({ QStringLiteral("*.lock") }, filters, QDir::Name))
+        locks << dir.filePath(name);
+    QStringList markers;
+    for (const QString& name : dir.entryList({ QStringLiteral("*.unsaved") }, filters, QDir::Name))
+        markers << dir.filePath(name);
+    // The progress total: every journal that might be read. Those found not worth reading just never count.
+    qint64 total = 0;
+    for (const QString& lock : std::as_const(locks))
+        total += QFileInfo(lock.chopped(5)).size();
+    for (const QString& marker : std::as_const(markers)) {
+        if (!QFileInfo::exists(lockPath(marker.chopped(8))))
+            total += QFileInfo(marker.chopped(8)).size();
+    }
+    qint64 done = 0;
+    scanLocks(locks, progress, &done, total);
+    scanMarkers(markers, progress, &done, total);
+#else
+    Q_UNUSED(progress);
+#endif
+    return journals();
+}
+
+void JournalRecovery::scanLocks(const QStringList& locks, const Progress& progress, qint64* done, qint64 total)
+{
+#ifdef Q_OS_UNIX
     const QString localHost = QSysInfo::machineHostName();
-    for (const QString& lockName : lockNames) {
-        const QString lock = dir.filePath(lockName);
+    for (const QString& lock : locks) {
+        if (progress && !progress(*done, total))
+            return;
         const QString journal = lock.chopped(5);
         if (m_claims.count(journal))
+            continue;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        // Being taken right now, or a moment ago: not ours to judge yet (see MinLockAgeMs). Its flock is not even
+        // tried, since taking it in between would leave the new owner without one.
+        if (isYoungPath(lock, now))
             continue;
         qint64 pid = 0;
         QString host;
         QString app;
         // A home folder shared between machines: a lock of another host cannot be judged from here (its flock
-        // may not reach us), so it is left to that host.
+        // may not reach us), so it is left to that host. A lock whose owner cannot be read (a crash between
+        // QLockFile's creating it and writing to it) is old by now, and judged by its flock like any other.
         if (QLockFile(lock).getLockInfo(&pid, &host, &app) && !host.isEmpty() && host != localHost)
             continue;
-        const int fd = claimLockFile(lock);
+        const int fd = claimFile(lock);
         if (fd < 0)
             continue;
-        // A lock without its journal: the run died between deleting the journal and its lock.
-        if (!QFileInfo::exists(journal)) {
-            ::unlink(QFile::encodeName(lock).constData());
+        // Checked again on the file we now hold: claimFile made sure it is still the one at that path; it must
+        // also still be old (one made since we looked would have been replaced, so this is belt and braces).
+        if (isYoungFd(fd, QDateTime::currentMSecsSinceEpoch())) {
             ::close(fd);
             continue;
         }
-        CrashedJournal found = inspect(journal);
+        // A lock without its journal: the run died between deleting the journal and its lock.
+        if (!QFileInfo::exists(journal)) {
+            ::unlink(QFile::encodeName(lock).constData());
+            QFile::remove(markerPath(journal));
+            ::close(fd);
+            continue;
+        }
+        const qint64 base = *done;
+        CrashedJournal found = inspect(journal, [&](qint64 read, qint64) {
+            *done = base + read;
+            return !progress || progress(*done, total);
+        });
+        if (progress && !progress(*done, total)) {
+            ::close(fd); // stopped half-way: this one is left for the next scan
+            return;
+        }
         if (found.events == 0) {
             // Nothing to recover (a run that crashed before it captured anything): not worth a question.
-            if (removeFile(journal, nullptr))
+            if (removeFile(journal, nullptr)) {
+                QFile::remove(markerPath(journal));
                 ::unlink(QFile::encodeName(lock).constData());
+            }
             ::close(fd);
             continue;
         }
         found.ownerPid = pid;
-        m_claims.emplace(journal, Claim { fd, found });
+        // A run that crashed while it was ending unattended had left its marker already.
+        found.closedUnsaved = QFileInfo::exists(markerPath(journal));
+        m_claims.emplace(journal, Claim { fd, found, false });
     }
+#else
+    Q_UNUSED(locks);
+    Q_UNUSED(progress);
+    Q_UNUSED(done);
+    Q_UNUSED(total);
 #endif
-    return journals();
+}
+
+void JournalRecovery::scanMarkers(const QStringList& markers, const Progress& progress, qint64* done, qint64 total)
+{
+#ifdef Q_OS_UNIX
+    for (const QString& marker : markers) {
+        if (progress && !progress(*done, total))
+            return;
+        const QString journal = marker.chopped(8);
+        // With a lock the lock decides: a dead one was judged above, a live one is a run appending to the file.
+        if (m_claims.count(journal) || QFileInfo::exists(lockPath(journal)))
+            continue;
+        const int fd = claimFile(marker);
+        if (fd < 0)
+            continue; // another instance is offering it
+        if (!QFileInfo::exists(journal)) {
+            ::unlink(QFile::encodeName(marker).constData());
+            ::close(fd);
+            continue;
+        }
+        // A run that began appending to the journal since we looked holds its lock by now.
+        if (QFileInfo::exists(lockPath(journal))) {
+            ::close(fd);
+            continue;
+        }
+        const qint64 base = *done;
+        CrashedJournal found = inspect(journal, [&](qint64 read, qint64) {
+            *done = base + read;
+            return !progress || progress(*done, total);
+        });
+        if (progress && !progress(*done, total)) {
+            ::close(fd);
+            return;
+        }
+        if (found.events == 0) {
+            if (removeFile(journal, nullptr))
+                ::unlink(QFile::encodeName(marker).constData());
+            ::close(fd);
+            continue;
+        }
+        found.closedUnsaved = true;
+        m_claims.emplace(journal, Claim { fd, found, true });
+    }
+#else
+    Q_UNUSED(markers);
+    Q_UNUSED(progress);
+    Q_UNUSED(done);
+    Q_UNUSED(total);
+#endif
 }
 
 QList<CrashedJournal> JournalRecovery::journals() const
@@ -209,9 +344,13 @@ QList<CrashedJournal> JournalRecovery::journals() const
 void JournalRecovery::release(std::map<QString, Claim>::iterator claim, bool removeLock)
 {
 #ifdef Q_OS_UNIX
-    // Unlinked while we still hold the flock, so that no one can judge the file in between.
-    if (removeLock)
-        ::unlink(QFile::encodeName(lockPath(claim->first)).constData());
+    // Unlinked while we still hold the flock, so that no one can judge the file in between. The marker goes
+    // before the lock: a lock left alone is judged again, a marker left beside a clean journal would offer it.
+    if (removeLock) {
+        ::unlink(QFile::encodeName(markerPath(claim->first)).constData());
+        if (!claim->second.byMarker)
+            ::unlink(QFile::encodeName(lockPath(claim->first)).constData());
+    }
     if (claim->second.fd >= 0)
         ::close(claim->second.fd);
 #else
@@ -267,7 +406,7 @@ void JournalRecovery::keep(const QString& path)
         release(claim, true);
 }
 
-CrashedJournal JournalRecovery::inspect(const QString& path)
+CrashedJournal JournalRecovery::inspect(const QString& path, const Progress& progress)
 {
     CrashedJournal out;
     out.path = path;
@@ -280,7 +419,7 @@ CrashedJournal JournalRecovery::inspect(const QString& path)
             && decoded.type == jsonl::LineType::Session)
             out.created = QDateTime::fromString(decoded.header.created, Qt::ISODateWithMs);
         file.seek(0);
-        const LineScan scan = scanLines(file, false);
+        const LineScan scan = scanLines(file, false, progress);
         out.events = scan.events;
         out.lastEvent = eventTimeAt(file, scan.lastEventStart);
     }

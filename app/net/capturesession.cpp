@@ -180,6 +180,11 @@ bool CaptureSession::lockJournal(QString* error)
     return true;
 }
 
+bool CaptureSession::journalIsSaved() const
+{
+    return m_journalSavedUpTo && m_recorder->lastSeq() <= *m_journalSavedUpTo;
+}
+
 void CaptureSession::closeJournal()
 {
     if (m_journalClosed)
@@ -188,8 +193,18 @@ void CaptureSession::closeJournal()
     // Only a file we locked is ours to delete: never a device or a file another process writes.
     if (!m_journalLock)
         return;
-    if (!m_keepJournal || (m_removeEmptyJournal && !JournalRecovery::holdsEvents(m_journalPath)))
+    const bool holdsEvents = JournalRecovery::holdsEvents(m_journalPath);
+    if (!m_keepJournal || journalIsSaved() || (m_removeEmptyJournal && !holdsEvents)) {
         QFile::remove(m_journalPath);
+    } else if (m_endingUnattendedAt && holdsEvents
+        && !(m_journalSavedUpTo && *m_endingUnattendedAt <= *m_journalSavedUpTo)) {
+        // Written while the lock is still held: a scan that sees the marker without the lock finds a finished
+        // file. Events recorded by the end itself (connections closed) do not count as unsaved: they would offer
+        // every capture that was saved while a client was connected.
+        QFile marker(JournalRecovery::markerPath(m_journalPath));
+        if (marker.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            marker.write(QByteArrayLiteral("closed with unsaved events\n"));
+    }
     // After the journal: should we die in between, a lock without its journal is only cleaned up, where a
     // journal without its lock would pass for a clean end.
     m_journalLock->unlock();
@@ -198,8 +213,24 @@ void CaptureSession::closeJournal()
 void CaptureSession::setKeepJournal(bool keep)
 {
     m_keepJournal = keep;
-    if (!keep && m_journalClosed && m_journalLock)
+    if (!keep && m_journalClosed && m_journalLock) {
         QFile::remove(m_journalPath);
+        QFile::remove(JournalRecovery::markerPath(m_journalPath));
+    }
+}
+
+void CaptureSession::setJournalSavedUpTo(quint64 seq)
+{
+    m_journalSavedUpTo = std::max(seq, m_journalSavedUpTo.value_or(0));
+    if (m_journalClosed && m_journalLock && journalIsSaved()) {
+        QFile::remove(m_journalPath);
+        QFile::remove(JournalRecovery::markerPath(m_journalPath));
+    }
+}
+
+void CaptureSession::setEndingUnattended()
+{
+    m_endingUnattendedAt = m_recorder->lastSeq();
 }
 
 bool CaptureSession::restore(const CaptureBatch& batch)

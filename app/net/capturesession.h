@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QLockFile;
 class QThread;
@@ -54,10 +55,19 @@ public:
     TimelineModel* model() const { return m_model; } // null without keepTimeline
     EventStore* store() const { return m_store.get(); } // null without keepTimeline
     QString journalPath() const { return m_journalPath; }
-    // False: shutdown() deletes the journal after closing it (the user saved the capture elsewhere or discarded
-    // it). True by default: the journal stays. Called after shutdown() with false, deletes it at once.
+    // False: shutdown() deletes the journal after closing it (the user discarded the capture). True by default:
+    // the journal stays. Called after shutdown() with false, deletes it at once.
     void setKeepJournal(bool keep);
     bool keepsJournal() const { return m_keepJournal; }
+    // Everything up to this seq is saved elsewhere (a session file the user wrote): shutdown() deletes the journal
+    // when nothing after it was recorded by then. What the end itself records (the closes of connections still
+    // open) comes after it, and keeps the journal, which is then the only place that holds it. Called after
+    // shutdown(), deletes the journal at once when that holds.
+    void setJournalSavedUpTo(quint64 seq);
+    // The app is ending without asking the user (SIGTERM at a logout, a kill): when the capture holds events
+    // recorded up to now that were not saved (see setJournalSavedUpTo), shutdown() leaves a marker beside the
+    // journal (JournalRecovery::markerPath) so that the next start offers it, as a capture closed unsaved.
+    void setEndingUnattended();
 
     void startServer(const ServerOptions& options);
     void stopServer();
@@ -139,6 +149,8 @@ private:
     bool lockJournal(QString* error);
     // At shutdown: deletes the journal when it is not to be kept, then lets go of its lock.
     void closeJournal();
+    // Nothing was recorded after what was saved elsewhere.
+    bool journalIsSaved() const;
 
     std::unique_ptr<Recorder> m_recorder;
     std::unique_ptr<EventStore> m_store;
@@ -157,6 +169,8 @@ private:
     bool m_removeEmptyJournal = false;
     bool m_keepJournal = true;
     bool m_journalClosed = false;
+    std::optional<quint64> m_journalSavedUpTo;
+    std::optional<quint64> m_endingUnattendedAt; // the recorder's last seq when the unattended end was announced
     QThread* m_thread = nullptr;
     CaptureEngine* m_engine = nullptr; // lives on m_thread
     QUrl m_serverUrl;

@@ -129,15 +129,19 @@ std::optional<JsonPathPattern> JsonPathPattern::parse(const QString& given, QStr
 
 bool JsonPathPattern::covers(const JsonPath& path) const
 {
-    return matchFrom(0, path, 0);
+    std::vector<qint8> memo(size_t(m_steps.size() + 1) * size_t(path.size() + 1), 0);
+    return matchFrom(0, path, 0, memo);
 }
 
-bool JsonPathPattern::matchFrom(qsizetype step, const JsonPath& path, qsizetype at) const
+bool JsonPathPattern::matchFrom(qsizetype step, const JsonPath& path, qsizetype at, std::vector<qint8>& memo) const
 {
     if (step == m_steps.size())
         return true; // everything below a matched node is covered
     if (at >= path.size())
         return false;
+    const size_t cell = size_t(step) * size_t(path.size() + 1) + size_t(at);
+    if (memo[cell] != 0)
+        return memo[cell] == 1;
     const Step& s = m_steps[step];
     auto matches = [&s](const JsonPathStep& p) {
         switch (s.kind) {
@@ -150,13 +154,15 @@ bool JsonPathPattern::matchFrom(qsizetype step, const JsonPath& path, qsizetype 
         }
         return false;
     };
-    if (!s.descendant)
-        return matches(path[at]) && matchFrom(step + 1, path, at + 1);
-    for (qsizetype j = at; j < path.size(); ++j) {
-        if (matches(path[j]) && matchFrom(step + 1, path, j + 1))
-            return true;
+    bool result = false;
+    if (!s.descendant) {
+        result = matches(path[at]) && matchFrom(step + 1, path, at + 1, memo);
+    } else {
+        for (qsizetype j = at; j < path.size() && !result; ++j)
+            result = matches(path[j]) && matchFrom(step + 1, path, j + 1, memo);
     }
-    return false;
+    memo[cell] = result ? 1 : 2;
+    return result;
 }
 
 QString JsonPathPattern::format(const JsonPath& path)

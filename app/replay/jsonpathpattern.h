@@ -4,6 +4,7 @@
 #include <QString>
 
 #include <optional>
+#include <vector>
 
 namespace wsi {
 
@@ -56,7 +57,9 @@ private:
         QString key;
         qsizetype index = 0;
     };
-    bool matchFrom(qsizetype step, const JsonPath& path, qsizetype at) const;
+    // memo: one cell per (step, position), 0 unknown, 1 matches, 2 does not; without it, several ".." steps on
+    // a deep path try every way of splitting the path between them (exponential in the number of steps).
+    bool matchFrom(qsizetype step, const JsonPath& path, qsizetype at, std::vector<qint8>& memo) const;
 
     QString m_text;
     QList<Step> m_steps;

@@ -39,6 +39,10 @@ bool ReplayClient::start(const ReplayPlan& plan, const ReplayClientOptions& opti
     if (plan.c2sCount() == 0)
         return fail(tr("connection %1 has no client messages to replay").arg(plan.connection));
 
+    const QUrl target = options.connection.url.isEmpty() ? plan.url : options.connection.url;
+    if (!target.isValid() || target.host().isEmpty())
+        return fail(tr("connection %1 has no recorded URL; give the URL to connect to").arg(plan.connection));
+
     if (m_driver) {
         m_session->invokeOnCaptureThread([driver = m_driver](CaptureEngine*) { delete driver; });
         m_driver = nullptr;

@@ -25,6 +25,12 @@ struct ReplayClientOptions
     // expected (in either mode) before the replay closes the connection.
     int replyTimeoutMs = 10000;
     bool startPaused = false; // connect, then wait for resume() or step()
+    // Once the recorded number of replies has arrived, the replay listens on for messages the recording did not
+    // have (they show as extra in a comparison) until the server is quiet for a while: false (the default) for
+    // the recorded gap from the last client message to the close, scaled by the speed, at least MinQuietMs and
+    // at most replyTimeoutMs; true for the whole replyTimeoutMs (a strict check: `replay --expect`).
+    bool strictQuiet = false;
+    static constexpr int MinQuietMs = 200;
 };
 
 /*

@@ -4,32 +4,31 @@
 #include "../net/captureengine.h"
 #include "../net/clientendpoint.h"
 #include "../net/wsconnection.h"
+#include "replaysendloop.h"
 
 #include <QTimer>
 
 namespace wsi {
 
 namespace {
-// As fast as possible still hands the event loop back now and then, so that pause and stop are heard and
-// the socket is written between batches.
-constexpr int MaxSendsPerTurn = 256;
-// A connection whose peer does not read: wait this long before looking again instead of queueing more.
-constexpr int CongestionRetryMs = 5;
 
 bool isNormalClose(quint16 code)
 {
     return code == 1000 || code == 1001 || code == 1005;
 }
 
-QByteArray describeCode(quint16 code, const QByteArray& reason)
+// After the recorded replies: the recorded quiet from the last client message to the end, scaled, bounded.
+qint64 quietNs(const ReplayPlan& plan, const QList<ReplayMessage>& toSend, const ReplayClientOptions& options)
 {
-    QByteArray out = QByteArray::number(code);
-    if (const QString meaning = closeCodeText(code); !meaning.isEmpty())
-        out += " (" + meaning.toUtf8() + ')';
-    if (!reason.isEmpty())
-        out += ": " + reason;
-    return out;
+    const qint64 maxNs = qint64(options.replyTimeoutMs) * 1000000;
+    if (options.strictQuiet)
+        return maxNs;
+    const qint64 endUs = plan.close ? plan.close->offsetUs : plan.durationUs;
+    const qint64 gapUs = std::max<qint64>(0, endUs - (toSend.isEmpty() ? 0 : toSend.last().offsetUs));
+    const qint64 scaled = ReplayClock::scaledNs(gapUs, options.paced ? 1.0 : options.speed);
+    return std::min(maxNs, std::max(qint64(ReplayClientOptions::MinQuietMs) * 1000000, scaled));
 }
+
 } // namespace
 
 ReplayClientDriver::ReplayClientDriver(
@@ -42,6 +41,7 @@ ReplayClientDriver::ReplayClientDriver(
     , m_recorder(recorder)
     , m_clock(options.paced ? 0.0 : options.speed)
     , m_timer(new QTimer(this))
+    , m_quietNs(quietNs(*m_plan, m_toSend, options))
 {
     m_timer->setSingleShot(true);
     // A coarse timer may fire up to 5% early or late: at 1x over seconds, that is the error we are to avoid.
@@ -57,7 +57,7 @@ void ReplayClientDriver::attach(CaptureEngine* engine)
     m_engine = engine;
     connect(engine, &CaptureEngine::connectionStateChanged, this,
         [this](quint32 id, ConnectionRole, ConnectionState state) { onConnectionState(id, state); });
-    connect(engine, &CaptureEngine::shuttingDown, this, [this] { finish(false, QStringLiteral("the capture ended")); });
+    connect(engine, &CaptureEngine::shuttingDown, this, [this] { finish(false, tr("the capture ended")); });
     const QByteArray pacing = m_options.paced ? QByteArray("paced by the server's replies")
         : m_clock.isAsFastAsPossible()        ? QByteArray("as fast as possible")
                                               : "at " + QByteArray::number(m_options.speed) + "x the recorded speed";
@@ -88,6 +88,10 @@ void ReplayClientDriver::onConnectionState(quint32 id, ConnectionState state)
         if (m_pauseRequested) {
             m_clock.pause(m_openNs);
             setState(ReplayClient::State::Paused);
+            // Steps asked for while connecting go now, one message each, in order.
+            for (; m_pendingSteps > 0 && !m_finished && !m_closing; --m_pendingSteps)
+                step();
+            m_pendingSteps = 0;
             return;
         }
         setState(ReplayClient::State::Playing);
@@ -101,12 +105,12 @@ void ReplayClientDriver::onConnectionState(quint32 id, ConnectionState state)
     if (!m_opened) {
         ClientEndpoint* client = m_engine ? m_engine->client(id) : nullptr;
         QString why = client && !client->failure().isEmpty() ? QString::fromUtf8(client->failure())
-                                                             : QStringLiteral("the connection could not be opened");
-        finish(false, m_stopped ? QStringLiteral("stopped before the connection opened") : why);
+                                                             : tr("the connection could not be opened");
+        finish(false, m_stopped ? tr("stopped before the connection opened") : why);
         return;
     }
     if (m_stopped) {
-        finish(false, QStringLiteral("stopped after %1").arg(progressText()));
+        finish(false, tr("stopped after %1").arg(progressText()));
         return;
     }
     WsConnection* c = m_connection;
@@ -117,18 +121,18 @@ void ReplayClientDriver::onConnectionState(quint32 id, ConnectionState state)
     }
     QString how;
     if (serverClosed)
-        how = QStringLiteral("the server closed the connection with %1")
-                  .arg(QString::fromUtf8(describeCode(c->receivedCloseCode(), c->receivedCloseReason())));
+        how = tr("the server closed the connection with %1")
+                  .arg(eventPreview(EventKind::Close, c->receivedCloseCode(), c->receivedCloseReason()));
     else if (c && c->closeReceived())
-        how = QStringLiteral("the connection closed"); // we closed because of a protocol error
+        how = tr("the connection closed"); // we closed because of a protocol error
     else
-        how = QStringLiteral("the connection was lost without a closing handshake");
-    finish(false, QStringLiteral("%1 after %2").arg(how, progressText()));
+        how = tr("the connection was lost without a closing handshake");
+    finish(false, tr("%1 after %2").arg(how, progressText()));
 }
 
 QString ReplayClientDriver::progressText() const
 {
-    return QStringLiteral("%1 of %2 messages sent, %3 received")
+    return tr("%1 of %2 messages sent, %3 received")
         .arg(QString::number(m_next), QString::number(m_toSend.size()), QString::number(m_received));
 }
 
@@ -165,49 +169,41 @@ void ReplayClientDriver::advance()
 {
     if (m_finished || m_closing || m_state != ReplayClient::State::Playing || !m_connection)
         return;
-    m_timer->stop();
-    const int total = int(m_toSend.size());
-    for (int sentThisTurn = 0; m_next < total; ++sentThisTurn) {
-        if (sentThisTurn >= MaxSendsPerTurn) {
-            m_timer->start(0);
-            return;
-        }
-        if (m_connection->isCongested()) {
-            m_timer->start(CongestionRetryMs);
-            return;
-        }
-        const ReplayMessage& m = m_toSend[m_next];
-        const qint64 now = monotonicNowNs();
-        if (m_options.paced) {
-            if (m_received < m.s2cBefore) {
-                if (m_waitSinceNs < 0)
-                    m_waitSinceNs = now;
-                const qint64 waitedNs = now - m_waitSinceNs;
-                const qint64 leftNs = qint64(m_options.replyTimeoutMs) * 1000000 - waitedNs;
-                if (leftNs > 0) {
-                    m_timer->start(ReplayClock::timerMs(leftNs));
-                    return;
-                }
-                // The server said less than it did in the recording: say so, and go on (a comparison will show
-                // what differs; stopping would hide everything after this point).
-                Q_EMIT waitTimedOut(m_next, m.s2cBefore, m_received);
-                note("waited " + QByteArray::number(m_options.replyTimeoutMs) + " ms for "
-                    + QByteArray::number(m.s2cBefore) + " server messages before sending message "
-                    + QByteArray::number(m_next + 1) + ", " + QByteArray::number(m_received)
-                    + " arrived; sending it anyway");
-            }
-            m_waitSinceNs = -1;
-            sendNext(0);
-            continue;
-        }
-        const qint64 untilNs = m_clock.nsUntil(m.offsetUs, now);
-        if (untilNs > 0) {
-            m_timer->start(ReplayClock::timerMs(untilNs));
-            return;
-        }
-        sendNext(m_clock.lateNs(m.offsetUs, now) / 1000);
-    }
-    beginFinishing();
+    auto send = [this] {
+        const qint64 lateUs = m_options.paced ? 0 : m_clock.lateNs(m_toSend[m_next].offsetUs, monotonicNowNs()) / 1000;
+        m_waitSinceNs = -1;
+        sendNext(lateUs);
+    };
+    if (ReplaySendLoop::run(
+            m_timer, m_connection, [this] { return nsUntilNext(); }, send)
+        == ReplaySendLoop::Outcome::Done)
+        beginFinishing();
+}
+
+std::optional<qint64> ReplayClientDriver::nsUntilNext()
+{
+    if (m_next >= m_toSend.size())
+        return std::nullopt;
+    const ReplayMessage& m = m_toSend[m_next];
+    const qint64 now = monotonicNowNs();
+    if (!m_options.paced)
+        return m_clock.nsUntil(m.offsetUs, now);
+    const int wanted = m.s2cBefore - m_shortfall;
+    if (m_received >= wanted)
+        return 0;
+    if (m_waitSinceNs < 0)
+        m_waitSinceNs = now;
+    const qint64 leftNs = qint64(m_options.replyTimeoutMs) * 1000000 - (now - m_waitSinceNs);
+    if (leftNs > 0)
+        return leftNs;
+    // The server said less than it did in the recording: say so, and go on (a comparison will show what
+    // differs; stopping would hide everything after this point). What did not come is not waited for again.
+    Q_EMIT waitTimedOut(m_next, m.s2cBefore, m_received);
+    note("waited " + QByteArray::number(m_options.replyTimeoutMs) + " ms for " + QByteArray::number(m.s2cBefore)
+        + " server messages before sending message " + QByteArray::number(m_next + 1) + ", "
+        + QByteArray::number(m_received) + " arrived; sending it anyway");
+    m_shortfall = m.s2cBefore - m_received;
+    return 0;
 }
 
 void ReplayClientDriver::sendNext(qint64 lateUs)
@@ -258,7 +254,9 @@ void ReplayClientDriver::step()
     if (m_finished || m_closing)
         return;
     if (!m_opened) {
-        m_pauseRequested = true; // the first message goes when asked again once open
+        // Paused once open, and the steps asked for so far go then.
+        m_pauseRequested = true;
+        ++m_pendingSteps;
         return;
     }
     if (m_state == ReplayClient::State::Playing)
@@ -302,12 +300,25 @@ void ReplayClientDriver::checkFinishing()
 {
     if (m_closing || m_finished)
         return;
+    const qint64 now = monotonicNowNs();
     if (m_received >= m_expectedReplies) {
+        // Every recorded reply is in: listen on until the server is quiet, so that what it says beyond the
+        // recording is seen (extra). A server that never stops talking still gets closed, replyTimeoutMs on.
+        if (m_repliesInNs < 0)
+            m_repliesInNs = now;
+        const qint64 quietLeftNs = m_quietNs - (now - m_lastActivityNs);
+        const qint64 capLeftNs
+            = std::max(m_quietNs, qint64(m_options.replyTimeoutMs) * 1000000) - (now - m_repliesInNs);
+        const qint64 leftNs = std::min(quietLeftNs, capLeftNs);
+        if (leftNs > 0) {
+            m_timer->start(ReplayClock::timerMs(leftNs));
+            return;
+        }
         closeConnection();
         return;
     }
     // Quiet for replyTimeoutMs since the last send or reply: what has not come will not.
-    const qint64 leftNs = qint64(m_options.replyTimeoutMs) * 1000000 - (monotonicNowNs() - m_lastActivityNs);
+    const qint64 leftNs = qint64(m_options.replyTimeoutMs) * 1000000 - (now - m_lastActivityNs);
     if (leftNs > 0) {
         m_timer->start(ReplayClock::timerMs(leftNs));
         return;

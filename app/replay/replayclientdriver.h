@@ -8,6 +8,7 @@
 #include <QPointer>
 
 #include <memory>
+#include <optional>
 
 class QTimer;
 
@@ -54,6 +55,8 @@ private:
     // Sends whatever is due now and arms the timer for the next one.
     void advance();
     void sendNext(qint64 lateUs);
+    // How long to wait before the next send: nullopt when all are sent, 0 when it is due now.
+    std::optional<qint64> nsUntilNext();
     void beginFinishing();
     void checkFinishing();
     void closeConnection();
@@ -79,6 +82,12 @@ private:
     int m_received = 0;
     qint64 m_openNs = 0;
     qint64 m_waitSinceNs = -1; // paced: when the wait for the next send's replies began
+    // Paced: replies the server did not send when a wait timed out. Later sends wait for the recorded count less
+    // these, or one missing reply would make every later send wait out the whole timeout.
+    int m_shortfall = 0;
+    int m_pendingSteps = 0; // step() before the connection opened: sent once it is
+    qint64 m_quietNs = 0; // finishing, every recorded reply in: how long the server must be quiet before we close
+    qint64 m_repliesInNs = -1; // when the recorded count of replies was reached
     qint64 m_lastActivityNs = 0; // finishing: the last send or reply
     bool m_closing = false;
     bool m_stopped = false;

@@ -7,6 +7,17 @@ namespace wsi {
 
 namespace {
 constexpr qint64 MaxTimerNs = qint64(24) * 3600 * 1000 * 1000 * 1000;
+
+// double to qint64 with the result kept within +-MaxScaledNs (a cast of an out-of-range double is undefined).
+qint64 saturate(double v)
+{
+    constexpr double limit = double(ReplayClock::MaxScaledNs);
+    if (!(v < limit)) // NaN too
+        return ReplayClock::MaxScaledNs;
+    if (v <= -limit)
+        return -ReplayClock::MaxScaledNs;
+    return qint64(v);
+}
 } // namespace
 
 ReplayClock::ReplayClock(double speed)
@@ -42,7 +53,7 @@ qint64 ReplayClock::positionUs(qint64 nowNs) const
     if (!m_started || isAsFastAsPossible())
         return 0;
     const qint64 at = m_paused ? m_pausedAtNs : nowNs;
-    return qint64(std::floor(double(at - m_originNs) * m_speed / 1000.0));
+    return saturate(std::floor(double(at - m_originNs) * m_speed / 1000.0));
 }
 
 qint64 ReplayClock::nsUntil(qint64 offsetUs, qint64 nowNs) const
@@ -52,7 +63,7 @@ qint64 ReplayClock::nsUntil(qint64 offsetUs, qint64 nowNs) const
     if (isAsFastAsPossible())
         return 0;
     // Computed from the origin each time (not from the previous send), so rounding never accumulates.
-    const qint64 dueNs = m_originNs + qint64(std::ceil(double(offsetUs) * 1000.0 / m_speed));
+    const qint64 dueNs = m_originNs + scaledNs(offsetUs, m_speed);
     return std::max<qint64>(0, dueNs - nowNs);
 }
 
@@ -61,7 +72,7 @@ qint64 ReplayClock::lateNs(qint64 offsetUs, qint64 nowNs) const
     if (!m_started || isAsFastAsPossible())
         return 0;
     const qint64 at = m_paused ? m_pausedAtNs : nowNs;
-    return at - (m_originNs + qint64(std::ceil(double(offsetUs) * 1000.0 / m_speed)));
+    return at - (m_originNs + scaledNs(offsetUs, m_speed));
 }
 
 void ReplayClock::seek(qint64 offsetUs, qint64 nowNs)
@@ -69,7 +80,14 @@ void ReplayClock::seek(qint64 offsetUs, qint64 nowNs)
     if (!m_started || isAsFastAsPossible())
         return;
     const qint64 at = m_paused ? m_pausedAtNs : nowNs;
-    m_originNs = at - qint64(std::ceil(double(offsetUs) * 1000.0 / m_speed));
+    m_originNs = at - scaledNs(offsetUs, m_speed);
+}
+
+qint64 ReplayClock::scaledNs(qint64 us, double speed)
+{
+    if (!(speed > 0) || us <= 0)
+        return 0;
+    return saturate(std::ceil(double(us) * 1000.0 / speed));
 }
 
 int ReplayClock::timerMs(qint64 ns)

@@ -39,6 +39,11 @@ public:
     // A timer interval for a wait of ns: whole milliseconds rounded up (a timer that fires early would find
     // nothing due and spin), at most a day.
     static int timerMs(qint64 ns);
+    // A recorded span in µs as ns of replay at speed (0 or less: 0), rounded up and saturated at MaxScaledNs:
+    // a large offset over a small speed must not overflow qint64 (undefined behaviour), it just never comes.
+    static qint64 scaledNs(qint64 us, double speed);
+    // Far enough to be never in practice (about 146 years), small enough to add to a monotonic clock reading.
+    static constexpr qint64 MaxScaledNs = qint64(1) << 62;
 
 private:
     double m_speed;

@@ -146,40 +146,40 @@ QString messagePreview(const ReplayMessage& m, qsizetype from = 0)
 
 QString kindName(const ReplayMessage& m)
 {
-    return m.text ? QStringLiteral("text") : QStringLiteral("binary");
+    return m.text ? ReplayCompare::tr("text") : ReplayCompare::tr("binary");
 }
 
 } // namespace
 
 QStringList ReplayCompareRow::describe() const
 {
-    const QString name = QStringLiteral("message %1").arg(index + 1);
+    const QString name = ReplayCompare::tr("message %1").arg(index + 1);
     switch (status) {
     case Status::Equal:
         return {};
     case Status::Missing:
-        return { QStringLiteral("%1 is missing (recorded: %2)").arg(name, messagePreview(recorded)) };
+        return { ReplayCompare::tr("%1 is missing (recorded: %2)").arg(name, messagePreview(recorded)) };
     case Status::Extra:
-        return { QStringLiteral("%1 is extra (received: %2)").arg(name, messagePreview(received)) };
+        return { ReplayCompare::tr("%1 is extra (received: %2)").arg(name, messagePreview(received)) };
     case Status::Differ:
         break;
     }
     if (kindDiffers)
-        return { QStringLiteral("%1 differs: recorded %2 %3, received %4 %5")
+        return { ReplayCompare::tr("%1 differs: recorded %2 %3, received %4 %5")
                      .arg(name, kindName(recorded), messagePreview(recorded), kindName(received),
                          messagePreview(received)) };
     QStringList lines;
     if (bothJson) {
-        auto value = [](const QString& v) { return v.isEmpty() ? QStringLiteral("(absent)") : v; };
+        auto value = [](const QString& v) { return v.isEmpty() ? ReplayCompare::tr("(absent)") : v; };
         for (const JsonDifference& d : differences)
-            lines.append(QStringLiteral("%1 differs at %2: recorded %3, received %4")
+            lines.append(ReplayCompare::tr("%1 differs at %2: recorded %3, received %4")
                              .arg(name, d.path, value(d.recorded), value(d.received)));
         if (moreDifferences > 0)
-            lines.append(QStringLiteral("%1 differs at %2 more paths").arg(name).arg(moreDifferences));
+            lines.append(ReplayCompare::tr("%1 differs at %2 more paths").arg(name).arg(moreDifferences));
         return lines;
     }
     const qsizetype from = std::max<qsizetype>(0, firstDifference - ContextBytes);
-    lines.append(QStringLiteral("%1 differs at byte %2: recorded %3, received %4")
+    lines.append(ReplayCompare::tr("%1 differs at byte %2: recorded %3, received %4")
                      .arg(name, QString::number(firstDifference), messagePreview(recorded, from),
                          messagePreview(received, from)));
     return lines;
@@ -189,17 +189,18 @@ QString ReplayComparison::summary() const
 {
     const int total = int(rows.size());
     QStringList parts;
-    parts.append(QStringLiteral("%1 equal").arg(equal));
+    parts.append(ReplayCompare::tr("%1 equal").arg(equal));
     if (differ > 0)
         parts.append(QStringLiteral("%1 %2").arg(differ).arg(
-            differ == 1 ? QStringLiteral("differs") : QStringLiteral("differ")));
+            differ == 1 ? ReplayCompare::tr("differs") : ReplayCompare::tr("differ")));
     if (missing > 0)
-        parts.append(QStringLiteral("%1 missing").arg(missing));
+        parts.append(ReplayCompare::tr("%1 missing").arg(missing));
     if (extra > 0)
-        parts.append(QStringLiteral("%1 extra").arg(extra));
-    return QStringLiteral("%1 %2: %3")
+        parts.append(ReplayCompare::tr("%1 extra").arg(extra));
+    return ReplayCompare::tr("%1 %2: %3")
         .arg(total)
-        .arg(total == 1 ? QStringLiteral("message") : QStringLiteral("messages"), parts.join(QStringLiteral(", ")));
+        .arg(total == 1 ? ReplayCompare::tr("message") : ReplayCompare::tr("messages"),
+            parts.join(QStringLiteral(", ")));
 }
 
 ReplayCompare::ReplayCompare(QList<JsonPathPattern> ignore)
@@ -256,21 +257,8 @@ ReplayComparison ReplayCompare::compare(
     const QList<ReplayMessage>& recorded, const QList<ReplayMessage>& received) const
 {
     ReplayComparison result;
-    const qsizetype n = std::max(recorded.size(), received.size());
-    result.rows.reserve(n);
-    for (qsizetype i = 0; i < n; ++i) {
-        ReplayCompareRow row;
-        if (i >= received.size()) {
-            row.index = int(i);
-            row.status = ReplayCompareRow::Status::Missing;
-            row.recorded = recorded[i];
-        } else if (i >= recorded.size()) {
-            row.index = int(i);
-            row.status = ReplayCompareRow::Status::Extra;
-            row.received = received[i];
-        } else {
-            row = compareMessage(int(i), recorded[i], received[i]);
-        }
+    result.rows.reserve(std::max(recorded.size(), received.size()));
+    auto add = [&result](ReplayCompareRow row) {
         switch (row.status) {
         case ReplayCompareRow::Status::Equal:
             ++result.equal;
@@ -286,6 +274,67 @@ ReplayComparison ReplayCompare::compare(
             break;
         }
         result.rows.append(std::move(row));
+    };
+    auto missing = [&](qsizetype i) {
+        ReplayCompareRow row;
+        row.index = int(i);
+        row.status = ReplayCompareRow::Status::Missing;
+        row.recorded = recorded[i];
+        add(std::move(row));
+    };
+    auto extra = [&](qsizetype j) {
+        ReplayCompareRow row;
+        row.index = int(j);
+        row.receivedIndex = int(j);
+        row.status = ReplayCompareRow::Status::Extra;
+        row.received = received[j];
+        add(std::move(row));
+    };
+    // A reply cannot come before the client message it followed in the recording was sent.
+    auto mayBe = [](const ReplayMessage& rec, const ReplayMessage& got) { return got.c2sBefore >= rec.c2sBefore; };
+    auto same = [&](qsizetype i, qsizetype j) {
+        return mayBe(recorded[i], received[j])
+            && compareMessage(int(i), recorded[i], received[j]).status == ReplayCompareRow::Status::Equal;
+    };
+
+    qsizetype i = 0;
+    qsizetype j = 0;
+    while (i < recorded.size() || j < received.size()) {
+        if (i >= recorded.size()) {
+            extra(j++);
+            continue;
+        }
+        if (j >= received.size()) {
+            missing(i++);
+            continue;
+        }
+        if (!mayBe(recorded[i], received[j])) {
+            extra(j++);
+            continue;
+        }
+        ReplayCompareRow row = compareMessage(int(i), recorded[i], received[j]);
+        if (row.status != ReplayCompareRow::Status::Equal) {
+            // The nearest equal pair ahead on either side, if there is one, tells what was left out or added.
+            qsizetype skipRecorded = 0;
+            qsizetype skipReceived = 0;
+            for (qsizetype d = 1; d <= AlignLookahead && skipRecorded == 0 && skipReceived == 0; ++d) {
+                if (i + d < recorded.size() && same(i + d, j))
+                    skipRecorded = d;
+                else if (j + d < received.size() && same(i, j + d))
+                    skipReceived = d;
+            }
+            if (skipRecorded > 0 || skipReceived > 0) {
+                for (qsizetype k = 0; k < skipRecorded; ++k)
+                    missing(i++);
+                for (qsizetype k = 0; k < skipReceived; ++k)
+                    extra(j++);
+                continue;
+            }
+        }
+        row.receivedIndex = int(j);
+        add(std::move(row));
+        ++i;
+        ++j;
     }
     return result;
 }

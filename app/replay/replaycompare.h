@@ -3,6 +3,7 @@
 #include "jsonpathpattern.h"
 #include "replayplan.h"
 
+#include <QCoreApplication>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -26,7 +27,8 @@ struct ReplayCompareRow
         Missing, // recorded, not received
         Extra, // received, not recorded
     };
-    int index = 0; // 0-based position among the compared messages
+    int index = 0; // 0-based: the recorded message's position (the received one's for Extra)
+    int receivedIndex = -1; // 0-based position among the received messages; -1 for Missing
     Status status = Status::Equal;
     bool bothJson = false;
     bool kindDiffers = false; // one text, the other binary
@@ -57,16 +59,24 @@ struct ReplayComparison
 };
 
 /*
- * Compares what a replay received with what was recorded, by index: the k-th received message against the
- * k-th recorded one of the same direction. Two text messages that both parse as JSON (any JSON value) are
- * compared as JSON: member order and number spelling do not matter, and the result lists each differing
+ * Compares what a replay received with what was recorded, in order, lined up so that one reply the server
+ * left out (or one it added) is one missing (or extra) row instead of shifting every later pair into a
+ * difference: a received message is paired with the next recorded one unless a recorded message within a few
+ * places further on equals it (the ones skipped are missing), or it equals a received message a few places on
+ * (the ones skipped are extra). A received message that came before the client message its recorded
+ * counterpart follows (c2sBefore) cannot be that reply: it is extra. Two text messages that both parse as JSON (any
+ * JSON value) are compared as JSON: member order and number spelling do not matter, and the result lists each differing
  * path, leaving out those an ignore pattern covers. Anything else is compared byte for byte, and the first
  * differing offset is given. Pure functions of their input.
  */
 class ReplayCompare
 {
+    Q_DECLARE_TR_FUNCTIONS(wsi::ReplayCompare)
+
 public:
     static constexpr int MaxPathsPerMessage = 50;
+    // How far ahead the alignment looks for an equal message on either side.
+    static constexpr int AlignLookahead = 16;
 
     explicit ReplayCompare(QList<JsonPathPattern> ignore = {});
 

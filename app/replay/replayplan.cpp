@@ -5,9 +5,11 @@
 #include "../wire/httphead.h"
 
 #include <QHash>
+#include <QSet>
 #include <QUrlQuery>
 
 #include <algorithm>
+#include <functional>
 
 namespace wsi {
 
@@ -24,10 +26,13 @@ bool isClientOwnHeader(QByteArrayView name)
         [name](const char* o) { return name.compare(QByteArrayView(o), Qt::CaseInsensitive) == 0; });
 }
 
+// A value an export masked (redaction::mask), as it is or percent-encoded in a URL.
 bool isRedacted(QByteArrayView value)
 {
-    return value.contains(QByteArrayView("[redacted]")) || value.contains(QByteArrayView("%5Bredacted%5D"))
-        || value.contains(QByteArrayView("%5bredacted%5d"));
+    static const QByteArray plain = QByteArray(redaction::mask.data(), redaction::mask.size());
+    static const QByteArray encoded = QUrl::toPercentEncoding(QString(redaction::mask));
+    return value.contains(plain)
+        || QByteArray::fromRawData(value.data(), value.size()).toLower().contains(encoded.toLower());
 }
 
 bool isData(const Event& e)
@@ -45,10 +50,56 @@ struct Counts
     bool any = false;
 };
 
-QHash<quint32, Counts> countByConnection(const SessionData& data)
+// The events a plan is made of, wherever they are kept: a loaded file's vector or the timeline's store. meta()
+// is what counting needs (no payload copied), event() the whole event.
+struct EventMeta
+{
+    quint32 connection = 0;
+    qint64 timestampUs = 0;
+    Direction direction = Direction::None;
+    EventKind kind = EventKind::Note;
+};
+
+struct EventSource
+{
+    qsizetype count = 0;
+    std::function<EventMeta(qsizetype)> meta;
+    std::function<Event(qsizetype)> event;
+};
+
+EventSource sourceOf(const SessionData& data)
+{
+    EventSource source;
+    source.count = qsizetype(data.events.size());
+    source.meta = [&data](qsizetype i) {
+        const Event& e = data.events[size_t(i)];
+        return EventMeta { e.connection, e.timestampUs, e.direction, e.kind };
+    };
+    source.event = [&data](qsizetype i) { return data.events[size_t(i)]; };
+    return source;
+}
+
+EventSource sourceOf(const EventStore::Snapshot& events)
+{
+    EventSource source;
+    source.count = events.count();
+    source.meta = [&events](qsizetype i) {
+        return EventMeta { events.connectionId(i), events.timestampUs(i), events.direction(i), events.kind(i) };
+    };
+    source.event = [&events](qsizetype i) { return events.event(i); };
+    return source;
+}
+
+bool isData(const EventMeta& e)
+{
+    return (e.kind == EventKind::Text || e.kind == EventKind::Binary) && e.direction != Direction::None;
+}
+
+QHash<quint32, Counts> countByConnection(const EventSource& source)
 {
     QHash<quint32, Counts> counts;
-    for (const Event& e : data.events) {
+    for (qsizetype i = 0; i < source.count; ++i) {
+        const EventMeta e = source.meta(i);
         Counts& c = counts[e.connection];
         if (!c.any) {
             c.any = true;
@@ -64,16 +115,31 @@ QHash<quint32, Counts> countByConnection(const SessionData& data)
 }
 
 // Every connection id the session knows, in file order (described ones first, then any only events name).
-QList<quint32> connectionIds(const SessionData& data)
+QList<quint32> connectionIds(const QList<Connection>& connections, const EventSource& source)
 {
     QList<quint32> ids;
-    for (const Connection& c : data.connections)
-        ids.append(c.id);
-    for (const Event& e : data.events) {
-        if (!ids.contains(e.connection))
-            ids.append(e.connection);
+    QSet<quint32> seen;
+    for (const Connection& c : connections) {
+        if (!seen.contains(c.id)) {
+            seen.insert(c.id);
+            ids.append(c.id);
+        }
+    }
+    for (qsizetype i = 0; i < source.count; ++i) {
+        const quint32 id = source.meta(i).connection;
+        if (!seen.contains(id)) {
+            seen.insert(id);
+            ids.append(id);
+        }
     }
     return ids;
+}
+
+QList<Connection> byId(QList<Connection> connections)
+{
+    std::sort(
+        connections.begin(), connections.end(), [](const Connection& a, const Connection& b) { return a.id < b.id; });
+    return connections;
 }
 
 QString joinIds(const QList<quint32>& ids)
@@ -89,35 +155,39 @@ QString seconds(qint64 us)
     return QString::number(double(us) / 1e6, 'f', us < 10000000 ? 1 : 0) + QStringLiteral(" s");
 }
 
-// The recorded URL without what an export masked: a password or query value "[redacted]" would only be
-// refused by the server, or worse, accepted as a literal.
+// The recorded URL without what an export masked: a password or query value redaction::mask would only be
+// refused by the server, or worse, accepted as a literal. The parameters kept are kept byte for byte: decoded
+// and encoded again, "r=x%2By" would become "r=x+y", another value to a server that reads + as a space.
 QUrl cleanUrl(QUrl url, QStringList* warnings)
 {
     // Exports mask the whole user info ("wss://[redacted]@host"); older ones only the password.
     if (isRedacted(url.userName().toUtf8())) {
         url.setUserInfo({});
-        warnings->append(QStringLiteral("the URL's user info was redacted in the file: it is left out"));
+        warnings->append(ReplayPlan::tr("the URL's user info was redacted in the file: it is left out"));
     } else if (isRedacted(url.password().toUtf8())) {
         url.setPassword({});
-        warnings->append(QStringLiteral("the URL's password was redacted in the file: it is left out"));
+        warnings->append(ReplayPlan::tr("the URL's password was redacted in the file: it is left out"));
     }
     if (url.hasQuery()) {
-        QUrlQuery query(url);
-        const QList<QPair<QString, QString>> items = query.queryItems(QUrl::FullyDecoded);
-        QList<QPair<QString, QString>> kept;
-        for (const auto& item : items) {
-            if (isRedacted(item.second.toUtf8()))
+        const QString query = url.query(QUrl::FullyEncoded);
+        const QStringList pairs = query.split(u'&');
+        QStringList kept;
+        for (const QString& pair : pairs) {
+            const qsizetype eq = pair.indexOf(u'=');
+            const QString value = eq < 0 ? QString() : pair.mid(eq + 1);
+            if (isRedacted(value.toUtf8())) {
+                const QString name = QUrl::fromPercentEncoding(pair.left(eq).toUtf8());
                 warnings->append(
-                    QStringLiteral("the URL parameter %1 was redacted in the file: it is left out").arg(item.first));
-            else
-                kept.append(item);
+                    ReplayPlan::tr("the URL parameter %1 was redacted in the file: it is left out").arg(name));
+            } else {
+                kept.append(pair);
+            }
         }
-        if (kept.size() != items.size()) {
-            QUrlQuery cleaned;
-            cleaned.setQueryItems(kept);
-            url.setQuery(cleaned);
+        if (kept.size() != pairs.size()) {
             if (kept.isEmpty())
                 url.setQuery(QString());
+            else
+                url.setQuery(kept.join(u'&'), QUrl::StrictMode);
         }
     }
     return url;
@@ -127,8 +197,8 @@ QUrl cleanUrl(QUrl url, QStringList* warnings)
 
 QString ReplayCandidate::describe() const
 {
-    return QStringLiteral("%1  %2  %3 c2s, %4 s2c, %5")
-        .arg(QString::number(id), url.isEmpty() ? QStringLiteral("(no URL)") : url, QString::number(c2sMessages),
+    return ReplayPlan::tr("%1  %2  %3 c2s, %4 s2c, %5")
+        .arg(QString::number(id), url.isEmpty() ? ReplayPlan::tr("(no URL)") : url, QString::number(c2sMessages),
             QString::number(s2cMessages), seconds(durationUs));
 }
 
@@ -163,92 +233,25 @@ ClientOptions ReplayPlan::clientOptions(const QUrl& target) const
     return options;
 }
 
-QList<ReplayCandidate> ReplayPlan::candidates(const SessionData& data)
-{
-    const QHash<quint32, Counts> counts = countByConnection(data);
-    QList<ReplayCandidate> out;
-    for (quint32 id : connectionIds(data)) {
-        const Counts c = counts.value(id);
-        if (c.c2s == 0 && c.s2c == 0)
-            continue;
-        ReplayCandidate candidate;
-        candidate.id = id;
-        const auto described = std::find_if(
-            data.connections.cbegin(), data.connections.cend(), [id](const Connection& conn) { return conn.id == id; });
-        if (described != data.connections.cend()) {
-            candidate.role = described->role;
-            candidate.url = described->url;
-        }
-        candidate.c2sMessages = c.c2s;
-        candidate.s2cMessages = c.s2c;
-        candidate.durationUs = c.lastUs - (c.openUs >= 0 ? c.openUs : c.firstUs);
-        out.append(candidate);
-    }
-    return out;
-}
+namespace {
 
-std::optional<ReplayPlan> ReplayPlan::build(
-    const SessionData& data, quint32 id, ReplayRole role, const QString& source, QString* error)
+// The plan of one connection from its own events (at least one), in recorded order.
+ReplayPlan planOf(const Connection* described, const std::vector<Event>& own, quint32 id)
 {
-    auto fail = [error](const QString& why) -> std::optional<ReplayPlan> {
-        if (error)
-            *error = why;
-        return std::nullopt;
-    };
-    const bool asClient = role == ReplayRole::Client;
-    const QString wanted = asClient ? QStringLiteral("client (c2s)") : QStringLiteral("server (s2c)");
-    const QString asWhat = asClient ? QStringLiteral("a client") : QStringLiteral("a server");
-    const QList<ReplayCandidate> candidates = ReplayPlan::candidates(data);
-    if (candidates.isEmpty())
-        return fail(data.events.empty() ? QStringLiteral("%1 holds no events: nothing to replay").arg(source)
-                                        : QStringLiteral("%1 holds no messages: nothing to replay").arg(source));
-    if (id == 0) {
-        const auto first = std::find_if(candidates.cbegin(), candidates.cend(),
-            [asClient](const ReplayCandidate& c) { return (asClient ? c.c2sMessages : c.s2cMessages) > 0; });
-        if (first == candidates.cend())
-            return fail(
-                QStringLiteral("no connection in %1 has %2 messages to replay as %3").arg(source, wanted, asWhat));
-        id = first->id;
-    } else {
-        const QList<quint32> ids = connectionIds(data);
-        if (!ids.contains(id))
-            return fail(
-                QStringLiteral("connection %1 is not in %2; it has %3").arg(QString::number(id), source, joinIds(ids)));
-        const auto it = std::find_if(
-            candidates.cbegin(), candidates.cend(), [id](const ReplayCandidate& c) { return c.id == id; });
-        if (it == candidates.cend() || (asClient ? it->c2sMessages : it->s2cMessages) == 0) {
-            QList<quint32> usable;
-            for (const ReplayCandidate& c : candidates) {
-                if ((asClient ? c.c2sMessages : c.s2cMessages) > 0)
-                    usable.append(c.id);
-            }
-            QString why = QStringLiteral("connection %1 in %2 has no %3 messages to replay as %4")
-                              .arg(QString::number(id), source, wanted, asWhat);
-            if (!usable.isEmpty())
-                why += QStringLiteral(" (connections that have some: %1)").arg(joinIds(usable));
-            return fail(why);
-        }
-    }
-
     ReplayPlan plan;
     plan.connection = id;
     QString recordedUrl;
-    const auto described = std::find_if(
-        data.connections.cbegin(), data.connections.cend(), [id](const Connection& c) { return c.id == id; });
-    if (described != data.connections.cend()) {
+    if (described) {
         plan.recordedRole = described->role;
         recordedUrl = described->url;
         plan.subprotocol = described->subprotocol;
     }
 
-    // The connection's own events, and the moment it opened: the open event, else the handshake's answer,
-    // else its first event.
+    // The moment it opened: the open event, else the handshake's answer, else its first event.
     std::vector<const Event*> events;
     qint64 openUs = -1;
     qint64 answerUs = -1;
-    for (const Event& e : data.events) {
-        if (e.connection != id)
-            continue;
+    for (const Event& e : own) {
         events.push_back(&e);
         if (e.kind == EventKind::Open && openUs < 0)
             openUs = e.timestampUs;
@@ -275,7 +278,7 @@ std::optional<ReplayPlan> ReplayPlan::build(
             const QString nameText = QString::fromUtf8(name);
             if (isRedacted(value)) {
                 plan.warnings.append(
-                    QStringLiteral("the %1 header was redacted in the file: it is not sent").arg(nameText));
+                    ReplayPlan::tr("the %1 header was redacted in the file: it is not sent").arg(nameText));
                 continue;
             }
             if (name.compare("Origin", Qt::CaseInsensitive) == 0) {
@@ -292,13 +295,13 @@ std::optional<ReplayPlan> ReplayPlan::build(
             }
             const QString problem = extraHeaderProblem(nameText, QString::fromUtf8(value));
             if (!problem.isEmpty()) {
-                plan.warnings.append(QStringLiteral("the recorded header %1 is not sent: %2").arg(nameText, problem));
+                plan.warnings.append(ReplayPlan::tr("the recorded header %1 is not sent: %2").arg(nameText, problem));
                 continue;
             }
             plan.headers.append({ name, value });
         }
     } else if (request) {
-        plan.warnings.append(QStringLiteral("the recorded upgrade request could not be read: no headers are sent"));
+        plan.warnings.append(ReplayPlan::tr("the recorded upgrade request could not be read: no headers are sent"));
     }
     if (plan.subprotocols.isEmpty() && !plan.subprotocol.isEmpty())
         plan.subprotocols.append(plan.subprotocol);
@@ -336,6 +339,108 @@ std::optional<ReplayPlan> ReplayPlan::build(
     }
     plan.durationUs = lastUs - openUs;
     return plan;
+}
+
+QList<ReplayCandidate> candidatesOf(const QList<Connection>& connections, const EventSource& source)
+{
+    const QHash<quint32, Counts> counts = countByConnection(source);
+    QList<ReplayCandidate> out;
+    for (quint32 id : connectionIds(connections, source)) {
+        const Counts c = counts.value(id);
+        if (c.c2s == 0 && c.s2c == 0)
+            continue;
+        ReplayCandidate candidate;
+        candidate.id = id;
+        const auto described = std::find_if(
+            connections.cbegin(), connections.cend(), [id](const Connection& conn) { return conn.id == id; });
+        if (described != connections.cend()) {
+            candidate.role = described->role;
+            candidate.url = described->url;
+        }
+        candidate.c2sMessages = c.c2s;
+        candidate.s2cMessages = c.s2c;
+        candidate.durationUs = c.lastUs - (c.openUs >= 0 ? c.openUs : c.firstUs);
+        out.append(candidate);
+    }
+    return out;
+}
+
+std::optional<ReplayPlan> buildFrom(const QList<Connection>& connections, const EventSource& source, quint32 id,
+    ReplayRole role, const QString& sourceName, QString* error)
+{
+    auto fail = [error](const QString& why) -> std::optional<ReplayPlan> {
+        if (error)
+            *error = why;
+        return std::nullopt;
+    };
+    const bool asClient = role == ReplayRole::Client;
+    const QString wanted = asClient ? ReplayPlan::tr("client (c2s)") : ReplayPlan::tr("server (s2c)");
+    const QString asWhat = asClient ? ReplayPlan::tr("a client") : ReplayPlan::tr("a server");
+    const QList<ReplayCandidate> candidates = candidatesOf(connections, source);
+    if (candidates.isEmpty())
+        return fail(source.count == 0 ? ReplayPlan::tr("%1 holds no events: nothing to replay").arg(sourceName)
+                                      : ReplayPlan::tr("%1 holds no messages: nothing to replay").arg(sourceName));
+    if (id == 0) {
+        const auto first = std::find_if(candidates.cbegin(), candidates.cend(),
+            [asClient](const ReplayCandidate& c) { return (asClient ? c.c2sMessages : c.s2cMessages) > 0; });
+        if (first == candidates.cend())
+            return fail(
+                ReplayPlan::tr("no connection in %1 has %2 messages to replay as %3").arg(sourceName, wanted, asWhat));
+        id = first->id;
+    } else {
+        const QList<quint32> ids = connectionIds(connections, source);
+        if (!ids.contains(id))
+            return fail(ReplayPlan::tr("connection %1 is not in %2; it has %3")
+                            .arg(QString::number(id), sourceName, joinIds(ids)));
+        const auto it = std::find_if(
+            candidates.cbegin(), candidates.cend(), [id](const ReplayCandidate& c) { return c.id == id; });
+        if (it == candidates.cend() || (asClient ? it->c2sMessages : it->s2cMessages) == 0) {
+            QList<quint32> usable;
+            for (const ReplayCandidate& c : candidates) {
+                if ((asClient ? c.c2sMessages : c.s2cMessages) > 0)
+                    usable.append(c.id);
+            }
+            QString why = ReplayPlan::tr("connection %1 in %2 has no %3 messages to replay as %4")
+                              .arg(QString::number(id), sourceName, wanted, asWhat);
+            if (!usable.isEmpty())
+                why += ReplayPlan::tr(" (connections that have some: %1)").arg(joinIds(usable));
+            return fail(why);
+        }
+    }
+
+    // The connection's own events, whole (payloads), and nothing of the others.
+    std::vector<Event> own;
+    for (qsizetype i = 0; i < source.count; ++i) {
+        if (source.meta(i).connection == id)
+            own.push_back(source.event(i));
+    }
+    const auto described
+        = std::find_if(connections.cbegin(), connections.cend(), [id](const Connection& c) { return c.id == id; });
+    return planOf(described != connections.cend() ? &*described : nullptr, own, id);
+}
+
+} // namespace
+
+QList<ReplayCandidate> ReplayPlan::candidates(const SessionData& data)
+{
+    return candidatesOf(data.connections, sourceOf(data));
+}
+
+QList<ReplayCandidate> ReplayPlan::candidates(const EventStore::Snapshot& events, const QList<Connection>& connections)
+{
+    return candidatesOf(byId(connections), sourceOf(events));
+}
+
+std::optional<ReplayPlan> ReplayPlan::build(
+    const SessionData& data, quint32 id, ReplayRole role, const QString& source, QString* error)
+{
+    return buildFrom(data.connections, sourceOf(data), id, role, source, error);
+}
+
+std::optional<ReplayPlan> ReplayPlan::build(const EventStore::Snapshot& events, const QList<Connection>& connections,
+    quint32 id, ReplayRole role, const QString& source, QString* error)
+{
+    return buildFrom(byId(connections), sourceOf(events), id, role, source, error);
 }
 
 } // namespace wsi

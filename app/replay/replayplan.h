@@ -2,9 +2,11 @@
 
 #include "../core/connection.h"
 #include "../core/event.h"
+#include "../core/eventstore.h"
 #include "../net/endpointoptions.h"
 
 #include <QByteArray>
+#include <QCoreApplication>
 #include <QList>
 #include <QMetaType>
 #include <QPair>
@@ -68,7 +70,7 @@ struct ReplayCandidate
  * Everything a replay of one recorded connection needs, taken from a loaded session (JSONL or HAR): the URL,
  * the handshake headers a client may set again (Origin, cookies, authorization and the like as the file has
  * them; never the ones the client endpoint writes itself, and never a value that an export replaced by
- * "[redacted]", which is dropped with a warning), the offered and the chosen subprotocol, and the data messages
+ * redaction::mask, which is dropped with a warning), the offered and the chosen subprotocol, and the data messages
  * of both directions in recorded order, each with its offset from the connection's open and what had been
  * said the other way before it. A value: built once on any thread, read by the replay engine and the pane.
  */
@@ -101,6 +103,16 @@ struct ReplayPlan
     // ("connection 7 is not in FILE; it has 1, 2, 5", "connection 2 has no client messages to replay", ...).
     static std::optional<ReplayPlan> build(
         const SessionData& data, quint32 id, ReplayRole role, const QString& source, QString* error);
+
+    // The same from the timeline's events, so that the current capture replays without a file: a snapshot of
+    // the store (read on any thread) and the connections it knows (EventStore::connections(), in any order: they
+    // are taken by id, the order they were made in). `source` names the capture in error messages.
+    static QList<ReplayCandidate> candidates(const EventStore::Snapshot& events, const QList<Connection>& connections);
+    static std::optional<ReplayPlan> build(const EventStore::Snapshot& events, const QList<Connection>& connections,
+        quint32 id, ReplayRole role, const QString& source, QString* error);
+
+    // Last: the macro leaves the access at private. The warnings and errors above are shown in the GUI.
+    Q_DECLARE_TR_FUNCTIONS(wsi::ReplayPlan)
 };
 
 } // namespace wsi

@@ -4,6 +4,7 @@
 #include "../net/captureengine.h"
 #include "../net/serverendpoint.h"
 #include "../net/wsconnection.h"
+#include "replaysendloop.h"
 
 #include <QTimer>
 
@@ -12,8 +13,6 @@
 namespace wsi {
 
 namespace {
-constexpr int MaxSendsPerTurn = 256; // see ReplayClientDriver
-constexpr int CongestionRetryMs = 5;
 // Looping a recording whose messages all came at once would otherwise be a flood with no pause at all.
 constexpr qint64 MinCycleUs = 1000;
 } // namespace
@@ -44,9 +43,7 @@ ReplayServerDriver::~ReplayServerDriver() = default;
 
 qint64 ReplayServerDriver::scaledNs(qint64 us) const
 {
-    if (m_options.speed <= 0 || us <= 0)
-        return 0;
-    return qint64(double(us) * 1000.0 / m_options.speed);
+    return ReplayClock::scaledNs(us, m_options.speed);
 }
 
 void ReplayServerDriver::attach(CaptureEngine* engine)
@@ -140,9 +137,11 @@ void ReplayServerDriver::onClientMessage(quint32 id, bool text, const QByteArray
         } else {
             if (!p.toldUnanswered) {
                 p.toldUnanswered = true;
+                // Looping answers again only what the recording answered: with no client message in it, nothing.
                 note(id,
                     "client message " + QByteArray::number(k + 1) + " has no recorded answer: the recording has "
-                        + QByteArray::number(recordedC2s) + " client messages (--loop answers them again)");
+                        + QByteArray::number(recordedC2s) + " client messages"
+                        + (m_options.loop ? QByteArray() : QByteArray(" (--loop answers them again)")));
             }
             return;
         }
@@ -169,29 +168,19 @@ void ReplayServerDriver::advance(quint32 id)
 void ReplayServerDriver::advanceSchedule(quint32 id, Playback& p)
 {
     const int total = int(m_toSend.size());
-    for (int sentThisTurn = 0;; ++sentThisTurn) {
+    auto nsUntilNext = [&]() -> std::optional<qint64> {
         if (p.next >= total) {
             if (!m_options.loop || total == 0)
-                break;
+                return std::nullopt;
             p.next = 0;
             ++p.cycle;
             p.cycleBaseUs += m_cycleUs;
         }
-        if (sentThisTurn >= MaxSendsPerTurn) {
-            p.timer->start(0);
-            return;
-        }
-        if (p.connection->isCongested()) {
-            p.timer->start(CongestionRetryMs);
-            return;
-        }
-        const qint64 untilNs = p.clock.nsUntil(p.cycleBaseUs + m_toSend[p.next].offsetUs, monotonicNowNs());
-        if (untilNs > 0) {
-            p.timer->start(ReplayClock::timerMs(untilNs));
-            return;
-        }
-        send(id, p, p.next++);
-    }
+        return p.clock.nsUntil(p.cycleBaseUs + m_toSend[p.next].offsetUs, monotonicNowNs());
+    };
+    if (ReplaySendLoop::run(p.timer, p.connection, nsUntilNext, [&] { send(id, p, p.next++); })
+        == ReplaySendLoop::Outcome::Waiting)
+        return;
     // Everything played once: close as the recorded server did, when it closed first.
     if (m_closeGroup >= 0 && !p.closeDone) {
         const qint64 untilNs = p.clock.nsUntil(m_plan->close->offsetUs, monotonicNowNs());
@@ -205,29 +194,21 @@ void ReplayServerDriver::advanceSchedule(quint32 id, Playback& p)
 
 void ReplayServerDriver::advanceAnswers(quint32 id, Playback& p)
 {
-    for (int sentThisTurn = 0; !p.queue.isEmpty(); ++sentThisTurn) {
-        if (sentThisTurn >= MaxSendsPerTurn) {
-            p.timer->start(0);
-            return;
-        }
-        if (p.connection->isCongested()) {
-            p.timer->start(CongestionRetryMs);
-            return;
-        }
-        // In recorded order: a later trigger's messages wait for the earlier ones.
-        const auto [index, dueNs] = p.queue.first();
-        const qint64 untilNs = dueNs - monotonicNowNs();
-        if (untilNs > 0) {
-            p.timer->start(ReplayClock::timerMs(untilNs));
-            return;
-        }
-        p.queue.removeFirst();
-        if (index < 0) {
+    // In recorded order: a later trigger's messages wait for the earlier ones. The recorded server's close (index
+    // -1) ends the playback.
+    auto nsUntilNext = [&]() -> std::optional<qint64> {
+        if (p.queue.isEmpty() || p.closeDone)
+            return std::nullopt;
+        return p.queue.first().second - monotonicNowNs();
+    };
+    auto sendNext = [&] {
+        const int index = p.queue.takeFirst().first;
+        if (index < 0)
             closeAsRecorded(id, p);
-            return;
-        }
-        send(id, p, index);
-    }
+        else
+            send(id, p, index);
+    };
+    ReplaySendLoop::run(p.timer, p.connection, nsUntilNext, sendNext);
 }
 
 void ReplayServerDriver::send(quint32 id, Playback& p, int index)

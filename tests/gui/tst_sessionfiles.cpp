@@ -1,6 +1,8 @@
 // The session files of the main window: open (on a worker thread, with progress and cancel, into this window or a
-// new one), save and save as (lossless, reopened identically), the title and its unsaved mark, recent files,
-// export scopes and secrets, drag and drop, and the question asked when closing with unsaved events.
+// new one; given up without waiting when the window closes), save and save as (lossless, reopened identically,
+// keeping the session's date, asking before replacing a file that held lines it could not show), the title and its
+// unsaved mark, recent files, export scopes and secrets, drag and drop, the question asked when closing with
+// unsaved events, and the journal a window leaves when it closes after a save.
 
 #include "backgroundtask.h"
 #include "core/capturequeue.h"
@@ -19,8 +21,10 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -37,6 +41,14 @@
 #include <QTest>
 #include <QThread>
 #include <QTimer>
+#include <QWebSocket>
+
+#include <atomic>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace wsi;
 
@@ -105,7 +117,7 @@ CaptureBatch textBatch(quint64 firstSeq, int count, quint32 connections = 1)
 }
 
 // A session file of count text events, written as the app writes them.
-bool writeSession(const QString& path, int count)
+bool writeSession(const QString& path, int count, const QDateTime& created = {})
 {
     EventStore store;
     store.applyConnection(Connection { 1, ConnectionRole::Client, QStringLiteral("ws://x/"), QString(), QString() });
@@ -113,7 +125,9 @@ bool writeSession(const QString& path, int count)
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return false;
-    const auto exporter = SessionExporter::create(SessionFormat::Jsonl, &file, ExportOptions {});
+    ExportOptions options;
+    options.created = created;
+    const auto exporter = SessionExporter::create(SessionFormat::Jsonl, &file, options);
     for (const Connection& c : store.connections())
         exporter->addConnection(c);
     for (qsizetype row = 0; row < store.count(); ++row)
@@ -130,8 +144,9 @@ bool readSession(const QString& path, SessionData& data)
     return ok;
 }
 
-// Answers the next modal message box with the given button, from the event loop it runs.
-void answerNextBox(QMessageBox::StandardButton button, QString* seenText = nullptr)
+// Answers the next modal message box with the given button, from the event loop it runs. The timer goes with
+// the answer; delete it to stop waiting for a box that should not come.
+QPointer<QTimer> answerNextBox(QMessageBox::StandardButton button, QString* seenText = nullptr)
 {
     auto* timer = new QTimer;
     timer->setInterval(10);
@@ -145,6 +160,50 @@ void answerNextBox(QMessageBox::StandardButton button, QString* seenText = nullp
         box->button(button)->click();
     });
     timer->start();
+    return timer;
+}
+
+// Answers the next modal file dialog with this file (empty: cancels it); *seen tells whether one came.
+void answerNextFileDialog(const QString& path, bool* seen)
+{
+    auto* timer = new QTimer;
+    timer->setInterval(10);
+    QObject::connect(timer, &QTimer::timeout, timer, [timer, path, seen] {
+        auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+        if (!dialog)
+            return;
+        *seen = true;
+        timer->deleteLater();
+        if (path.isEmpty()) {
+            dialog->reject();
+            return;
+        }
+        dialog->selectFile(path);
+        static_cast<QDialog*>(dialog)->accept(); // QFileDialog's own is protected; this calls it all the same
+    });
+    timer->start();
+}
+
+// Lets a reader blocked on the fifo go on: a writer that comes and goes gives it an end of file. Does nothing
+// while no reader has it open.
+void unblockFifo(const QString& path)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0)
+        ::close(fd);
+}
+
+QByteArray fileBytes(const QString& path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+// The file's header line says when the session began.
+QString createdOf(const QString& path)
+{
+    SessionData data;
+    return readSession(path, data) ? data.created : QString();
 }
 
 QMimeData* urlMime(const QStringList& paths)
@@ -182,6 +241,10 @@ private Q_SLOTS:
     void dragAndDrop();
     void closePrompt();
     void closePromptSave();
+    void closingWhileOpeningDoesNotWait();
+    void closingAfterSaveKeepsWhatCameAfter();
+    void saveOverFileWithSkippedLinesAsks();
+    void saveAsKeepsTheSessionDate();
 
 private:
     QTemporaryDir m_home;
@@ -279,7 +342,13 @@ void TstSessionFiles::cancelOpenLeavesWindowEmpty()
     QVERIFY(writeSession(small, 3));
     QTRY_VERIFY(!window.findChild<QProgressDialog*>(QStringLiteral("fileProgressDialog")));
     window.openSession(small);
-    QThread::msleep(200);
+    // Until the reading has returned, without running the event loop (which would take the result).
+    auto* task = window.findChild<BackgroundTask*>(QStringLiteral("fileTask"));
+    QVERIFY(task);
+    const QDeadlineTimer readDeadline(10000);
+    while (!task->isWorkDone() && !readDeadline.hasExpired())
+        QThread::msleep(1);
+    QVERIFY(task->isWorkDone());
     progress = window.findChild<QProgressDialog*>(QStringLiteral("fileProgressDialog"));
     QVERIFY(progress);
     progress->findChild<QPushButton*>()->click();
@@ -482,8 +551,9 @@ void TstSessionFiles::saveWithoutChangesIsNoOp()
     }
     QSignalSpy saved(&window, &MainWindow::sessionSaved);
     QVERIFY(window.saveSession());
+    // Decided at once: no file task was started, so nothing can be written later either.
     QVERIFY(!window.isFileTaskRunning());
-    QTest::qWait(50);
+    QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("Nothing new to save")));
     QCOMPARE(saved.size(), 0);
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
@@ -785,6 +855,238 @@ void TstSessionFiles::closePromptSave()
     SessionData data;
     QVERIFY(readSession(path, data));
     QCOMPARE(data.events.size(), size_t(7));
+}
+
+// A window closed while a file is being read (a big HAR file being parsed, which cannot stop half-way) goes at
+// once: the read ends on its own thread and its result is dropped. The read here is stuck on a fifo that nobody
+// writes to, so that closing can only have returned without waiting for it.
+void TstSessionFiles::closingWhileOpeningDoesNotWait()
+{
+    const QString path = m_dir.filePath(QStringLiteral("stuck.har"));
+    QCOMPARE(::mkfifo(QFile::encodeName(path).constData(), 0600), 0);
+    MainWindow* window = MainWindow::newWindow();
+    window->show();
+    QPointer<MainWindow> alive(window);
+    QSignalSpy opened(window, &MainWindow::sessionOpened);
+    const int before = BackgroundTask::abandonedCount();
+    window->openSession(path);
+    QVERIFY(window->isFileTaskRunning());
+
+    // Should closing wait for the read after all, this frees the read after a while: the test then fails (rescued)
+    // instead of hanging.
+    std::atomic<bool> closed { false };
+    std::atomic<bool> rescued { false };
+    std::thread watchdog([&] {
+        const QDeadlineTimer patience(15000);
+        while (!closed && !patience.hasExpired())
+            QThread::msleep(10);
+        while (!closed) {
+            rescued = true;
+            unblockFifo(path);
+            QThread::msleep(10);
+        }
+    });
+    QVERIFY(window->close());
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    closed = true;
+    watchdog.join();
+    QVERIFY(alive.isNull());
+    QVERIFY(!rescued);
+    QCOMPARE(BackgroundTask::abandonedCount(), before + 1);
+
+    // The read, let go, ends by itself; nothing of it reaches a window.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            unblockFifo(path);
+            return BackgroundTask::abandonedCount() == before;
+        },
+        20000));
+    QCOMPARE(opened.size(), 0);
+    for (QWidget* widget : QApplication::topLevelWidgets())
+        QVERIFY(!qobject_cast<MainWindow*>(widget) || !widget->isVisible());
+}
+
+// Closing a window after a save: the journal goes when the file holds everything, but a client still connected is
+// closed by the capture's end, after the save, and that end must be somewhere: the journal stays, holding it.
+void TstSessionFiles::closingAfterSaveKeepsWhatCameAfter()
+{
+    for (const bool clientStillConnected : { false, true }) {
+        const QString journal = m_dir.filePath(QStringLiteral("after-save-%1.jsonl").arg(clientStillConnected));
+        const QString path = m_dir.filePath(QStringLiteral("after-save-%1-saved.jsonl").arg(clientStillConnected));
+        CaptureSession::Options options { true, journal, true };
+        auto owned = std::make_unique<CaptureSession>(options);
+        CaptureSession* session = owned.get();
+        auto* window = new MainWindow(std::move(owned));
+        window->setAskToSaveOnClose(true); // asks nothing: everything is saved when it closes
+        window->show();
+        window->startTestServer(0);
+        QTRY_VERIFY(session->isServerRunning());
+        QWebSocket client;
+        QString echo;
+        connect(&client, &QWebSocket::textMessageReceived, this, [&echo](const QString& text) { echo = text; });
+        client.open(session->serverUrl());
+        QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
+        client.sendTextMessage(QStringLiteral("hello"));
+        QTRY_COMPARE(echo, QStringLiteral("hello"));
+        if (!clientStillConnected) {
+            client.close();
+            QTRY_VERIFY(window->clientConnections().isEmpty() && session->serverClients().isEmpty());
+        }
+        session->flush();
+        QCoreApplication::processEvents(); // the window takes the last rows, and counts them unsaved
+        QSignalSpy saved(window, &MainWindow::sessionSaved);
+        QVERIFY(window->saveSessionAs(path));
+        QTRY_COMPARE(saved.size(), 1);
+        QVERIFY(!window->isWindowModified());
+        QVERIFY(window->close());
+        delete window;
+
+        SessionData file;
+        QVERIFY(readSession(path, file));
+        auto hasClosed = [](const SessionData& data) {
+            return std::ranges::any_of(data.events, [](const Event& e) { return e.kind == EventKind::Closed; });
+        };
+        QCOMPARE(QFileInfo::exists(journal), clientStillConnected);
+        QVERIFY(!QFileInfo::exists(journal + QLatin1StringView(".lock")));
+        if (!clientStillConnected) {
+            QVERIFY(hasClosed(file)); // the client's end was saved with the rest
+            continue;
+        }
+        QVERIFY(!hasClosed(file)); // it came after the save
+        SessionData kept;
+        QVERIFY(readSession(journal, kept));
+        QVERIFY(hasClosed(kept));
+        // Everything the file holds, then the end (the closing handshake, or its absence, and the closed event).
+        QVERIFY(kept.events.size() > file.events.size());
+        for (size_t i = 0; i < file.events.size(); ++i)
+            QCOMPARE(kept.events[i].seq, file.events[i].seq);
+    }
+}
+
+// Save over an opened file that held lines the reader skipped would drop them: asked first (Save As is the
+// default), and once the file was written from the window, not again.
+void TstSessionFiles::saveOverFileWithSkippedLinesAsks()
+{
+    const QString path = m_dir.filePath(QStringLiteral("lossy.jsonl"));
+    const QDateTime created(QDate(2021, 6, 7), QTime(8, 9, 10, 123), Qt::UTC);
+    QVERIFY(writeSession(path, 3, created));
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::Append));
+        file.write("{\"type\":\"event\",\"seq\":\"not a number\"}\n{\"type\":\"future\",\"what\":1}\n");
+    }
+    const QByteArray original = fileBytes(path);
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    MainWindow window(&session);
+    window.show();
+    QSignalSpy opened(&window, &MainWindow::sessionOpened);
+    window.openSession(path);
+    QTRY_COMPARE(opened.size(), 1);
+    session.model()->append(textBatch(10, 1));
+    QVERIFY(window.isWindowModified());
+    QSignalSpy saved(&window, &MainWindow::sessionSaved);
+
+    QString question;
+    answerNextBox(QMessageBox::Cancel, &question);
+    QVERIFY(!window.saveSession());
+    QVERIFY2(question.contains(QStringLiteral("lossy.jsonl")), qPrintable(question));
+    QVERIFY2(question.contains(QStringLiteral("lines that could not be read; saving over it drops them")),
+        qPrintable(question));
+    QCOMPARE(fileBytes(path), original);
+    QVERIFY(!window.isFileTaskRunning());
+
+    // Save As, the default: another file; this one stays as it was, and remains the one with the losses.
+    const QString other = m_dir.filePath(QStringLiteral("lossy-copy.jsonl"));
+    bool dialogSeen = false;
+    answerNextBox(QMessageBox::Save);
+    answerNextFileDialog(other, &dialogSeen);
+    window.saveSession();
+    QTRY_COMPARE(saved.size(), 1);
+    QVERIFY(dialogSeen);
+    QCOMPARE(fileBytes(path), original);
+    SessionData copy;
+    QVERIFY(readSession(other, copy));
+    QCOMPARE(copy.events.size(), size_t(4));
+    QCOMPARE(copy.warnings, QStringList());
+    QCOMPARE(copy.created, created.toString(Qt::ISODateWithMs));
+
+    // The window's file is the copy now, written from the window: nothing is lost by saving over it.
+    session.model()->append(textBatch(11, 1));
+    QString unexpected;
+    QPointer<QTimer> watch = answerNextBox(QMessageBox::Cancel, &unexpected);
+    QVERIFY(window.saveSession());
+    QTRY_COMPARE(saved.size(), 2);
+    delete watch.data();
+    QVERIFY2(unexpected.isEmpty(), qPrintable(unexpected));
+
+    // Replace, when chosen, drops the skipped lines and keeps the date.
+    CaptureSession again(CaptureSession::Options { true, QString() });
+    MainWindow second(&again);
+    QSignalSpy reopened(&second, &MainWindow::sessionOpened);
+    second.openSession(path);
+    QTRY_COMPARE(reopened.size(), 1);
+    again.model()->append(textBatch(10, 1));
+    QSignalSpy savedSecond(&second, &MainWindow::sessionSaved);
+    answerNextBox(QMessageBox::Discard);
+    QVERIFY(second.saveSession());
+    QTRY_COMPARE(savedSecond.size(), 1);
+    SessionData replaced;
+    QVERIFY(readSession(path, replaced));
+    QCOMPARE(replaced.events.size(), size_t(4));
+    QCOMPARE(replaced.warnings, QStringList());
+    QCOMPARE(replaced.created, created.toString(Qt::ISODateWithMs));
+}
+
+// A session saved again, under its name or another, keeps the date it began (the header's "created"); a capture of
+// the window's own is dated when saved. An opened HAR file is saved under a .jsonl name the user chooses.
+void TstSessionFiles::saveAsKeepsTheSessionDate()
+{
+    const QString path = m_dir.filePath(QStringLiteral("dated.jsonl"));
+    const QDateTime created(QDate(2020, 1, 2), QTime(3, 4, 5, 678), Qt::UTC);
+    QVERIFY(writeSession(path, 2, created));
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    MainWindow window(&session);
+    QSignalSpy opened(&window, &MainWindow::sessionOpened);
+    window.openSession(path);
+    QTRY_COMPARE(opened.size(), 1);
+    session.model()->append(textBatch(3, 1));
+    QSignalSpy saved(&window, &MainWindow::sessionSaved);
+    QVERIFY(window.saveSession()); // over itself: nothing was skipped, nothing is asked
+    QTRY_COMPARE(saved.size(), 1);
+    QCOMPARE(createdOf(path), created.toString(Qt::ISODateWithMs));
+    const QString copy = m_dir.filePath(QStringLiteral("dated-copy.jsonl"));
+    QVERIFY(window.saveSessionAs(copy));
+    QTRY_COMPARE(saved.size(), 2);
+    QCOMPARE(createdOf(copy), created.toString(Qt::ISODateWithMs));
+
+    CaptureSession live(CaptureSession::Options { true, QString() });
+    MainWindow liveWindow(&live);
+    live.model()->append(textBatch(1, 2));
+    const QDateTime before = QDateTime::currentDateTimeUtc().addSecs(-1);
+    QSignalSpy liveSaved(&liveWindow, &MainWindow::sessionSaved);
+    const QString livePath = m_dir.filePath(QStringLiteral("live-dated.jsonl"));
+    QVERIFY(liveWindow.saveSessionAs(livePath));
+    QTRY_COMPARE(liveSaved.size(), 1);
+    QVERIFY(QDateTime::fromString(createdOf(livePath), Qt::ISODateWithMs) >= before);
+
+    const QString har = m_dir.filePath(QStringLiteral("dated.har"));
+    QSignalSpy exported(&window, &MainWindow::sessionExported);
+    ExportDialog::Choice choice;
+    choice.format = SessionFormat::Har;
+    QVERIFY(window.exportSession(har, choice));
+    QTRY_COMPARE(exported.size(), 1);
+    const QByteArray harBytes = fileBytes(har);
+    CaptureSession harSession(CaptureSession::Options { true, QString() });
+    MainWindow harWindow(&harSession);
+    QSignalSpy harOpened(&harWindow, &MainWindow::sessionOpened);
+    harWindow.openSession(har);
+    QTRY_COMPARE(harOpened.size(), 1);
+    harSession.model()->append(textBatch(20, 1));
+    bool dialogSeen = false;
+    answerNextFileDialog(QString(), &dialogSeen); // cancelled
+    QVERIFY(!harWindow.saveSession());
+    QVERIFY(dialogSeen);
+    QCOMPARE(fileBytes(har), harBytes);
 }
 
 QTEST_MAIN(TstSessionFiles)

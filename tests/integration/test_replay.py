@@ -18,8 +18,13 @@ Steps:
      recorded message per client message, and nothing for a seventh; SIGTERM exits 0 with the record flushed;
   5. --expect: exit 0 against an identical backend; exit 1 against one that changes prices, naming the message
      and the JSON path ("message 1 differs at $.price: recorded 10, received 12"); --ignore-path makes it pass;
+     a backend that answers twice fails with each extra named (the replay listens for them after the last reply);
   6. bad input (exit 1 with the reason on stderr): a session with no c2s messages, a connection id that is not
-     in the file, an unreachable URL, a missing file; bad arguments exit 2 with one line.
+     in the file, an unreachable URL, a missing file, a connection with no recorded URL (and no journal made);
+     bad arguments exit 2 with one line;
+  7. the recording converted to HAR (`wsinspector convert`) replays end to end with the same result;
+  8. SIGINT while a slow replay runs: exit 0, "replay ended: stopped after ...", the --record file complete.
+Runs without --record journal into $XDG_DATA_HOME (a temporary directory set by CMake), never the user's.
 Every wait has a timeout, and a watchdog ends the whole run, so the test cannot hang.
 """
 
@@ -96,7 +101,8 @@ class Backend:
     """The servers a replay talks to, on one port; the path picks the behaviour:
     /echo     answers every message with itself at once;
     /slow     answers every message with itself after SLOW_ANSWER seconds, one at a time;
-    /changed  answers with the message, every "price" in a JSON message raised by 2."""
+    /changed  answers with the message, every "price" in a JSON message raised by 2;
+    /twice    answers every message with itself twice."""
 
     def __init__(self):
         self.connections = []
@@ -147,6 +153,8 @@ class Backend:
                     except ValueError:
                         pass
                 await ws.send(message)
+                if ws.path == "/twice":
+                    await ws.send(message)
                 seen["answered"].append(time.monotonic())
 
         writer = asyncio.ensure_future(answer())
@@ -176,6 +184,16 @@ async def run(exe, *args, timeout=REPLAY_TIMEOUT):
         await process.wait()
         raise Failure(f"`wsinspector {' '.join(args)}` still running after {timeout} s")
     return process.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def sessions_folder():
+    base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    return os.path.join(base, "wsinspector", "sessions")
+
+
+def journals():
+    folder = sessions_folder()
+    return set(os.listdir(folder)) if os.path.isdir(folder) else set()
 
 
 def span_ratio(times, recorded):
@@ -234,9 +252,14 @@ async def replay_as_client(exe, workdir, session, conn, c2s):
           f"replay --record: the handshake request {request}")
     ok(f"replay --record: connection {rid} with the replayed messages and the recorded header")
 
-    # 10x: the same messages, a tenth of the span (reported; the bounds are loose).
+    # 10x: the same messages, a tenth of the span (reported; the bounds are loose). No --record: the journal goes
+    # to the sessions folder, which CMake points at a temporary directory.
+    before = journals()
     code, out, err = await run(exe, "replay", session, "--url", backend.url("/echo"), "--speed", "10")
     check(code == 0, f"replay 10x: exit code {code}; stderr: {err!r}")
+    if os.environ.get("XDG_DATA_HOME"):
+        check(len(journals() - before) == 1, f"replay 10x: no new journal in {sessions_folder()}")
+        ok(f"replay without --record: journaled into {sessions_folder()}")
     seen = backend.connections[-1]
     check([m for _, m in seen["received"]] == MESSAGES, "replay 10x: not the recorded messages")
     ratio, replayed, expected, _ = span_ratio([t for t, _ in seen["received"]], recorded_times)
@@ -381,12 +404,14 @@ async def replay_as_server(exe, workdir, session, s2c, mocks):
 
 async def expect(exe, session):
     backend = await Backend().start()
-    code, out, err = await run(exe, "replay", session, "--url", backend.url("/echo"), "--speed", "0", "--expect")
+    # --expect listens the whole --reply-timeout after the last reply for extras: kept short here.
+    quick = ["--speed", "0", "--expect", "--reply-timeout", "1000"]
+    code, out, err = await run(exe, "replay", session, "--url", backend.url("/echo"), *quick)
     check(code == 0, f"--expect, identical backend: exit code {code}; stdout: {out!r}; stderr: {err!r}")
     check("6 messages: 6 equal" in out, f"--expect, identical backend: {out!r}")
     ok("--expect: an identical backend passes (exit 0)")
 
-    code, out, err = await run(exe, "replay", session, "--url", backend.url("/changed"), "--speed", "0", "--expect")
+    code, out, err = await run(exe, "replay", session, "--url", backend.url("/changed"), *quick)
     check(code == 1, f"--expect, changed backend: exit code {code}, expected 1; stdout: {out!r}")
     for line in ("message 1 differs at $.price: recorded 10, received 12",
                  "message 4 differs at $.items[0].price: recorded 5, received 7",
@@ -396,14 +421,23 @@ async def expect(exe, session):
         check(line in out.splitlines(), f"--expect, changed backend: no line {line!r} in {out!r}")
     ok("--expect: a changed backend fails (exit 1) naming each message and JSON path")
 
-    code, out, err = await run(exe, "replay", session, "--url", backend.url("/changed"), "--speed", "0", "--expect",
+    code, out, err = await run(exe, "replay", session, "--url", backend.url("/changed"), *quick,
                                "--ignore-path", "$.price", "--ignore-path", "$.items[*].price")
     check(code == 0, f"--expect --ignore-path: exit code {code}; stdout: {out!r}")
     check("6 messages: 6 equal" in out, f"--expect --ignore-path: {out!r}")
-    code, out, err = await run(exe, "replay", session, "--url", backend.url("/changed"), "--speed", "0", "--expect",
+    code, out, err = await run(exe, "replay", session, "--url", backend.url("/changed"), *quick,
                                "--ignore-path", "$..price")
     check(code == 0, f"--expect --ignore-path '$..price': exit code {code}; stdout: {out!r}")
     ok("--expect --ignore-path: the changed prices ignored, it passes again")
+
+    # Every answer twice: the second of each is a message the recording did not have. Even the last one, after
+    # the recorded count of replies was in, is seen.
+    code, out, err = await run(exe, "replay", session, "--url", backend.url("/twice"), *quick)
+    check(code == 1, f"--expect, doubled answers: exit code {code}, expected 1; stdout: {out!r}")
+    check("compared with the recording: 12 messages: 6 equal, 6 extra" in out.splitlines(),
+          f"--expect, doubled answers: {out!r}")
+    check('message 12 is extra (received: "done")' in out.splitlines(), f"--expect, doubled answers: {out!r}")
+    ok("--expect: extra messages fail it, the one after the last recorded reply too")
     backend.server.close()
     await backend.server.wait_closed()
 
@@ -438,6 +472,24 @@ async def bad_input(exe, workdir, session, conn):
     check(f"connection refused by 127.0.0.1:{closed_port}" in err, f"unreachable URL: stderr {err!r}")
     ok("an unreachable URL: exit 1, \"connection refused by 127.0.0.1:PORT ...\"")
 
+    # No URL anywhere in the file (no connection URL, no upgrade request to take the Host from): said before any
+    # journal is made.
+    no_url = os.path.join(workdir, "no-url.jsonl")
+    with open(session, "rb") as src, open(no_url, "wb") as dst:
+        for line in src:
+            value = json.loads(line)
+            if value.get("type") == "connection":
+                value["url"] = ""
+            elif value.get("kind") == "handshake-request":
+                continue
+            dst.write(json.dumps(value).encode("utf-8") + b"\n")
+    before = journals()
+    code, out, err = await run(exe, "replay", no_url)
+    check(code == 1 and f"connection {conn} has no recorded URL; give --url" in err,
+          f"no recorded URL: exit code {code}; stderr {err!r}")
+    check(journals() == before, f"no recorded URL: a journal was made in {sessions_folder()}")
+    ok("a connection with no recorded URL: exit 1, \"... has no recorded URL; give --url\", no journal made")
+
     missing = os.path.join(workdir, "missing.jsonl")
     code, out, err = await run(exe, "replay", missing)
     check(code == 1 and missing in err and err.startswith("wsinspector: replay: "),
@@ -446,6 +498,8 @@ async def bad_input(exe, workdir, session, conn):
 
     for args, needle in ((["replay"], "replay needs a session file"),
                          (["replay", session, "--speed", "-1"], "invalid speed"),
+                         (["replay", session, "--speed", "0.001"], "invalid speed"),
+                         (["replay", session, "--as", "server", "--loop", "--speed", "0"], "--loop with --speed 0"),
                          (["replay", session, "--speed", "2", "--paced"], "either --speed or --paced"),
                          (["replay", session, "--loop"], "--loop is for --as server"),
                          (["replay", session, "--as", "server", "--expect"], "--expect is for --as client"),
@@ -460,6 +514,62 @@ async def bad_input(exe, workdir, session, conn):
     ok("bad arguments: exit 2 with one line each")
 
 
+async def har_end_to_end(exe, workdir, session):
+    har = os.path.join(workdir, "recorded.har")
+    code, out, err = await run(exe, "convert", session, har)
+    check(code == 0 and os.path.exists(har), f"convert to HAR: exit code {code}; stderr {err!r}")
+    backend = await Backend().start()
+    code, out, err = await run(exe, "replay", har, "--url", backend.url("/echo"), "--speed", "0", "--expect",
+                               "--reply-timeout", "1000")
+    check(code == 0, f"replay of the HAR: exit code {code}; stdout {out!r}; stderr {err!r}")
+    seen = backend.connections[-1]
+    check([m for _, m in seen["received"]] == MESSAGES, f"replay of the HAR: the server received {seen['received']!r}")
+    check(seen["subprotocol"] == "chat", f"replay of the HAR: subprotocol {seen['subprotocol']!r}")
+    headers = {name.lower(): value for name, value in seen["headers"]}
+    check(headers.get("origin") == ORIGIN, f"replay of the HAR: Origin {headers.get('origin')!r}")
+    check("compared with the recording: 6 messages: 6 equal" in out, f"replay of the HAR: {out!r}")
+    ok("the recording as HAR (wsinspector convert) replays end to end: same messages, origin, subprotocol, 6 equal")
+    backend.server.close()
+    await backend.server.wait_closed()
+
+
+async def interrupted(exe, workdir, session):
+    """SIGINT during a slow replay (0.05x: the six messages would take 40 s): exit 0, the record flushed."""
+    backend = await Backend().start()
+    record_path = os.path.join(workdir, "replay-interrupted.jsonl")
+    process = await asyncio.create_subprocess_exec(exe, "replay", session, "--url", backend.url("/echo"), "--speed",
+                                                   "0.05", "--record", record_path, stdin=subprocess.DEVNULL,
+                                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + STEP_TIMEOUT
+        while not (backend.connections and backend.connections[-1]["received"]) and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        check(backend.connections and backend.connections[-1]["received"],
+              "SIGINT: the first message did not arrive")
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), EXIT_TIMEOUT)
+    except BaseException:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        raise
+    out = out.decode("utf-8", "replace")
+    err = err.decode("utf-8", "replace")
+    check(process.returncode == 0, f"SIGINT: exit code {process.returncode}; stderr {err!r}")
+    check(re.search(r"^replay ended: stopped after 1 of 6 messages sent, [01] received$", out, re.M),
+          f"SIGINT: no 'replay ended: stopped after ...' line in {out!r}")
+    record = Record(record_path)
+    clients = [c for c in record.connections.values() if c.get("role") == "client"]
+    check(len(clients) == 1, f"SIGINT: connections in the record {record.connections}")
+    rid = clients[0]["id"]
+    check(record.events_of(rid, kind="closed"), f"SIGINT: the record has no end of connection {rid}")
+    closes = record.events_of(rid, kind="close", direction="c2s")
+    check(closes and closes[0].get("code") == 1000, f"SIGINT: the replay's close frame {closes}")
+    ok("SIGINT during a replay as client: exit 0, 'replay ended: stopped after 1 of 6', the record complete")
+    backend.server.close()
+    await backend.server.wait_closed()
+
+
 def body(exe, workdir, servers):
     mocks = []
 
@@ -470,6 +580,8 @@ def body(exe, workdir, servers):
         await replay_as_server(exe, workdir, session, s2c, mocks)
         await expect(exe, session)
         await bad_input(exe, workdir, session, conn)
+        await har_end_to_end(exe, workdir, session)
+        await interrupted(exe, workdir, session)
 
     try:
         asyncio.run(steps())

@@ -621,6 +621,116 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(path));
     }
 
+    // Saved elsewhere up to a seq: the journal goes at the end only when nothing came after it; a connection
+    // still open when the capture ends records its end after the save, and the journal is then all that holds it.
+    void savedJournalGoesOnlyWhenNothingCameAfter_data()
+    {
+        QTest::addColumn<int>("after"); // events recorded after the save
+        QTest::addColumn<bool>("liveClient"); // a client still connected at shutdown
+        QTest::addColumn<bool>("remains");
+        QTest::newRow("nothing after the save") << 0 << false << false;
+        QTest::newRow("an event after the save") << 1 << false << true;
+        QTest::newRow("a client still connected") << 0 << true << true;
+    }
+
+    void savedJournalGoesOnlyWhenNothingCameAfter()
+    {
+        QFETCH(int, after);
+        QFETCH(bool, liveClient);
+        QFETCH(bool, remains);
+        auto session = newSession();
+        QVERIFY(session);
+        const QString journal = session->journalPath();
+        RawClient raw;
+        std::optional<quint32> server;
+        if (liveClient) {
+            QVERIFY(raw.open(session->serverUrl()));
+            QTRY_VERIFY((server = serverConnectionId(*session->store())).has_value());
+        }
+        session->recorder()->record(makeEvent(0, Direction::None, EventKind::Note, "saved"));
+        session->flush();
+        session->setJournalSavedUpTo(session->recorder()->lastSeq());
+        for (int i = 0; i < after; ++i)
+            session->recorder()->record(makeEvent(0, Direction::None, EventKind::Note, "not saved"));
+        session->shutdown();
+        QCOMPARE(QFileInfo::exists(journal), remains);
+        QVERIFY(!QFileInfo::exists(journal + QLatin1StringView(".lock")));
+        QVERIFY(!QFileInfo::exists(journal + QLatin1StringView(".unsaved")));
+        if (liveClient) {
+            SessionData data;
+            QString error;
+            QVERIFY2(SessionReader::readFile(journal, data, &error), qPrintable(error));
+            QVERIFY(std::ranges::any_of(
+                data.events, [&](const Event& e) { return e.connection == *server && e.kind == EventKind::Closed; }));
+        }
+    }
+
+    // Saved after the end (the window learns it late): the journal goes then, if nothing came after.
+    void savedAfterTheEnd()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("saved-late.jsonl"));
+        CaptureSession session(CaptureSession::Options { false, path });
+        session.recorder()->record(makeEvent(0, Direction::None, EventKind::Note, "a"));
+        const quint64 first = session.recorder()->lastSeq();
+        session.recorder()->record(makeEvent(0, Direction::None, EventKind::Note, "b"));
+        session.shutdown();
+        session.setJournalSavedUpTo(first);
+        QVERIFY(QFileInfo::exists(path));
+        session.setJournalSavedUpTo(session.recorder()->lastSeq());
+        QVERIFY(!QFileInfo::exists(path));
+    }
+
+    // An end nobody was asked about (SIGTERM) leaves a marker beside a journal whose events were not saved, so
+    // that the next start offers it; a saved or empty capture leaves none, nor does one whose only unsaved events
+    // are the ends of connections that the shutdown closed.
+    void unattendedEndMarksUnsavedJournals_data()
+    {
+        QTest::addColumn<int>("saved");
+        QTest::addColumn<int>("unsaved");
+        QTest::addColumn<bool>("liveClient");
+        QTest::addColumn<bool>("journalRemains");
+        QTest::addColumn<bool>("marked");
+        QTest::newRow("unsaved") << 0 << 3 << false << true << true;
+        QTest::newRow("saved, then more") << 2 << 1 << false << true << true;
+        QTest::newRow("saved") << 2 << 0 << false << false << false;
+        QTest::newRow("empty") << 0 << 0 << false << false << false;
+        QTest::newRow("saved, a client still connected") << 2 << 0 << true << true << false;
+    }
+
+    void unattendedEndMarksUnsavedJournals()
+    {
+        QFETCH(int, saved);
+        QFETCH(int, unsaved);
+        QFETCH(bool, liveClient);
+        QFETCH(bool, journalRemains);
+        QFETCH(bool, marked);
+        CaptureSession::Options options;
+        options.journalPath = m_dir.filePath(QStringLiteral("unattended-%1.jsonl").arg(++m_sessions));
+        options.removeEmptyJournal = true; // as the app's own journals
+        CaptureSession session(options);
+        RawClient raw;
+        if (liveClient) {
+            QSignalSpy started(&session, &CaptureSession::serverStarted);
+            ServerOptions o;
+            o.port = 0;
+            session.startServer(o);
+            QVERIFY(started.wait(5000));
+            QVERIFY(raw.open(session.serverUrl()));
+            QTRY_VERIFY(serverConnectionId(*session.store()).has_value());
+        }
+        for (int i = 0; i < saved; ++i)
+            session.recorder()->record(makeEvent(0, Direction::None, EventKind::Note, "saved"));
+        if (saved > 0 || liveClient)
+            session.setJournalSavedUpTo(session.recorder()->lastSeq());
+        for (int i = 0; i < unsaved; ++i)
+            session.recorder()->record(makeEvent(0, Direction::None, EventKind::Note, "unsaved"));
+        session.setEndingUnattended();
+        session.shutdown();
+        QCOMPARE(QFileInfo::exists(options.journalPath), journalRemains);
+        QCOMPARE(QFileInfo::exists(options.journalPath + QLatin1StringView(".unsaved")), marked);
+        QVERIFY(!QFileInfo::exists(options.journalPath + QLatin1StringView(".lock")));
+    }
+
     // A recovered capture goes into the timeline and the new journal with its own ids, and the capture goes on
     // after them; once anything was recorded, restoring is refused.
     void restoreFillsTimelineAndJournal()

@@ -843,6 +843,12 @@ void TestCommandLine::replayForms()
     QVERIFY(c.replayLoop);
     QCOMPARE(c.replaySpeed, 2.0);
 
+    c = parse(words("replay s.jsonl --speed 0.01"));
+    QCOMPARE(c.replaySpeed, 0.01); // the floor itself
+    // Answer mode is paced by the client: looping it as fast as possible is no flood.
+    c = parse(words("replay s.jsonl --as server --loop --answer --speed 0"));
+    QVERIFY2(c.action == Action::Replay, qPrintable(c.error));
+
     c = parse(words("replay -- -odd.jsonl"));
     QCOMPARE(c.replayFile, QStringLiteral("-odd.jsonl"));
     QCOMPARE(int(parse(words("replay --help")).action), int(Action::Help));
@@ -865,7 +871,13 @@ void TestCommandLine::replayErrors_data()
     QTest::newRow("negative speed") << words("s.jsonl --speed -1") << QStringLiteral("invalid speed \u201c-1\u201d");
     QTest::newRow("speed text") << words("s.jsonl --speed fast") << QStringLiteral("invalid speed");
     QTest::newRow("speed nan") << words("s.jsonl --speed nan") << QStringLiteral("invalid speed");
-    QTest::newRow("speed too high") << words("s.jsonl --speed 5000") << QStringLiteral("at most 1000");
+    QTest::newRow("speed too high") << words("s.jsonl --speed 5000") << QStringLiteral("0.01 to 1000");
+    // Just above 0, but below the floor: a recorded second would take minutes (and a tiny factor overflows).
+    QTest::newRow("speed too low") << words("s.jsonl --speed 0.001")
+                                   << QStringLiteral("invalid speed \u201c0.001\u201d");
+    QTest::newRow("speed denormal") << words("s.jsonl --speed 1e-300") << QStringLiteral("0.01 to 1000");
+    QTest::newRow("loop as fast as possible")
+        << words("s.jsonl --as server --loop --speed 0") << QStringLiteral("--loop with --speed 0");
     QTest::newRow("speed and paced") << words("s.jsonl --speed 2 --paced")
                                      << QStringLiteral("either --speed or --paced");
     QTest::newRow("reply timeout") << words("s.jsonl --reply-timeout 0") << QStringLiteral("invalid reply timeout");

@@ -63,10 +63,20 @@ bool writeFile(const QString& path, const QByteArray& content)
     return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(content) == content.size();
 }
 
-// A lock file as a dead process leaves it (nobody holds its flock); host empty means this machine.
+// Sets a file's modification time back, as if it had been written that long ago: a lock younger than
+// JournalRecovery::MinLockAgeMs is not judged, and the crashes here happen a moment before the scan.
+bool backdate(const QString& path, int seconds = 60)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadWrite)
+        && file.setFileTime(QDateTime::currentDateTimeUtc().addSecs(-seconds), QFileDevice::FileModificationTime);
+}
+
+// A lock file as a dead process leaves it (nobody holds its flock), a minute ago; host empty means this machine.
 bool writeDeadLock(const QString& journal, const QString& host = QSysInfo::machineHostName())
 {
-    return writeFile(JournalRecovery::lockPath(journal), "999999\nwsinspector\n" + host.toUtf8() + '\n');
+    const QString lock = JournalRecovery::lockPath(journal);
+    return writeFile(lock, "999999\nwsinspector\n" + host.toUtf8() + '\n') && backdate(lock);
 }
 
 } // namespace
@@ -91,6 +101,9 @@ private:
         }
         if (child.readLine().trimmed() != "ready")
             return {};
+        // Old enough to be judged by its flock, which is what these tests are about.
+        if (!backdate(JournalRecovery::lockPath(path)))
+            return {};
         return path;
     }
 
@@ -105,12 +118,13 @@ private:
     QTemporaryDir m_dir;
     QString m_folder;
     int m_children = 0;
+    int m_runs = 0; // data rows of one function get a folder each too
 
 private Q_SLOTS:
     void init()
     {
-        // Each test looks at a folder of its own: what one leaves behind must not count in the next.
-        m_folder = m_dir.filePath(QString::fromLatin1(QTest::currentTestFunction()));
+        // Each test (and row) looks at a folder of its own: what one leaves behind must not count in the next.
+        m_folder = m_dir.filePath(QString::fromLatin1(QTest::currentTestFunction()) + u'-' + QString::number(++m_runs));
         QVERIFY(QDir().mkpath(m_folder));
     }
 
@@ -174,6 +188,7 @@ private Q_SLOTS:
         CaptureSession session(CaptureSession::Options { false, path });
         session.recorder()->record(makeEvent(0, Direction::None, EventKind::Note, "n"));
         QVERIFY(session.flushJournal());
+        QVERIFY(backdate(JournalRecovery::lockPath(path)));
         JournalRecovery recovery(m_folder);
         QCOMPARE(recovery.scan().size(), 0);
         session.shutdown();
@@ -235,6 +250,149 @@ private Q_SLOTS:
         QCOMPARE(recovery.scan().size(), 0);
         QVERIFY(QFileInfo::exists(journal));
         QVERIFY(QFileInfo::exists(JournalRecovery::lockPath(journal)));
+    }
+
+    // QLockFile creates the file, takes its flock, then writes its owner: a scan that took the flock in between
+    // would leave the new owner without one and offer its live journal. So a young lock is not judged at all, and
+    // an empty (unreadable) one only once it is old: a crash between the creating and the writing.
+    void youngOrUnreadableLocks_data()
+    {
+        QTest::addColumn<QByteArray>("lockContent");
+        QTest::addColumn<int>("ageSeconds");
+        QTest::addColumn<bool>("withJournal");
+        QTest::addColumn<bool>("offered");
+        QTest::addColumn<bool>("lockRemains");
+        const QByteArray owner = "999999\nwsinspector\n" + QSysInfo::machineHostName().toUtf8() + '\n';
+        QTest::newRow("empty, young: skipped") << QByteArray() << 0 << true << false << true;
+        QTest::newRow("empty, old: offered") << QByteArray() << 60 << true << true << true;
+        QTest::newRow("owner written, young: skipped") << owner << 1 << true << false << true;
+        QTest::newRow("owner written, old: offered") << owner << 60 << true << true << true;
+        // A CaptureSession takes its lock before its journal exists.
+        QTest::newRow("empty, young, no journal yet: left alone") << QByteArray() << 0 << false << false << true;
+        QTest::newRow("empty, old, no journal: cleaned up") << QByteArray() << 60 << false << false << false;
+        // A clock set back: a lock from the future is young until it is that far in the past.
+        QTest::newRow("owner written, a second ahead: skipped") << owner << -1 << true << false << true;
+    }
+
+    void youngOrUnreadableLocks()
+    {
+        QFETCH(QByteArray, lockContent);
+        QFETCH(int, ageSeconds);
+        QFETCH(bool, withJournal);
+        QFETCH(bool, offered);
+        QFETCH(bool, lockRemains);
+        const QString journal = QDir(m_folder).filePath(QStringLiteral("young.jsonl"));
+        const QString lock = JournalRecovery::lockPath(journal);
+        if (withJournal)
+            QVERIFY(writeFile(journal, header() + eventLine(1, 1000, "x")));
+        QVERIFY(writeFile(lock, lockContent));
+        QVERIFY(backdate(lock, ageSeconds));
+        JournalRecovery recovery(m_folder);
+        const QList<CrashedJournal> found = recovery.scan();
+        QCOMPARE(found.size(), offered ? 1 : 0);
+        QCOMPARE(recovery.isClaimed(journal), offered);
+        QCOMPARE(QFileInfo::exists(lock), lockRemains);
+        QCOMPARE(QFileInfo::exists(journal), withJournal);
+        if (offered)
+            QVERIFY(!found.first().closedUnsaved);
+    }
+
+    // A run ended by SIGTERM with an unsaved capture leaves a marker instead of its lock: offered as such, claimed
+    // like a lock (a second instance does not offer it too), and gone with discard() or keep().
+    void closedUnsavedIsOffered()
+    {
+        const QString journal = QDir(m_folder).filePath(QStringLiteral("unsaved.jsonl"));
+        const QString marker = JournalRecovery::markerPath(journal);
+        QVERIFY(writeFile(journal, header() + eventLine(1, 1000, "x") + eventLine(2, 2000, "y")));
+        QVERIFY(writeFile(marker, "closed with unsaved events\n"));
+        {
+            JournalRecovery recovery(m_folder);
+            const QList<CrashedJournal> found = recovery.scan();
+            QCOMPARE(found.size(), 1);
+            QCOMPARE(found.first().path, journal);
+            QCOMPARE(found.first().events, qint64(2));
+            QVERIFY(found.first().closedUnsaved);
+            QCOMPARE(JournalRecovery(m_folder).scan().size(), 0); // claimed
+        }
+        QVERIFY(QFileInfo::exists(marker)); // not answered: offered again next time
+        {
+            JournalRecovery recovery(m_folder);
+            QCOMPARE(recovery.scan().size(), 1);
+            recovery.keep(journal);
+            QVERIFY(QFileInfo::exists(journal));
+            QVERIFY(!QFileInfo::exists(marker));
+        }
+        QCOMPARE(JournalRecovery(m_folder).scan().size(), 0);
+
+        QVERIFY(writeFile(marker, QByteArray()));
+        JournalRecovery recovery(m_folder);
+        QCOMPARE(recovery.scan().size(), 1);
+        QVERIFY(recovery.discard(journal));
+        QVERIFY(!QFileInfo::exists(journal));
+        QVERIFY(!QFileInfo::exists(marker));
+    }
+
+    // A marker beside a journal that a run is appending to again: the lock decides, the journal is live.
+    void markedJournalInUseIsLeftAlone()
+    {
+        const QString journal = QDir(m_folder).filePath(QStringLiteral("again.jsonl"));
+        const QString marker = JournalRecovery::markerPath(journal);
+        QVERIFY(writeFile(journal, header() + eventLine(1, 1000, "x")));
+        QVERIFY(writeFile(marker, QByteArray()));
+        CaptureSession session(CaptureSession::Options { false, journal });
+        QVERIFY(backdate(JournalRecovery::lockPath(journal)));
+        JournalRecovery recovery(m_folder);
+        QCOMPARE(recovery.scan().size(), 0);
+        QVERIFY(QFileInfo::exists(marker));
+        QVERIFY(QFileInfo::exists(journal));
+    }
+
+    // Markers that hold nothing to offer go: one without its journal, one beside a journal without events.
+    void emptyOrOrphanMarkersAreCleanedUp()
+    {
+        const QDir dir(m_folder);
+        const QString orphan = JournalRecovery::markerPath(dir.filePath(QStringLiteral("gone.jsonl")));
+        const QString empty = dir.filePath(QStringLiteral("empty.jsonl"));
+        QVERIFY(writeFile(orphan, QByteArray()));
+        QVERIFY(writeFile(empty, header()));
+        QVERIFY(writeFile(JournalRecovery::markerPath(empty), QByteArray()));
+        JournalRecovery recovery(m_folder);
+        QCOMPARE(recovery.scan().size(), 0);
+        QCOMPARE(dir.entryList(QDir::Files), QStringList());
+    }
+
+    // The scan reports how far it got in bytes of journals, and stops when told to.
+    void scanReportsProgressAndStops()
+    {
+        const QDir dir(m_folder);
+        qint64 bytes = 0;
+        for (int i = 0; i < 3; ++i) {
+            const QString journal = dir.filePath(QStringLiteral("p%1.jsonl").arg(i));
+            QVERIFY(writeFile(journal, header() + eventLine(1, 1000, QByteArray(1000 * (i + 1), 'x'))));
+            QVERIFY(writeDeadLock(journal));
+            bytes += QFileInfo(journal).size();
+        }
+        qint64 lastDone = -1;
+        qint64 lastTotal = -1;
+        {
+            JournalRecovery recovery(m_folder);
+            QCOMPARE(recovery
+                         .scan([&](qint64 done, qint64 total) {
+                             lastDone = done;
+                             lastTotal = total;
+                             return true;
+                         })
+                         .size(),
+                3);
+        }
+        QCOMPARE(lastTotal, bytes);
+        QCOMPARE(lastDone, bytes);
+
+        JournalRecovery stopped(m_folder);
+        int calls = 0;
+        QCOMPARE(stopped.scan([&](qint64, qint64) { return ++calls < 2; }).size(), 0);
+        // Nothing was claimed or deleted: the next scan offers all three.
+        QCOMPARE(JournalRecovery(m_folder).scan().size(), 3);
     }
 
     // Journals without a lock ended cleanly (or predate locks): they are ordinary session files.

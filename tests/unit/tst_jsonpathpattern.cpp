@@ -84,6 +84,11 @@ void TestJsonPathPattern::covers_data()
     row("$.2", "2", false); // ... is not index 2: path() turns "2" into an index
     row("$[0][1]", "0/1", true);
     row("  $.ts  ", "ts", true); // spaces around are trimmed
+    // Eight ".." steps on a path 60 deep that never ends in "b": tried naively, every way of spreading the
+    // steps over the path (C(60,8), billions of calls) is tried; remembered per (step, position), 540 are.
+    const QString deep = QStringLiteral("a/").repeated(60).chopped(1);
+    QTest::addRow("eight .. steps, 60 deep, no match") << QStringLiteral("$..a..a..a..a..a..a..a..b") << deep << false;
+    QTest::addRow("eight .. steps, 60 deep, a match") << QStringLiteral("$..a..a..a..a..a..a..a..a") << deep << true;
 }
 
 void TestJsonPathPattern::covers()

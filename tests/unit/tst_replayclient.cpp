@@ -5,10 +5,15 @@
 #include "core/recorder.h"
 #include "net/capturesession.h"
 #include "replay/replayclient.h"
+#include "replay/replaycompare.h"
 
+#include <QCryptographicHash>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
+
+#include <atomic>
 
 using namespace wsi;
 
@@ -93,6 +98,77 @@ public:
     QUrl url;
 };
 
+// A WebSocket server by hand, for what our test server will not do: hold the handshake, close with any code,
+// drop the TCP connection. Frames from the client are not read, only counted as bytes arriving.
+class RawServer
+{
+public:
+    RawServer()
+    {
+        if (!m_server.listen(QHostAddress::LocalHost))
+            qFatal("the raw server cannot listen");
+        QObject::connect(&m_server, &QTcpServer::newConnection, &m_context, [this] {
+            m_socket = m_server.nextPendingConnection();
+            QObject::connect(m_socket, &QTcpSocket::readyRead, &m_context, [this] {
+                m_received += m_socket->readAll();
+                if (m_request.isEmpty() && m_received.contains("\r\n\r\n")) {
+                    const qsizetype end = m_received.indexOf("\r\n\r\n") + 4;
+                    m_request = m_received.left(end);
+                    m_received.remove(0, end);
+                }
+            });
+        });
+    }
+
+    QUrl url() const { return QUrl(QStringLiteral("ws://127.0.0.1:%1/raw").arg(m_server.serverPort())); }
+    bool hasRequest() const { return !m_request.isEmpty(); }
+    // Bytes that came after the handshake: the client's frames.
+    qsizetype frameBytes() const { return m_received.size(); }
+
+    void answerHandshake()
+    {
+        QByteArray key;
+        for (const QByteArray& line : m_request.split('\n')) {
+            if (line.toLower().startsWith("sec-websocket-key:"))
+                key = line.mid(line.indexOf(':') + 1).trimmed();
+        }
+        const QByteArray accept = QCryptographicHash::hash(
+            QByteArray(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"), QCryptographicHash::Sha1)
+                                      .toBase64();
+        m_socket->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        "Sec-WebSocket-Accept: "
+            + accept + "\r\n\r\n");
+    }
+
+    void sendClose(quint16 code, const QByteArray& reason)
+    {
+        QByteArray frame;
+        frame += char(0x88);
+        frame += char(2 + reason.size());
+        frame += char(code >> 8);
+        frame += char(code & 0xff);
+        frame += reason;
+        m_socket->write(frame);
+    }
+
+    void drop() { m_socket->abort(); }
+
+private:
+    QTcpServer m_server;
+    QObject m_context;
+    QTcpSocket* m_socket = nullptr;
+    QByteArray m_request;
+    QByteArray m_received;
+};
+
+// Waits until everything queued to the capture thread before now has run there.
+void syncWithCaptureThread(CaptureSession* session)
+{
+    auto done = std::make_shared<std::atomic_bool>(false);
+    session->invokeOnCaptureThread([done](CaptureEngine*) { done->store(true); });
+    QTRY_VERIFY(done->load());
+}
+
 ReplayClientOptions optionsFor(const ReplayPlan& plan)
 {
     ReplayClientOptions options;
@@ -116,6 +192,14 @@ private Q_SLOTS:
     void pacedTimeoutGoesOn();
     void connectionRefused();
     void refusesToStartTwiceOrWithNothingToSend();
+    void extraRepliesAreSeen();
+    void strictQuietListensForTheReplyTimeout();
+    void pacedShortfallIsCarriedForward();
+    void stepWhileConnecting();
+    void serverClosesFirst_data();
+    void serverClosesFirst();
+    void captureShutsDownMidRun();
+    void refusesAPlanWithoutURL();
 };
 
 void TestReplayClient::playsEverythingInOrder()
@@ -358,9 +442,203 @@ void TestReplayClient::refusesToStartTwiceOrWithNothingToSend()
     QVERIFY(replay.start(plan, optionsFor(plan), &error));
     QVERIFY(!replay.start(plan, optionsFor(plan), &error));
     QCOMPARE(error, QStringLiteral("a replay is running already"));
+
     // Destroyed while running: the connection is closed, nothing is left hanging.
-    QSignalSpy opened(&replay, &ReplayClient::opened);
+    auto running = std::make_unique<ReplayClient>(f.session.get());
+    ReplayPlan slow = plan;
+    slow.messages[2].offsetUs = 3600000000; // "two" would come in an hour
+    QSignalSpy opened(running.get(), &ReplayClient::opened);
+    QVERIFY(running->start(slow, optionsFor(slow)));
     QVERIFY(opened.wait(5000));
+    const quint32 id = running->connection();
+    running.reset();
+    QTRY_VERIFY(!f.eventsOf(id).isEmpty() && f.eventsOf(id).last().kind == EventKind::Closed);
+    bool closedByUs = false;
+    for (const Event& e : f.eventsOf(id))
+        closedByUs |= e.kind == EventKind::Close && e.direction == Direction::C2S;
+    QVERIFY(closedByUs);
+}
+
+void TestReplayClient::extraRepliesAreSeen()
+{
+    // The recording had no reply at all; today's server echoes. Counting alone, the replay would close as soon
+    // as the last message went (0 of 0 replies in) and never see the echo.
+    Fixture f;
+    ReplayPlan plan;
+    plan.connection = 3;
+    plan.url = f.url;
+    plan.messages = { message(Direction::C2S, "one", 0), message(Direction::C2S, "two", 10) };
+    ReplayClient replay(f.session.get());
+    QSignalSpy finished(&replay, &ReplayClient::finished);
+    QVERIFY(replay.start(plan, optionsFor(plan)));
+    QVERIFY(finished.wait(10000));
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QCOMPARE(finished.first().at(1).toString(), QStringLiteral("2 of 2 messages sent, 2 received"));
+    QCOMPARE(replay.receivedCount(), 2);
+    const ReplayComparison comparison = ReplayCompare().compare(plan.messagesFrom(Direction::S2C), replay.received());
+    QCOMPARE(comparison.extra, 2);
+    QVERIFY(!comparison.matches());
+}
+
+void TestReplayClient::strictQuietListensForTheReplyTimeout()
+{
+    // Strict (--expect): an extra that comes well after the recorded gap is still seen. The server here echoes,
+    // and the recording said the conversation ended 1 ms after the last message: only the strict wait is sure
+    // to see an echo; the check is on what was received, never on how long it took.
+    Fixture f;
+    ReplayPlan plan = echoPlan(f.url);
+    plan.messages.removeLast(); // the recording lacks the last echo
+    plan.durationUs = 80001;
+    ReplayClientOptions options = optionsFor(plan);
+    options.strictQuiet = true;
+    options.replyTimeoutMs = 1000;
+    ReplayClient replay(f.session.get());
+    QSignalSpy finished(&replay, &ReplayClient::finished);
+    QVERIFY(replay.start(plan, options));
+    QVERIFY(finished.wait(10000));
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QCOMPARE(replay.receivedCount(), 3);
+    const ReplayComparison comparison = ReplayCompare().compare(plan.messagesFrom(Direction::S2C), replay.received());
+    QCOMPARE(comparison.summary(), QStringLiteral("3 messages: 2 equal, 1 extra"));
+}
+
+void TestReplayClient::pacedShortfallIsCarriedForward()
+{
+    // The recorded server sent two messages after "a"; today's echo server sends one. "b" waits out the timeout
+    // for the second; "c" must then wait only for the echo of "b", not again for a reply that never comes.
+    Fixture f;
+    ReplayPlan plan;
+    plan.url = f.url;
+    plan.messages = {
+        message(Direction::C2S, "a", 0),
+        message(Direction::S2C, "a", 1),
+        message(Direction::S2C, "dropped", 2),
+        message(Direction::C2S, "b", 3, 2),
+        message(Direction::S2C, "b", 4, 2),
+        message(Direction::C2S, "c", 5, 3),
+        message(Direction::S2C, "c", 6, 3),
+        message(Direction::C2S, "d", 7, 4),
+        message(Direction::S2C, "d", 8, 4),
+    };
+    ReplayClientOptions options = optionsFor(plan);
+    options.paced = true;
+    options.replyTimeoutMs = 300;
+    ReplayClient replay(f.session.get());
+    QSignalSpy timedOut(&replay, &ReplayClient::waitTimedOut);
+    QSignalSpy finished(&replay, &ReplayClient::finished);
+    QList<int> repliesAtSend;
+    QObject context;
+    connect(&replay, &ReplayClient::messageSent, &context, [&](int) { repliesAtSend.append(replay.receivedCount()); });
+    QVERIFY(replay.start(plan, options));
+    QVERIFY(finished.wait(10000));
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QCOMPARE(timedOut.size(), 1);
+    QCOMPARE(timedOut[0].at(0).toInt(), 1); // before "b"
+    QCOMPARE(timedOut[0].at(1).toInt(), 2);
+    QCOMPARE(timedOut[0].at(2).toInt(), 1);
+    // Still paced after the shortfall: each of "c" and "d" went after the echo of the message before it.
+    QCOMPARE(repliesAtSend, QList<int>({ 0, 1, 2, 3 }));
+    const ReplayComparison comparison = ReplayCompare().compare(plan.messagesFrom(Direction::S2C), replay.received());
+    QCOMPARE(comparison.summary(), QStringLiteral("5 messages: 4 equal, 1 missing"));
+}
+
+void TestReplayClient::stepWhileConnecting()
+{
+    Fixture f;
+    RawServer server;
+    const ReplayPlan plan = echoPlan(server.url());
+    ReplayClient replay(f.session.get());
+    QSignalSpy sent(&replay, &ReplayClient::messageSent);
+    QVERIFY(replay.start(plan, optionsFor(plan)));
+    QTRY_VERIFY(server.hasRequest()); // the handshake is held: the replay is connecting
+    QCOMPARE(replay.state(), ReplayClient::State::Connecting);
+    replay.step();
+    replay.step();
+    syncWithCaptureThread(f.session.get()); // both steps reached the driver before the connection opened
+    server.answerHandshake();
+    QTRY_COMPARE(sent.size(), 2);
+    QTRY_COMPARE(replay.state(), ReplayClient::State::Paused);
+    QTRY_VERIFY(server.frameBytes() > 0);
+    // Paused after the steps: the third message does not go by itself.
+    syncWithCaptureThread(f.session.get());
+    QCOMPARE(replay.sentCount(), 2);
+    replay.stop();
+}
+
+void TestReplayClient::serverClosesFirst_data()
+{
+    QTest::addColumn<bool>("drop");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("1011") << false
+                          << QStringLiteral("the server closed the connection with 1011 internal error: overloaded "
+                                            "after 1 of 3 messages sent, 0 received");
+    QTest::newRow("TCP dropped") << true
+                                 << QStringLiteral("the connection was lost without a closing handshake after 1 of 3 "
+                                                   "messages sent, 0 received");
+}
+
+void TestReplayClient::serverClosesFirst()
+{
+    QFETCH(bool, drop);
+    QFETCH(QString, reason);
+    Fixture f;
+    RawServer server;
+    ReplayPlan plan = echoPlan(server.url());
+    plan.messages[2].offsetUs = 3600000000; // "two" would come in an hour: the server ends it before
+    ReplayClient replay(f.session.get());
+    QSignalSpy finished(&replay, &ReplayClient::finished);
+    QVERIFY(replay.start(plan, optionsFor(plan)));
+    QTRY_VERIFY(server.hasRequest());
+    server.answerHandshake();
+    QTRY_VERIFY(server.frameBytes() > 0); // "one" arrived
+    if (drop)
+        server.drop();
+    else
+        server.sendClose(1011, "overloaded");
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().at(0).toBool(), false);
+    QCOMPARE(finished.first().at(1).toString(), reason);
+    QCOMPARE(replay.state(), ReplayClient::State::Finished);
+    QTRY_VERIFY(f.eventsOf(replay.connection()).last().kind == EventKind::Closed);
+}
+
+void TestReplayClient::captureShutsDownMidRun()
+{
+    Fixture f;
+    ReplayPlan plan = echoPlan(f.url);
+    plan.messages[2].offsetUs = 3600000000;
+    ReplayClient replay(f.session.get());
+    QSignalSpy sent(&replay, &ReplayClient::messageSent);
+    QSignalSpy finished(&replay, &ReplayClient::finished);
+    QVERIFY(replay.start(plan, optionsFor(plan)));
+    QTRY_COMPARE(sent.size(), 1);
+    f.session->shutdown();
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().at(0).toBool(), false);
+    QCOMPARE(finished.first().at(1).toString(), QStringLiteral("the capture ended"));
+    QCOMPARE(replay.state(), ReplayClient::State::Finished);
+    // Calls after the end are harmless, and a new start is refused with the reason.
+    replay.pause();
+    replay.stop();
+    QString error;
+    QVERIFY(!replay.start(plan, optionsFor(plan), &error));
+    QVERIFY2(!error.isEmpty(), "no reason for refusing a start after the capture ended");
+}
+
+void TestReplayClient::refusesAPlanWithoutURL()
+{
+    Fixture f;
+    ReplayPlan plan = echoPlan(QUrl());
+    ReplayClient replay(f.session.get());
+    QString error;
+    QVERIFY(!replay.start(plan, optionsFor(plan), &error));
+    QCOMPARE(error, QStringLiteral("connection 3 has no recorded URL; give the URL to connect to"));
+    ReplayClientOptions options = optionsFor(plan);
+    options.connection.url = f.url;
+    QSignalSpy finished(&replay, &ReplayClient::finished);
+    QVERIFY(replay.start(plan, options, &error));
+    QVERIFY(finished.wait(10000));
+    QVERIFY(finished.first().at(0).toBool());
 }
 
 QTEST_GUILESS_MAIN(TestReplayClient)

@@ -5,6 +5,8 @@
 
 #include <QTest>
 
+#include <limits>
+
 using namespace wsi;
 
 namespace {
@@ -27,6 +29,8 @@ private Q_SLOTS:
     void positionFollowsTheClock();
     void timerMsRoundsUp_data();
     void timerMsRoundsUp();
+    void extremesSaturate_data();
+    void extremesSaturate();
 };
 
 void TestReplayClock::dueTimesScaleWithSpeed_data()
@@ -164,6 +168,42 @@ void TestReplayClock::timerMsRoundsUp()
     QFETCH(qint64, ns);
     QFETCH(int, ms);
     QCOMPARE(ReplayClock::timerMs(ns), ms);
+}
+
+void TestReplayClock::extremesSaturate_data()
+{
+    QTest::addColumn<double>("speed");
+    QTest::addColumn<qint64>("offsetUs");
+    QTest::addColumn<qint64>("scaledNs");
+    constexpr qint64 maxUs = std::numeric_limits<qint64>::max();
+    // 9.2e18 µs is 9.2e21 ns at 1x: far past qint64; a double-to-integer cast of it would be undefined.
+    QTest::newRow("largest offset at 1x") << 1.0 << maxUs << ReplayClock::MaxScaledNs;
+    QTest::newRow("an hour at a tiny speed") << 1e-12 << qint64(3600) * 1000000 << ReplayClock::MaxScaledNs;
+    QTest::newRow("largest offset at 0.01x") << 0.01 << maxUs << ReplayClock::MaxScaledNs;
+    QTest::newRow("a year at 0.01x fits")
+        << 0.01 << qint64(365) * 24 * 3600 * 1000000 << qint64(365) * 24 * 3600 * 1000 * Ms * 100;
+    QTest::newRow("negative offset") << 1.0 << qint64(-5) << qint64(0);
+    QTest::newRow("as fast as possible") << 0.0 << maxUs << qint64(0);
+}
+
+void TestReplayClock::extremesSaturate()
+{
+    QFETCH(double, speed);
+    QFETCH(qint64, offsetUs);
+    QFETCH(qint64, scaledNs);
+    QCOMPARE(ReplayClock::scaledNs(offsetUs, speed), scaledNs);
+    ReplayClock clock(speed);
+    clock.start(Start);
+    if (!clock.isAsFastAsPossible()) {
+        QCOMPARE(clock.nsUntil(offsetUs, Start), scaledNs);
+        QCOMPARE(clock.lateNs(offsetUs, Start), -scaledNs);
+    }
+    // A due time that never comes waits a day at a time, it does not wrap into "now".
+    QVERIFY(ReplayClock::timerMs(clock.nsUntil(offsetUs, Start)) >= 0);
+    // A position that a huge speed multiplies past qint64 saturates as well.
+    ReplayClock fast(1e9);
+    fast.start(Start);
+    QCOMPARE(fast.positionUs(Start + ReplayClock::MaxScaledNs), ReplayClock::MaxScaledNs);
 }
 
 QTEST_GUILESS_MAIN(TestReplayClock)

@@ -50,6 +50,8 @@ private Q_SLOTS:
     void extraAndMissingRows();
     void emptyRuns();
     void parseIgnorePathsNamesTheBadOne();
+    void alignment_data();
+    void alignment();
 };
 
 void TestReplayCompare::message_data()
@@ -262,6 +264,91 @@ void TestReplayCompare::parseIgnorePathsNamesTheBadOne()
     QVERIFY(!ReplayCompare::parseIgnorePaths({ QStringLiteral("$.ts"), QStringLiteral("id") }, &patterns, &error));
     QVERIFY2(error.contains(QStringLiteral("\u201cid\u201d")), qPrintable(error));
     QCOMPARE(patterns.size(), 2); // untouched on failure
+}
+
+// "payload@k": a text message that followed k client messages (recorded) or arrived after k were sent (received).
+QList<ReplayMessage> messages(const QStringList& specs)
+{
+    QList<ReplayMessage> out;
+    for (const QString& spec : specs) {
+        const qsizetype at = spec.lastIndexOf(u'@');
+        ReplayMessage m = text(spec.left(at).toUtf8().constData());
+        m.c2sBefore = spec.mid(at + 1).toInt();
+        out.append(m);
+    }
+    return out;
+}
+
+void TestReplayCompare::alignment_data()
+{
+    QTest::addColumn<QStringList>("recorded");
+    QTest::addColumn<QStringList>("received");
+    QTest::addColumn<QString>("rows"); // = equal, ~ differs, - missing, + extra
+    QTest::addColumn<QString>("summary");
+    auto row = [](const char* name, const char* recorded, const char* received, const char* rows, const char* summary) {
+        QTest::newRow(name) << QString::fromUtf8(recorded).split(u' ', Qt::SkipEmptyParts)
+                            << QString::fromUtf8(received).split(u' ', Qt::SkipEmptyParts) << QString::fromUtf8(rows)
+                            << QString::fromUtf8(summary);
+    };
+    row("same", "a@1 b@2 c@3", "a@1 b@2 c@3", "===", "3 messages: 3 equal");
+    // By index alone: "b differs from a, c from b, d from c, d missing", four rows wrong for one reply.
+    row("the first reply dropped", "a@1 b@2 c@3 d@4", "b@2 c@3 d@4", "-===", "4 messages: 3 equal, 1 missing");
+    row("a middle reply dropped", "a@1 b@2 c@3 d@4", "a@1 c@3 d@4", "=-==", "4 messages: 3 equal, 1 missing");
+    row("the last reply dropped", "a@1 b@2 c@3", "a@1 b@2", "==-", "3 messages: 2 equal, 1 missing");
+    row("one extra in the middle", "a@1 b@2 c@3", "a@1 x@1 b@2 c@3", "=+==", "4 messages: 3 equal, 1 extra");
+    row("two replies dropped in a row", "a@1 b@2 c@3 d@4", "a@1 d@4", "=--=", "4 messages: 2 equal, 2 missing");
+    row("repeated replies", "ok@1 ok@2 done@3", "ok@1 done@3", "=-=", "3 messages: 2 equal, 1 missing");
+    // Nothing equal anywhere ahead: the pairs stay pairs and differ.
+    row("changed values", "{\"p\":1}@1 {\"p\":2}@2", "{\"p\":3}@1 {\"p\":4}@2", "~~", "2 messages: 0 equal, 2 differ");
+    // As fast as possible, every reply arrives after the last send: later than recorded is fine.
+    row("replies after every send", "a@1 b@2 c@3", "a@3 b@3 c@3", "===", "3 messages: 3 equal");
+    // Before the client message it followed was even sent, it cannot be that reply.
+    row("a reply too early", "a@1", "a@0", "+-", "2 messages: 0 equal, 1 missing, 1 extra");
+    row("a greeting, then a dropped reply", "hi@0 a@1 b@2", "hi@0 b@2", "=-=", "3 messages: 2 equal, 1 missing");
+}
+
+void TestReplayCompare::alignment()
+{
+    QFETCH(QStringList, recorded);
+    QFETCH(QStringList, received);
+    QFETCH(QString, rows);
+    QFETCH(QString, summary);
+    const ReplayComparison result = ReplayCompare().compare(messages(recorded), messages(received));
+    QString seen;
+    for (const ReplayCompareRow& row : result.rows) {
+        switch (row.status) {
+        case ReplayCompareRow::Status::Equal:
+            seen += u'=';
+            break;
+        case ReplayCompareRow::Status::Differ:
+            seen += u'~';
+            break;
+        case ReplayCompareRow::Status::Missing:
+            seen += u'-';
+            QCOMPARE(row.receivedIndex, -1);
+            break;
+        case ReplayCompareRow::Status::Extra:
+            seen += u'+';
+            break;
+        }
+    }
+    QCOMPARE(seen, rows);
+    QCOMPARE(result.summary(), summary);
+    // Each recorded and each received message is in exactly one row, in its own order.
+    int lastRecorded = -1;
+    int lastReceived = -1;
+    for (const ReplayCompareRow& row : result.rows) {
+        if (row.status != ReplayCompareRow::Status::Extra) {
+            QCOMPARE(row.index, lastRecorded + 1);
+            lastRecorded = row.index;
+        }
+        if (row.status != ReplayCompareRow::Status::Missing) {
+            QCOMPARE(row.receivedIndex, lastReceived + 1);
+            lastReceived = row.receivedIndex;
+        }
+    }
+    QCOMPARE(lastRecorded, int(recorded.size()) - 1);
+    QCOMPARE(lastReceived, int(received.size()) - 1);
 }
 
 QTEST_GUILESS_MAIN(TestReplayCompare)

@@ -1,6 +1,7 @@
 // ReplayPlan from sessions read the way the app reads them: a JSONL file (written line by line with the
 // codec, read back by SessionReader) and a Chrome HAR (the fixture tst_harreader reads).
 
+#include "core/eventstore.h"
 #include "formats/jsonlcodec.h"
 #include "formats/sessionimport.h"
 #include "formats/sessionreader.h"
@@ -154,6 +155,8 @@ private Q_SLOTS:
     void urlFromTheRequestWhenTheConnectionHasNone();
     void fromChromeHar();
     void clientOptions();
+    void keptQueryParametersStayAsEncoded();
+    void fromTheTimelineStore();
 };
 
 void TestReplayPlan::fromJsonl()
@@ -402,6 +405,79 @@ void TestReplayPlan::clientOptions()
         QCOMPARE(extraHeaderProblem(QString::fromUtf8(h.first), QString::fromUtf8(h.second)), QString());
     const QUrl staging(QStringLiteral("wss://staging.example/chat"));
     QCOMPARE(plan->clientOptions(staging).url, staging);
+}
+
+void TestReplayPlan::keptQueryParametersStayAsEncoded()
+{
+    // "%2B" is a plus sign in the value; decoded and encoded again it would become "+", a space to many servers.
+    const SessionData data
+        = roundTrip({ conn(1, ConnectionRole::Client, "ws://h/p?r=x%2By&token=%5Bredacted%5D&q=a+b&e=%C3%A9&flag") },
+            { ev(1, 0, Direction::None, EventKind::Open), ev(1, 1, Direction::C2S, EventKind::Text, "a") });
+    QString error;
+    const std::optional<ReplayPlan> plan = ReplayPlan::build(data, 1, ReplayRole::Client, QStringLiteral("s"), &error);
+    QVERIFY2(plan, qPrintable(error));
+    QCOMPARE(plan->url.toString(QUrl::FullyEncoded), QStringLiteral("ws://h/p?r=x%2By&q=a+b&e=%C3%A9&flag"));
+    QCOMPARE(plan->warnings,
+        QStringList({ QStringLiteral("the URL parameter token was redacted in the file: it is left out") }));
+
+    // Nothing masked: the URL is the recorded one, untouched.
+    const SessionData clean = roundTrip(
+        { conn(1, ConnectionRole::Client, "ws://h/p?r=x%2By") }, { ev(1, 1, Direction::C2S, EventKind::Text, "a") });
+    QCOMPARE(
+        ReplayPlan::build(clean, 1, ReplayRole::Client, QStringLiteral("s"), &error)->url.toString(QUrl::FullyEncoded),
+        QStringLiteral("ws://h/p?r=x%2By"));
+}
+
+void TestReplayPlan::fromTheTimelineStore()
+{
+    // The same session in the store the timeline fills: the plans and candidates match the file's.
+    const SessionData data = chatSession();
+    EventStore store;
+    store.append(data.events);
+    // The store hands its connections out of a hash, in no order: the plan takes them by id.
+    QList<Connection> connections = data.connections;
+    std::reverse(connections.begin(), connections.end());
+    for (const Connection& c : std::as_const(connections))
+        store.applyConnection(c);
+    const EventStore::Snapshot snapshot = store.snapshot();
+
+    const QList<ReplayCandidate> fromFile = ReplayPlan::candidates(data);
+    const QList<ReplayCandidate> fromStore = ReplayPlan::candidates(snapshot, store.connections());
+    QCOMPARE(fromStore.size(), fromFile.size());
+    for (qsizetype i = 0; i < fromFile.size(); ++i)
+        QCOMPARE(fromStore[i].describe(), fromFile[i].describe());
+
+    for (const ReplayRole role : { ReplayRole::Client, ReplayRole::Server }) {
+        QString error;
+        const std::optional<ReplayPlan> a = ReplayPlan::build(data, 0, role, QStringLiteral("s"), &error);
+        QVERIFY2(a, qPrintable(error));
+        const std::optional<ReplayPlan> b
+            = ReplayPlan::build(snapshot, store.connections(), 0, role, QStringLiteral("s"), &error);
+        QVERIFY2(b, qPrintable(error));
+        QCOMPARE(b->connection, a->connection);
+        QCOMPARE(b->url, a->url);
+        QCOMPARE(b->headers, a->headers);
+        QCOMPARE(b->origin, a->origin);
+        QCOMPARE(b->subprotocols, a->subprotocols);
+        QCOMPARE(b->durationUs, a->durationUs);
+        QCOMPARE(b->messages.size(), a->messages.size());
+        for (qsizetype i = 0; i < a->messages.size(); ++i) {
+            QCOMPARE(b->messages[i].payload, a->messages[i].payload);
+            QCOMPARE(b->messages[i].offsetUs, a->messages[i].offsetUs);
+            QCOMPARE(b->messages[i].s2cBefore, a->messages[i].s2cBefore);
+            QCOMPARE(b->messages[i].c2sBefore, a->messages[i].c2sBefore);
+        }
+        QCOMPARE(b->close.has_value(), a->close.has_value());
+    }
+
+    // Errors name the capture as they name a file.
+    QString error;
+    QVERIFY(!ReplayPlan::build(
+        snapshot, store.connections(), 7, ReplayRole::Client, QStringLiteral("the capture"), &error));
+    QCOMPARE(error, QStringLiteral("connection 7 is not in the capture; it has 1, 2, 5"));
+    EventStore empty;
+    QVERIFY(!ReplayPlan::build(empty.snapshot(), {}, 0, ReplayRole::Client, QStringLiteral("the capture"), &error));
+    QCOMPARE(error, QStringLiteral("the capture holds no events: nothing to replay"));
 }
 
 QTEST_GUILESS_MAIN(TestReplayPlan)

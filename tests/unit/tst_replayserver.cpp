@@ -136,6 +136,9 @@ private Q_SLOTS:
     void startFailsOnABusyPort();
     void stopClosesTheClients();
     void refusesAPlanWithoutServerMessages();
+    void stopBeforeStartedArrives();
+    void refusesToLoopTheScheduleAsFastAsPossible();
+    void loopingNoteWhenNothingIsAnswered();
 };
 
 void TestReplayServer::schedule()
@@ -332,6 +335,82 @@ void TestReplayServer::refusesAPlanWithoutServerMessages()
     QString error;
     QVERIFY(!server.start(plan, {}, &error));
     QCOMPARE(error, QStringLiteral("connection 9 has no server messages to replay"));
+}
+
+void TestReplayServer::stopBeforeStartedArrives()
+{
+    Fixture f;
+    ReplayServer server(f.session.get());
+    QSignalSpy started(&server, &ReplayServer::started);
+    QSignalSpy stopped(&server, &ReplayServer::stopped);
+    QSignalSpy opened(&server, &ReplayServer::clientOpened);
+    ReplayServerOptions options;
+    options.server.port = 0;
+    QVERIFY(server.start(chatPlan(), options));
+    // Stopped before the first driver's "started" came back: it is on its way, and must not count.
+    server.stop();
+    QCOMPARE(stopped.size(), 1);
+    QVERIFY(!server.isRunning());
+    // A second start: the capture thread answers in order, so once its "started" is here, the first one's
+    // (sent before) has been delivered too.
+    QVERIFY(server.start(chatPlan(), options));
+    QVERIFY(started.wait(5000));
+    QCOMPARE(started.size(), 1);
+    const QUrl url = started.first().first().toUrl();
+    QCOMPARE(server.url(), url);
+    QVERIFY(server.isRunning());
+    QCOMPARE(stopped.size(), 1); // the first driver's own "stopped" was not passed on either
+    // The running server is the second one, and it works.
+    const quint32 client = f.connect(url);
+    QTRY_COMPARE(opened.size(), 1);
+    QTRY_VERIFY(!f.received(client).isEmpty());
+}
+
+void TestReplayServer::refusesToLoopTheScheduleAsFastAsPossible()
+{
+    Fixture f;
+    ReplayServer server(f.session.get());
+    ReplayServerOptions options;
+    options.loop = true;
+    options.speed = 0;
+    QString error;
+    QVERIFY(!server.start(chatPlan(), options, &error));
+    QCOMPARE(error,
+        QStringLiteral("looping the recorded schedule needs a speed above 0 (as fast as possible would never pause)"));
+    QVERIFY(!server.isRunning());
+    // In answer mode the client sets the pace: allowed (answersLoop).
+}
+
+void TestReplayServer::loopingNoteWhenNothingIsAnswered()
+{
+    Fixture f;
+    ReplayServer server(f.session.get());
+    ReplayPlan plan;
+    plan.connection = 4;
+    plan.messages = { message(Direction::S2C, "hello", 5) }; // a push-only recording: no client message at all
+    ReplayServerOptions options;
+    options.answer = true;
+    options.loop = true;
+    QSignalSpy got(&server, &ReplayServer::messageReceived);
+    const QUrl url = f.start(server, plan, options);
+    const quint32 client = f.connect(url);
+    QTRY_COMPARE(f.received(client), strings({ "text:hello" }));
+    f.session->sendText(client, QStringLiteral("anything"));
+    QTRY_COMPARE(got.size(), 1);
+    const quint32 mockSide = got.first().at(0).toUInt();
+    auto notes = [&] {
+        QStringList out;
+        for (const Event& e : f.eventsOf(mockSide)) {
+            if (e.kind == EventKind::Note && e.payload.startsWith("client message 1"))
+                out.append(QString::fromUtf8(e.payload));
+        }
+        return out;
+    };
+    QTRY_VERIFY(!notes().isEmpty());
+    // Looping is on already: the note does not advise it.
+    QCOMPARE(notes(),
+        QStringList(
+            { QStringLiteral("client message 1 has no recorded answer: the recording has 0 client messages") }));
 }
 
 QTEST_GUILESS_MAIN(TestReplayServer)
