@@ -60,7 +60,6 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -1494,19 +1493,6 @@ QStringList droppedSessionFiles(const QMimeData* mime)
 // A note longer than this is cut by the store (its record keeps a 16-bit length).
 constexpr qsizetype MaxStoredNoteBytes = std::numeric_limits<quint16>::max();
 
-// How many lines a reader's warnings stand for: one each, and the last one may count those not listed
-// ("N more warnings were not listed").
-qsizetype unreadableLineCount(const QStringList& warnings)
-{
-    qsizetype lines = warnings.size();
-    static const QRegularExpression unlisted(QStringLiteral("^(\\d+) more warnings were not listed"));
-    if (!warnings.isEmpty()) {
-        if (const QRegularExpressionMatch match = unlisted.match(warnings.constLast()); match.hasMatch())
-            lines += match.captured(1).toLongLong() - 1;
-    }
-    return lines;
-}
-
 // Where file dialogs start: the folder of the file last opened or saved.
 QString lastFolder()
 {
@@ -1637,7 +1623,7 @@ void MainWindow::showOpenedSession(const QString& path, SessionData& data)
         lastConnection = std::max(lastConnection, c.id);
     // What saving over the file would lose: the lines the reader skipped, and notes longer than the store keeps.
     FileLosses losses;
-    losses.unreadableLines = unreadableLineCount(data.warnings);
+    losses.unreadableLines = data.skipped;
     for (const Event& e : batch.events) {
         lastConnection = std::max(lastConnection, e.connection);
         lastSeq = std::max(lastSeq, e.seq);
@@ -1661,6 +1647,13 @@ void MainWindow::showOpenedSession(const QString& path, SessionData& data)
     RecentFilesMenu::addFile(path);
     if (data.warnings.isEmpty()) {
         statusBar()->showMessage(tr("Opened %1: %2").arg(UiText::nativePath(path), UiText::eventCount(count)), 5000);
+    } else if (data.skipped == 0) {
+        // Remarks that lost nothing (a HAR's page loads and images, which are not WebSocket connections): worth a
+        // line in the status bar, not a box to dismiss.
+        statusBar()->showMessage(tr("Opened %1: %2 (%3)")
+                                     .arg(UiText::nativePath(path), UiText::eventCount(count),
+                                         data.warnings.mid(0, 3).join(QStringLiteral("; "))),
+            15000);
     } else {
         // The good lines are shown; the user must still learn that some were not.
         showError(tr("Opened %1 (%2), but some of it was skipped:\n%3")

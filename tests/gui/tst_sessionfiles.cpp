@@ -229,6 +229,7 @@ private Q_SLOTS:
     void openShowsProgressAndRows();
     void cancelOpenLeavesWindowEmpty();
     void openWithSkippedLines();
+    void openHarWithOtherEntriesIsQuiet();
     void openIntoBusyWindowMakesSecondWindow();
     void ownedSessionEndsWithItsWindow();
     void saveThenReopenIsIdentical();
@@ -392,6 +393,24 @@ void TstSessionFiles::openWithSkippedLines()
     QVERIFY(box->text().contains(QDir::toNativeSeparators(path)));
     QVERIFY(box->text().contains(QStringLiteral("line 4")));
     QVERIFY(box->text().contains(QStringLiteral("truncated")));
+}
+
+// Chrome's HAR of a page holds its page loads and scripts too: skipping them loses nothing of the WebSocket
+// traffic, so the user is told in the status bar rather than by a box to dismiss.
+void TstSessionFiles::openHarWithOtherEntriesIsQuiet()
+{
+    const QString har = QFINDTESTDATA("../unit/data/chrome-websocket.har");
+    QVERIFY(!har.isEmpty());
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    MainWindow window(&session);
+    window.show();
+    QSignalSpy opened(&window, &MainWindow::sessionOpened);
+    window.openSession(har);
+    QTRY_COMPARE(opened.size(), 1);
+    QVERIFY(session.model()->rowCount() > 0);
+    QVERIFY(!window.findChild<QMessageBox*>(QStringLiteral("errorMessageBox")));
+    const QString status = window.statusBar()->currentMessage();
+    QVERIFY2(status.contains(QStringLiteral("not a WebSocket")), qPrintable(status));
 }
 
 void TstSessionFiles::openIntoBusyWindowMakesSecondWindow()
