@@ -3,7 +3,6 @@
 #include "core/hexdump.h"
 #include "core/jsonformat.h"
 #include "formats/sessionimport.h"
-#include "formats/storesession.h"
 #include "jsonhighlighter.h"
 #include "net/capturesession.h"
 #include "replay/replayserver.h"
@@ -794,12 +793,10 @@ void ReplayPane::useCurrentSession()
     updateControls();
 
     QPointer<ReplayPane> self(this);
-    // Only what listing needs (no payloads) is copied, on a worker: the capture may hold a million events.
+    // Listed on a worker, straight from the snapshot (nothing copied): the capture may hold a million events.
     QThreadPool::globalInstance()->start(
-        [self, snapshot = m_snapshot, connections = m_snapshotConnections, generation, live = m_liveSource] {
-            const SessionData data = sessionFromStore(
-                snapshot, connections, { 0, false }, [&live, generation] { return live->load() != generation; });
-            QList<ReplayCandidate> candidates = ReplayPlan::candidates(data);
+        [self, snapshot = m_snapshot, connections = m_snapshotConnections, generation] {
+            QList<ReplayCandidate> candidates = ReplayPlan::candidates(snapshot, connections);
             backToPane(self, [generation, candidates = std::move(candidates)](ReplayPane* pane) {
                 if (pane->m_sourceGeneration != generation)
                     return;
@@ -1009,10 +1006,8 @@ void ReplayPane::requestPlan()
     const QString source = tr("the current session");
     QThreadPool::globalInstance()->start(
         [snapshot = m_snapshot, connections = m_snapshotConnections, id, role, source, deliver] {
-            // The one connection, with its payloads: all a plan reads.
-            const SessionData data = sessionFromStore(snapshot, connections, { id, true });
             QString error;
-            std::optional<ReplayPlan> plan = ReplayPlan::build(data, id, role, source, &error);
+            std::optional<ReplayPlan> plan = ReplayPlan::build(snapshot, connections, id, role, source, &error);
             deliver(std::move(plan), error);
         });
 }

@@ -1,11 +1,10 @@
 // What the replay pane costs on a big capture, off the GUI thread and on it: listing the connections of a
-// million-event capture (sessionFromStore without payloads, then ReplayPlan::candidates), planning one of its
-// connections (sessionFromStore of that connection with payloads, then ReplayPlan::build), and the comparison
+// million-event capture (ReplayPlan::candidates straight from a store snapshot), planning one of its connections
+// (ReplayPlan::build from the snapshot, which copies only that connection's payloads), and the comparison
 // table fed message by message as a replay receives them, then compared again for new ignore paths.
 // Prints figures; not a test. Usage: bench_replaypane [EVENTS] [MESSAGES]
 
 #include "core/eventstore.h"
-#include "formats/storesession.h"
 #include "replay/replayplan.h"
 #include "replaycomparemodel.h"
 #include "residentmemory.h"
@@ -81,31 +80,18 @@ int main(int argc, char** argv)
     t.start();
     QList<ReplayCandidate> candidates;
     {
-        const SessionData bare = sessionFromStore(snapshot, store.connections(), { 0, false });
-        const double copyMs = ms(t);
+        candidates = ReplayPlan::candidates(snapshot, store.connections());
         const qint64 during = residentBytes();
-        candidates = ReplayPlan::candidates(bare);
-        std::printf("list connections (no payloads): copy %.0f ms + candidates %.0f ms, %lld candidates, "
-                    "+%.0f MB resident while listing\n",
-            copyMs, ms(t) - copyMs, static_cast<long long>(candidates.size()), double(during - before) / 1e6);
-    }
-    t.restart();
-    {
-        const SessionData full = sessionFromStore(snapshot, store.connections(), { 0, true });
-        const qint64 during = residentBytes();
-        std::printf(
-            "for comparison, a copy with payloads: %.0f ms, +%.0f MB resident\n", ms(t), double(during - before) / 1e6);
+        std::printf("list connections: %.0f ms, %lld candidates, +%.0f MB resident while listing\n", ms(t),
+            static_cast<long long>(candidates.size()), double(during - before) / 1e6);
     }
 
     t.restart();
-    const SessionData one = sessionFromStore(snapshot, store.connections(), { 7, true });
-    const double copyMs = ms(t);
     QString error;
-    const std::optional<ReplayPlan> plan
-        = ReplayPlan::build(one, 7, ReplayRole::Client, QStringLiteral("the capture"), &error);
-    std::printf("plan connection 7: copy %.0f ms + build %.0f ms, %d c2s and %d s2c messages%s\n", copyMs,
-        ms(t) - copyMs, plan ? plan->c2sCount() : 0, plan ? plan->s2cCount() : 0,
-        plan ? "" : qPrintable(QStringLiteral(" (") + error + QLatin1Char(')')));
+    const std::optional<ReplayPlan> plan = ReplayPlan::build(
+        snapshot, store.connections(), 7, ReplayRole::Client, QStringLiteral("the capture"), &error);
+    std::printf("plan connection 7: %.0f ms, %d c2s and %d s2c messages%s\n", ms(t), plan ? plan->c2sCount() : 0,
+        plan ? plan->s2cCount() : 0, plan ? "" : qPrintable(QStringLiteral(" (") + error + QLatin1Char(')')));
 
     // The comparison table, on the GUI thread in the pane: a message at a time, then new ignore paths.
     QList<ReplayMessage> recorded;
