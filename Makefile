@@ -4,6 +4,7 @@
 #   make run      build and start the app (the headless test server when there is no display)
 #   make test     build and run every test (unit, gui, integration)
 #   make bench    build and run the benchmarks
+#   make package  build the Debian package (wsinspector_VERSION_ARCH.deb in the build directory) with CPack
 #   make fuzz     build the libFuzzer targets with clang (build-fuzz/) and run each for FUZZ_SECONDS (default 30)
 #
 # PRESET=debug or PRESET=asan (see CMakePresets.json) builds into build-debug/ or build-asan/ instead of build/.
@@ -40,7 +41,7 @@ define run_fuzzers
 	FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --preset fuzz
 endef
 
-.PHONY: all deps test-deps build run test bench fuzz fuzz-deps fuzz-run format clean
+.PHONY: all deps test-deps build run test bench package fuzz fuzz-deps fuzz-run format clean
 
 all: build
 
@@ -92,6 +93,10 @@ bench: build
 		found=1; echo "== $$b"; "$$b"; \
 	done; \
 	if [ $$found -eq 0 ]; then echo "no benchmark programs in $(BUILD_DIR)/tests/bench" >&2; exit 1; fi
+
+# Depends is computed from the binary by dpkg-shlibdeps (dpkg-dev, a build dependency).
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
 
 format:
 	@command -v clang-format >/dev/null || { echo "clang-format is missing: run $(INSTALL_DEPS) dev" >&2; exit 1; }

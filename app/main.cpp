@@ -96,6 +96,7 @@ int main(int argc, char* argv[])
     QApplication app(argc, argv);
     setIdentity();
     QApplication::setApplicationDisplayName(QObject::tr("WebSocket Inspector"));
+    QGuiApplication::setDesktopFileName(QStringLiteral(WSI_APP_ID));
 
     // SIGTERM (a logout, `kill`) and SIGINT end the app cleanly: the journals are closed and their locks released,
     // so that the next start does not take them for crashes. Nobody was asked about unsaved captures, though: their

@@ -2,11 +2,13 @@
 # Installs the Debian 12 packages that WebSocket Inspector needs, and only those that are missing.
 #
 #   packaging/install-deps.sh          build and test dependencies
-#   packaging/install-deps.sh build    compiler, CMake, Ninja, Qt 6, zlib
+#   packaging/install-deps.sh build    compiler, CMake, Ninja, Qt 6, zlib, dpkg-dev (make package computes the
+#                                      .deb's Depends with its dpkg-shlibdeps)
 #   packaging/install-deps.sh test     the real peers the integration tests talk to (Python websockets, headless
 #                                      Chromium), tshark to read our pcap exports, openssl for throwaway TLS
 #                                      certificates, an X server for GUI checks, and what the fuzzers need (make
-#                                      test runs them too)
+#                                      test runs them too), and the validators of the installed desktop entry
+#                                      and AppStream metainfo (desktop-file-utils, appstream)
 #   packaging/install-deps.sh fuzz     clang with its libFuzzer and sanitizer runtimes (make fuzz)
 #   packaging/install-deps.sh dev      clang with its sanitizer runtimes (for the asan preset) and clang-format
 #                                      (for make format)
@@ -19,11 +21,12 @@ set -euo pipefail
 # and the Vulkan headers; qt6-base-dev depends on them, libgl-dev is named so the need is written down.
 # XKB (libxkbcommon-dev) and EGL are optional for the public Gui/Widgets targets and are not needed.
 build_packages=(build-essential cmake ninja-build pkg-config qt6-base-dev qt6-base-dev-tools qt6-websockets-dev
-    libgl-dev zlib1g-dev)
+    libgl-dev zlib1g-dev dpkg-dev)
 # clang only recommends its runtime libraries (libFuzzer, ASan, UBSan: libclang-rt-14-dev on Debian 12, through
 # the libclang-rt-dev that follows the default clang), and recommends are not installed below.
 fuzz_packages=(clang libclang-rt-dev)
-test_packages=(python3 python3-websockets xvfb xauth chromium openssl tshark "${fuzz_packages[@]}")
+test_packages=(python3 python3-websockets xvfb xauth chromium openssl tshark desktop-file-utils appstream
+    "${fuzz_packages[@]}")
 dev_packages=(clang-format "${fuzz_packages[@]}")
 
 usage()
