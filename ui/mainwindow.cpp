@@ -60,6 +60,7 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -158,7 +159,7 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
 
     // The timeline gets the full width, so that previews are readable; below it the detail pane is wide
     // enough for a 16-byte hex dump line, and the composer sits beside it.
-    auto* bottomSplitter = new QSplitter(Qt::Horizontal);
+    auto* bottomSplitter = m_bottomSplitter = new QSplitter(Qt::Horizontal);
     bottomSplitter->setObjectName(QStringLiteral("bottomSplitter"));
     bottomSplitter->addWidget(m_detail);
     bottomSplitter->addWidget(m_composer);
@@ -167,7 +168,7 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     bottomSplitter->setChildrenCollapsible(false);
     bottomSplitter->setSizes({ 760, 500 });
 
-    auto* mainSplitter = new QSplitter(Qt::Vertical);
+    auto* mainSplitter = m_mainSplitter = new QSplitter(Qt::Vertical);
     mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
     mainSplitter->addWidget(timelineArea);
     mainSplitter->addWidget(bottomSplitter);
@@ -261,6 +262,7 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     updateTimelineActions();
     loadProfiles();
     resize(1280, 800);
+    restoreSettings();
 
     // Session files: the title names the window's file and marks what is not saved to it; files dropped on the
     // window open as if chosen in File › Open.
@@ -2005,7 +2007,47 @@ void MainWindow::closeEvent(QCloseEvent* event)
     m_pendingOpens.clear();
     m_pendingRecoveryScan.clear();
     BackgroundTask::abandon(std::move(m_task));
+    saveSettings();
     QMainWindow::closeEvent(event);
+}
+
+namespace {
+// Under one group, so that other parts of the app (recent files, profiles) keep their keys apart.
+constexpr QLatin1StringView SettingsGroup("mainWindow");
+} // namespace
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    settings.beginGroup(SettingsGroup);
+    // Each restore is skipped when its key is missing or stale (Qt rejects state it cannot read), keeping the
+    // defaults set up above.
+    restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("state")).toByteArray());
+    m_mainSplitter->restoreState(settings.value(QStringLiteral("mainSplitter")).toByteArray());
+    m_bottomSplitter->restoreState(settings.value(QStringLiteral("bottomSplitter")).toByteArray());
+    m_timeline->horizontalHeader()->restoreState(settings.value(QStringLiteral("timelineHeader")).toByteArray());
+    const QString url = settings.value(QStringLiteral("url")).toString();
+    if (!url.isEmpty()) {
+        m_urlEdit->setText(url);
+        m_urlEditedByUser = true; // the user's last endpoint: a server starting must not replace it
+    }
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.beginGroup(SettingsGroup);
+    settings.setValue(QStringLiteral("geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("state"), saveState());
+    settings.setValue(QStringLiteral("mainSplitter"), m_mainSplitter->saveState());
+    settings.setValue(QStringLiteral("bottomSplitter"), m_bottomSplitter->saveState());
+    settings.setValue(QStringLiteral("timelineHeader"), m_timeline->horizontalHeader()->saveState());
+    // Only a URL the user typed or chose: the test server's own URL is put back by starting the server.
+    if (m_urlEditedByUser)
+        settings.setValue(QStringLiteral("url"), m_urlEdit->text());
+    else
+        settings.remove(QStringLiteral("url"));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)

@@ -25,6 +25,7 @@ class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
 class QStackedWidget;
 class QStringListModel;
 class QToolButton;
@@ -168,6 +169,10 @@ private:
     QWidget* createConnectBar();
     QWidget* createConnectionForm(QWidget* parent);
     void createStatusBar();
+    // Window geometry, docks and toolbars, splitters, timeline columns and the last URL, kept in QSettings across
+    // starts: restored when the window is made, saved when it closes.
+    void restoreSettings();
+    void saveSettings() const;
 
     void connectFromUrlBar();
     void disconnectClient();
@@ -243,6 +248,8 @@ private:
     TimelineViewModel* m_viewModel = nullptr;
     FilterBar* m_filterBar = nullptr;
     TimelineView* m_timeline = nullptr;
+    QSplitter* m_mainSplitter = nullptr;
+    QSplitter* m_bottomSplitter = nullptr;
     DetailPane* m_detail = nullptr;
     ComposerPane* m_composer = nullptr;
     StatsPane* m_statsPane = nullptr;
