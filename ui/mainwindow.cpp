@@ -23,7 +23,9 @@
 #include "recoverybar.h"
 #include "replaypane.h"
 #include "serverpane.h"
+#include "shortcutsdialog.h"
 #include "statspane.h"
+#include "theme.h"
 #include "timelinedelegate.h"
 #include "timelineview.h"
 #include "uitext.h"
@@ -182,6 +184,7 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     layout->addWidget(createConnectBar());
     layout->addWidget(mainSplitter, 1);
     setCentralWidget(central);
+    central->addAction(m_connectAction);
 
     addDockWidget(Qt::BottomDockWidgetArea, m_statsDock);
     m_statsDock->hide();
@@ -372,7 +375,10 @@ void MainWindow::createActions()
 
     m_connectAction = new QAction(QIcon::fromTheme(QStringLiteral("network-connect")), tr("&Connect"), this);
     m_connectAction->setObjectName(QStringLiteral("connectAction"));
-    m_connectAction->setToolTip(tr("Connect a client to the URL in the URL bar"));
+    m_connectAction->setToolTip(tr("Connect a client to the URL in the URL bar (F5)"));
+    // F5 connects again, as a browser reloads; only outside the docks, where the Replay pane's F5 plays.
+    m_connectAction->setShortcut(QKeySequence(Qt::Key_F5));
+    m_connectAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(m_connectAction, &QAction::triggered, this, &MainWindow::connectFromUrlBar);
 
     m_disconnectAction = new QAction(QIcon::fromTheme(QStringLiteral("network-disconnect")), tr("&Disconnect"), this);
@@ -397,6 +403,16 @@ void MainWindow::createActions()
     m_quitAction->setMenuRole(QAction::QuitRole);
     // Every window, each asking about its unsaved capture; one that is kept open stops the quitting.
     connect(m_quitAction, &QAction::triggered, this, [] { QApplication::closeAllWindows(); });
+
+    m_shortcutsAction = new QAction(tr("&Keyboard Shortcuts"), this);
+    m_shortcutsAction->setObjectName(QStringLiteral("shortcutsAction"));
+    m_shortcutsAction->setShortcut(QKeySequence::HelpContents);
+    connect(m_shortcutsAction, &QAction::triggered, this, &MainWindow::showShortcuts);
+
+    m_saveProfileAction = new QAction(tr("Save Connection &Profile\u2026"), this);
+    m_saveProfileAction->setObjectName(QStringLiteral("saveProfileAction"));
+    m_saveProfileAction->setToolTip(tr("Keep what the connection form says under a name"));
+    connect(m_saveProfileAction, &QAction::triggered, this, &MainWindow::askProfileName);
 
     m_aboutAction = new QAction(tr("&About WebSocket Inspector"), this);
     m_aboutAction->setMenuRole(QAction::AboutRole);
@@ -507,6 +523,7 @@ void MainWindow::createMenus()
     file->addAction(m_quitAction);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->setObjectName(QStringLiteral("editMenu"));
     edit->addAction(m_undoClearAction);
     edit->addSeparator();
     edit->addAction(m_copyAction);
@@ -520,6 +537,27 @@ void MainWindow::createMenus()
     view->setObjectName(QStringLiteral("viewMenu"));
     QMenu* time = view->addMenu(tr("&Time Column"));
     time->addActions(m_timeModeGroup->actions());
+    QMenu* theme = view->addMenu(tr("T&heme"));
+    theme->setObjectName(QStringLiteral("themeMenu"));
+    m_themeGroup = new QActionGroup(this);
+    const auto addTheme = [this, theme](const char* name, const QString& text, Theme::Mode mode) {
+        QAction* action = theme->addAction(text);
+        action->setObjectName(QLatin1String(name));
+        action->setCheckable(true);
+        action->setData(int(mode));
+        m_themeGroup->addAction(action);
+        connect(action, &QAction::triggered, this, [mode] {
+            Theme::apply(mode);
+            // App-wide, like the theme itself: every window and the next start use it.
+            QSettings().setValue(QStringLiteral("theme"), Theme::name(mode));
+        });
+    };
+    addTheme("themeSystemAction", tr("&System"), Theme::Mode::System);
+    addTheme("themeLightAction", tr("&Light"), Theme::Mode::Light);
+    addTheme("themeDarkAction", tr("&Dark"), Theme::Mode::Dark);
+    // Another window may have changed the theme since this menu was last shown.
+    connect(theme, &QMenu::aboutToShow, this, &MainWindow::updateThemeActions);
+    updateThemeActions();
     view->addSeparator();
     view->addAction(m_pauseAction);
     view->addAction(m_jumpToLatestAction);
@@ -530,6 +568,7 @@ void MainWindow::createMenus()
     view->addAction(m_statsDock->toggleViewAction());
 
     QMenu* capture = menuBar()->addMenu(tr("&Capture"));
+    capture->setObjectName(QStringLiteral("captureMenu"));
     capture->addAction(m_serverAction);
     capture->addAction(m_copyUrlAction);
     capture->addSeparator();
@@ -539,7 +578,17 @@ void MainWindow::createMenus()
     capture->addAction(m_pauseAction);
     capture->addAction(m_clearAction);
 
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    tools->setObjectName(QStringLiteral("toolsMenu"));
+    tools->addAction(m_replayDock->toggleViewAction());
+    tools->addAction(m_statsDock->toggleViewAction());
+    tools->addSeparator();
+    tools->addAction(m_saveProfileAction);
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->setObjectName(QStringLiteral("helpMenu"));
+    help->addAction(m_shortcutsAction);
+    help->addSeparator();
     help->addAction(m_aboutAction);
 }
 
@@ -2016,9 +2065,20 @@ namespace {
 constexpr QLatin1StringView SettingsGroup("mainWindow");
 } // namespace
 
+void MainWindow::updateThemeActions()
+{
+    for (QAction* action : m_themeGroup->actions())
+        action->setChecked(action->data().toInt() == int(Theme::current()));
+}
+
 void MainWindow::restoreSettings()
 {
     QSettings settings;
+    const Theme::Mode theme = Theme::fromName(settings.value(QStringLiteral("theme")).toString());
+    // Set once per run, by the first window; later windows find it applied already.
+    if (theme != Theme::current())
+        Theme::apply(theme);
+    updateThemeActions();
     settings.beginGroup(SettingsGroup);
     // Each restore is skipped when its key is missing or stale (Qt rejects state it cannot read), keeping the
     // defaults set up above.
@@ -2070,6 +2130,14 @@ void MainWindow::dropEvent(QDropEvent* event)
     event->acceptProposedAction();
     for (const QString& path : files)
         openSession(path);
+}
+
+void MainWindow::showShortcuts()
+{
+    // Not modal: it can stay open beside the window while the keys are tried out.
+    auto* dialog = new ShortcutsDialog(this, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
 }
 
 void MainWindow::showAbout()

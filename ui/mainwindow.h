@@ -173,6 +173,7 @@ private:
     // starts: restored when the window is made, saved when it closes.
     void restoreSettings();
     void saveSettings() const;
+    void updateThemeActions();
 
     void connectFromUrlBar();
     void disconnectClient();
@@ -213,6 +214,7 @@ private:
     void updateEventCount();
     void showError(const QString& message);
     void showAbout();
+    void showShortcuts();
     void chooseSessionFile();
 
     // Session files.
@@ -270,6 +272,8 @@ private:
     QAction* m_openAction = nullptr;
     QAction* m_quitAction = nullptr;
     QAction* m_aboutAction = nullptr;
+    QAction* m_shortcutsAction = nullptr;
+    QAction* m_saveProfileAction = nullptr;
 
     QAction* m_findAction = nullptr;
     QAction* m_pauseAction = nullptr;
@@ -282,6 +286,7 @@ private:
     QAction* m_sendToComposerAction = nullptr;
     QAction* m_jumpToLatestAction = nullptr;
     QActionGroup* m_timeModeGroup = nullptr;
+    QActionGroup* m_themeGroup = nullptr; // View › Theme, one action per Theme::Mode (its data)
     QAction* m_timeAbsoluteAction = nullptr;
     QAction* m_timeRelativeAction = nullptr;
     QAction* m_timeDeltaAction = nullptr;

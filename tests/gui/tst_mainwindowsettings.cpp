@@ -1,12 +1,17 @@
 #include "mainwindow.h"
 #include "net/capturesession.h"
+#include "theme.h"
+#include "timelinedelegate.h"
 #include "timelineview.h"
 
+#include <QAction>
+#include <QApplication>
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QSettings>
 #include <QSplitter>
+#include <QStyle>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -22,6 +27,9 @@ private Q_SLOTS:
     void initTestCase();
     void firstStartKeepsDefaults();
     void layoutAndUrlComeBack();
+    void themeComesBack();
+    void themesAreReadable_data();
+    void themesAreReadable();
 
 private:
     QTemporaryDir m_home;
@@ -102,6 +110,67 @@ void TstMainWindowSettings::layoutAndUrlComeBack()
     QCOMPARE(window.findChild<QSplitter*>(QStringLiteral("bottomSplitter"))->sizes(), bottomSizes);
     QCOMPARE(window.findChild<TimelineView*>()->horizontalHeader()->sectionSize(1), columnWidth);
     QCOMPARE(window.findChild<QLineEdit*>(QStringLiteral("urlEdit"))->text(), url);
+}
+
+void TstMainWindowSettings::themeComesBack()
+{
+    {
+        CaptureSession session(CaptureSession::Options { true, QString() });
+        MainWindow window(&session);
+        auto* dark = window.findChild<QAction*>(QStringLiteral("themeDarkAction"));
+        auto* system = window.findChild<QAction*>(QStringLiteral("themeSystemAction"));
+        QVERIFY(dark && system);
+        QVERIFY(system->isChecked());
+        dark->trigger();
+        QCOMPARE(Theme::current(), Theme::Mode::Dark);
+        QVERIFY(QApplication::palette().color(QPalette::Base).lightness() < 64);
+        QVERIFY(QApplication::palette().color(QPalette::Text).lightness() > 192);
+        QCOMPARE(QApplication::style()->name().toLower(), QStringLiteral("fusion"));
+        QVERIFY(window.close());
+    }
+    // As at a new start: the desktop's look, until a window reads the setting.
+    Theme::apply(Theme::Mode::System);
+    QVERIFY(QApplication::palette().color(QPalette::Base).lightness() > 128);
+
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    MainWindow window(&session);
+    QCOMPARE(Theme::current(), Theme::Mode::Dark);
+    QVERIFY(window.findChild<QAction*>(QStringLiteral("themeDarkAction"))->isChecked());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    // Widgets take a new application palette through posted events.
+    QTRY_COMPARE(window.palette().color(QPalette::Base), Theme::darkPalette().color(QPalette::Base));
+
+    window.findChild<QAction*>(QStringLiteral("themeLightAction"))->trigger();
+    QTRY_COMPARE(window.palette().color(QPalette::Base), Theme::lightPalette().color(QPalette::Base));
+    QCOMPARE(QSettings().value(QStringLiteral("theme")).toString(), QStringLiteral("light"));
+    window.findChild<QAction*>(QStringLiteral("themeSystemAction"))->trigger();
+    QCOMPARE(Theme::current(), Theme::Mode::System);
+}
+
+void TstMainWindowSettings::themesAreReadable_data()
+{
+    QTest::addColumn<QPalette>("palette");
+    QTest::newRow("light") << Theme::lightPalette();
+    QTest::newRow("dark") << Theme::darkPalette();
+}
+
+void TstMainWindowSettings::themesAreReadable()
+{
+    // WCAG AA: 4.5 for text, 3 for the dimmer placeholder and hint text.
+    QFETCH(QPalette, palette);
+    const QColor base = palette.color(QPalette::Base);
+    QVERIFY(TimelineDelegate::contrastRatio(palette.color(QPalette::Text), base) >= 4.5);
+    QVERIFY(
+        TimelineDelegate::contrastRatio(palette.color(QPalette::WindowText), palette.color(QPalette::Window)) >= 4.5);
+    QVERIFY(TimelineDelegate::contrastRatio(palette.color(QPalette::PlaceholderText), base) >= 3.0);
+    QVERIFY(
+        TimelineDelegate::contrastRatio(palette.color(QPalette::HighlightedText), palette.color(QPalette::Highlight))
+        >= 4.5);
+    // The delegate's accents (kinds, directions, errors) are derived from Base, whichever it is.
+    for (int hue : { 0, 30, 120, 210, 270 })
+        QVERIFY2(TimelineDelegate::contrastRatio(TimelineDelegate::accentColor(palette, hue), base) >= 4.5,
+            qPrintable(QString::number(hue)));
 }
 
 QTEST_MAIN(TstMainWindowSettings)
