@@ -23,7 +23,9 @@
 #include "recoverybar.h"
 #include "replaypane.h"
 #include "serverpane.h"
+#include "shortcutsdialog.h"
 #include "statspane.h"
+#include "theme.h"
 #include "timelinedelegate.h"
 #include "timelineview.h"
 #include "uitext.h"
@@ -60,6 +62,7 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -158,7 +161,7 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
 
     // The timeline gets the full width, so that previews are readable; below it the detail pane is wide
     // enough for a 16-byte hex dump line, and the composer sits beside it.
-    auto* bottomSplitter = new QSplitter(Qt::Horizontal);
+    auto* bottomSplitter = m_bottomSplitter = new QSplitter(Qt::Horizontal);
     bottomSplitter->setObjectName(QStringLiteral("bottomSplitter"));
     bottomSplitter->addWidget(m_detail);
     bottomSplitter->addWidget(m_composer);
@@ -167,7 +170,7 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     bottomSplitter->setChildrenCollapsible(false);
     bottomSplitter->setSizes({ 760, 500 });
 
-    auto* mainSplitter = new QSplitter(Qt::Vertical);
+    auto* mainSplitter = m_mainSplitter = new QSplitter(Qt::Vertical);
     mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
     mainSplitter->addWidget(timelineArea);
     mainSplitter->addWidget(bottomSplitter);
@@ -181,6 +184,7 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     layout->addWidget(createConnectBar());
     layout->addWidget(mainSplitter, 1);
     setCentralWidget(central);
+    central->addAction(m_connectAction);
 
     addDockWidget(Qt::BottomDockWidgetArea, m_statsDock);
     m_statsDock->hide();
@@ -261,6 +265,7 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     updateTimelineActions();
     loadProfiles();
     resize(1280, 800);
+    restoreSettings();
 
     // Session files: the title names the window's file and marks what is not saved to it; files dropped on the
     // window open as if chosen in File › Open.
@@ -370,7 +375,10 @@ void MainWindow::createActions()
 
     m_connectAction = new QAction(QIcon::fromTheme(QStringLiteral("network-connect")), tr("&Connect"), this);
     m_connectAction->setObjectName(QStringLiteral("connectAction"));
-    m_connectAction->setToolTip(tr("Connect a client to the URL in the URL bar"));
+    m_connectAction->setToolTip(tr("Connect a client to the URL in the URL bar (F5)"));
+    // F5 connects again, as a browser reloads; only outside the docks, where the Replay pane's F5 plays.
+    m_connectAction->setShortcut(QKeySequence(Qt::Key_F5));
+    m_connectAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(m_connectAction, &QAction::triggered, this, &MainWindow::connectFromUrlBar);
 
     m_disconnectAction = new QAction(QIcon::fromTheme(QStringLiteral("network-disconnect")), tr("&Disconnect"), this);
@@ -395,6 +403,16 @@ void MainWindow::createActions()
     m_quitAction->setMenuRole(QAction::QuitRole);
     // Every window, each asking about its unsaved capture; one that is kept open stops the quitting.
     connect(m_quitAction, &QAction::triggered, this, [] { QApplication::closeAllWindows(); });
+
+    m_shortcutsAction = new QAction(tr("&Keyboard Shortcuts"), this);
+    m_shortcutsAction->setObjectName(QStringLiteral("shortcutsAction"));
+    m_shortcutsAction->setShortcut(QKeySequence::HelpContents);
+    connect(m_shortcutsAction, &QAction::triggered, this, &MainWindow::showShortcuts);
+
+    m_saveProfileAction = new QAction(tr("Save Connection &Profile\u2026"), this);
+    m_saveProfileAction->setObjectName(QStringLiteral("saveProfileAction"));
+    m_saveProfileAction->setToolTip(tr("Keep what the connection form says under a name"));
+    connect(m_saveProfileAction, &QAction::triggered, this, &MainWindow::askProfileName);
 
     m_aboutAction = new QAction(tr("&About WebSocket Inspector"), this);
     m_aboutAction->setMenuRole(QAction::AboutRole);
@@ -505,6 +523,7 @@ void MainWindow::createMenus()
     file->addAction(m_quitAction);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->setObjectName(QStringLiteral("editMenu"));
     edit->addAction(m_undoClearAction);
     edit->addSeparator();
     edit->addAction(m_copyAction);
@@ -518,6 +537,27 @@ void MainWindow::createMenus()
     view->setObjectName(QStringLiteral("viewMenu"));
     QMenu* time = view->addMenu(tr("&Time Column"));
     time->addActions(m_timeModeGroup->actions());
+    QMenu* theme = view->addMenu(tr("T&heme"));
+    theme->setObjectName(QStringLiteral("themeMenu"));
+    m_themeGroup = new QActionGroup(this);
+    const auto addTheme = [this, theme](const char* name, const QString& text, Theme::Mode mode) {
+        QAction* action = theme->addAction(text);
+        action->setObjectName(QLatin1String(name));
+        action->setCheckable(true);
+        action->setData(int(mode));
+        m_themeGroup->addAction(action);
+        connect(action, &QAction::triggered, this, [mode] {
+            Theme::apply(mode);
+            // App-wide, like the theme itself: every window and the next start use it.
+            QSettings().setValue(QStringLiteral("theme"), Theme::name(mode));
+        });
+    };
+    addTheme("themeSystemAction", tr("&System"), Theme::Mode::System);
+    addTheme("themeLightAction", tr("&Light"), Theme::Mode::Light);
+    addTheme("themeDarkAction", tr("&Dark"), Theme::Mode::Dark);
+    // Another window may have changed the theme since this menu was last shown.
+    connect(theme, &QMenu::aboutToShow, this, &MainWindow::updateThemeActions);
+    updateThemeActions();
     view->addSeparator();
     view->addAction(m_pauseAction);
     view->addAction(m_jumpToLatestAction);
@@ -528,6 +568,7 @@ void MainWindow::createMenus()
     view->addAction(m_statsDock->toggleViewAction());
 
     QMenu* capture = menuBar()->addMenu(tr("&Capture"));
+    capture->setObjectName(QStringLiteral("captureMenu"));
     capture->addAction(m_serverAction);
     capture->addAction(m_copyUrlAction);
     capture->addSeparator();
@@ -537,7 +578,17 @@ void MainWindow::createMenus()
     capture->addAction(m_pauseAction);
     capture->addAction(m_clearAction);
 
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    tools->setObjectName(QStringLiteral("toolsMenu"));
+    tools->addAction(m_replayDock->toggleViewAction());
+    tools->addAction(m_statsDock->toggleViewAction());
+    tools->addSeparator();
+    tools->addAction(m_saveProfileAction);
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->setObjectName(QStringLiteral("helpMenu"));
+    help->addAction(m_shortcutsAction);
+    help->addSeparator();
     help->addAction(m_aboutAction);
 }
 
@@ -2005,7 +2056,58 @@ void MainWindow::closeEvent(QCloseEvent* event)
     m_pendingOpens.clear();
     m_pendingRecoveryScan.clear();
     BackgroundTask::abandon(std::move(m_task));
+    saveSettings();
     QMainWindow::closeEvent(event);
+}
+
+namespace {
+// Under one group, so that other parts of the app (recent files, profiles) keep their keys apart.
+constexpr QLatin1StringView SettingsGroup("mainWindow");
+} // namespace
+
+void MainWindow::updateThemeActions()
+{
+    for (QAction* action : m_themeGroup->actions())
+        action->setChecked(action->data().toInt() == int(Theme::current()));
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    const Theme::Mode theme = Theme::fromName(settings.value(QStringLiteral("theme")).toString());
+    // Set once per run, by the first window; later windows find it applied already.
+    if (theme != Theme::current())
+        Theme::apply(theme);
+    updateThemeActions();
+    settings.beginGroup(SettingsGroup);
+    // Each restore is skipped when its key is missing or stale (Qt rejects state it cannot read), keeping the
+    // defaults set up above.
+    restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("state")).toByteArray());
+    m_mainSplitter->restoreState(settings.value(QStringLiteral("mainSplitter")).toByteArray());
+    m_bottomSplitter->restoreState(settings.value(QStringLiteral("bottomSplitter")).toByteArray());
+    m_timeline->horizontalHeader()->restoreState(settings.value(QStringLiteral("timelineHeader")).toByteArray());
+    const QString url = settings.value(QStringLiteral("url")).toString();
+    if (!url.isEmpty()) {
+        m_urlEdit->setText(url);
+        m_urlEditedByUser = true; // the user's last endpoint: a server starting must not replace it
+    }
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.beginGroup(SettingsGroup);
+    settings.setValue(QStringLiteral("geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("state"), saveState());
+    settings.setValue(QStringLiteral("mainSplitter"), m_mainSplitter->saveState());
+    settings.setValue(QStringLiteral("bottomSplitter"), m_bottomSplitter->saveState());
+    settings.setValue(QStringLiteral("timelineHeader"), m_timeline->horizontalHeader()->saveState());
+    // Only a URL the user typed or chose: the test server's own URL is put back by starting the server.
+    if (m_urlEditedByUser)
+        settings.setValue(QStringLiteral("url"), m_urlEdit->text());
+    else
+        settings.remove(QStringLiteral("url"));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
@@ -2028,6 +2130,14 @@ void MainWindow::dropEvent(QDropEvent* event)
     event->acceptProposedAction();
     for (const QString& path : files)
         openSession(path);
+}
+
+void MainWindow::showShortcuts()
+{
+    // Not modal: it can stay open beside the window while the keys are tried out.
+    auto* dialog = new ShortcutsDialog(this, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
 }
 
 void MainWindow::showAbout()

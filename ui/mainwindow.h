@@ -25,6 +25,7 @@ class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
 class QStackedWidget;
 class QStringListModel;
 class QToolButton;
@@ -168,6 +169,11 @@ private:
     QWidget* createConnectBar();
     QWidget* createConnectionForm(QWidget* parent);
     void createStatusBar();
+    // Window geometry, docks and toolbars, splitters, timeline columns and the last URL, kept in QSettings across
+    // starts: restored when the window is made, saved when it closes.
+    void restoreSettings();
+    void saveSettings() const;
+    void updateThemeActions();
 
     void connectFromUrlBar();
     void disconnectClient();
@@ -208,6 +214,7 @@ private:
     void updateEventCount();
     void showError(const QString& message);
     void showAbout();
+    void showShortcuts();
     void chooseSessionFile();
 
     // Session files.
@@ -243,6 +250,8 @@ private:
     TimelineViewModel* m_viewModel = nullptr;
     FilterBar* m_filterBar = nullptr;
     TimelineView* m_timeline = nullptr;
+    QSplitter* m_mainSplitter = nullptr;
+    QSplitter* m_bottomSplitter = nullptr;
     DetailPane* m_detail = nullptr;
     ComposerPane* m_composer = nullptr;
     StatsPane* m_statsPane = nullptr;
@@ -263,6 +272,8 @@ private:
     QAction* m_openAction = nullptr;
     QAction* m_quitAction = nullptr;
     QAction* m_aboutAction = nullptr;
+    QAction* m_shortcutsAction = nullptr;
+    QAction* m_saveProfileAction = nullptr;
 
     QAction* m_findAction = nullptr;
     QAction* m_pauseAction = nullptr;
@@ -275,6 +286,7 @@ private:
     QAction* m_sendToComposerAction = nullptr;
     QAction* m_jumpToLatestAction = nullptr;
     QActionGroup* m_timeModeGroup = nullptr;
+    QActionGroup* m_themeGroup = nullptr; // View › Theme, one action per Theme::Mode (its data)
     QAction* m_timeAbsoluteAction = nullptr;
     QAction* m_timeRelativeAction = nullptr;
     QAction* m_timeDeltaAction = nullptr;

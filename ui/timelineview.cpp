@@ -10,6 +10,7 @@
 #include <QHeaderView>
 #include <QKeyEvent>
 #include <QLocale>
+#include <QPainter>
 #include <QScopedValueRollback>
 #include <QScrollBar>
 #include <QToolButton>
@@ -227,6 +228,31 @@ void TimelineView::rowsInserted(const QModelIndex& parent, int start, int end)
         m_newRows += end - start + 1;
         updateHint();
     }
+}
+
+bool TimelineView::showsEmptyHint() const
+{
+    if (!model() || model()->rowCount(rootIndex()) > 0)
+        return false;
+    const EventStore* events = store();
+    return !events || events->count() == 0;
+}
+
+QString TimelineView::emptyHintText()
+{
+    return tr("Start the test server or connect to a URL");
+}
+
+void TimelineView::paintEvent(QPaintEvent* event)
+{
+    QTableView::paintEvent(event);
+    if (!showsEmptyHint())
+        return;
+    // Painted, not a child widget: it must not take clicks or focus, and it goes with the first row.
+    QPainter painter(viewport());
+    painter.setPen(palette().color(QPalette::PlaceholderText));
+    const QRect area = viewport()->rect().adjusted(12, 12, -12, -12);
+    painter.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, emptyHintText());
 }
 
 QModelIndex TimelineView::moveCursor(CursorAction cursorAction, Qt::KeyboardModifiers modifiers)

@@ -43,6 +43,11 @@ public:
     // The event store behind the model, null without a model.
     const EventStore* store() const;
 
+    // Nothing has been captured or opened yet: the empty viewport says how to begin (not when a filter or a clear
+    // hides rows that exist, which the filter bar and the status bar explain).
+    bool showsEmptyHint() const;
+    static QString emptyHintText();
+
     // The selected rows as the visible columns show them: one line per row, cells separated by tabs.
     QString selectionAsText() const;
     // The selected events as session file event lines (JSON Lines), each ending with a newline.
@@ -60,6 +65,7 @@ protected:
     void rowsInserted(const QModelIndex& parent, int start, int end) override;
     QModelIndex moveCursor(CursorAction cursorAction, Qt::KeyboardModifiers modifiers) override;
     void keyPressEvent(QKeyEvent* event) override;
+    void paintEvent(QPaintEvent* event) override;
     void changeEvent(QEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
     void selectionChanged(const QItemSelection& selected, const QItemSelection& deselected) override;

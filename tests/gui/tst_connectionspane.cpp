@@ -22,6 +22,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardItemModel>
@@ -432,6 +433,8 @@ void TstConnectionsPane::profileFillsFormAndConnects()
 void TstConnectionsPane::dockInWindow()
 {
     QFile::remove(ConnectionProfiles::defaultPath());
+    // The window restores the layout an earlier run left at its close (the dock shown); this is about the default.
+    QSettings().remove(QStringLiteral("mainWindow"));
     CaptureSession session(CaptureSession::Options { true, QString() });
     MainWindow window(&session);
     window.show();
