@@ -114,6 +114,7 @@ int main(int argc, char* argv[])
     // one quits.
     wsi::MainWindow* window = wsi::MainWindow::newWindow();
     window->setAskToSaveOnClose(true);
+    window->setRemembersLayout(true);
     window->show();
     // After the session took the lock of its own journal, which the search must not take for a crashed one.
     window->offerRecovery(wsi::sessionsFolder());

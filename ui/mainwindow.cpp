@@ -265,7 +265,9 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     updateTimelineActions();
     loadProfiles();
     resize(1280, 800);
-    restoreSettings();
+    // The layout of an earlier run comes back only for the app's own windows (setRemembersLayout): windows made by
+    // tests and tools start from the defaults and leave no settings behind.
+    updateThemeActions();
 
     // Session files: the title names the window's file and marks what is not saved to it; files dropped on the
     // window open as if chosen in File › Open.
@@ -1651,6 +1653,7 @@ void MainWindow::startNextOpen()
             if (m_session->store()->count() > 0) {
                 target = newWindow();
                 target->setAskToSaveOnClose(m_askToSaveOnClose);
+                target->setRemembersLayout(m_remembersLayout);
                 target->resize(size());
                 target->move(pos() + QPoint(32, 32));
                 target->show();
@@ -2056,7 +2059,8 @@ void MainWindow::closeEvent(QCloseEvent* event)
     m_pendingOpens.clear();
     m_pendingRecoveryScan.clear();
     BackgroundTask::abandon(std::move(m_task));
-    saveSettings();
+    if (m_remembersLayout)
+        saveSettings();
     QMainWindow::closeEvent(event);
 }
 
@@ -2069,6 +2073,13 @@ void MainWindow::updateThemeActions()
 {
     for (QAction* action : m_themeGroup->actions())
         action->setChecked(action->data().toInt() == int(Theme::current()));
+}
+
+void MainWindow::setRemembersLayout(bool remember)
+{
+    if (remember && !m_remembersLayout)
+        restoreSettings();
+    m_remembersLayout = remember;
 }
 
 void MainWindow::restoreSettings()

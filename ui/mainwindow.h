@@ -81,6 +81,9 @@ public:
     // When set (the app does, tests need not), closing the window with events not saved to its file asks to save
     // them, discard them or cancel.
     void setAskToSaveOnClose(bool ask) { m_askToSaveOnClose = ask; }
+    // When set (the app does, tests need not), the window takes the layout, theme and last URL of the previous run
+    // from QSettings now, and saves its own when it closes.
+    void setRemembersLayout(bool remember);
     bool askToSaveOnClose() const { return m_askToSaveOnClose; }
     // An open, save or export is in progress (one at a time per window; further opens wait their turn).
     bool isFileTaskRunning() const
@@ -344,6 +347,7 @@ private:
     FileLosses m_fileLosses;
     QDateTime m_sessionCreated; // when the opened session began; invalid for a capture of this window
     bool m_askToSaveOnClose = false;
+    bool m_remembersLayout = false;
     bool m_closeAfterSave = false;
     ExportDialog::Choice m_lastExport;
 };

@@ -50,6 +50,7 @@ void TstMainWindowSettings::firstStartKeepsDefaults()
 {
     CaptureSession session(CaptureSession::Options { true, QString() });
     MainWindow window(&session);
+    window.setRemembersLayout(true);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     auto* serverDock = window.findChild<QDockWidget*>(QStringLiteral("serverDock"));
@@ -69,6 +70,7 @@ void TstMainWindowSettings::layoutAndUrlComeBack()
     {
         CaptureSession session(CaptureSession::Options { true, QString() });
         MainWindow window(&session);
+        window.setRemembersLayout(true);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         window.resize(1000, 700);
@@ -99,6 +101,7 @@ void TstMainWindowSettings::layoutAndUrlComeBack()
 
     CaptureSession session(CaptureSession::Options { true, QString() });
     MainWindow window(&session);
+    window.setRemembersLayout(true);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QCoreApplication::processEvents();
@@ -117,6 +120,7 @@ void TstMainWindowSettings::themeComesBack()
     {
         CaptureSession session(CaptureSession::Options { true, QString() });
         MainWindow window(&session);
+        window.setRemembersLayout(true);
         auto* dark = window.findChild<QAction*>(QStringLiteral("themeDarkAction"));
         auto* system = window.findChild<QAction*>(QStringLiteral("themeSystemAction"));
         QVERIFY(dark && system);
@@ -134,6 +138,7 @@ void TstMainWindowSettings::themeComesBack()
 
     CaptureSession session(CaptureSession::Options { true, QString() });
     MainWindow window(&session);
+    window.setRemembersLayout(true);
     QCOMPARE(Theme::current(), Theme::Mode::Dark);
     QVERIFY(window.findChild<QAction*>(QStringLiteral("themeDarkAction"))->isChecked());
     window.show();
