@@ -1,5 +1,7 @@
 #include "replaypane.h"
 
+#include "huemessage.h"
+
 #include "core/hexdump.h"
 #include "core/jsonformat.h"
 #include "formats/sessionimport.h"
@@ -52,10 +54,9 @@
 namespace wsi {
 
 namespace {
-constexpr int RedHue = 0;
-constexpr int AmberHue = 35;
-constexpr int NoHue = -1; // the palette's own text colour
-constexpr const char* HueProperty = "wsiMessageHue";
+using HueMessage::AmberHue;
+using HueMessage::NoHue;
+using HueMessage::RedHue;
 constexpr int MaxWarningsShown = 3;
 // What the side-by-side views show of one message: enough to read, not so much that a big one stalls them.
 constexpr qsizetype MaxShownBytes = qsizetype(256) << 10;
@@ -1198,7 +1199,7 @@ void ReplayPane::onClientState(ReplayClient::State state)
             tr("Paused after %1 of %2 messages.").arg(m_client->sentCount()).arg(m_client->totalCount()), NoHue);
         break;
     case ReplayClient::State::Playing:
-        if (m_runStatus->property(HueProperty).toInt() == NoHue)
+        if (HueMessage::hueOf(m_runStatus) == NoHue)
             setMessage(m_runStatus, tr("Replaying…"), NoHue);
         break;
     case ReplayClient::State::Finishing:
@@ -1392,22 +1393,12 @@ void ReplayPane::stopServer()
 
 void ReplayPane::setMessage(QLabel* label, const QString& text, int hue)
 {
-    label->setProperty(HueProperty, hue);
-    label->setText(text);
-    label->setVisible(!text.isEmpty());
-    QPalette p = palette();
-    if (hue != NoHue)
-        p.setColor(QPalette::WindowText, TimelineDelegate::accentColor(p, hue));
-    label->setPalette(p);
+    HueMessage::show(label, text, hue, palette());
 }
 
 void ReplayPane::updateColours()
 {
-    for (QLabel* label : findChildren<QLabel*>()) {
-        const QVariant hue = label->property(HueProperty);
-        if (hue.isValid())
-            setMessage(label, label->text(), hue.toInt());
-    }
+    HueMessage::recolour(this);
     m_compare->setPalette(palette());
     m_recordedHighlighter->setPalette(palette());
     m_receivedHighlighter->setPalette(palette());

@@ -1,5 +1,7 @@
 #include "serverpane.h"
 
+#include "huemessage.h"
+
 #include "core/event.h"
 #include "core/messagetemplate.h"
 #include "core/replyrules.h"
@@ -43,10 +45,9 @@
 namespace wsi {
 
 namespace {
-constexpr int RedHue = 0;
-constexpr int AmberHue = 35;
-constexpr int NoHue = -1; // the palette's own text colour
-constexpr const char* HueProperty = "wsiMessageHue";
+using HueMessage::AmberHue;
+using HueMessage::NoHue;
+using HueMessage::RedHue;
 constexpr int TryNextPorts = 20; // as many as the one-click start always tried
 
 bool hasSpaceOrControl(QStringView s)
@@ -1462,22 +1463,12 @@ void ServerPane::changeEvent(QEvent* event)
 
 void ServerPane::setMessage(QLabel* label, const QString& text, int hue)
 {
-    label->setProperty(HueProperty, hue);
-    label->setText(text);
-    label->setVisible(!text.isEmpty());
-    QPalette palette = this->palette();
-    if (hue != NoHue)
-        palette.setColor(QPalette::WindowText, TimelineDelegate::accentColor(palette, hue));
-    label->setPalette(palette);
+    HueMessage::show(label, text, hue, palette());
 }
 
 void ServerPane::updateMessageColours()
 {
-    for (QLabel* label : findChildren<QLabel*>()) {
-        const QVariant hue = label->property(HueProperty);
-        if (hue.isValid())
-            setMessage(label, label->text(), hue.toInt());
-    }
+    HueMessage::recolour(this);
 }
 
 } // namespace wsi
