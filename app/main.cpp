@@ -82,6 +82,8 @@ int main(int argc, char* argv[])
         setIdentity();
         return wsi::ReplayCommand::run(commandLine);
     }
+    case wsi::CommandLine::Action::Proxy: // not parsed yet (issue 9 in progress)
+        return 2;
     case wsi::CommandLine::Action::Gui:
         break;
     }

@@ -24,6 +24,7 @@ struct CommandLine
         Connect,
         Convert,
         Replay,
+        Proxy,
         Version,
         Help,
         Error,
@@ -66,6 +67,10 @@ struct CommandLine
     bool expect = false;
     bool replayLoop = false;
     bool replayAnswer = false;
+
+    // proxy: --listen [HOST:]PORT (host 127.0.0.1 when only a port is given), --upstream URL, --insecure,
+    // --origin ORIGIN, --max-connections N; --record FILE goes to recordFile.
+    ProxyOptions proxy;
 
     // Checks a --bearer TOKEN (kind Bearer) or --basic USER:PASSWORD (kind Basic) value and sets auth from it;
     // the reason, naming the option, when it is not valid.

@@ -15,6 +15,7 @@ class QTimer;
 namespace wsi {
 
 class ClientEndpoint;
+class ProxyEndpoint;
 class Recorder;
 class ServerEndpoint;
 class WsConnection;
@@ -38,6 +39,9 @@ public:
     void stopServer();
     void setServerBehaviour(const wsi::ServerBehaviour& behaviour);
     void sendTextToServerClients(const QByteArray& utf8);
+    // The recording proxy (one per capture): started, or stopped with its connections ended (close 1001).
+    void startProxy(const wsi::ProxyOptions& options);
+    void stopProxy();
     void openClient(quint32 id, const wsi::ClientOptions& options);
     void sendText(quint32 id, const QByteArray& utf8);
     void sendBinary(quint32 id, const QByteArray& data);
@@ -62,6 +66,10 @@ Q_SIGNALS:
     void serverStartFailed(const QString& reason);
     void serverStopped();
     void serverClientOpened(const wsi::ServerClient& client);
+    void proxyStarted(const QUrl& url);
+    void proxyStartFailed(const QString& reason);
+    void proxyStopped();
+    void proxyClientOpened(const wsi::ServerClient& client);
     void connectionStateChanged(quint32 id, wsi::ConnectionRole role, wsi::ConnectionState state);
     void clientReconnecting(quint32 previous, quint32 next, int attempt, int maxAttempts, int delayMs);
     void clientGaveUp(quint32 connection, int attempts);
@@ -87,6 +95,7 @@ private:
 
     Recorder* m_recorder;
     ServerEndpoint* m_server = nullptr;
+    ProxyEndpoint* m_proxy = nullptr;
     QHash<quint32, ClientEndpoint*> m_clients;
     QHash<quint32, PendingReconnect> m_reconnects;
     bool m_shuttingDown = false;

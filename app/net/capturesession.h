@@ -79,6 +79,16 @@ public:
     // them, then follows serverClientOpened and connectionStateChanged.
     QList<ServerClient> serverClients() const { return m_serverClients.values(); }
 
+    // The recording proxy: at most one per capture; starting it again restarts it with the new options.
+    // proxyStarted or proxyStartFailed follows.
+    void startProxy(const ProxyOptions& options);
+    void stopProxy();
+    bool isProxyRunning() const { return m_proxyUrl.isValid(); }
+    // ws://HOST:PORT/ where clients of the proxy connect; invalid while it does not run.
+    QUrl proxyUrl() const { return m_proxyUrl; }
+    // The proxied connections open now, oldest first (as serverClients()).
+    QList<ServerClient> proxyClients() const { return m_proxyClients.values(); }
+
     // Opens a client connection; returns its connection id at once (the connect itself is asynchronous).
     quint32 connectClient(const ClientOptions& options);
     void sendText(quint32 connection, const QString& text);
@@ -132,6 +142,11 @@ Q_SIGNALS:
     void serverStopped();
     // A client of the test server completed its handshake (its later states come with connectionStateChanged).
     void serverClientOpened(const wsi::ServerClient& client);
+    void proxyStarted(const QUrl& url);
+    void proxyStartFailed(const QString& reason);
+    void proxyStopped();
+    // A client's connection through the proxy reached the upstream and completed its handshake.
+    void proxyClientOpened(const wsi::ServerClient& client);
     void connectionStateChanged(quint32 connection, wsi::ConnectionRole role, wsi::ConnectionState state);
     // A client connection with a ReconnectPolicy ended without the user closing it: connection `next` (a new
     // id, state Connecting) is tried after delayMs, as attempt `attempt` of maxAttempts (0: no limit).
@@ -178,6 +193,8 @@ private:
     std::shared_ptr<std::atomic<qint64>> m_pendingSends = std::make_shared<std::atomic<qint64>>(0);
     std::shared_ptr<std::atomic<qint64>> m_unsentBytes = std::make_shared<std::atomic<qint64>>(0);
     QMap<quint32, ServerClient> m_serverClients; // ids grow: in the order they opened
+    QUrl m_proxyUrl;
+    QMap<quint32, ServerClient> m_proxyClients;
 };
 
 } // namespace wsi

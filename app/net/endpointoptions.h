@@ -100,6 +100,20 @@ struct ServerOptions
     bool isTls() const { return !tlsCertificatePath.isEmpty(); }
 };
 
+// The recording proxy: listens like the test server, and opens for each client that upgrades a connection to
+// the upstream, with the client's path and query appended to the upstream URL's path.
+struct ProxyOptions
+{
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 9000; // 0: any free port
+    QUrl upstream; // ws:// or wss://
+    bool ignoreCertificateErrors = false; // wss upstream: accept any certificate (--insecure; recorded as a note)
+    QString origin; // empty: the client's Origin header is passed on as it is; otherwise rewritten to this
+    qint64 maxMessageBytes = 64 * 1024 * 1024; // larger messages are relayed but recorded without payload
+    int maxConnections = 1000;
+    int handshakeTimeoutMs = 10000; // for the client's request and, separately, the upstream's answer
+};
+
 // True for a host that is reachable from other machines (anything but a loopback address or "localhost").
 bool exposesBeyondLoopback(const QString& host);
 // The browser test page of a test server at serverUrl: http:// for ws://, https:// for wss://, same host and port.
