@@ -26,7 +26,6 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRandomGenerator>
-#include <QShortcut>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QTextBlock>
@@ -44,9 +43,10 @@ constexpr int TargetKindRole = Qt::UserRole + 1;
 // Hues of TimelineDelegate's accents: red for what blocks sending.
 constexpr int ProblemHue = 0;
 
-QString sendKeyText()
+// The key that sends, as the Send action has it (its first shortcut).
+QString sendKeyText(const QAction* send)
 {
-    return QKeySequence(Qt::CTRL | Qt::Key_Return).toString(QKeySequence::NativeText);
+    return send->shortcut().toString(QKeySequence::NativeText);
 }
 
 bool atFirstLine(const QPlainTextEdit* edit)
@@ -103,6 +103,8 @@ ComposerPane::ComposerPane(QWidget* parent, const QString& libraryPath)
     , m_library(libraryPath)
 {
     setObjectName(QStringLiteral("composerPane"));
+    // Names the pane where its keys work, in the shortcuts dialog too.
+    setAccessibleName(tr("Composer"));
     m_libraryError = m_library.load();
 
     m_edit = new QPlainTextEdit(this);
@@ -110,7 +112,7 @@ ComposerPane::ComposerPane(QWidget* parent, const QString& libraryPath)
     m_edit->setAccessibleName(tr("Message"));
     m_edit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_edit->setTabChangesFocus(false);
-    // Ctrl+Enter and the history keys must reach us before the editor moves the cursor or adds a paragraph.
+    // The history keys must reach us before the editor moves the cursor.
     m_edit->installEventFilter(this);
 
     m_stack = new QStackedWidget(this);
@@ -150,9 +152,23 @@ ComposerPane::ComposerPane(QWidget* parent, const QString& libraryPath)
     // The window may not be destroyed before the process ends (e.g. quit from a signal handler).
     connect(QCoreApplication::instance(), &QCoreApplication::aboutToQuit, this, &ComposerPane::flushLibrary);
 
-    m_stopShortcut = new QShortcut(QKeySequence(Qt::Key_Escape), this, this, &ComposerPane::stop);
-    m_stopShortcut->setContext(Qt::WidgetWithChildrenShortcut);
-    m_stopShortcut->setEnabled(false);
+    // Actions rather than a key handler in the editor: they work wherever the focus is in the pane (the target,
+    // the repeat count, the file page), and the shortcuts dialog lists them from their real keys.
+    m_sendAction = new QAction(tr("Send Message"), this);
+    m_sendAction->setObjectName(QStringLiteral("sendMessageAction"));
+    // Return on the main keyboard, Enter on the keypad.
+    m_sendAction->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter) });
+    m_sendAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    // Enabled even without a target: send() then says why nothing went out, instead of the key doing nothing.
+    connect(m_sendAction, &QAction::triggered, this, &ComposerPane::send);
+    addAction(m_sendAction);
+    m_stopAction = new QAction(tr("Stop Sending"), this);
+    m_stopAction->setObjectName(QStringLiteral("stopSendingAction"));
+    m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_stopAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_stopAction->setEnabled(false);
+    connect(m_stopAction, &QAction::triggered, this, &ComposerPane::stop);
+    addAction(m_stopAction);
 
     m_clearAfterSendAction->setChecked(m_library.clearAfterSend());
     updateModeUi();
@@ -772,7 +788,7 @@ void ComposerPane::updateModeUi()
     m_stack->setCurrentIndex(m == ComposerMode::File ? 1 : 0);
     m_format->setVisible(m == ComposerMode::Json);
     m_variables->setEnabled(ComposerMessage::isTemplate(m));
-    const QString key = sendKeyText();
+    const QString key = sendKeyText(m_sendAction);
     switch (m) {
     case ComposerMode::Text:
         m_edit->setPlaceholderText(tr("Message text; {{counter}} and other variables are filled in at each send. "
@@ -1164,8 +1180,8 @@ void ComposerPane::updateSendState()
     m_chooseFile->setEnabled(!running);
     m_stop->setEnabled(running);
     m_stop->setVisible(running || m_repeat->value() > 1);
-    m_stopShortcut->setEnabled(running);
-    m_send->setToolTip(hasTarget ? tr("Send the message to the chosen connection (%1)").arg(sendKeyText())
+    m_stopAction->setEnabled(running);
+    m_send->setToolTip(hasTarget ? tr("Send the message to the chosen connection (%1)").arg(sendKeyText(m_sendAction))
                                  : tr("Connect a client first"));
 }
 
@@ -1422,13 +1438,6 @@ bool ComposerPane::eventFilter(QObject* watched, QEvent* event)
         const auto* key = static_cast<QKeyEvent*>(event);
         const Qt::KeyboardModifiers modifiers = key->modifiers() & ~Qt::KeypadModifier;
         switch (key->key()) {
-        case Qt::Key_Return:
-        case Qt::Key_Enter:
-            if (modifiers & Qt::ControlModifier) {
-                send();
-                return true;
-            }
-            break;
         case Qt::Key_Up:
             if (modifiers == Qt::ControlModifier) {
                 recallPrevious();

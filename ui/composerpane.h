@@ -19,7 +19,6 @@ class QLabel;
 class QMenu;
 class QPlainTextEdit;
 class QPushButton;
-class QShortcut;
 class QSpinBox;
 class QStackedWidget;
 class QTimer;
@@ -128,6 +127,11 @@ public:
 
     bool clearAfterSend() const;
     void setClearAfterSend(bool clear);
+
+    // Send (Ctrl+Enter) and Stop (Esc), working while the focus is anywhere in the pane; Help › Keyboard
+    // Shortcuts reads their keys from here.
+    QAction* sendAction() const { return m_sendAction; }
+    QAction* stopAction() const { return m_stopAction; }
 
     // Templates: the current message saved by name (replacing one of that name), loaded into the editor,
     // renamed, deleted. Each change is saved at once (the history within HistorySaveDelayMs); false with the
@@ -256,7 +260,8 @@ private:
     QTimer* m_validateTimer = nullptr;
     QTimer* m_repeatTimer = nullptr;
     QTimer* m_saveTimer = nullptr;
-    QShortcut* m_stopShortcut = nullptr;
+    QAction* m_sendAction = nullptr;
+    QAction* m_stopAction = nullptr;
     QString m_currentTemplate; // the template last loaded or saved: the name Save as Template offers
 
     QString m_filePath;

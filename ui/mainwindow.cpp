@@ -279,6 +279,9 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     updateWindowTitle();
     updateWindowModified();
     updateFileActions();
+    // File commands must win over text fields that claim their keys (see eventFilter); only the application sees
+    // a key's shortcut override before the focused field does.
+    qApp->installEventFilter(this);
 }
 
 MainWindow::MainWindow(std::unique_ptr<CaptureSession> session, QWidget* parent)
@@ -2218,8 +2221,27 @@ void MainWindow::changeEvent(QEvent* event)
         updateWarningColours();
 }
 
+bool MainWindow::isFileCommandKey(const QKeyEvent* key) const
+{
+    const QKeySequence pressed(QKeyCombination(key->modifiers() & ~Qt::KeypadModifier, Qt::Key(key->key())));
+    for (const QAction* action : { m_openAction, m_saveAction, m_saveAsAction, m_exportAction, m_quitAction }) {
+        if (action->isEnabled() && action->shortcuts().contains(pressed))
+            return true;
+    }
+    return false;
+}
+
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
+    // A text field takes some keys before the window's shortcuts see them (QLineEdit and the text editors claim
+    // Ctrl+E for "end of line" under X11's emacs-style bindings). For the File commands the window wins: left
+    // unclaimed, the key goes to the shortcut and the field never sees it. Editing keys that mean something in a
+    // field (Ctrl+C, Ctrl+Z, Ctrl+K) are not File commands and stay the field's.
+    if (event->type() == QEvent::ShortcutOverride && watched->isWidgetType()
+        && static_cast<QWidget*>(watched)->window() == this && isFileCommandKey(static_cast<QKeyEvent*>(event))) {
+        event->ignore();
+        return true;
+    }
     // Down in the URL field lists every recent URL, not only those matching what is typed.
     if (watched == m_urlEdit && event->type() == QEvent::KeyPress
         && static_cast<QKeyEvent*>(event)->key() == Qt::Key_Down && !m_urlCompleter->popup()->isVisible()

@@ -20,6 +20,7 @@ class QCheckBox;
 class QComboBox;
 class QCompleter;
 class QDockWidget;
+class QKeyEvent;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -218,6 +219,8 @@ private:
     void showError(const QString& message);
     void showAbout();
     void showShortcuts();
+    // The key is a shortcut of an enabled File command (Open, Save, Save As, Export, Quit).
+    bool isFileCommandKey(const QKeyEvent* key) const;
     void chooseSessionFile();
 
     // Session files.
