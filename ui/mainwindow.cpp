@@ -2070,6 +2070,9 @@ void MainWindow::closeEvent(QCloseEvent* event)
 namespace {
 // Under one group, so that other parts of the app (recent files, profiles) keep their keys apart.
 constexpr QLatin1StringView SettingsGroup("mainWindow");
+// The test server's and the replay's setups, apart from the window's layout.
+constexpr QLatin1StringView ServerPaneGroup("serverPane");
+constexpr QLatin1StringView ReplayPaneGroup("replayPane");
 } // namespace
 
 void MainWindow::updateThemeActions()
@@ -2106,6 +2109,12 @@ void MainWindow::restoreSettings()
         m_urlEdit->setText(url);
         m_urlEditedByUser = true; // the user's last endpoint: a server starting must not replace it
     }
+    settings.endGroup();
+    settings.beginGroup(ServerPaneGroup);
+    m_serverPane->restoreSettings(settings);
+    settings.endGroup();
+    settings.beginGroup(ReplayPaneGroup);
+    m_replayPane->restoreSettings(settings);
 }
 
 void MainWindow::saveSettings() const
@@ -2122,6 +2131,12 @@ void MainWindow::saveSettings() const
         settings.setValue(QStringLiteral("url"), m_urlEdit->text());
     else
         settings.remove(QStringLiteral("url"));
+    settings.endGroup();
+    settings.beginGroup(ServerPaneGroup);
+    m_serverPane->saveSettings(settings);
+    settings.endGroup();
+    settings.beginGroup(ReplayPaneGroup);
+    m_replayPane->saveSettings(settings);
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)

@@ -82,8 +82,8 @@ public:
     // When set (the app does, tests need not), closing the window with events not saved to its file asks to save
     // them, discard them or cancel.
     void setAskToSaveOnClose(bool ask) { m_askToSaveOnClose = ask; }
-    // When set (the app does, tests need not), the window takes the layout, theme and last URL of the previous run
-    // from QSettings now, and saves its own when it closes.
+    // When set (the app does, tests need not), the window takes the layout, theme, last URL and the server and
+    // replay panes' setups of the previous run from QSettings now, and saves its own when it closes.
     void setRemembersLayout(bool remember);
     bool askToSaveOnClose() const { return m_askToSaveOnClose; }
     // An open, save or export is in progress (one at a time per window; further opens wait their turn).
@@ -173,8 +173,8 @@ private:
     QWidget* createConnectBar();
     QWidget* createConnectionForm(QWidget* parent);
     void createStatusBar();
-    // Window geometry, docks and toolbars, splitters, timeline columns and the last URL, kept in QSettings across
-    // starts: restored when the window is made, saved when it closes.
+    // Window geometry, docks and toolbars, splitters, timeline columns, the last URL and the setups of the server
+    // and replay panes, kept in QSettings across starts: restored when the window is made, saved when it closes.
     void restoreSettings();
     void saveSettings() const;
     void updateThemeActions();

@@ -36,6 +36,7 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
@@ -432,7 +433,8 @@ QWidget* ReplayPane::createSetupTab()
     m_targetUrl = new QLineEdit(tab);
     m_targetUrl->setObjectName(QStringLiteral("replayTargetUrlEdit"));
     m_targetUrl->setPlaceholderText(tr("ws://host:port/path"));
-    m_targetUrl->setToolTip(tr("The server to replay against; the recorded URL until changed"));
+    m_targetUrl->setToolTip(tr("The server to replay against; the recorded URL until changed (a changed one is "
+                               "kept for the next start)"));
     connect(m_targetUrl, &QLineEdit::textEdited, this, [this] { setMessage(m_setupError, QString(), NoHue); });
 
     m_headers = new QTableWidget(0, 2, tab);
@@ -1048,7 +1050,8 @@ void ReplayPane::fillClientFields(const ReplayPlan& plan)
 {
     m_fieldsGeneration = m_sourceGeneration;
     m_fieldsConnection = plan.connection;
-    m_targetUrl->setText(plan.url.toString());
+    m_targetUrl->setText(m_restoredTarget.isEmpty() ? plan.url.toString() : m_restoredTarget);
+    m_restoredTarget.clear();
     m_subprotocols->setText(plan.subprotocols.join(QStringLiteral(", ")));
     m_headers->setRowCount(0);
     auto addRow = [this](const QString& name, const QString& value) {
@@ -1063,6 +1066,65 @@ void ReplayPane::fillClientFields(const ReplayPlan& plan)
     for (const auto& [name, value] : plan.headers)
         addRow(QString::fromUtf8(name), QString::fromUtf8(value));
     setMessage(m_setupError, QString(), NoHue);
+}
+
+void ReplayPane::saveSettings(QSettings& settings) const
+{
+    const QString target = m_targetUrl->text().trimmed();
+    if (!target.isEmpty() && (!m_plan || target != m_plan->url.toString()))
+        settings.setValue(QStringLiteral("targetUrl"), target);
+    else
+        settings.remove(QStringLiteral("targetUrl"));
+    settings.setValue(QStringLiteral("speed"), m_speed->currentData().toDouble());
+    settings.setValue(QStringLiteral("replyTimeoutS"), m_replyTimeout->value());
+    settings.setValue(QStringLiteral("ignorePaths"), m_ignoreEdit->toPlainText());
+    settings.setValue(QStringLiteral("serverHost"), m_serverHost->currentText());
+    settings.setValue(QStringLiteral("serverPort"), m_serverPort->value());
+    settings.setValue(QStringLiteral("serverAnswers"), m_serverSchedule->currentData().toBool());
+    settings.setValue(QStringLiteral("serverSpeed"), m_serverSpeed->currentData().toDouble());
+    settings.setValue(QStringLiteral("serverLoop"), m_loop->isChecked());
+}
+
+void ReplayPane::restoreSettings(const QSettings& settings)
+{
+    const QString target = settings.value(QStringLiteral("targetUrl")).toString().trimmed();
+    if (!target.isEmpty()) {
+        m_restoredTarget = target;
+        if (!m_plan)
+            m_targetUrl->setText(target);
+    }
+    // Only one of the choices the combo offers.
+    const auto choose = [&settings](const QString& key, QComboBox* combo, auto convert) {
+        const QVariant value = settings.value(key);
+        if (!value.isValid())
+            return;
+        for (int i = 0; i < combo->count(); ++i) {
+            if (convert(combo->itemData(i)) == convert(value))
+                combo->setCurrentIndex(i);
+        }
+    };
+    const auto toDouble = [](const QVariant& v) { return v.toDouble(); };
+    const auto toBool = [](const QVariant& v) { return v.toBool(); };
+    const auto number = [&settings](const QString& key, QSpinBox* spin) {
+        bool ok = false;
+        const int value = settings.value(key).toInt(&ok);
+        if (ok)
+            spin->setValue(value);
+    };
+    choose(QStringLiteral("speed"), m_speed, toDouble);
+    number(QStringLiteral("replyTimeoutS"), m_replyTimeout);
+    const QVariant ignore = settings.value(QStringLiteral("ignorePaths"));
+    if (ignore.isValid())
+        m_ignoreEdit->setPlainText(ignore.toString());
+    const QString host = settings.value(QStringLiteral("serverHost")).toString();
+    if (!host.trimmed().isEmpty())
+        m_serverHost->setCurrentText(host);
+    number(QStringLiteral("serverPort"), m_serverPort);
+    choose(QStringLiteral("serverAnswers"), m_serverSchedule, toBool);
+    choose(QStringLiteral("serverSpeed"), m_serverSpeed, toDouble);
+    const QVariant loop = settings.value(QStringLiteral("serverLoop"));
+    if (loop.isValid())
+        m_loop->setChecked(loop.toBool());
 }
 
 std::optional<ReplayClientOptions> ReplayPane::clientOptions()

@@ -22,6 +22,7 @@ class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QRadioButton;
+class QSettings;
 class QSpinBox;
 class QStackedWidget;
 class QStandardItemModel;
@@ -114,6 +115,13 @@ public:
     QString runMessage() const;
     QString serverMessage() const;
 
+    // The setup the user chose (the target they typed, speed, reply wait, ignore paths, the mock server's
+    // options), kept across starts: written to and read from the settings' current group; a value that is
+    // missing or cannot be used keeps what the pane has. A target URL is kept only when the user typed one
+    // over the recorded URL, and it replaces the recorded URL once, for the first connection chosen after.
+    void saveSettings(QSettings& settings) const;
+    void restoreSettings(const QSettings& settings);
+
 public Q_SLOTS:
     // Lists the connections of the capture as it is now (again: what was captured since is listed too).
     void useCurrentSession();
@@ -197,6 +205,7 @@ private:
     quint32 m_fieldsConnection = 0;
     bool m_stepWhenOpen = false;
     QList<JsonPathPattern> m_ignore; // the last ignore paths that parsed
+    QString m_restoredTarget; // the target URL of the last run, for the first connection's setup
 
     ReplayClient* m_client;
     ReplayServer* m_server;

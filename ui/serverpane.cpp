@@ -34,6 +34,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QScrollArea>
+#include <QSettings>
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QTabWidget>
@@ -804,6 +805,103 @@ ServerOptions ServerPane::options() const
     options.tlsCertificatePath = m_certificate->text().trimmed();
     options.tlsKeyPath = m_key->text().trimmed();
     return options;
+}
+
+namespace {
+// The names the command line uses (serve --mode), so that a settings file reads as one would type it.
+constexpr std::pair<ServerMode, QLatin1StringView> ModeNames[] = {
+    { ServerMode::Echo, QLatin1StringView("echo") },
+    { ServerMode::Broadcast, QLatin1StringView("broadcast") },
+    { ServerMode::Silent, QLatin1StringView("silent") },
+};
+} // namespace
+
+void ServerPane::saveSettings(QSettings& settings) const
+{
+    settings.setValue(QStringLiteral("host"), m_host->currentText());
+    settings.setValue(QStringLiteral("port"), m_port->value());
+    settings.setValue(QStringLiteral("tryNextPorts"), m_tryNextPorts->isChecked());
+    settings.setValue(QStringLiteral("subprotocols"), m_subprotocols->text());
+    settings.setValue(QStringLiteral("allowedOrigins"), m_origins->text());
+    settings.setValue(QStringLiteral("maxConnections"), m_maxConnections->value());
+    settings.setValue(QStringLiteral("maxMessageMiB"), m_maxMessageMiB->value());
+    settings.setValue(QStringLiteral("tlsCertificate"), m_certificate->text());
+    settings.setValue(QStringLiteral("tlsKey"), m_key->text());
+    const auto mode = ServerMode(m_mode->currentData().toInt());
+    for (const auto& [value, name] : ModeNames) {
+        if (value == mode)
+            settings.setValue(QStringLiteral("mode"), QString(name));
+    }
+    settings.setValue(QStringLiteral("broadcastToSender"), m_broadcastToSender->isChecked());
+    settings.setValue(QStringLiteral("push"), m_push->isChecked());
+    settings.setValue(QStringLiteral("pushIntervalMs"), m_pushInterval->value());
+    settings.setValue(QStringLiteral("pushTemplate"), m_pushTemplate->text());
+    settings.setValue(QStringLiteral("useRules"), m_useRules->isChecked());
+    // In the rules file format, which has a careful reader. The last rules that compiled: a rule left half typed
+    // in the table is not kept.
+    if (m_appliedRules)
+        settings.setValue(QStringLiteral("rules"), QString::fromUtf8(m_appliedRules->toJson()));
+    else
+        settings.remove(QStringLiteral("rules"));
+}
+
+void ServerPane::restoreSettings(const QSettings& settings)
+{
+    const auto text = [&settings](const QString& key, auto apply) {
+        const QVariant value = settings.value(key);
+        if (value.isValid())
+            apply(value.toString());
+    };
+    // Spin boxes clamp what is out of their range; a value that is no number is skipped.
+    const auto number = [&settings](const QString& key, QSpinBox* spin) {
+        bool ok = false;
+        const int value = settings.value(key).toInt(&ok);
+        if (ok)
+            spin->setValue(value);
+    };
+    const auto check = [&settings](const QString& key, QCheckBox* box) {
+        const QVariant value = settings.value(key);
+        if (value.isValid())
+            box->setChecked(value.toBool());
+    };
+    text(QStringLiteral("host"), [this](const QString& host) {
+        if (!host.trimmed().isEmpty())
+            m_host->setCurrentText(host);
+    });
+    number(QStringLiteral("port"), m_port);
+    check(QStringLiteral("tryNextPorts"), m_tryNextPorts);
+    text(QStringLiteral("subprotocols"), [this](const QString& value) { m_subprotocols->setText(value); });
+    text(QStringLiteral("allowedOrigins"), [this](const QString& value) { m_origins->setText(value); });
+    number(QStringLiteral("maxConnections"), m_maxConnections);
+    number(QStringLiteral("maxMessageMiB"), m_maxMessageMiB);
+    text(QStringLiteral("tlsCertificate"), [this](const QString& value) { m_certificate->setText(value); });
+    text(QStringLiteral("tlsKey"), [this](const QString& value) { m_key->setText(value); });
+    updateHostHint();
+    updateStateUi();
+    if (m_session->isServerRunning())
+        return;
+
+    const QString mode = settings.value(QStringLiteral("mode")).toString();
+    for (const auto& [value, name] : ModeNames) {
+        if (mode == name)
+            m_mode->setCurrentIndex(m_mode->findData(int(value)));
+    }
+    check(QStringLiteral("broadcastToSender"), m_broadcastToSender);
+    number(QStringLiteral("pushIntervalMs"), m_pushInterval);
+    text(QStringLiteral("pushTemplate"), [this](const QString& value) { m_pushTemplate->setText(value); });
+    check(QStringLiteral("push"), m_push);
+    check(QStringLiteral("useRules"), m_useRules);
+    const QVariant rules = settings.value(QStringLiteral("rules"));
+    if (rules.isValid()) {
+        QString error;
+        if (const std::shared_ptr<const ReplyRules> read = ReplyRules::fromJson(rules.toString().toUtf8(), &error)) {
+            m_rules->setRules(read->rules());
+            updateRules();
+        }
+    }
+    // The session starts the server with what the pane says; until then it keeps the behaviour for that start.
+    m_applyTimer->stop();
+    applyBehaviour();
 }
 
 void ServerPane::setPort(quint16 port)

@@ -21,6 +21,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSettings;
 class QSpinBox;
 class QStandardItemModel;
 class QTabWidget;
@@ -101,6 +102,12 @@ public:
     // The clients listed (closed ones included until they go), oldest first.
     QList<quint32> clients() const;
     void showTab(Tab tab);
+
+    // What the user set (options, behaviour, rules), kept across starts: written to and read from the settings'
+    // current group. A value that is missing or cannot be used keeps what the pane has; while the server runs
+    // only the options (used at the next start) are read, so that a serving session keeps its behaviour.
+    void saveSettings(QSettings& settings) const;
+    void restoreSettings(const QSettings& settings);
 
 public Q_SLOTS:
     // Checks the options and starts the server; asks first when the host is reachable from other machines.

@@ -1,15 +1,23 @@
+#include "core/replyrules.h"
+#include "core/replyrulesmodel.h"
 #include "mainwindow.h"
 #include "net/capturesession.h"
+#include "replaypane.h"
+#include "serverpane.h"
 #include "theme.h"
 #include "timelinedelegate.h"
 #include "timelineview.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QSettings>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QStyle>
 #include <QTemporaryDir>
@@ -28,6 +36,7 @@ private Q_SLOTS:
     void firstStartKeepsDefaults();
     void layoutAndUrlComeBack();
     void themeComesBack();
+    void paneSetupsComeBack();
     void themesAreReadable_data();
     void themesAreReadable();
 
@@ -151,6 +160,126 @@ void TstMainWindowSettings::themeComesBack()
     QCOMPARE(QSettings().value(QStringLiteral("theme")).toString(), QStringLiteral("light"));
     window.findChild<QAction*>(QStringLiteral("themeSystemAction"))->trigger();
     QCOMPARE(Theme::current(), Theme::Mode::System);
+}
+
+namespace {
+template <typename T> T* inPane(QWidget* pane, const char* name)
+{
+    auto* child = pane->findChild<T*>(QLatin1StringView(name));
+    if (!child)
+        qWarning("no %s in %s", name, qPrintable(pane->objectName()));
+    return child;
+}
+
+void chooseData(QComboBox* combo, const QVariant& data)
+{
+    combo->setCurrentIndex(combo->findData(data));
+    QVERIFY(combo->currentIndex() >= 0);
+}
+} // namespace
+
+void TstMainWindowSettings::paneSetupsComeBack()
+{
+    ReplyRule rule;
+    rule.name = QStringLiteral("greet");
+    rule.pattern = QStringLiteral("hello");
+    rule.reply = QStringLiteral("hi {{counter}}");
+    {
+        CaptureSession session(CaptureSession::Options { true, QString() });
+        MainWindow window(&session);
+        window.setRemembersLayout(true);
+        auto* server = window.findChild<ServerPane*>();
+        QVERIFY(server);
+        inPane<QComboBox>(server, "hostCombo")->setCurrentText(QStringLiteral("localhost"));
+        inPane<QSpinBox>(server, "portSpin")->setValue(9123);
+        inPane<QCheckBox>(server, "tryNextPortsCheck")->setChecked(false);
+        inPane<QLineEdit>(server, "serverSubprotocolsEdit")->setText(QStringLiteral("chat, v2"));
+        inPane<QLineEdit>(server, "allowedOriginsEdit")->setText(QStringLiteral("http://localhost:3000"));
+        inPane<QSpinBox>(server, "maxConnectionsSpin")->setValue(77);
+        inPane<QSpinBox>(server, "maxMessageSpin")->setValue(5);
+        inPane<QLineEdit>(server, "certificateEdit")->setText(QStringLiteral("/etc/ssl/test.pem"));
+        inPane<QLineEdit>(server, "keyEdit")->setText(QStringLiteral("/etc/ssl/test.key"));
+        chooseData(inPane<QComboBox>(server, "modeCombo"), int(ServerMode::Broadcast));
+        inPane<QCheckBox>(server, "broadcastToSenderCheck")->setChecked(true);
+        inPane<QCheckBox>(server, "pushCheck")->setChecked(true);
+        inPane<QSpinBox>(server, "pushIntervalSpin")->setValue(2500);
+        inPane<QLineEdit>(server, "pushTemplateEdit")->setText(QStringLiteral("tick {{counter}}"));
+        server->rulesModel()->setRules({ rule });
+        QTRY_VERIFY(server->appliedRules() && server->appliedRules()->rules() == QList<ReplyRule> { rule });
+
+        ReplayPane* replay = window.replayPane();
+        inPane<QLineEdit>(replay, "replayTargetUrlEdit")->setText(QStringLiteral("ws://localhost:9999/replay"));
+        chooseData(inPane<QComboBox>(replay, "replaySpeedCombo"), ReplayPane::Paced);
+        inPane<QSpinBox>(replay, "replayReplyTimeoutSpin")->setValue(42);
+        inPane<QPlainTextEdit>(replay, "replayIgnorePathsEdit")->setPlainText(QStringLiteral("$.ts\n$..id"));
+        inPane<QComboBox>(replay, "replayServerHostCombo")->setCurrentText(QStringLiteral("::1"));
+        inPane<QSpinBox>(replay, "replayServerPortSpin")->setValue(9124);
+        chooseData(inPane<QComboBox>(replay, "replayServerScheduleCombo"), true);
+        chooseData(inPane<QComboBox>(replay, "replayServerSpeedCombo"), 10.0);
+        inPane<QCheckBox>(replay, "replayLoopCheck")->setChecked(true);
+        QVERIFY(window.close());
+    }
+
+    // A window that does not remember (as tests make them) starts from the defaults.
+    {
+        CaptureSession session(CaptureSession::Options { true, QString() });
+        MainWindow window(&session);
+        const ServerOptions options = window.findChild<ServerPane*>()->options();
+        QCOMPARE(options.port, ServerPane::DefaultPort);
+        QCOMPARE(options.behaviour.mode, ServerMode::Echo);
+        QVERIFY(!options.behaviour.rules);
+        QVERIFY(inPane<QLineEdit>(window.replayPane(), "replayTargetUrlEdit")->text().isEmpty());
+    }
+
+    CaptureSession session(CaptureSession::Options { true, QString() });
+    MainWindow window(&session);
+    window.setRemembersLayout(true);
+    auto* server = window.findChild<ServerPane*>();
+    const ServerOptions options = server->options();
+    QCOMPARE(options.host, QStringLiteral("localhost"));
+    QCOMPARE(options.port, quint16(9123));
+    QCOMPARE(options.tryNextPorts, 0);
+    QCOMPARE(options.subprotocols, QStringList({ QStringLiteral("chat"), QStringLiteral("v2") }));
+    QCOMPARE(options.allowedOrigins, QStringList { QStringLiteral("http://localhost:3000") });
+    QCOMPARE(options.maxConnections, 77);
+    QCOMPARE(options.maxMessageBytes, qint64(5) << 20);
+    QCOMPARE(options.tlsCertificatePath, QStringLiteral("/etc/ssl/test.pem"));
+    QCOMPARE(options.tlsKeyPath, QStringLiteral("/etc/ssl/test.key"));
+    QCOMPARE(options.behaviour.mode, ServerMode::Broadcast);
+    QVERIFY(options.behaviour.broadcastToSender);
+    QCOMPARE(options.behaviour.pushEveryMs, 2500);
+    QCOMPARE(options.behaviour.pushTemplate, QStringLiteral("tick {{counter}}"));
+    QVERIFY(options.behaviour.rules);
+    QCOMPARE(options.behaviour.rules->rules(), QList<ReplyRule> { rule });
+    QCOMPARE(server->rulesModel()->rules(), QList<ReplyRule> { rule });
+    QVERIFY(inPane<QSpinBox>(server, "pushIntervalSpin")->isEnabled());
+
+    ReplayPane* replay = window.replayPane();
+    QCOMPARE(inPane<QLineEdit>(replay, "replayTargetUrlEdit")->text(), QStringLiteral("ws://localhost:9999/replay"));
+    QCOMPARE(inPane<QComboBox>(replay, "replaySpeedCombo")->currentData().toDouble(), ReplayPane::Paced);
+    QCOMPARE(inPane<QSpinBox>(replay, "replayReplyTimeoutSpin")->value(), 42);
+    QCOMPARE(inPane<QPlainTextEdit>(replay, "replayIgnorePathsEdit")->toPlainText(), QStringLiteral("$.ts\n$..id"));
+    QCOMPARE(inPane<QComboBox>(replay, "replayServerHostCombo")->currentText(), QStringLiteral("::1"));
+    QCOMPARE(inPane<QSpinBox>(replay, "replayServerPortSpin")->value(), 9124);
+    QCOMPARE(inPane<QComboBox>(replay, "replayServerScheduleCombo")->currentData().toBool(), true);
+    QCOMPARE(inPane<QComboBox>(replay, "replayServerSpeedCombo")->currentData().toDouble(), 10.0);
+    QVERIFY(inPane<QCheckBox>(replay, "replayLoopCheck")->isChecked());
+
+    // Settings written by hand (or by an older version) that make no sense are skipped, not obeyed.
+    QSettings settings;
+    settings.setValue(QStringLiteral("serverPane/mode"), QStringLiteral("shout"));
+    settings.setValue(QStringLiteral("serverPane/port"), QStringLiteral("many"));
+    settings.setValue(QStringLiteral("serverPane/rules"), QStringLiteral("{\"rules\": [{\"match\": \"nope\"}]}"));
+    settings.setValue(QStringLiteral("replayPane/speed"), 3.5);
+    settings.sync();
+    CaptureSession other(CaptureSession::Options { true, QString() });
+    MainWindow odd(&other);
+    odd.setRemembersLayout(true);
+    const ServerOptions oddOptions = odd.findChild<ServerPane*>()->options();
+    QCOMPARE(oddOptions.behaviour.mode, ServerMode::Echo);
+    QCOMPARE(oddOptions.port, ServerPane::DefaultPort);
+    QVERIFY(odd.findChild<ServerPane*>()->rulesModel()->rules().isEmpty());
+    QCOMPARE(inPane<QComboBox>(odd.replayPane(), "replaySpeedCombo")->currentData().toDouble(), 1.0);
 }
 
 void TstMainWindowSettings::themesAreReadable_data()
