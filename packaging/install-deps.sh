@@ -8,7 +8,8 @@
 #                                      Chromium), tshark to read our pcap exports, openssl for throwaway TLS
 #                                      certificates, an X server for GUI checks, and what the fuzzers need (make
 #                                      test runs them too), and the validators of the installed desktop entry
-#                                      and AppStream metainfo (desktop-file-utils, appstream)
+#                                      and AppStream metainfo (desktop-file-utils, appstream), and lintian
+#                                      for the .deb
 #   packaging/install-deps.sh fuzz     clang with its libFuzzer and sanitizer runtimes (make fuzz)
 #   packaging/install-deps.sh dev      clang with its sanitizer runtimes (for the asan preset) and clang-format
 #                                      (for make format)
@@ -26,7 +27,7 @@ build_packages=(build-essential cmake ninja-build pkg-config qt6-base-dev qt6-ba
 # the libclang-rt-dev that follows the default clang), and recommends are not installed below.
 fuzz_packages=(clang libclang-rt-dev)
 test_packages=(python3 python3-websockets xvfb xauth chromium openssl tshark desktop-file-utils appstream
-    "${fuzz_packages[@]}")
+    lintian "${fuzz_packages[@]}")
 dev_packages=(clang-format "${fuzz_packages[@]}")
 
 usage()

@@ -1,6 +1,7 @@
 #!/bin/sh
 # cpack builds the .deb with Depends computed by dpkg-shlibdeps; as root (CI) the package is installed with
-# apt-get, /usr/bin/wsinspector runs --version and a headless serve, and the package is removed again.
+# apt-get, /usr/bin/wsinspector runs --version and a headless serve, and the package is removed again. lintian
+# checks the package first: any error fails the test, warnings and other tags are listed.
 # usage: check_deb.sh CPACK BUILD_DIR VERSION
 set -eu
 cpack=$1
@@ -21,6 +22,10 @@ trap cleanup EXIT
 # A ctest timeout sends SIGTERM: exit through the EXIT trap, so the package does not stay installed.
 trap 'exit 1' INT TERM
 
+if ! command -v lintian >/dev/null 2>&1; then
+    echo "lintian is missing: install it (packaging/install-deps.sh test)" >&2
+    exit 1
+fi
 if ! command -v dpkg-shlibdeps >/dev/null 2>&1; then
     echo "dpkg-shlibdeps is missing: install dpkg-dev (packaging/install-deps.sh build)" >&2
     exit 1
@@ -73,6 +78,23 @@ for soname in $needed; do
     fi
 done
 echo "Depends: $depends"
+
+# Tags of every level but the classification ones (N: notes are explanations, not findings); run as root,
+# lintian says so on stderr, which is no finding either.
+status=0
+lintian --info --pedantic --fail-on error "$deb" >"$work/lintian.log" 2>"$work/lintian.err" || status=$?
+grep -v '^N:' "$work/lintian.log" >"$work/lintian.tags" || true
+if [ -s "$work/lintian.tags" ]; then
+    echo "lintian:"
+    sed 's/^/    /' "$work/lintian.tags"
+else
+    echo "lintian --info --pedantic: no tags"
+fi
+if [ $status -ne 0 ] || grep -q '^E:' "$work/lintian.tags"; then
+    echo "lintian reports errors (exit status $status):" >&2
+    grep -v 'running with root privileges' "$work/lintian.err" >&2 || true
+    exit 1
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "SKIPPED the install check: installing the package needs root (CI runs as root)"

@@ -31,7 +31,9 @@ DESTDIR="$root" "$cmake" --install "$build" --prefix "$prefix" >"$work/install.l
     for size in $sizes; do
         echo "$prefix/share/icons/hicolor/${size}x${size}/apps/$app_id.png"
     done
-    echo "$prefix/share/man/man1/wsinspector.1"
+    echo "$prefix/share/man/man1/wsinspector.1.gz"
+    echo "$prefix/share/doc/wsinspector/changelog.gz"
+    echo "$prefix/share/doc/wsinspector/copyright"
 } | sort >"$work/expected"
 (cd "$root" && find . -type f | sed 's/^\.//' | sort) >"$work/installed"
 if ! diff -u "$work/expected" "$work/installed" >"$work/diff"; then
@@ -46,6 +48,27 @@ for f in $(cat "$work/installed"); do
     fi
 done
 echo "installed $(wc -l <"$work/installed") files, as expected"
+
+# Gzipped as Debian policy and reproducible builds want: valid, and made with -n (no time stamp, FLG has no
+# FNAME bit: the header's bytes 3 to 7 are zero).
+for gz in "$root$prefix/share/man/man1/wsinspector.1.gz" "$root$prefix/share/doc/wsinspector/changelog.gz"; do
+    if ! gzip -t "$gz" 2>"$work/gzip.log"; then
+        echo "${gz#"$root"} is not a valid gzip file: $(cat "$work/gzip.log")" >&2
+        exit 1
+    fi
+    header=$(od -An -tu1 -j3 -N5 "$gz" | tr -s ' ')
+    if [ "$header" != " 0 0 0 0 0" ]; then
+        echo "${gz#"$root"} carries a name or a time stamp (gzip header bytes 3-7:$header): not gzip -n" >&2
+        exit 1
+    fi
+done
+gzip -dc "$root$prefix/share/man/man1/wsinspector.1.gz" | grep -q '^\.TH WSINSPECTOR 1' \
+    || { echo "the installed man page has no .TH WSINSPECTOR 1 line" >&2; exit 1; }
+gzip -dc "$root$prefix/share/doc/wsinspector/changelog.gz" | head -n 1 | grep -q "^wsinspector ($version) " \
+    || { echo "the changelog's latest entry is not for version $version" >&2; exit 1; }
+grep -qx 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' \
+    "$root$prefix/share/doc/wsinspector/copyright" || { echo "the copyright file is not DEP-5" >&2; exit 1; }
+echo "man page and changelog gzipped with -n; changelog at $version; copyright in DEP-5"
 
 desktop="$root$prefix/share/applications/$app_id.desktop"
 metainfo="$root$prefix/share/metainfo/$app_id.metainfo.xml"
