@@ -944,8 +944,9 @@ void DetailPane::copyHeaders()
 
 void DetailPane::changeEvent(QEvent* event)
 {
+    // The pane's own palette: it is the one already changed; its children take theirs after this event.
     if (event->type() == QEvent::PaletteChange)
-        m_highlighter->setPalette(m_jsonText->palette());
+        m_highlighter->setPalette(palette());
     QWidget::changeEvent(event);
 }
 

@@ -1,4 +1,5 @@
 #include "detailpane.h"
+#include "theme.h"
 
 #include "core/eventstore.h"
 #include "core/jsontreemodel.h"
@@ -16,6 +17,8 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTest>
+#include <QTextBlock>
+#include <QTextLayout>
 #include <QTreeView>
 
 #include <QThreadPool>
@@ -123,6 +126,7 @@ private slots:
     void pathologicalJsonOpens();
     void pathologicalJsonShowAllIsCapped();
     void bigInvalidJsonCheckedInTheBackground();
+    void jsonColoursFollowTheTheme();
 
 private:
     template <typename T> T* child(const char* name)
@@ -745,6 +749,35 @@ void TestDetailPane::bigInvalidJsonCheckedInTheBackground()
     QTRY_COMPARE(pane.sort(), DetailPane::Sort::Text);
     QCOMPARE(info->text(), error);
     QCOMPARE(pane.currentTab(), DetailPane::HexTab);
+}
+
+namespace {
+// The colour the JSON view paints the first character of its first line with (an opening brace: punctuation).
+QColor firstCharColour(QPlainTextEdit* view)
+{
+    const QTextBlock block = view->document()->firstBlock();
+    for (const QTextLayout::FormatRange& range : block.layout()->formats()) {
+        if (range.start == 0 && range.length > 0)
+            return range.format.foreground().color();
+    }
+    return QColor();
+}
+} // namespace
+
+void TestDetailPane::jsonColoursFollowTheTheme()
+{
+    m_pane->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_pane.get()));
+    m_pane->showRow(JsonRow);
+    auto* view = child<QPlainTextEdit>("jsonView");
+    QTRY_VERIFY(view->document()->firstBlock().text().startsWith(u'{'));
+    // As View › Theme does it, with the pane already up; the braces must not stay as dark as on a light base.
+    for (Theme::Mode mode : { Theme::Mode::Dark, Theme::Mode::Light, Theme::Mode::Dark }) {
+        Theme::apply(mode);
+        const QPalette palette = mode == Theme::Mode::Dark ? Theme::darkPalette() : Theme::lightPalette();
+        QTRY_COMPARE(firstCharColour(view), palette.color(QPalette::PlaceholderText));
+    }
+    Theme::apply(Theme::Mode::System);
 }
 
 QTEST_MAIN(TestDetailPane)
