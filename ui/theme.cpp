@@ -67,6 +67,11 @@ QPalette Theme::lightPalette()
     palette.setColor(QPalette::Link, QColor(0x1d, 0x5f, 0xa8));
     palette.setColor(QPalette::ToolTipBase, QColor(0xff, 0xff, 0xdc));
     palette.setColor(QPalette::ToolTipText, Qt::black);
+    // setColor() above set every group, the disabled one too: without this, a disabled tab or button would look
+    // as usable as the others.
+    const QColor disabled(0x80, 0x80, 0x80);
+    for (QPalette::ColorRole role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
+        palette.setColor(QPalette::Disabled, role, disabled);
     return palette;
 }
 

@@ -301,6 +301,14 @@ void TstMainWindowSettings::themesAreReadable()
     QVERIFY(
         TimelineDelegate::contrastRatio(palette.color(QPalette::HighlightedText), palette.color(QPalette::Highlight))
         >= 4.5);
+    // Disabled text looks disabled (dimmer than the rest) and can still be read.
+    for (QPalette::ColorRole role : { QPalette::WindowText, QPalette::ButtonText, QPalette::Text }) {
+        const QColor disabled = palette.color(QPalette::Disabled, role);
+        QVERIFY(disabled != palette.color(QPalette::Active, role));
+        QVERIFY(TimelineDelegate::contrastRatio(disabled, palette.color(QPalette::Window)) >= 3.0);
+        QVERIFY(TimelineDelegate::contrastRatio(disabled, palette.color(QPalette::Window))
+            < TimelineDelegate::contrastRatio(palette.color(QPalette::Active, role), palette.color(QPalette::Window)));
+    }
     // The delegate's accents (kinds, directions, errors) are derived from Base, whichever it is.
     for (int hue : { 0, 30, 120, 210, 270 })
         QVERIFY2(TimelineDelegate::contrastRatio(TimelineDelegate::accentColor(palette, hue), base) >= 4.5,
