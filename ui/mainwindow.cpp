@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "appicon.h"
 #include "backgroundtask.h"
 #include "composerpane.h"
 #include "connectionspane.h"
@@ -92,6 +93,8 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     , m_profiles(std::make_unique<ConnectionProfiles>())
 {
     setObjectName(QStringLiteral("mainWindow"));
+    // The app's icon for every window and dialog; the first window installs it (tests make windows without main()).
+    AppIcon::install();
 
     createDocks();
     createActions();

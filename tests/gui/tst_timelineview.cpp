@@ -6,6 +6,7 @@
 #include "core/timelineviewmodel.h"
 #include "timelineview.h"
 
+#include <QHeaderView>
 #include <QImage>
 #include <QTest>
 
@@ -54,6 +55,8 @@ class TstTimelineView : public QObject
 private Q_SLOTS:
     void emptyHintUntilRowsArrive();
     void noHintWhenFilterHidesRows();
+    void rowsFitTheFont();
+    void selectionCoversWholeDevicePixels();
 };
 
 void TstTimelineView::emptyHintUntilRowsArrive()
@@ -92,6 +95,60 @@ void TstTimelineView::noHintWhenFilterHidesRows()
     viewModel.clear(); // hides what is there; the capture is not empty, so "start the server" would mislead
     QTRY_COMPARE(viewModel.rowCount(), 0);
     QVERIFY(!view.showsEmptyHint());
+}
+
+void TstTimelineView::rowsFitTheFont()
+{
+    EventStore store;
+    TimelineModel model(&store);
+    TimelineViewModel viewModel;
+    viewModel.setSourceModel(&model);
+    TimelineView view;
+    view.setModel(&viewModel);
+    model.append(oneTextEvent());
+    QTRY_COMPARE(viewModel.rowCount(), 1);
+    const int before = view.rowHeight(0);
+    QVERIFY(before >= view.fontMetrics().height());
+    // A bigger font (a desktop's larger text setting): the rows grow with it, so that text is not clipped.
+    QFont big = view.font();
+    big.setPointSizeF(big.pointSizeF() * 2);
+    view.setFont(big);
+    QTRY_VERIFY(view.rowHeight(0) > before);
+    QVERIFY(view.rowHeight(0) >= view.fontMetrics().height());
+    QVERIFY(view.verticalHeader()->defaultSectionSize() >= view.fontMetrics().height());
+}
+
+void TstTimelineView::selectionCoversWholeDevicePixels()
+{
+    // Also run at QT_SCALE_FACTOR=2 (tst_timelineview_2x): the rows are painted in device pixels there, and a row
+    // drawn at a fractional position would leave blended lines at its edges.
+    EventStore store;
+    TimelineModel model(&store);
+    TimelineViewModel viewModel;
+    viewModel.setSourceModel(&model);
+    TimelineView view;
+    view.setModel(&viewModel);
+    view.resize(600, 300);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    model.append(oneTextEvent());
+    QTRY_COMPARE(viewModel.rowCount(), 1);
+    view.selectRow(0);
+    const qreal ratio = view.devicePixelRatio();
+    if (qEnvironmentVariable("QT_SCALE_FACTOR") == QLatin1StringView("2"))
+        QCOMPARE(ratio, 2.0);
+    const QImage image = view.viewport()->grab().toImage();
+    QCOMPARE(image.devicePixelRatio(), ratio);
+    QCOMPARE(image.height(), qRound(view.viewport()->height() * ratio));
+    // Down the right edge, past the short preview: the selected row's highlight, then the background.
+    const QColor highlight
+        = view.palette().color(view.isActiveWindow() ? QPalette::Active : QPalette::Inactive, QPalette::Highlight);
+    const int x = image.width() - 2;
+    int y = 0;
+    while (y < image.height() && image.pixelColor(x, y) == highlight)
+        ++y;
+    QCOMPARE(y, qRound(view.rowHeight(0) * ratio));
+    QCOMPARE(image.pixelColor(x, y), view.palette().color(QPalette::Base));
 }
 
 QTEST_MAIN(TstTimelineView)
