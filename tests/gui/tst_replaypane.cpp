@@ -21,6 +21,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableView>
@@ -198,6 +199,34 @@ private Q_SLOTS:
         QVERIFY(f.pane.playAction()->isEnabled());
         QVERIFY(!f.pane.pauseAction()->isEnabled());
         QVERIFY(!f.pane.stopAction()->isEnabled());
+    }
+
+    void typedTargetComesBackForTheNextStart()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+        const QString typed = QStringLiteral("ws://localhost:9999/chat");
+        {
+            Fixture f;
+            QVERIFY(f.load());
+            auto* target = child<QLineEdit>(&f.pane, "replayTargetUrlEdit");
+            // The recorded URL, untouched, is not worth keeping: the next recording brings its own.
+            f.pane.saveSettings(settings);
+            QVERIFY(!settings.contains(QStringLiteral("targetUrl")));
+            target->setText(typed);
+            f.pane.saveSettings(settings);
+            QCOMPARE(settings.value(QStringLiteral("targetUrl")).toString(), typed);
+        }
+        // The next start: the typed target replaces the recorded one for the first connection chosen.
+        Fixture f;
+        f.pane.restoreSettings(settings);
+        QVERIFY(f.load());
+        QCOMPARE(f.pane.selectedConnection(), 1u);
+        QCOMPARE(child<QLineEdit>(&f.pane, "replayTargetUrlEdit")->text(), typed);
+        // Once only: a source read again fills the recorded URL, as it always did.
+        f.pane.loadFile(f.path);
+        QTRY_VERIFY(f.pane.plan() && !f.pane.isBusy());
+        QTRY_COMPARE(child<QLineEdit>(&f.pane, "replayTargetUrlEdit")->text(), QStringLiteral("ws://127.0.0.1:1/chat"));
     }
 
     void opensAHar()
