@@ -257,9 +257,10 @@ bool MessageInflater::inflate(QByteArrayView compressed, QByteArray* out, qint64
                 if (rc != Z_DATA_ERROR && z.avail_out == 0)
                     return fail(overLimit);
             } else {
-                // Grow by doubling, from 16 KiB, never past the limit.
+                // Grow by doubling, from 16 KiB, never past the limit
                 const qsizetype used = out->size();
-                const qint64 want = std::max<qint64>(used, 16 * 1024);
+                // (and at most 1 GiB at a time: avail_out is 32 bits).
+                const qint64 want = std::min<qint64>(std::max<qint64>(used, 16 * 1024), 1 << 30);
                 const qsizetype room = qsizetype(std::min<qint64>(want, limit - used));
                 // reserve() allocates exactly what it is asked for, where resize() may round up past the limit.
                 out->reserve(used + room);
