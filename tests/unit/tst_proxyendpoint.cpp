@@ -257,7 +257,8 @@ private:
         QSignalSpy failed(session.get(), &CaptureSession::proxyStartFailed);
         options.host = QStringLiteral("127.0.0.1");
         options.port = 0;
-        options.handshakeTimeoutMs = 5000;
+        if (options.handshakeTimeoutMs == ProxyOptions {}.handshakeTimeoutMs)
+            options.handshakeTimeoutMs = 5000;
         session->startProxy(options);
         for (QDeadlineTimer deadline(10000); started.isEmpty() && failed.isEmpty() && !deadline.hasExpired();)
             QTest::qWait(10);
@@ -651,6 +652,119 @@ private Q_SLOTS:
         QCOMPARE(frames.constFirst().payload, QByteArray("over tls"));
         const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
         QVERIFY(anyPayloadContains(eventsOf(*proxy, pid, EventKind::Note), "certificate problems ignored"));
+    }
+
+    // A refusal from the upstream reaches the client as it was, body included, and is recorded as an error.
+    void upstreamRefusalIsRelayed()
+    {
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen());
+        ProxyOptions options;
+        options.upstream = upstream.url();
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        RawClient raw;
+        QVERIFY(raw.connectTo(proxy->proxyUrl()));
+        send(raw.socket, upgradeRequest("/private"));
+        QByteArray request;
+        std::unique_ptr<QTcpSocket> server(upstream.accept(&request));
+        QVERIFY(server);
+        const QByteArray refusal = "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 17\r\n\r\n"
+                                   "no entry for you\n";
+        send(*server, refusal);
+        QVERIFY(raw.waitForDisconnect());
+        QCOMPARE(raw.received, refusal);
+        const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
+        QTRY_VERIFY(closedOf(*proxy, pid).has_value());
+        const QList<Event> errors = eventsOf(*proxy, pid, EventKind::Error);
+        QCOMPARE(errors.size(), 1);
+        QCOMPARE(errors.constFirst().payload, QByteArray("upstream refused the upgrade: 403 Forbidden"));
+        QVERIFY(eventsOf(*proxy, pid, EventKind::HandshakeResponse).constFirst().payload.startsWith("HTTP/1.1 403"));
+        QCOMPARE(eventsOf(*proxy, pid, EventKind::Open).size(), 0);
+    }
+
+    // An upstream that accepts TCP and says nothing: 504 after the handshake time.
+    void silentUpstreamGives504()
+    {
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen());
+        ProxyOptions options;
+        options.upstream = upstream.url();
+        options.handshakeTimeoutMs = 300;
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        const QByteArray answer = httpExchange(proxy->proxyUrl(), upgradeRequest());
+        QVERIFY2(answer.startsWith("HTTP/1.1 504 Gateway Timeout\r\n"), answer.left(200).constData());
+        QVERIFY2(answer.contains("did not answer the upgrade request within 300 ms"), answer.constData());
+    }
+
+    // A client that never completes its request: 408, recorded with what it sent.
+    void slowClientGets408()
+    {
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen());
+        ProxyOptions options;
+        options.upstream = upstream.url();
+        options.handshakeTimeoutMs = 300;
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        const QByteArray answer = httpExchange(proxy->proxyUrl(), "GET / HTTP/1.1\r\nHost: x\r\n");
+        QVERIFY2(answer.startsWith("HTTP/1.1 408 Request Timeout\r\n"), answer.left(200).constData());
+        const QList<quint32> ids = connectionsOf(*proxy, ConnectionRole::Proxy);
+        QCOMPARE(ids.size(), 1);
+        QCOMPARE(eventsOf(*proxy, ids.constFirst(), EventKind::HandshakeRequest).constFirst().payload,
+            QByteArray("GET / HTTP/1.1\r\nHost: x\r\n"));
+    }
+
+    // An extension answer the decoders cannot follow: recorded as an error, the bytes still relayed.
+    void malformedExtensionAnswerIsRelayedUndecoded()
+    {
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen());
+        ProxyOptions options;
+        options.upstream = upstream.url();
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        RawClient raw;
+        QVERIFY(raw.connectTo(proxy->proxyUrl()));
+        send(raw.socket, upgradeRequest("/", "Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+        QByteArray request;
+        std::unique_ptr<QTcpSocket> server(upstream.accept(&request));
+        QVERIFY(server);
+        const QByteArray frame = encodeFrame(Opcode::Text, "opaque", true, {}, 4);
+        send(*server,
+            ScriptedUpstream::switchingProtocols(
+                request, "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99\r\n")
+                + frame);
+        QCOMPARE(raw.waitForFrames(1).size(), 1);
+        QCOMPARE(raw.afterHead(), frame);
+        const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
+        QTRY_COMPARE(eventsOf(*proxy, pid, EventKind::Error).size(), 1);
+        QVERIFY(eventsOf(*proxy, pid, EventKind::Error).constFirst().payload.contains("Sec-WebSocket-Extensions"));
+        QCOMPARE(eventsOf(*proxy, pid, EventKind::Open).size(), 1);
+    }
+
+    // Stopping while the upstream has not answered yet: the client gets a 503 that says so.
+    void stopDuringTheUpstreamHandshake()
+    {
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen());
+        ProxyOptions options;
+        options.upstream = upstream.url();
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        RawClient raw;
+        QVERIFY(raw.connectTo(proxy->proxyUrl()));
+        send(raw.socket, upgradeRequest());
+        QByteArray request;
+        std::unique_ptr<QTcpSocket> server(upstream.accept(&request));
+        QVERIFY(server);
+        proxy->stopProxy();
+        QVERIFY(raw.waitForDisconnect());
+        QVERIFY2(raw.received.startsWith("HTTP/1.1 503 Service Unavailable\r\n"), raw.received.constData());
+        QVERIFY(raw.received.contains("stopped"));
+        const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
+        QTRY_VERIFY(closedOf(*proxy, pid).has_value());
     }
 
     // The upstream's TCP connection ends in the middle of a frame: 1006, the client dropped, the proxy goes on.
