@@ -249,7 +249,7 @@ void ProxyConnection::onUpstreamAnswer()
     record(EventKind::HandshakeResponse, head);
     m_client->socket->write(head);
     if (response.status == 101) {
-        acceptUpgrade(response, head, rest);
+        acceptUpgrade(response, rest);
         return;
     }
     record(EventKind::Error,
@@ -262,13 +262,15 @@ void ProxyConnection::onUpstreamAnswer()
     if (!ok && response.status == 304)
         m_refusalBodyLeft = 0;
     m_upstream->early = rest;
+    m_timer->start(m_options.handshakeTimeoutMs); // for the rest of the body
     relayRefusal();
 }
 
 void ProxyConnection::relayRefusal()
 {
+    // Read after the upstream closed too: the end of the body may still be in the socket's buffer.
     QByteArray body = std::exchange(m_upstream->early, {});
-    if (!m_upstream->gone)
+    if (m_upstream->socket)
         body += m_upstream->socket->readAll();
     const QByteArray part = body.left(m_refusalBodyLeft);
     m_refusalBodyLeft -= part.size();
@@ -283,9 +285,8 @@ void ProxyConnection::relayRefusal()
     finishIfBothGone();
 }
 
-void ProxyConnection::acceptUpgrade(const HttpHead& response, const QByteArray& head, const QByteArray& rest)
+void ProxyConnection::acceptUpgrade(const HttpHead& response, const QByteArray& rest)
 {
-    Q_UNUSED(head);
     m_timer->stop();
     QByteArray deflateError;
     const std::optional<DeflateParams> deflate = negotiatedDeflate(response, &deflateError);
@@ -383,7 +384,7 @@ void ProxyConnection::relay(Side& from, const QByteArray& bytes)
     Side& to = other(from);
     if (m_phase == Phase::Relaying && !to.gone)
         to.socket->write(bytes);
-    if (!m_decode || !from.decoder || from.decoder->isStreamLost())
+    if (!m_decode || !from.decoder)
         return;
     QList<Event> events;
     from.decoder->feed(bytes, &events);
@@ -458,6 +459,7 @@ void ProxyConnection::onSideDisconnected(Side& side)
             m_closeWhy = "the " + side.name + "'s connection ended without a closing handshake"
                 + (side.decoder && side.decoder->midFrame() ? QByteArray(", in the middle of a frame") : QByteArray())
                 + " (" + side.socket->errorString().toUtf8() + "); the " + rest.name + "'s connection was dropped";
+            rest.socket->flush(); // what the vanished side said last goes out as far as it can
             dropSide(rest);
         }
         finishIfBothGone();

@@ -74,7 +74,7 @@ private:
     void onUpstreamConnected();
     void onUpstreamError(QAbstractSocket::SocketError error);
     void onUpstreamAnswer();
-    void acceptUpgrade(const HttpHead& response, const QByteArray& head, const QByteArray& rest);
+    void acceptUpgrade(const HttpHead& response, const QByteArray& rest);
     void relayRefusal();
     // Answers the client ourselves (the upstream could not be reached) and ends the connection.
     void failUpstream(int status, const QByteArray& why);
