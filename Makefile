@@ -5,7 +5,8 @@
 #   make test     build and run every test (unit, gui, integration)
 #   make bench    build and run the benchmarks
 #   make package  build the Debian package (wsinspector_VERSION_ARCH.deb in the build directory) with CPack
-#   make fuzz     build the libFuzzer targets with clang (build-fuzz/) and run each for FUZZ_SECONDS (default 30)
+#   make fuzz     build the libFuzzer targets with clang (build-fuzz/) and run each for its own time (60 s for the
+#                 frame, head and wire decoders, 30 s for the session readers) or FUZZ_SECONDS=n for all
 #
 # PRESET=debug or PRESET=asan (see CMakePresets.json) builds into build-debug/ or build-asan/ instead of build/.
 
@@ -16,7 +17,8 @@ INSTALL_DEPS := packaging/install-deps.sh
 FORMAT_DIRS := app ui tests
 # The asan preset compiles with clang.
 BUILD_DEPS := build $(if $(filter asan,$(PRESET)),dev)$(if $(filter fuzz,$(PRESET)),fuzz)
-FUZZ_SECONDS ?= 30
+# Empty: each fuzz target runs for its own time (tests/fuzz/CMakeLists.txt); a number overrides them all.
+FUZZ_SECONDS ?=
 FUZZ_DIR := build-fuzz
 
 # Configure only when the build directory has no cache yet; cmake --build re-runs CMake itself when a

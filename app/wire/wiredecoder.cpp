@@ -34,6 +34,7 @@ struct WireDecoder::Private
     bool contextLost = false; // context takeover and a message could not be inflated: later ones cannot be
     bool maskReported = false;
     bool afterCloseReported = false;
+    bool rsvReported = false;
 
     // The data message being reassembled.
     bool open = false;
@@ -70,6 +71,18 @@ struct WireDecoder::Private
     }
 
     bool compressedMessage() const { return deflate && (rsv & 4); }
+    // The RSV bits that no agreed extension gives a meaning.
+    quint8 unknownRsv() const { return deflate ? 3 : 7; }
+
+    static QByteArray rsvNames(quint8 bits)
+    {
+        QList<QByteArray> names;
+        for (int i = 0; i < 3; ++i) {
+            if (bits & (4 >> i))
+                names.append("RSV" + QByteArray::number(i + 1));
+        }
+        return names.join(" and ");
+    }
 
     MessageInflater& messageInflater()
     {
@@ -202,7 +215,8 @@ struct WireDecoder::Private
             notes.append("incomplete: a new message began before its last frame");
             payloadIsMessage = false;
         }
-        if (payloadIsMessage && opcode == Opcode::Text && !isValidUtf8(e.payload))
+        // With RSV bits of an unknown extension the payload is that extension's, not text: no UTF-8 check.
+        if (payloadIsMessage && opcode == Opcode::Text && !(rsv & unknownRsv()) && !isValidUtf8(e.payload))
             errors.append(who() + " sent a text message that is not valid UTF-8 (RFC 6455 §8.1)");
         e.note = notes.join("; ");
         out->append(e);
@@ -217,12 +231,13 @@ struct WireDecoder::Private
     void handleFrame(WireDecoder& q, Frame& f, QList<Event>* out)
     {
         const QByteArray who = this->who();
-        if (q.m_closeSeen && !afterCloseReported) {
+        // Rules a peer breaks on every frame once it breaks them at all (masking, a close it does not honour, an
+        // extension the decoder does not know of) are reported once per stream, not once per frame.
+        if (q.m_closeSeen && !isControl(f.opcode) && !afterCloseReported) {
             afterCloseReported = true;
-            error(out, who + " sent a frame after its close frame (RFC 6455 §5.5.1)");
+            error(out, who + " sent a data frame after its close frame (RFC 6455 §5.5.1)");
         }
         const bool mustBeMasked = sender == Sender::Client;
-        // Reported once: a peer that gets masking wrong gets it wrong on every frame.
         if (f.masked != mustBeMasked && !maskReported) {
             maskReported = true;
             error(out,
@@ -230,13 +245,14 @@ struct WireDecoder::Private
                     + (mustBeMasked ? " sent an unmasked frame (RFC 6455 §5.1)"
                                     : " sent a masked frame (RFC 6455 §5.1)"));
         }
-        if (f.rsv & 3)
+        if ((f.rsv & unknownRsv()) && !rsvReported) {
+            rsvReported = true;
             error(out,
-                who + " sent a frame with RSV2 or RSV3 set, which no negotiated extension defines (RFC 6455 §5.2)");
-        if (f.rsv & 4) {
-            if (!deflate)
-                error(out, who + " sent a frame with RSV1 set but no extension was negotiated (RFC 6455 §5.2)");
-            else if (isControl(f.opcode))
+                who + " sent a frame with " + rsvNames(f.rsv & unknownRsv())
+                    + " set, which no negotiated extension defines (RFC 6455 §5.2)");
+        }
+        if ((f.rsv & 4) && deflate) {
+            if (isControl(f.opcode))
                 error(out, who + " sent a control frame with RSV1 set (RFC 7692 §6.1)");
             else if (f.opcode == Opcode::Continuation)
                 error(out, who + " sent a continuation frame with RSV1 set (RFC 7692 §6.1)");

@@ -1,8 +1,12 @@
-# Runs one libFuzzer target for FUZZ_SECONDS (environment, default 30): cmake -DFUZZER=exe -DSEEDS=dir
-# -DWORK=dir [-DEXTRA=option|option] -P runfuzzer.cmake. Fails, naming the saved input, on a crash, a leak, a
-# sanitizer report, a broken property or an input that runs longer than -timeout.
+# Runs one libFuzzer target for SECONDS (default 30), or FUZZ_SECONDS (environment) when set, which overrides
+# every target's own time: cmake -DFUZZER=exe -DSEEDS=dir -DWORK=dir [-DSECONDS=n] [-DEXTRA=option|option]
+# -P runfuzzer.cmake. Fails, naming the saved input, on a crash, a leak, a sanitizer report, a broken property
+# or an input that runs longer than -timeout.
 set(seconds 30)
-if(DEFINED ENV{FUZZ_SECONDS})
+if(DEFINED SECONDS AND NOT SECONDS STREQUAL "")
+    set(seconds ${SECONDS})
+endif()
+if(DEFINED ENV{FUZZ_SECONDS} AND NOT "$ENV{FUZZ_SECONDS}" STREQUAL "")
     set(seconds $ENV{FUZZ_SECONDS})
 endif()
 if(NOT seconds MATCHES "^[1-9][0-9]*$")

@@ -147,6 +147,7 @@ private slots:
     void protocolErrors();
     void contextTakeover_data();
     void contextTakeover();
+    void repeatedErrorsReportedOnce();
     void messageSizeLimit();
     void inflatedSizeLimit_data();
     void inflatedSizeLimit();
@@ -288,12 +289,14 @@ void TestWireDecoder::protocolErrors_data()
         << QByteArray("the client started a new message before the fragmented one ended (RFC 6455 §5.4)") << false;
     QTest::newRow("RSV1 without an extension")
         << false << false << NoLimit << plain(Opcode::Text, "x", true, 4)
-        << QByteArray("the server sent a frame with RSV1 set but no extension was negotiated (RFC 6455 §5.2)") << false;
-    QTest::newRow("RSV2") << false << true << NoLimit << plain(Opcode::Binary, "x", true, 2)
-                          << QByteArray("RSV2 or RSV3 set, which no negotiated extension defines (RFC 6455 §5.2)")
-                          << false;
+        << QByteArray("the server sent a frame with RSV1 set, which no negotiated extension defines (RFC 6455 §5.2)")
+        << false;
+    QTest::newRow("RSV2")
+        << false << true << NoLimit << plain(Opcode::Binary, "x", true, 2)
+        << QByteArray("the server sent a frame with RSV2 set, which no negotiated extension defines (RFC 6455 §5.2)")
+        << false;
     QTest::newRow("RSV3") << true << false << NoLimit << masked(Opcode::Ping, "x", true, 1)
-                          << QByteArray("RSV2 or RSV3 set") << false;
+                          << QByteArray("the client sent a frame with RSV3 set") << false;
     QTest::newRow("RSV1 on a continuation")
         << false << true << NoLimit
         << plain(Opcode::Text, HelloDeflated.first(3), false, 4)
@@ -337,7 +340,8 @@ void TestWireDecoder::protocolErrors_data()
         << false << false << NoLimit << plain(Opcode::Close, bytes({ 0x03, 0xe8, 0xc0, 0xaf }))
         << QByteArray("the server sent a close reason that is not valid UTF-8 (RFC 6455 §5.5.1)") << false;
     QTest::newRow("data after close") << false << false << NoLimit << plain(Opcode::Close, closePayload(1000, {}))
-                                      << QByteArray("the server sent a frame after its close frame (RFC 6455 §5.5.1)")
+                                      << QByteArray(
+                                             "the server sent a data frame after its close frame (RFC 6455 §5.5.1)")
                                       << false;
 }
 
@@ -444,6 +448,31 @@ void TestWireDecoder::contextTakeover()
     const qsizetype step = std::max<qsizetype>(1, stream.size() / 97);
     for (qsizetype cut = 0; cut <= stream.size(); cut += step)
         QCOMPARE(decode(s, stream, { cut }).events, describeAll(events));
+}
+
+void TestWireDecoder::repeatedErrorsReportedOnce()
+{
+    // A client that never masks, speaking an extension nobody agreed on (RSV1 and opaque bytes), and going on
+    // after its close: one error for each rule, however many frames break it, and its bytes are not judged as
+    // UTF-8 since the unknown extension may have transformed them.
+    Setup s;
+    s.sender = Sender::Client;
+    QByteArray stream;
+    for (int i = 0; i < 5; ++i)
+        stream += plain(Opcode::Text, bytes({ 0xff, i }), true, 4);
+    stream += plain(Opcode::Close, closePayload(1000, {})) + plain(Opcode::Text, "late") + plain(Opcode::Text, "later")
+        + plain(Opcode::Ping, "control frames may follow");
+    const Result r = decodeEverySplit(s, stream);
+    QList<QByteArray> errors;
+    for (const QByteArray& line : r.events) {
+        if (line.contains(" error "))
+            errors.append(line.sliced(line.indexOf("payload=") + 8));
+    }
+    QCOMPARE(errors,
+        QList<QByteArray>({ "the client sent an unmasked frame (RFC 6455 §5.1) note=",
+            "the client sent a frame with RSV1 set, which no negotiated extension defines (RFC 6455 §5.2) note=",
+            "the client sent a data frame after its close frame (RFC 6455 §5.5.1) note=" }));
+    QCOMPARE(r.events.size(), 5 + 1 + 2 + 1 + errors.size());
 }
 
 void TestWireDecoder::messageSizeLimit()
