@@ -486,7 +486,7 @@ void ProxyConnection::injectClose(Side& to, quint16 code, const QByteArray& reas
     e.flags = FlagFin | (key ? FlagMasked : 0);
     e.size = payload.size();
     e.closeCode = code;
-    e.note = "sent by the proxy as it stopped, not by the " + other(to).name;
+    e.note = "sent by the proxy (" + reason + "), not by the " + other(to).name;
     m_recorder->record(std::move(e));
 }
 

@@ -828,6 +828,14 @@ private Q_SLOTS:
         QTRY_COMPARE(session->connectionState(again), ConnectionState::Open);
         QTRY_COMPARE(opened.size(), 2);
         const quint32 proxiedAgain = opened.at(1).constFirst().value<ServerClient>().id;
+        // A proxied connection can be dropped by id, as any other: both of its sides go.
+        const quint32 dropped = session->connectClient(client);
+        QTRY_COMPARE(opened.size(), 3);
+        const quint32 proxiedDropped = opened.at(2).constFirst().value<ServerClient>().id;
+        session->abortConnection(proxiedDropped);
+        QTRY_COMPARE(session->connectionState(proxiedDropped), ConnectionState::Closed);
+        QTRY_COMPARE(session->connectionState(dropped), ConnectionState::Closed);
+        QCOMPARE(session->connectionState(again), ConnectionState::Open);
         const QString journal = session->journalPath();
         session->shutdown();
         QCOMPARE(session->connectionState(proxiedAgain), ConnectionState::Closed);
