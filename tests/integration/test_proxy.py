@@ -428,6 +428,33 @@ async def sigterm_closes_both(proxy, upstream):
     ok("SIGTERM: close 1001 to the client and to the upstream, exit code 0")
 
 
+async def refuses_to_start(exe, busy, upstream):
+    """A port in use -> exit 1 with the reason; a bad argument -> exit 2 with a one-line reason."""
+    loop = asyncio.get_running_loop()
+    upstream_url = f"ws://127.0.0.1:{upstream.port}/"
+    for args, expected_code, mention in (
+            (["--listen", str(busy.port), "--upstream", upstream_url], 1, str(busy.port)),
+            (["--listen", "0", "--upstream", "http://127.0.0.1/"], 2, "http://127.0.0.1/"),
+            (["--listen", "::1:0", "--upstream", upstream_url], 2, "[::1]:9000")):
+        done = await loop.run_in_executor(None, lambda: subprocess.run(
+            [exe, "proxy", *args], stdin=subprocess.DEVNULL, capture_output=True, timeout=STEP_TIMEOUT))
+        err = done.stderr.decode("utf-8", "replace")
+        check(done.returncode == expected_code and mention in err and err.count("\n") == 1
+              and b"proxying" not in done.stdout,
+              f"`proxy {' '.join(args)}`: exit {done.returncode}, stderr {err!r}, stdout {done.stdout!r}; "
+              f"expected exit {expected_code} and one line naming {mention}")
+        ok(f"`proxy {' '.join(args)}` -> exit {expected_code}: {err.strip()}")
+
+
+def check_stdout(proxy):
+    with open(proxy.stdout_path, "rb") as f:
+        lines = f.read().decode("utf-8", "replace").splitlines()
+    check(len(lines) > 3 and lines[-1].startswith("stopped; "), f"{proxy.name}: stdout ends with {lines[-3:]}")
+    for needle in (" c2s text ", " s2c binary ", " c2s close ", " closed"):
+        check(any(needle in line for line in lines), f"{proxy.name}: no stdout line with {needle!r}")
+    ok(f"{proxy.name}: {len(lines)} stdout lines, one per event, then {lines[-1]!r}")
+
+
 # --- the record files ---
 
 def data_of(event):
@@ -503,6 +530,8 @@ async def run(exe, workdir, servers):
     vanish_port = await vanishing_client(main_proxy, upstream)
     await still_good(main_proxy, upstream, "the vanished client")
 
+    await refuses_to_start(exe, main_proxy, upstream)
+
     # Upstream down: 502; then a raw upstream comes up on that port, which drops one connection mid-frame.
     raw_port = free_port()
     down_proxy = await start_proxy(exe, workdir, servers, "proxy-down", f"ws://127.0.0.1:{raw_port}/")
@@ -541,6 +570,7 @@ async def run(exe, workdir, servers):
     await upstream.stop()
     await tls_upstream.stop()
 
+    check_stdout(main_proxy)
     record = Record(main_proxy.record)
     check_exchange_record(record, deflate_port, deflate_sent, True, "deflate")
     check_exchange_record(record, plain_port, plain_sent, False, "plain")
