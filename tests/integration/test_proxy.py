@@ -504,8 +504,8 @@ def check_exchange_record(record, port, sent, compression, tag):
 def check_dropped(record, port, what):
     conn = record.connection_for(port)
     codes = [e.get("code") for e in record.events_of(conn, "closed")]
-    check(1006 in codes, f"record: {what}: closed events {codes}, expected 1006; events: "
-                         f"{[(e['kind'], e.get('code'), e.get('error') or e.get('message')) for e in record.events_of(conn)]}")
+    events = [(e["kind"], e.get("code"), e.get("error") or e.get("message")) for e in record.events_of(conn)]
+    check(1006 in codes, f"record: {what}: closed events {codes}, expected 1006; events: {events}")
     ok(f"record: {what} recorded as closed with 1006")
 
 
