@@ -261,6 +261,8 @@ bool MessageInflater::inflate(QByteArrayView compressed, QByteArray* out, qint64
                 const qsizetype used = out->size();
                 const qint64 want = std::max<qint64>(used, 16 * 1024);
                 const qsizetype room = qsizetype(std::min<qint64>(want, limit - used));
+                // reserve() allocates exactly what it is asked for, where resize() may round up past the limit.
+                out->reserve(used + room);
                 out->resize(used + room);
                 z.next_out = reinterpret_cast<Bytef*>(out->data() + used);
                 z.avail_out = uInt(room);
