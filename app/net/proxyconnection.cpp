@@ -89,14 +89,14 @@ ProxyConnection::ProxyConnection(quint32 id, QTcpSocket* client, const QByteArra
             break;
         case Phase::Refused:
             // The rest of the refusal's body never came: what arrived was passed on.
-            shutDownSide(*m_client);
+            shutDownSide(*m_client, ShutdownMs);
             dropSide(*m_upstream);
             finishIfBothGone();
             break;
         case Phase::Ending:
             // The grace after our close frames is over.
-            shutDownSide(*m_client);
-            shutDownSide(*m_upstream);
+            shutDownSide(*m_client, ShutdownMs);
+            shutDownSide(*m_upstream, ShutdownMs);
             break;
         case Phase::Relaying:
         case Phase::Done:
@@ -279,7 +279,7 @@ void ProxyConnection::relayRefusal()
     m_phase = Phase::Ending;
     setState(ConnectionState::Closing);
     dropSide(*m_upstream);
-    shutDownSide(*m_client);
+    shutDownSide(*m_client, ShutdownMs);
     finishIfBothGone();
 }
 
@@ -358,11 +358,7 @@ void ProxyConnection::failUpstream(int status, const QByteArray& why)
     setState(ConnectionState::Closing);
     // The client reads our answer and closes (it says Connection: close); one that does not is dropped.
     m_client->socket->skip(m_client->socket->bytesAvailable());
-    QTimer::singleShot(AnswerLingerMs, m_client->socket, [this] {
-        dropSide(*m_client);
-        finishIfBothGone();
-    });
-    m_client->socket->disconnectFromHost();
+    shutDownSide(*m_client, AnswerLingerMs);
     finishIfBothGone();
 }
 
@@ -404,8 +400,8 @@ void ProxyConnection::relay(Side& from, const QByteArray& bytes)
     // Stopping: once both sides sent their close frames (answering ours) there is nothing left to wait for.
     const bool stopping = m_client->closeSent || m_upstream->closeSent;
     if (m_phase == Phase::Ending && stopping && m_client->decoder->closeSeen() && m_upstream->decoder->closeSeen()) {
-        shutDownSide(*m_client);
-        shutDownSide(*m_upstream);
+        shutDownSide(*m_client, ShutdownMs);
+        shutDownSide(*m_upstream, ShutdownMs);
     }
 }
 
@@ -456,7 +452,7 @@ void ProxyConnection::onSideDisconnected(Side& side)
             // An orderly end: the other side gets what is queued for it, then its TCP connection ends too.
             if (m_closeWhy.isEmpty())
                 m_closeWhy = "closed by the " + side.name;
-            shutDownSide(rest);
+            shutDownSide(rest, ShutdownMs);
         } else {
             m_closeCode = 1006;
             m_closeWhy = "the " + side.name + "'s connection ended without a closing handshake"
@@ -503,7 +499,7 @@ void ProxyConnection::close(quint16 code, const QByteArray& reason)
         m_timer->stop();
         m_phase = Phase::Ending;
         dropSide(*m_upstream);
-        shutDownSide(*m_client);
+        shutDownSide(*m_client, ShutdownMs);
         finishIfBothGone();
         return;
     case Phase::Relaying:
@@ -528,8 +524,8 @@ void ProxyConnection::close(quint16 code, const QByteArray& reason)
     if (mayClose(*m_upstream))
         injectClose(*m_upstream, code, reason);
     if (!m_client->closeSent && !m_upstream->closeSent) {
-        shutDownSide(*m_client);
-        shutDownSide(*m_upstream);
+        shutDownSide(*m_client, ShutdownMs);
+        shutDownSide(*m_upstream, ShutdownMs);
         return;
     }
     m_timer->start(StopGraceMs);
@@ -552,14 +548,14 @@ void ProxyConnection::abort()
     finishIfBothGone();
 }
 
-void ProxyConnection::shutDownSide(Side& side)
+void ProxyConnection::shutDownSide(Side& side, int timeoutMs)
 {
     if (side.gone || !side.socket)
         return;
     side.socket->disconnectFromHost();
     if (!side.gone && side.socket->state() != QAbstractSocket::UnconnectedState) {
         // An orderly shutdown waits for the queued bytes, which a side that does not read never takes.
-        QTimer::singleShot(ShutdownMs, side.socket, [this, &side] {
+        QTimer::singleShot(timeoutMs, side.socket, [this, &side] {
             dropSide(side);
             finishIfBothGone();
         });

@@ -85,7 +85,7 @@ private:
     void onBytesWritten(Side& side);
     void injectClose(Side& to, quint16 code, const QByteArray& reason);
     // Ends a side's TCP connection after what is queued for it was written (dropped if that takes too long).
-    void shutDownSide(Side& side);
+    void shutDownSide(Side& side, int timeoutMs);
     // Drops a side's TCP connection at once.
     void dropSide(Side& side);
     void finishIfBothGone();
