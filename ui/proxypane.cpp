@@ -22,6 +22,7 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardItemModel>
+#include <QStyle>
 #include <QTableView>
 #include <QToolButton>
 #include <QToolTip>
@@ -192,13 +193,18 @@ QWidget* ProxyPane::createForm()
     form->setContentsMargins(0, 0, 0, 0);
     form->setRowWrapPolicy(QFormLayout::WrapLongRows);
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    form->addRow(tr("&Listen on:"), m_host);
-    form->addRow(m_hostHint);
-    form->addRow(tr("Po&rt:"), m_port);
+    // The one field that must be filled first; where the proxy listens has a default that usually does.
     form->addRow(tr("&Upstream:"), m_upstreamEdit);
     form->addRow(m_insecure);
     form->addRow(tr("&Origin:"), m_origin);
+    form->addRow(tr("&Listen on:"), m_host);
+    form->addRow(m_hostHint);
+    form->addRow(tr("Po&rt:"), m_port);
     form->addRow(m_fieldError);
+    QWidget::setTabOrder(m_upstreamEdit, m_insecure);
+    QWidget::setTabOrder(m_insecure, m_origin);
+    QWidget::setTabOrder(m_origin, m_host);
+    QWidget::setTabOrder(m_host, m_port);
     ListenAddress::showHostHint(m_hostHint, m_host->currentText());
     return m_form;
 }
@@ -247,6 +253,7 @@ QWidget* ProxyPane::createConnectionsList()
     width(PeerColumn, 15);
     width(PathColumn, 14);
     width(SubprotocolColumn, 10);
+    width(OpenedColumn, 9);
     // Enter and double-click both activate a row (and a single click on platforms that activate on one).
     connect(m_table, &QAbstractItemView::activated, this, [this](const QModelIndex& index) {
         const quint32 id = m_connections->index(index.row(), IdColumn).data(ConnectionIdRole).toUInt();
@@ -267,6 +274,16 @@ QWidget* ProxyPane::createConnectionsList()
     layout->addWidget(m_connectionsHint);
     layout->addWidget(m_table, 1);
     return box;
+}
+
+QSize ProxyPane::sizeHint() const
+{
+    // Every column of the list readable, with room for a path, so that the dock opens at a useful width.
+    int width = 0;
+    for (int column = 0; column < ColumnCount; ++column)
+        width += m_table->columnWidth(column);
+    width += m_table->frameWidth() * 2 + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 8;
+    return { width, QWidget::sizeHint().height() };
 }
 
 // --- Fields ----------------------------------------------------------------------------------------------------

@@ -80,6 +80,8 @@ public:
     void saveSettings(QSettings& settings) const;
     void restoreSettings(QSettings& settings);
 
+    QSize sizeHint() const override;
+
 public Q_SLOTS:
     // Checks the fields and starts the proxy; asks first when the host is reachable from other computers.
     // False when nothing was started (bad input, the user said no, not stopped).
