@@ -67,6 +67,10 @@ QPalette Theme::lightPalette()
     palette.setColor(QPalette::Link, QColor(0x1d, 0x5f, 0xa8));
     palette.setColor(QPalette::ToolTipBase, QColor(0xff, 0xff, 0xdc));
     palette.setColor(QPalette::ToolTipText, Qt::black);
+    // setColor above set every group: without this, disabled fields and buttons (a running server's options, the
+    // proxy's fields) would look as editable as the others.
+    for (QPalette::ColorRole role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
+        palette.setColor(QPalette::Disabled, role, QColor(0x80, 0x80, 0x80));
     return palette;
 }
 

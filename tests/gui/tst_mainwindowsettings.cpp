@@ -172,6 +172,13 @@ void TstMainWindowSettings::themesAreReadable()
     QVERIFY(
         TimelineDelegate::contrastRatio(palette.color(QPalette::HighlightedText), palette.color(QPalette::Highlight))
         >= 4.5);
+    // Disabled text is told apart from the rest, and still readable.
+    for (QPalette::ColorRole role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText }) {
+        const QColor disabled = palette.color(QPalette::Disabled, role);
+        QVERIFY2(disabled != palette.color(QPalette::Active, role), qPrintable(QString::number(int(role))));
+        QVERIFY(TimelineDelegate::contrastRatio(disabled, base) >= 3.0);
+        QVERIFY(TimelineDelegate::contrastRatio(disabled, palette.color(QPalette::Window)) >= 3.0);
+    }
     // The delegate's accents (kinds, directions, errors) are derived from Base, whichever it is.
     for (int hue : { 0, 30, 120, 210, 270 })
         QVERIFY2(TimelineDelegate::contrastRatio(TimelineDelegate::accentColor(palette, hue), base) >= 4.5,
