@@ -24,9 +24,10 @@ class SessionStatistics;
 
 /*
  * The Connections dock: one row per client connection opened from this window (the test server's own
- * connections are in its pane), with its state, URL, messages each way, the last ping round trip and how it
- * closed. A client with a reconnection policy is one row that follows each new attempt's connection id, and
- * says when the next attempt comes or that it gave up. Its options are kept, so it can be duplicated.
+ * connections are in its pane, the proxied ones in the proxy's), with its state, URL, messages each way, the last
+ * ping round trip and how it closed. A client with a reconnection policy is one row that follows each new
+ * attempt's connection id, and says when the next attempt comes or that it gave up. Its options are kept, so it
+ * can be duplicated.
  *
  * Rows can be disconnected with a chosen close code, duplicated, pinged and removed. Opening a connection is
  * the window's job (it owns the connection form): Connect asks for it with connectRequested. The counts are

@@ -11,6 +11,17 @@ namespace {
 constexpr const char* HueProperty = "wsiMessageHue";
 } // namespace
 
+QLabel* newLabel(QWidget* parent, const char* objectName)
+{
+    auto* label = new QLabel(parent);
+    label->setObjectName(QLatin1String(objectName));
+    label->setTextFormat(Qt::PlainText);
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    label->setVisible(false);
+    return label;
+}
+
 void show(QLabel* label, const QString& text, int hue, const QPalette& base)
 {
     label->setProperty(HueProperty, hue);

@@ -15,6 +15,8 @@ inline constexpr int NoHue = -1;
 inline constexpr int RedHue = 0;
 inline constexpr int AmberHue = 35;
 
+// A label for such messages: plain text, wrapped, selectable, hidden until show() gives it text.
+QLabel* newLabel(QWidget* parent, const char* objectName);
 // Shows text in label (hidden when empty), coloured by hue from base (the pane's palette), and remembers the hue
 // so that recolour() can follow a palette change.
 void show(QLabel* label, const QString& text, int hue, const QPalette& base);

@@ -20,6 +20,7 @@
 #include "net/capturesession.h"
 #include "net/connectionprofiles.h"
 #include "net/endpointoptions.h"
+#include "proxypane.h"
 #include "recentfilesmenu.h"
 #include "recoverybar.h"
 #include "replaypane.h"
@@ -197,6 +198,8 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
     m_connectionsDock->hide();
     addDockWidget(Qt::RightDockWidgetArea, m_replayDock);
     m_replayDock->hide();
+    addDockWidget(Qt::RightDockWidgetArea, m_proxyDock);
+    m_proxyDock->hide();
     connect(m_connectionsPane, &ConnectionsPane::connectRequested, this, [this](const QString& profile) {
         if (profile.isEmpty())
             connectFromUrlBar();
@@ -222,6 +225,17 @@ MainWindow::MainWindow(CaptureSession* session, QWidget* parent)
         if (m_viewModel)
             m_filterBar->setConnection(connection);
     });
+    // As for the server: a field that keeps the proxy from starting, or a start that failed, is told in the pane.
+    connect(m_proxyPane, &ProxyPane::attentionNeeded, this, [this] {
+        m_proxyDock->show();
+        m_proxyDock->raise();
+    });
+    connect(m_proxyPane, &ProxyPane::connectionActivated, this, [this](quint32 connection) {
+        if (m_viewModel)
+            m_filterBar->setConnection(connection);
+    });
+    connect(m_session, &CaptureSession::proxyStarted, this,
+        [this](const QUrl& url) { statusBar()->showMessage(tr("Proxy listening on %1").arg(url.toString()), 5000); });
 
     m_composer->setBacklogProbe(
         [session = m_session] { return session->isSendBacklogged() ? ComposerPane::MaxBacklog + 1 : qint64(0); });
@@ -375,11 +389,23 @@ void MainWindow::createDocks()
     m_replayDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F4));
     m_replayDock->toggleViewAction()->setToolTip(
         tr("Replay a recorded connection against a server, or serve it back as a mock server (F4)"));
+
+    // The recording proxy, beside the timeline it records into. F3, the free key next to Replay's F4 (F2 edits
+    // in item views, F10 steps the replay, F11 and F12 belong to the desktop and to developer tools).
+    m_proxyDock = new QDockWidget(tr("Proxy"), this);
+    m_proxyDock->setObjectName(QStringLiteral("proxyDock"));
+    m_proxyPane = new ProxyPane(m_session, m_proxyDock);
+    m_proxyDock->setWidget(m_proxyPane);
+    m_proxyDock->toggleViewAction()->setObjectName(QStringLiteral("proxyPaneAction"));
+    m_proxyDock->toggleViewAction()->setShortcut(QKeySequence(Qt::Key_F3));
+    m_proxyDock->toggleViewAction()->setToolTip(
+        tr("Show the recording proxy: put it between an app and its backend to see their traffic (F3)"));
 }
 
 void MainWindow::createActions()
 {
     m_serverAction = m_serverPane->startStopAction();
+    m_proxyAction = m_proxyPane->startStopAction();
 
     m_connectAction = new QAction(QIcon::fromTheme(QStringLiteral("network-connect")), tr("&Connect"), this);
     m_connectAction->setObjectName(QStringLiteral("connectAction"));
@@ -572,6 +598,7 @@ void MainWindow::createMenus()
     view->addSeparator();
     view->addAction(m_connectionsDock->toggleViewAction());
     view->addAction(m_serverDock->toggleViewAction());
+    view->addAction(m_proxyDock->toggleViewAction());
     view->addAction(m_replayDock->toggleViewAction());
     view->addAction(m_statsDock->toggleViewAction());
 
@@ -579,6 +606,8 @@ void MainWindow::createMenus()
     capture->setObjectName(QStringLiteral("captureMenu"));
     capture->addAction(m_serverAction);
     capture->addAction(m_copyUrlAction);
+    capture->addSeparator();
+    capture->addAction(m_proxyAction);
     capture->addSeparator();
     capture->addAction(m_connectAction);
     capture->addAction(m_disconnectAction);
@@ -2112,6 +2141,7 @@ void MainWindow::restoreSettings()
         m_urlEdit->setText(url);
         m_urlEditedByUser = true; // the user's last endpoint: a server starting must not replace it
     }
+    m_proxyPane->restoreSettings(settings);
     settings.endGroup();
     settings.beginGroup(ServerPaneGroup);
     m_serverPane->restoreSettings(settings);
@@ -2134,6 +2164,7 @@ void MainWindow::saveSettings() const
         settings.setValue(QStringLiteral("url"), m_urlEdit->text());
     else
         settings.remove(QStringLiteral("url"));
+    m_proxyPane->saveSettings(settings);
     settings.endGroup();
     settings.beginGroup(ServerPaneGroup);
     m_serverPane->saveSettings(settings);

@@ -40,6 +40,7 @@ class ConnectionsPane;
 class DetailPane;
 class FilterBar;
 class JournalRecovery;
+class ProxyPane;
 class RecentFilesMenu;
 class ReplayPane;
 class ServerPane;
@@ -104,6 +105,7 @@ public:
 
     ConnectionsPane* connectionsPane() const { return m_connectionsPane; }
     ReplayPane* replayPane() const { return m_replayPane; }
+    ProxyPane* proxyPane() const { return m_proxyPane; }
     // The saved connection profiles and recent URLs (loaded from the user's config when the window opens).
     const ConnectionProfiles& profiles() const { return *m_profiles; }
 
@@ -268,10 +270,13 @@ private:
     QDockWidget* m_connectionsDock = nullptr;
     ReplayPane* m_replayPane = nullptr;
     QDockWidget* m_replayDock = nullptr;
+    ProxyPane* m_proxyPane = nullptr;
+    QDockWidget* m_proxyDock = nullptr;
     std::unique_ptr<ConnectionProfiles> m_profiles;
     bool m_profileSaveErrorShown = false;
 
     QAction* m_serverAction = nullptr;
+    QAction* m_proxyAction = nullptr;
     QAction* m_connectAction = nullptr;
     QAction* m_disconnectAction = nullptr;
     QAction* m_copyUrlAction = nullptr;

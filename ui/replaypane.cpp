@@ -63,17 +63,6 @@ constexpr int MaxWarningsShown = 3;
 constexpr qsizetype MaxShownBytes = qsizetype(256) << 10;
 constexpr int DefaultReplyTimeoutS = 10;
 
-QLabel* newMessageLabel(QWidget* parent, const char* objectName)
-{
-    auto* label = new QLabel(parent);
-    label->setObjectName(QLatin1String(objectName));
-    label->setTextFormat(Qt::PlainText);
-    label->setWordWrap(true);
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    label->setVisible(false);
-    return label;
-}
-
 QString durationText(qint64 us)
 {
     if (us < 1000000)
@@ -178,7 +167,7 @@ ReplayPane::ReplayPane(CaptureSession* session, QWidget* parent)
     modeRow->addWidget(m_serverRadio);
     modeRow->addStretch(1);
 
-    m_planStatus = newMessageLabel(this, "replayPlanStatus");
+    m_planStatus = HueMessage::newLabel(this, "replayPlanStatus");
 
     m_pages = new QStackedWidget(this);
     m_pages->setObjectName(QStringLiteral("replayPages"));
@@ -337,7 +326,7 @@ QWidget* ReplayPane::createSourceSection()
     row->addWidget(m_browseButton);
     row->addWidget(m_reloadButton);
 
-    m_sourceStatus = newMessageLabel(section, "replaySourceStatus");
+    m_sourceStatus = HueMessage::newLabel(section, "replaySourceStatus");
 
     m_candidateModel = new QStandardItemModel(0, CandidateColumnCount, this);
     m_candidateModel->setHorizontalHeaderLabels(
@@ -409,7 +398,7 @@ QWidget* ReplayPane::createClientPage()
     progressRow->addWidget(m_progress, 1);
     progressRow->addWidget(m_receivedLabel);
 
-    m_runStatus = newMessageLabel(page, "replayRunStatus");
+    m_runStatus = HueMessage::newLabel(page, "replayRunStatus");
 
     m_clientTabs = new QTabWidget(page);
     m_clientTabs->setObjectName(QStringLiteral("replayClientTabs"));
@@ -490,7 +479,7 @@ QWidget* ReplayPane::createSetupTab()
     m_replyTimeout->setToolTip(tr("The longest wait for replies: before a paced message, and for the last replies "
                                   "before the replay closes the connection"));
 
-    m_setupError = newMessageLabel(tab, "replaySetupError");
+    m_setupError = HueMessage::newLabel(tab, "replaySetupError");
 
     auto* form = new QFormLayout;
     form->setContentsMargins(0, 0, 0, 0);
@@ -580,7 +569,7 @@ QWidget* ReplayPane::createCompareTab()
             from->horizontalScrollBar(), &QScrollBar::valueChanged, to->horizontalScrollBar(), &QScrollBar::setValue);
     }
 
-    m_differences = newMessageLabel(tab, "replayDifferencesLabel");
+    m_differences = HueMessage::newLabel(tab, "replayDifferencesLabel");
 
     m_ignoreEdit = new QPlainTextEdit(tab);
     m_ignoreEdit->setObjectName(QStringLiteral("replayIgnorePathsEdit"));
@@ -591,7 +580,7 @@ QWidget* ReplayPane::createCompareTab()
     m_ignoreEdit->setFixedHeight(m_ignoreEdit->fontMetrics().lineSpacing() * 3
         + int(m_ignoreEdit->document()->documentMargin() * 2) + m_ignoreEdit->frameWidth() * 2);
     connect(m_ignoreEdit, &QPlainTextEdit::textChanged, m_ignoreTimer, qOverload<>(&QTimer::start));
-    m_ignoreError = newMessageLabel(tab, "replayIgnoreError");
+    m_ignoreError = HueMessage::newLabel(tab, "replayIgnoreError");
 
     auto* detail = new QWidget(tab);
     auto* detailLayout = new QVBoxLayout(detail);
@@ -632,7 +621,7 @@ QWidget* ReplayPane::createServerPage()
     m_serverHost->addItems(
         { QStringLiteral("127.0.0.1"), QStringLiteral("localhost"), QStringLiteral("::1"), QStringLiteral("0.0.0.0") });
     connect(m_serverHost, &QComboBox::currentTextChanged, this, &ReplayPane::updateHostHint);
-    m_hostHint = newMessageLabel(page, "replayServerHostHint");
+    m_hostHint = HueMessage::newLabel(page, "replayServerHostHint");
 
     m_serverPort = new QSpinBox(page);
     m_serverPort->setObjectName(QStringLiteral("replayServerPortSpin"));
@@ -673,7 +662,7 @@ QWidget* ReplayPane::createServerPage()
     });
     m_clientsLabel = new QLabel(page);
     m_clientsLabel->setObjectName(QStringLiteral("replayClientsServedLabel"));
-    m_serverStatus = newMessageLabel(page, "replayServerStatus");
+    m_serverStatus = HueMessage::newLabel(page, "replayServerStatus");
 
     auto* form = new QFormLayout;
     form->setContentsMargins(0, 0, 0, 0);

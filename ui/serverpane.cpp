@@ -1,6 +1,7 @@
 #include "serverpane.h"
 
 #include "huemessage.h"
+#include "listenaddress.h"
 
 #include "core/event.h"
 #include "core/messagetemplate.h"
@@ -71,16 +72,6 @@ QStringList commaList(const QString& text)
     return items;
 }
 
-// A browser cannot open the wildcard address a server listens on; the same port on loopback is the same server.
-QUrl browsableUrl(QUrl url)
-{
-    if (url.host() == u"0.0.0.0")
-        url.setHost(QStringLiteral("127.0.0.1"));
-    else if (url.host() == u"::")
-        url.setHost(QStringLiteral("::1"));
-    return url;
-}
-
 // Whole sentences, one for each case, so that a translation can put every word where its language wants it
 // (English alone needs "an echo" but "a broadcast").
 QString startToolTip(ServerMode mode, const QString& host, int port, bool tryNextPorts)
@@ -117,17 +108,6 @@ QString startToolTip(ServerMode mode, const QString& host, int port, bool tryNex
         return ServerPane::tr("Start a silent server on %1").arg(at);
     }
     return {};
-}
-
-QLabel* newMessageLabel(QWidget* parent, const char* objectName)
-{
-    auto* label = new QLabel(parent);
-    label->setObjectName(QLatin1String(objectName));
-    label->setTextFormat(Qt::PlainText);
-    label->setWordWrap(true);
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    label->setVisible(false);
-    return label;
 }
 
 QWidget* scrollable(QWidget* page, QWidget* parent)
@@ -277,14 +257,14 @@ QWidget* ServerPane::createHeader()
     connect(m_openBrowserButton, &QPushButton::clicked, this, [this] {
         if (m_state != State::Running)
             return;
-        const QUrl page = testPageUrl(browsableUrl(m_url));
+        const QUrl page = testPageUrl(ListenAddress::connectableUrl(m_url));
         if (!QDesktopServices::openUrl(page))
             setMessage(
                 m_statusLabel, tr("Could not open a browser; the test page is at %1").arg(page.toString()), RedHue);
     });
 
-    m_exposureWarning = newMessageLabel(header, "exposureWarning");
-    m_statusLabel = newMessageLabel(header, "serverPaneStatus");
+    m_exposureWarning = HueMessage::newLabel(header, "exposureWarning");
+    m_statusLabel = HueMessage::newLabel(header, "serverPaneStatus");
 
     auto* top = new QHBoxLayout;
     top->setContentsMargins(0, 0, 0, 0);
@@ -317,30 +297,14 @@ QWidget* ServerPane::createOptionsPage()
     m_optionsForm = new QWidget(page);
     m_optionsForm->setObjectName(QStringLiteral("optionsForm"));
 
-    m_host = new QComboBox(m_optionsForm);
-    m_host->setObjectName(QStringLiteral("hostCombo"));
-    m_host->setEditable(true);
-    m_host->setInsertPolicy(QComboBox::NoInsert);
-    m_host->addItem(QStringLiteral("127.0.0.1"));
-    m_host->setItemData(0, tr("This computer only (IPv4 loopback)"), Qt::ToolTipRole);
-    m_host->addItem(QStringLiteral("localhost"));
-    m_host->setItemData(1, tr("This computer only"), Qt::ToolTipRole);
-    m_host->addItem(QStringLiteral("0.0.0.0"));
-    m_host->setItemData(2, tr("All interfaces: other computers can connect"), Qt::ToolTipRole);
-    m_host->setToolTip(tr("The address to listen on: 127.0.0.1 or localhost for this computer only, 0.0.0.0 for "
-                          "all interfaces, or the address of one interface"));
-    m_hostHint = newMessageLabel(m_optionsForm, "hostHint");
+    m_host = ListenAddress::newHostCombo(m_optionsForm, "hostCombo");
+    m_hostHint = HueMessage::newLabel(m_optionsForm, "hostHint");
     connect(m_host, &QComboBox::currentTextChanged, this, [this] {
         updateHostHint();
         updateStateUi();
     });
 
-    m_port = new QSpinBox(m_optionsForm);
-    m_port->setObjectName(QStringLiteral("portSpin"));
-    m_port->setRange(0, 65535);
-    m_port->setValue(DefaultPort);
-    m_port->setSpecialValueText(tr("any free"));
-    m_port->setToolTip(tr("The TCP port; 0 picks any free one"));
+    m_port = ListenAddress::newPortSpin(m_optionsForm, "portSpin", DefaultPort);
     connect(m_port, &QSpinBox::valueChanged, this, &ServerPane::updateStateUi);
     m_tryNextPorts = new QCheckBox(tr("or the ne&xt free one"), m_optionsForm);
     m_tryNextPorts->setObjectName(QStringLiteral("tryNextPortsCheck"));
@@ -397,7 +361,7 @@ QWidget* ServerPane::createOptionsPage()
     QHBoxLayout* certificateRow = fileRow(m_certificate, "certificateEdit", tr("Choose the TLS certificate"), pem);
     QHBoxLayout* keyRow = fileRow(m_key, "keyEdit", tr("Choose the TLS private key"), pem);
 
-    m_optionsError = newMessageLabel(page, "optionsErrorLabel");
+    m_optionsError = HueMessage::newLabel(page, "optionsErrorLabel");
     for (QLineEdit* edit : { m_subprotocols, m_origins, m_certificate, m_key })
         connect(edit, &QLineEdit::textEdited, m_optionsError, &QWidget::hide);
 
@@ -472,7 +436,7 @@ QWidget* ServerPane::createBehaviourPage()
     m_pushTemplate->setObjectName(QStringLiteral("pushTemplateEdit"));
     m_pushTemplate->setMaxLength(ReplyRulesDelegate::MaxTextChars);
     m_pushTemplate->setToolTip(tr("The message to push, a template"));
-    m_pushError = newMessageLabel(page, "pushErrorLabel");
+    m_pushError = HueMessage::newLabel(page, "pushErrorLabel");
     auto* placeholders = new QLabel(tr("Template placeholders: {{counter}}, {{timestamp}}, {{isotime}}, {{uuid}}, "
                                        "{{random 1 100}}; \\{{ for literal braces."),
         page);
@@ -601,7 +565,7 @@ QWidget* ServerPane::createRulesPage()
     connect(m_rules, &QAbstractItemModel::rowsMoved, this, &ServerPane::updateRuleButtons);
     connect(m_rules, &QAbstractItemModel::modelReset, this, &ServerPane::updateRuleButtons);
 
-    m_rulesStatus = newMessageLabel(page, "rulesStatusLabel");
+    m_rulesStatus = HueMessage::newLabel(page, "rulesStatusLabel");
 
     auto* editButtons = new QHBoxLayout;
     editButtons->setContentsMargins(0, 0, 0, 0);
@@ -705,7 +669,7 @@ QWidget* ServerPane::createClientsPage()
     m_closeReason->setObjectName(QStringLiteral("closeReasonEdit"));
     m_closeReason->setPlaceholderText(tr("reason (optional)"));
     m_closeReason->setAccessibleName(tr("Close reason"));
-    m_clientsError = newMessageLabel(page, "clientsErrorLabel");
+    m_clientsError = HueMessage::newLabel(page, "clientsErrorLabel");
     connect(m_closeCode, &QSpinBox::valueChanged, m_clientsError, &QWidget::hide);
     connect(m_closeReason, &QLineEdit::textEdited, m_clientsError, &QWidget::hide);
 
@@ -917,14 +881,8 @@ void ServerPane::setTryNextPorts(bool tryNext)
 std::optional<ServerOptions> ServerPane::checkedOptions()
 {
     const ServerOptions options = this->options();
-    if (options.host.isEmpty()) {
-        showOptionsError(tr("Enter the host to listen on, e.g. 127.0.0.1."), m_host);
-        return std::nullopt;
-    }
-    if (hasSpaceOrControl(options.host) || options.host.contains(QLatin1Char('/'))) {
-        showOptionsError(
-            tr("\u201c%1\u201d is not a host name or address (e.g. 127.0.0.1, localhost, 0.0.0.0).").arg(options.host),
-            m_host);
+    if (const QString problem = ListenAddress::hostProblem(options.host); !problem.isEmpty()) {
+        showOptionsError(problem, m_host);
         return std::nullopt;
     }
     for (const QString& protocol : options.subprotocols) {
@@ -984,17 +942,13 @@ bool ServerPane::start()
         return false;
     }
     if (exposesBeyondLoopback(options->host)) {
-        QMessageBox box(QMessageBox::Warning, tr("Start the Test Server on %1?").arg(options->host),
-            tr("Listening on %1, the test server can be reached from other computers. Anyone who can reach this "
-               "one can connect to it, send messages, and receive what it sends.")
-                .arg(options->host),
-            QMessageBox::Cancel, this);
-        box.setObjectName(QStringLiteral("exposureConfirmation"));
-        box.setInformativeText(tr("Do this only on a network you trust. 127.0.0.1 keeps the server to this computer."));
-        QPushButton* startAnyway = box.addButton(tr("&Start on %1").arg(options->host), QMessageBox::AcceptRole);
-        box.setDefaultButton(QMessageBox::Cancel);
-        box.exec();
-        if (box.clickedButton() != startAnyway)
+        const bool confirmed
+            = ListenAddress::confirmExposure(this, tr("Start the Test Server on %1?").arg(options->host),
+                tr("Listening on %1, the test server can be reached from other computers. Anyone who can reach this "
+                   "one can connect to it, send messages, and receive what it sends.")
+                    .arg(options->host),
+                tr("&Start on %1").arg(options->host));
+        if (!confirmed)
             return false;
     }
     setMessage(m_statusLabel, QString(), NoHue);
@@ -1064,15 +1018,7 @@ void ServerPane::updateStateUi()
 
 void ServerPane::updateHostHint()
 {
-    const QString host = m_host->currentText().trimmed();
-    if (host.isEmpty()) {
-        m_hostHint->hide();
-    } else if (exposesBeyondLoopback(host)) {
-        setMessage(m_hostHint, tr("Other computers can connect; you will be asked to confirm when the server starts."),
-            AmberHue);
-    } else {
-        setMessage(m_hostHint, tr("Only programs on this computer can connect."), NoHue);
-    }
+    ListenAddress::showHostHint(m_hostHint, m_host->currentText().trimmed());
 }
 
 void ServerPane::chooseFile(QLineEdit* edit, const QString& title, const QString& filter)

@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 #include <QLocale>
+#include <QUrl>
 
 namespace wsi {
 
@@ -103,6 +104,16 @@ QVariant TimelineModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == TimeColumn)
             return QDateTime::fromMSecsSinceEpoch(m_store->timestampUs(row) / 1000).toString(Qt::ISODateWithMs);
+        if (index.column() == ConnectionColumn) {
+            // The column says "3 proxy"; what it connects to (for a proxy, the upstream) is one hover away.
+            const quint32 id = m_store->connectionId(row);
+            if (const Connection* c = m_store->connection(id); c && !c->url.isEmpty()) {
+                const QString url = QUrl(c->url).toString(QUrl::RemovePassword);
+                return c->peer.isEmpty()
+                    ? tr("Connection %1 (%2) %3").arg(id).arg(roleName(c->role), url)
+                    : tr("Connection %1 (%2) %3, peer %4").arg(id).arg(roleName(c->role), url, c->peer);
+            }
+        }
         if (!m_store->note(row).isEmpty())
             return QString::fromUtf8(m_store->note(row));
         return {};

@@ -119,6 +119,7 @@ private slots:
     void shortcuts();
     void wrapToggle();
     void clearAndReset();
+    void proxiedCompressedMessage();
     void breakLongLines();
     void garbage();
     void bigJsonFormattedInTheBackground();
@@ -565,6 +566,39 @@ void TestDetailPane::clearAndReset()
     model.clear();
     QCOMPARE(m_pane->row(), -1);
     QVERIFY(child<QPlainTextEdit>("textView")->toPlainText().isEmpty());
+}
+
+// What the recording proxy records of a permessage-deflate message: the inflated text to read, and in the facts
+// the connection's role and upstream, the frame's flags, its size on the wire and the note with both sizes.
+void TestDetailPane::proxiedCompressedMessage()
+{
+    EventStore store;
+    TimelineModel model(&store);
+    CaptureBatch batch;
+    Connection c;
+    c.id = 1;
+    c.role = ConnectionRole::Proxy;
+    c.url = QStringLiteral("wss://api.example.com/socket/chat");
+    c.peer = QStringLiteral("127.0.0.1:50123");
+    batch.connections.push_back(c);
+    QByteArray inflated;
+    for (int i = 0; i < 40; ++i)
+        inflated += "tick " + QByteArray::number(i).rightJustified(3, '0') + " ok\n";
+    Event message = testEvent(1, Direction::S2C, EventKind::Text, inflated);
+    message.flags = FlagFin | FlagRsv1 | FlagCompressed;
+    message.size = 120; // on the wire
+    message.note = "compressed: 120 \xe2\x86\x92 " + QByteArray::number(inflated.size()) + " bytes";
+    batch.events.push_back(message);
+    model.append(batch);
+    m_pane->setModel(&model);
+    m_pane->showRow(0);
+    const QString facts = child<QLabel>("factsLabel")->text();
+    QVERIFY2(facts.contains(QStringLiteral("(proxy) wss://api.example.com/socket/chat")), qPrintable(facts));
+    QVERIFY2(facts.contains(QStringLiteral("FIN, RSV1, compressed")), qPrintable(facts));
+    QVERIFY2(facts.contains(QStringLiteral("120 bytes")), qPrintable(facts));
+    QVERIFY2(facts.contains(QStringLiteral("Note: compressed: 120 \u2192 %1 bytes").arg(inflated.size())),
+        qPrintable(facts));
+    QCOMPARE(child<QPlainTextEdit>("textView")->toPlainText(), QString::fromUtf8(inflated));
 }
 
 void TestDetailPane::breakLongLines()

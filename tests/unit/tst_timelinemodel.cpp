@@ -258,6 +258,17 @@ void TestTimelineModel::connectionColumn()
     appendOne(makeEvent(3, 2, Direction::S2C, EventKind::Text, "yo"), { makeConnection(2, ConnectionRole::Server) });
     QCOMPARE(cell(2, TimelineModel::ConnectionColumn).toString(), QStringLiteral("2 server"));
     QCOMPARE(cell(2, 0, TimelineModel::ConnectionIdRole).toUInt(), 2u);
+
+    // A proxied connection: the upstream it relays to, and the client, are in the tooltip (no password).
+    Connection proxied = makeConnection(3, ConnectionRole::Proxy);
+    proxied.url = QStringLiteral("wss://user:secret@api.example.com/socket/chat");
+    proxied.peer = QStringLiteral("127.0.0.1:50123");
+    appendOne(makeEvent(4, 3, Direction::C2S, EventKind::Text, "up"), { proxied });
+    QCOMPARE(cell(3, TimelineModel::ConnectionColumn).toString(), QStringLiteral("3 proxy"));
+    QCOMPARE(cell(3, TimelineModel::ConnectionColumn, Qt::ToolTipRole).toString(),
+        QStringLiteral("Connection 3 (proxy) wss://user@api.example.com/socket/chat, peer 127.0.0.1:50123"));
+    QCOMPARE(cell(0, TimelineModel::ConnectionColumn, Qt::ToolTipRole).toString(),
+        QStringLiteral("Connection 1 (client) ws://127.0.0.1:8765/"));
 }
 
 void TestTimelineModel::directionColumn_data()
