@@ -3,6 +3,7 @@
 #include "cli/commandline.h"
 #include "cli/connectcommand.h"
 #include "cli/convertcommand.h"
+#include "cli/proxycommand.h"
 #include "cli/replaycommand.h"
 #include "cli/servecommand.h"
 #include "cli/signalwatcher.h"
@@ -82,8 +83,11 @@ int main(int argc, char* argv[])
         setIdentity();
         return wsi::ReplayCommand::run(commandLine);
     }
-    case wsi::CommandLine::Action::Proxy: // not parsed yet (issue 9 in progress)
-        return 2;
+    case wsi::CommandLine::Action::Proxy: {
+        QCoreApplication app(argc, argv);
+        setIdentity();
+        return wsi::ProxyCommand::run(commandLine);
+    }
     case wsi::CommandLine::Action::Gui:
         break;
     }

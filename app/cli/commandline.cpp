@@ -8,6 +8,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QHostAddress>
 
 #include <algorithm>
 #include <cmath>
@@ -474,6 +475,100 @@ CommandLine parseReplay(const QStringList& args)
     return c;
 }
 
+// --listen's value: "PORT" (on 127.0.0.1), "HOST:PORT" or "[IPV6]:PORT"; the reason when it is none of them.
+QString parseListen(const QString& text, QString* host, quint16* port)
+{
+    const QString usage = QStringLiteral("expected PORT, HOST:PORT or [IPV6]:PORT");
+    QString hostPart;
+    QString portPart = text;
+    if (text.startsWith(u'[')) {
+        const qsizetype close = text.indexOf(u']');
+        if (close < 0 || text.mid(close + 1, 1) != QLatin1StringView(":"))
+            return QStringLiteral("invalid listen address \u201c%1\u201d (%2)").arg(text, usage);
+        hostPart = text.mid(1, close - 1);
+        portPart = text.mid(close + 2);
+        if (QHostAddress(hostPart).protocol() != QAbstractSocket::IPv6Protocol)
+            return QStringLiteral("invalid IPv6 address \u201c%1\u201d in \u201c%2\u201d").arg(hostPart, text);
+    } else if (const qsizetype colon = text.indexOf(u':'); colon >= 0) {
+        // "::1:9000" could be read more than one way; brackets make it one.
+        if (text.indexOf(u':', colon + 1) >= 0)
+            return QStringLiteral("an IPv6 address goes in brackets, e.g. [::1]:9000 (got \u201c%1\u201d)").arg(text);
+        hostPart = text.left(colon);
+        portPart = text.mid(colon + 1);
+        if (hostPart.isEmpty())
+            return QStringLiteral("invalid listen address \u201c%1\u201d (%2)").arg(text, usage);
+    }
+    const auto number = parsePort(portPart, true);
+    if (!number)
+        return QStringLiteral("invalid port \u201c%1\u201d in \u201c%2\u201d (0 to 65535; 0 picks a free one)")
+            .arg(portPart, text);
+    if (!hostPart.isEmpty())
+        *host = hostPart;
+    *port = *number;
+    return {};
+}
+
+CommandLine parseProxy(const QStringList& args)
+{
+    CommandLine c;
+    c.action = CommandLine::Action::Proxy;
+    bool hasListen = false;
+    QString upstreamText;
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString& a = args[i];
+        auto value = [&](QString* out) { return takeValue(args, i, out); };
+        QString v;
+        if (isHelpOption(a))
+            return helpRequest();
+        if (a == QLatin1StringView("--listen")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("proxy: --listen needs [HOST:]PORT, e.g. 9000 or 127.0.0.1:9000"));
+            if (hasListen)
+                return failure(QStringLiteral("proxy: only one --listen"));
+            if (const QString problem = parseListen(v, &c.proxy.host, &c.proxy.port); !problem.isEmpty())
+                return failure(QStringLiteral("proxy: --listen: ") + problem);
+            hasListen = true;
+        } else if (a == QLatin1StringView("--upstream")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("proxy: --upstream needs a ws:// or wss:// URL"));
+            if (!upstreamText.isNull())
+                return failure(QStringLiteral("proxy: only one --upstream"));
+            upstreamText = v;
+        } else if (a == QLatin1StringView("--insecure") || a == QLatin1StringView("-k")) {
+            c.proxy.ignoreCertificateErrors = true;
+        } else if (a == QLatin1StringView("--origin")) {
+            if (!value(&v) || v.isEmpty() || !isHttpFieldValue(v))
+                return failure(QStringLiteral("proxy: --origin needs an origin, e.g. http://localhost:5173"));
+            c.proxy.origin = v;
+        } else if (a == QLatin1StringView("--record")) {
+            if (!value(&v) || v.isEmpty())
+                return failure(QStringLiteral("proxy: --record needs a file name"));
+            c.recordFile = v;
+        } else if (a == QLatin1StringView("--max-connections")) {
+            if (!value(&v))
+                return failure(QStringLiteral("proxy: --max-connections needs a number"));
+            bool ok = false;
+            const int n = v.toInt(&ok);
+            if (!ok || n < 1)
+                return failure(QStringLiteral("proxy: invalid connection limit \u201c%1\u201d").arg(v));
+            c.proxy.maxConnections = n;
+        } else {
+            return failure(QStringLiteral("proxy: unknown option \u201c%1\u201d (see wsinspector --help)").arg(a));
+        }
+    }
+    if (!hasListen)
+        return failure(QStringLiteral("proxy needs --listen [HOST:]PORT, e.g. --listen 9000"));
+    if (upstreamText.isNull())
+        return failure(QStringLiteral("proxy needs --upstream URL, the ws:// or wss:// server to relay to"));
+    // Strict parsing: fromUserInput would turn "localhost:8080" into an http:// URL and hide the mistake.
+    const QUrl upstream(upstreamText, QUrl::StrictMode);
+    if (!isValidWsUrl(upstream))
+        return failure(QStringLiteral("proxy: --upstream \u201c%1\u201d is not a ws:// or wss:// URL with a host")
+                           .arg(upstreamText));
+    c.proxy.upstream = upstream;
+    return c;
+}
+
 } // namespace
 
 QString CommandLine::convertExtensions()
@@ -514,8 +609,7 @@ CommandLine CommandLine::parse(const QStringList& arguments)
         if (command == QLatin1StringView("replay"))
             return parseReplay(args.mid(1));
         if (command == QLatin1StringView("proxy"))
-            return failure(
-                QStringLiteral("the \u201c%1\u201d command is not available in this version yet").arg(command));
+            return parseProxy(args.mid(1));
     }
     CommandLine c;
     for (qsizetype i = 0; i < args.size(); ++i) {
@@ -572,6 +666,8 @@ QString CommandLine::helpText()
         "  wsinspector serve [OPTIONS]        run the test server headless\n"
         "  wsinspector connect URL [OPTIONS]  connect to a ws:// or wss:// server headless, like wscat\n"
         "  wsinspector replay FILE [OPTIONS] replay a recorded connection against a server, or serve it back\n"
+        "  wsinspector proxy --listen [HOST:]PORT --upstream URL [OPTIONS]\n"
+        "                                     relay clients to a ws:// or wss:// server, recording every frame\n"
         "  wsinspector convert IN OUT [--include-secrets]\n"
         "                                     convert a session file (.jsonl or .har); OUT's extension\n"
         "                                     picks the format\n"
@@ -662,6 +758,22 @@ QString CommandLine::helpText()
         "every message was sent (1 on a connection error, or with --expect when anything differs). As server\n"
         "it prints \"listening on ws://HOST:PORT/\" first, then one line per event, and runs until SIGINT or\n"
         "SIGTERM (exit 0). A file that cannot be read, or holds nothing to replay, exits with 1.\n"
+        "\n"
+        "proxy options:\n"
+        "  --listen [HOST:]PORT      where clients connect: 9000, 127.0.0.1:9000 or [::1]:9000 (the host is\n"
+        "                            127.0.0.1 when only a port is given; port 0 picks a free one)\n"
+        "  --upstream URL            the ws:// or wss:// server each client is relayed to; the client's path\n"
+        "                            and query are appended to URL's\n"
+        "  --insecure, -k            wss upstream: accept any certificate (unsafe; noted in the record)\n"
+        "  --origin O                send Origin: O upstream instead of the client's own\n"
+        "  --record FILE             journal the session to FILE (default: a new file in the sessions folder)\n"
+        "  --max-connections N       most clients at once (default 1000)\n"
+        "\n"
+        "proxy prints \"proxying ws://HOST:PORT/ -> URL\" first, then one line per event. The bytes pass\n"
+        "unchanged both ways; every frame is recorded, compressed messages (permessage-deflate) decompressed.\n"
+        "A client whose upstream cannot be reached gets HTTP 502, a plain HTTP request 426. SIGINT or SIGTERM\n"
+        "closes both sides of every connection (1001), flushes the record file and exits with 0; a port that\n"
+        "cannot be listened on exits with 1.\n"
         "\n"
         "convert reads IN, a session (.jsonl) or a HAR file (.har, as browsers and HTTP Toolkit save them; the\n"
         "content decides, not the name), skipping with a warning on stderr the lines or entries it cannot read,\n"

@@ -3,13 +3,12 @@
 #include "../wire/frame.h"
 #include "../wire/handshake.h"
 #include "../wire/httphead.h"
+#include "../wire/permessagedeflate.h"
 
 #include <QHostAddress>
 #include <QIODevice>
 #include <QUrl>
 #include <QtEndian>
-
-#include <zlib.h>
 
 #include <algorithm>
 #include <optional>
@@ -152,44 +151,6 @@ bool isHead(const QByteArray& bytes, bool request)
     HttpHead head;
     return HttpHead::parse(terminatedHead(bytes), head).status == HttpHead::ParseStatus::Complete
         && head.isRequest() == request;
-}
-
-// permessage-deflate (RFC 7692 7.2.1): raw deflate, sync flush, the final 00 00 FF FF left out. Each message
-// is compressed on its own, which a reader decodes whether or not the context is kept between messages, and
-// with the smallest window zlib offers, which fits whatever max_window_bits the handshake agreed on.
-std::optional<QByteArray> deflateMessage(QByteArrayView data)
-{
-    z_stream z {};
-    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -9, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return std::nullopt;
-    QByteArray out(qsizetype(deflateBound(&z, uLong(data.size()))) + 16, Qt::Uninitialized);
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    z.avail_in = uInt(data.size());
-    z.next_out = reinterpret_cast<Bytef*>(out.data());
-    z.avail_out = uInt(out.size());
-    const int rc = deflate(&z, Z_SYNC_FLUSH);
-    const qsizetype produced = out.size() - qsizetype(z.avail_out);
-    deflateEnd(&z);
-    if (rc != Z_OK || z.avail_in != 0)
-        return std::nullopt;
-    out.truncate(produced);
-    if (out.endsWith(QByteArrayView("\x00\x00\xff\xff", 4)))
-        out.chop(4);
-    return out;
-}
-
-// "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10": the extension, with any parameters.
-bool agreesOnDeflate(const HttpHead& response)
-{
-    for (const HttpHeader& h : response.headers) {
-        if (h.first.compare("Sec-WebSocket-Extensions", Qt::CaseInsensitive) != 0)
-            continue;
-        for (const QByteArray& offer : h.second.split(',')) {
-            if (offer.split(';').constFirst().trimmed().compare("permessage-deflate", Qt::CaseInsensitive) == 0)
-                return true;
-        }
-    }
-    return false;
 }
 
 quint8 rsvBits(quint8 flags)
@@ -340,11 +301,11 @@ void PcapExporter::writeWireEvent(const Event& e)
         // The recorded payload is the inflated message. It goes out compressed, with RSV1, when the 101 in the
         // capture agreed on permessage-deflate (Wireshark inflates it then); otherwise as it is, without RSV1,
         // since nothing would ever inflate it.
-        std::optional<QByteArray> deflated;
-        if (s.deflateAgreed)
-            deflated = deflateMessage(payload);
-        if (deflated) {
-            payload = std::move(*deflated);
+        if (s.deflateAgreed) {
+            // Each message compressed on its own, which a reader decodes whether or not the context is kept
+            // between messages, with the smallest window, which fits whatever max_window_bits was agreed on.
+            MessageDeflater deflater(8, true);
+            payload = deflater.deflate(payload);
             rsv |= 4;
         } else {
             rsv &= ~4;
@@ -465,7 +426,7 @@ void PcapExporter::sendResponse(Stream& s, QByteArray head, qint64 timestampUs)
 {
     HttpHead response;
     s.deflateAgreed = HttpHead::parse(head, response).status == HttpHead::ParseStatus::Complete
-        && response.status == 101 && agreesOnDeflate(response);
+        && response.status == 101 && negotiatedDeflate(response, nullptr).has_value();
     sendData(s, false, terminatedHead(std::move(head)), timestampUs);
     s.responseSent = true;
 }

@@ -2,6 +2,8 @@
 
 #include "../core/recorder.h"
 #include "clientendpoint.h"
+#include "proxyconnection.h"
+#include "proxyendpoint.h"
 #include "serverendpoint.h"
 #include "wsconnection.h"
 
@@ -60,6 +62,40 @@ void CaptureEngine::stopServer()
     if (server->connections().isEmpty())
         server->deleteLater();
     Q_EMIT serverStopped();
+}
+
+void CaptureEngine::startProxy(const ProxyOptions& options)
+{
+    // Starting again means new options (another upstream, say): the running proxy ends first.
+    if (m_proxy)
+        stopProxy();
+    auto* proxy = new ProxyEndpoint(options, m_recorder, this);
+    QString error;
+    if (!proxy->listen(&error)) {
+        delete proxy;
+        Q_EMIT proxyStartFailed(error);
+        return;
+    }
+    m_proxy = proxy;
+    connect(proxy, &ProxyEndpoint::connectionStateChanged, this, &CaptureEngine::connectionStateChanged);
+    connect(proxy, &ProxyEndpoint::clientOpened, this, &CaptureEngine::proxyClientOpened);
+    Q_EMIT proxyStarted(proxy->url());
+}
+
+void CaptureEngine::stopProxy()
+{
+    if (!m_proxy)
+        return;
+    ProxyEndpoint* proxy = std::exchange(m_proxy, nullptr);
+    proxy->shutdown();
+    // The connections finish their closing handshakes before they go away with the endpoint.
+    QObject::connect(proxy, &ProxyEndpoint::connectionStateChanged, proxy, [proxy] {
+        if (proxy->activeConnections() == 0)
+            proxy->deleteLater();
+    });
+    if (proxy->activeConnections() == 0)
+        proxy->deleteLater();
+    Q_EMIT proxyStopped();
 }
 
 void CaptureEngine::setServerBehaviour(const ServerBehaviour& behaviour)
@@ -166,6 +202,16 @@ WsConnection* CaptureEngine::findConnection(quint32 id) const
     return m_server ? m_server->connection(id) : nullptr;
 }
 
+ProxyConnection* CaptureEngine::findProxyConnection(quint32 id) const
+{
+    // Also those of a stopped proxy that are still closing: they are the engine's grandchildren until then.
+    for (ProxyConnection* c : findChildren<ProxyConnection*>()) {
+        if (c->id() == id && !c->isFinished())
+            return c;
+    }
+    return nullptr;
+}
+
 void CaptureEngine::notOpen(quint32 id, const char* what)
 {
     m_recorder->record(makeEvent(id, Direction::None, EventKind::Error,
@@ -210,7 +256,11 @@ void CaptureEngine::closeConnection(quint32 id, quint16 code, const QByteArray& 
         c->close(code, reason);
         return;
     }
-    if (WsConnection* c = findConnection(id))
+    if (WsConnection* c = findConnection(id)) {
+        c->close(code, reason);
+        return;
+    }
+    if (ProxyConnection* c = findProxyConnection(id))
         c->close(code, reason);
 }
 
@@ -225,6 +275,10 @@ void CaptureEngine::abortConnection(quint32 id)
         c->abort();
         return;
     }
+    if (ProxyConnection* c = findProxyConnection(id)) {
+        c->abort();
+        return;
+    }
     if (ClientEndpoint* c = m_clients.value(id))
         c->close(1001, "going away"); // still connecting: give up the attempt
 }
@@ -235,6 +289,7 @@ void CaptureEngine::shutdown()
     Q_EMIT shuttingDown();
     cancelReconnects();
     stopServer();
+    stopProxy();
     // A copy: closing a client that is still connecting finishes it at once, which takes it out of m_clients.
     const QList<ClientEndpoint*> clients = m_clients.values();
     for (ClientEndpoint* c : clients)
@@ -247,6 +302,8 @@ void CaptureEngine::abortAll()
         if (c->state() != ConnectionState::Closed)
             c->abort();
     }
+    for (ProxyConnection* c : findChildren<ProxyConnection*>())
+        c->abort();
     const QList<ClientEndpoint*> clients = m_clients.values(); // see shutdown()
     for (ClientEndpoint* c : clients) {
         if (!c->connection())
@@ -265,6 +322,11 @@ int CaptureEngine::liveConnections() const
     for (const ClientEndpoint* c : m_clients) {
         if (!c->connection())
             ++n; // still connecting
+    }
+    // Proxied connections, of a stopped proxy too.
+    for (const ProxyConnection* c : findChildren<ProxyConnection*>()) {
+        if (!c->isFinished())
+            ++n;
     }
     return n;
 }

@@ -15,6 +15,7 @@ class QTimer;
 namespace wsi {
 
 class ClientEndpoint;
+class ProxyConnection;
 class ProxyEndpoint;
 class Recorder;
 class ServerEndpoint;
@@ -91,6 +92,7 @@ private:
     void cancelReconnects();
     void cancelReconnect(quint32 waitingId);
     WsConnection* findConnection(quint32 id) const;
+    ProxyConnection* findProxyConnection(quint32 id) const;
     void notOpen(quint32 id, const char* what);
 
     Recorder* m_recorder;

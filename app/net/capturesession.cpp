@@ -87,6 +87,23 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
         m_serverClients.insert(client.id, client);
         Q_EMIT serverClientOpened(client);
     });
+    connect(m_engine, &CaptureEngine::proxyStarted, this, [this](const QUrl& url) {
+        m_proxyUrl = url;
+        Q_EMIT proxyStarted(url);
+    });
+    connect(m_engine, &CaptureEngine::proxyStartFailed, this, [this](const QString& reason) {
+        m_proxyUrl = QUrl();
+        Q_EMIT proxyStartFailed(reason);
+    });
+    connect(m_engine, &CaptureEngine::proxyStopped, this, [this] {
+        m_proxyUrl = QUrl();
+        m_proxyClients.clear();
+        Q_EMIT proxyStopped();
+    });
+    connect(m_engine, &CaptureEngine::proxyClientOpened, this, [this](const ServerClient& client) {
+        m_proxyClients.insert(client.id, client);
+        Q_EMIT proxyClientOpened(client);
+    });
     connect(m_engine, &CaptureEngine::clientReconnecting, this,
         [this](quint32 previous, quint32 next, int attempt, int maxAttempts, int delayMs) {
             m_states.insert(next, ConnectionState::Connecting);
@@ -108,6 +125,8 @@ CaptureSession::CaptureSession(const Options& options, QObject* parent)
                 m_states.insert(id, state);
             if (role == ConnectionRole::Server && state == ConnectionState::Closed)
                 m_serverClients.remove(id);
+            if (role == ConnectionRole::Proxy && state == ConnectionState::Closed)
+                m_proxyClients.remove(id);
             Q_EMIT connectionStateChanged(id, role, state);
         });
     connect(
@@ -316,6 +335,21 @@ void CaptureSession::stopServer()
     if (!m_engine)
         return;
     QMetaObject::invokeMethod(m_engine, &CaptureEngine::stopServer, Qt::QueuedConnection);
+}
+
+void CaptureSession::startProxy(const ProxyOptions& options)
+{
+    if (!m_engine)
+        return;
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine, options] { engine->startProxy(options); }, Qt::QueuedConnection);
+}
+
+void CaptureSession::stopProxy()
+{
+    if (!m_engine)
+        return;
+    QMetaObject::invokeMethod(m_engine, &CaptureEngine::stopProxy, Qt::QueuedConnection);
 }
 
 void CaptureSession::setServerBehaviour(const ServerBehaviour& behaviour)

@@ -9,6 +9,7 @@
 #include <QUrl>
 
 class QTcpServer;
+class QTcpSocket;
 
 namespace wsi {
 
@@ -54,7 +55,8 @@ public:
     static QUrl upstreamUrlFor(const QUrl& upstream, const QByteArray& target);
     // The request sent upstream for a client's request: the same method, headers and order, the target made
     // from upstreamUrl, Host set to the upstream's host[:port], Origin replaced when options.origin is set.
-    static HttpHead upstreamRequest(const HttpHead& clientRequest, const QUrl& upstreamUrl, const ProxyOptions& options);
+    static HttpHead upstreamRequest(
+        const HttpHead& clientRequest, const QUrl& upstreamUrl, const ProxyOptions& options);
 
 Q_SIGNALS:
     // A client's connection through the proxy completed its handshake with the upstream.
@@ -62,13 +64,23 @@ Q_SIGNALS:
     void connectionStateChanged(quint32 id, wsi::ConnectionRole role, wsi::ConnectionState state);
 
 private:
+    struct Pending;
     void onNewConnection();
+    void onPendingData(QTcpSocket* socket);
+    quint32 registerConnection(QTcpSocket* socket, const QByteArray& target);
+    // Answers a client ourselves with an HTTP error (recorded when id is set) and closes its connection.
+    void reject(QTcpSocket* socket, quint32 id, int status, const QByteArray& why);
+    // Ends a plain HTTP exchange after our answer: the client's further bytes are read and dropped (closing
+    // with unread input would reset the connection and destroy the answer), then the connection closes.
+    void finishHttp(QTcpSocket* socket);
+    void dropPending(QTcpSocket* socket);
     void onFinished(quint32 id);
 
     ProxyOptions m_options;
     Recorder* m_recorder;
     QTcpServer* m_server;
     QUrl m_url;
+    QHash<QTcpSocket*, Pending*> m_pending; // upgrade requests still being read
     QHash<quint32, ProxyConnection*> m_connections;
     bool m_acceptErrorReported = false;
     bool m_shuttingDown = false;

@@ -51,7 +51,7 @@ FrameParser::Status FrameParser::next(Frame& out)
     if ((op >= 0x3 && op <= 0x7) || op >= 0xB)
         return fail(1002, "reserved opcode");
     const Opcode opcode = Opcode(op);
-    if (isControl(opcode)) {
+    if (isControl(opcode) && m_checkControlFrames) {
         if (!fin)
             return fail(1002, "fragmented control frame");
         if (length > 125)

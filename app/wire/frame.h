@@ -56,6 +56,10 @@ public:
 
     explicit FrameParser(qint64 maxFramePayload = 64 * 1024 * 1024);
 
+    // Off: fragmented control frames and control payloads over 125 bytes are returned as frames for the caller
+    // to judge, since their length still tells where the next frame starts (a watcher reports them and goes on).
+    void setCheckControlFrames(bool check) { m_checkControlFrames = check; }
+
     void feed(QByteArrayView data);
     // Takes the next complete frame out of the buffered bytes.
     Status next(Frame& out);
@@ -69,6 +73,7 @@ private:
     qsizetype m_pos = 0;
     qint64 m_maxFramePayload;
     bool m_failed = false;
+    bool m_checkControlFrames = true;
     Error m_error;
 };
 

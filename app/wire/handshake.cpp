@@ -195,8 +195,12 @@ QByteArray reasonPhrase(int status)
         return "Upgrade Required";
     case 431:
         return "Request Header Fields Too Large";
+    case 502:
+        return "Bad Gateway";
     case 503:
         return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
     default:
         return "Error";
     }

@@ -772,6 +772,75 @@ private Q_SLOTS:
         QVERIFY(!busy.flushJournal()); // no journal
     }
 
+    // The recording proxy through the session: started, a client of the same capture relayed through it to the
+    // capture's own test server, listed while open, stopped (its connection ends with the proxy), started again
+    // and ended with the session, its end journaled.
+    void proxyStartStopRoundTrip()
+    {
+        qRegisterMetaType<ServerClient>();
+        auto session = newSession();
+        QVERIFY(session);
+        QSignalSpy started(session.get(), &CaptureSession::proxyStarted);
+        QSignalSpy failed(session.get(), &CaptureSession::proxyStartFailed);
+        QSignalSpy stopped(session.get(), &CaptureSession::proxyStopped);
+        QSignalSpy opened(session.get(), &CaptureSession::proxyClientOpened);
+        ProxyOptions options;
+        options.port = 0;
+        options.upstream = session->serverUrl();
+        session->startProxy(options);
+        QVERIFY(started.wait(5000));
+        QVERIFY(session->isProxyRunning());
+        QCOMPARE(session->proxyUrl(), started.constFirst().constFirst().toUrl());
+        QCOMPARE(session->proxyUrl().scheme(), QStringLiteral("ws"));
+
+        ClientOptions client;
+        client.url = session->proxyUrl();
+        const quint32 id = session->connectClient(client);
+        QTRY_COMPARE(session->connectionState(id), ConnectionState::Open);
+        QTRY_COMPARE(opened.size(), 1);
+        const quint32 proxied = opened.constFirst().constFirst().value<ServerClient>().id;
+        QCOMPARE(session->connectionState(proxied), ConnectionState::Open);
+        QCOMPARE(session->proxyClients().size(), 1);
+        QCOMPARE(session->proxyClients().constFirst().id, proxied);
+        session->sendText(id, QStringLiteral("round trip"));
+        QTRY_COMPARE(shapeOf(eventsOf(*session->store(), proxied)).count(QStringLiteral("text/s2c")), 1);
+        QCOMPARE(shapeOf(eventsOf(*session->store(), proxied)).count(QStringLiteral("text/c2s")), 1);
+
+        session->stopProxy();
+        QVERIFY(stopped.wait(5000));
+        QVERIFY(!session->isProxyRunning());
+        QVERIFY(!session->proxyUrl().isValid());
+        QVERIFY(session->proxyClients().isEmpty());
+        QTRY_COMPARE(session->connectionState(proxied), ConnectionState::Closed);
+        QTRY_COMPARE(session->connectionState(id), ConnectionState::Closed);
+
+        ProxyOptions bad;
+        bad.port = 0;
+        bad.upstream = QUrl(QStringLiteral("ftp://example.com/"));
+        session->startProxy(bad);
+        QVERIFY(failed.wait(5000));
+        QVERIFY(!session->isProxyRunning());
+
+        session->startProxy(options);
+        QVERIFY(started.wait(5000));
+        client.url = session->proxyUrl();
+        const quint32 again = session->connectClient(client);
+        QTRY_COMPARE(session->connectionState(again), ConnectionState::Open);
+        QTRY_COMPARE(opened.size(), 2);
+        const quint32 proxiedAgain = opened.at(1).constFirst().value<ServerClient>().id;
+        const QString journal = session->journalPath();
+        session->shutdown();
+        QCOMPARE(session->connectionState(proxiedAgain), ConnectionState::Closed);
+        QVERIFY(!session->isProxyRunning());
+        SessionData data;
+        QString error;
+        QVERIFY2(SessionReader::readFile(journal, data, &error), qPrintable(error));
+        QVERIFY(std::ranges::any_of(
+            data.events, [&](const Event& e) { return e.connection == proxiedAgain && e.kind == EventKind::Closed; }));
+        QVERIFY(std::ranges::any_of(data.connections,
+            [&](const Connection& c) { return c.id == proxiedAgain && c.role == ConnectionRole::Proxy; }));
+    }
+
     void portInUseTriesTheNext()
     {
         QTcpServer blocker;

@@ -67,8 +67,11 @@ private slots:
     void replayErrors_data();
     void replayErrors();
 
-    void unavailableCommands_data();
-    void unavailableCommands();
+    void proxyDefaults();
+    void proxyForms_data();
+    void proxyForms();
+    void proxyErrors_data();
+    void proxyErrors();
     void helpText();
 };
 
@@ -158,6 +161,7 @@ void TestCommandLine::versionAndHelp_data()
     QTest::newRow("-h") << words("-h") << int(Action::Help);
     QTest::newRow("--help after a file") << words("x.jsonl --help") << int(Action::Help);
     QTest::newRow("serve --help") << words("serve --port 1 --help") << int(Action::Help);
+    QTest::newRow("proxy --help") << words("proxy --listen 1 --help") << int(Action::Help);
     QTest::newRow("--version after --serve") << words("--serve --version") << int(Action::Version);
 }
 
@@ -911,19 +915,145 @@ void TestCommandLine::replayErrors()
     QVERIFY2(!c.error.contains(u'\n'), "the reason is one line");
 }
 
-void TestCommandLine::unavailableCommands_data()
+void TestCommandLine::proxyDefaults()
 {
-    QTest::addColumn<QStringList>("args");
-    QTest::newRow("proxy") << words("proxy --port 1");
+    const CommandLine c = parse(words("proxy --listen 9000 --upstream ws://backend.example:8080/socket"));
+    QVERIFY2(c.action == Action::Proxy, qPrintable(c.error));
+    QCOMPARE(c.proxy.host, QStringLiteral("127.0.0.1")); // safe default: loopback only
+    QCOMPARE(c.proxy.port, quint16(9000));
+    QCOMPARE(c.proxy.upstream, QUrl(QStringLiteral("ws://backend.example:8080/socket")));
+    QVERIFY(!c.proxy.ignoreCertificateErrors); // safe default: TLS verification on
+    QCOMPARE(c.proxy.origin, QString());
+    QCOMPARE(c.proxy.maxConnections, 1000);
+    QCOMPARE(c.recordFile, QString());
 }
 
-void TestCommandLine::unavailableCommands()
+void TestCommandLine::proxyForms_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<QUrl>("upstream");
+    QTest::addColumn<bool>("insecure");
+    QTest::addColumn<QString>("origin");
+    QTest::addColumn<QString>("record");
+    QTest::addColumn<int>("maxConnections");
+
+    const QString local = QStringLiteral("127.0.0.1");
+    const QUrl ws(QStringLiteral("ws://127.0.0.1:8080/"));
+    QTest::newRow("port only") << words("--listen 9000 --upstream ws://127.0.0.1:8080/") << local << 9000 << ws << false
+                               << QString() << QString() << 1000;
+    QTest::newRow("port 0") << words("--listen 0 --upstream ws://127.0.0.1:8080/") << local << 0 << ws << false
+                            << QString() << QString() << 1000;
+    QTest::newRow("host and port") << words("--listen 0.0.0.0:9001 --upstream ws://127.0.0.1:8080/")
+                                   << QStringLiteral("0.0.0.0") << 9001 << ws << false << QString() << QString()
+                                   << 1000;
+    QTest::newRow("host name") << words("--listen localhost:9001 --upstream ws://127.0.0.1:8080/")
+                               << QStringLiteral("localhost") << 9001 << ws << false << QString() << QString() << 1000;
+    QTest::newRow("IPv6") << words("--listen [::1]:9000 --upstream ws://127.0.0.1:8080/") << QStringLiteral("::1")
+                          << 9000 << ws << false << QString() << QString() << 1000;
+    QTest::newRow("IPv6 any") << words("--listen [::]:0 --upstream ws://127.0.0.1:8080/") << QStringLiteral("::") << 0
+                              << ws << false << QString() << QString() << 1000;
+    QTest::newRow("upstream first") << words("--upstream ws://127.0.0.1:8080/ --listen 9000") << local << 9000 << ws
+                                    << false << QString() << QString() << 1000;
+    QTest::newRow("wss with path and query, insecure")
+        << words("--listen 9000 --upstream wss://api.example.com/v1/ws?token=abc --insecure") << local << 9000
+        << QUrl(QStringLiteral("wss://api.example.com/v1/ws?token=abc")) << true << QString() << QString() << 1000;
+    QTest::newRow("-k") << words("-k --listen 9000 --upstream wss://h/") << local << 9000
+                        << QUrl(QStringLiteral("wss://h/")) << true << QString() << QString() << 1000;
+    QTest::newRow("IPv6 upstream") << words("--listen 9000 --upstream ws://[::1]:8080/") << local << 9000
+                                   << QUrl(QStringLiteral("ws://[::1]:8080/")) << false << QString() << QString()
+                                   << 1000;
+    QTest::newRow("everything") << words("--listen 9000 --upstream ws://127.0.0.1:8080/ --origin http://localhost:5173 "
+                                         "--record out.jsonl --max-connections 5")
+                                << local << 9000 << ws << false << QStringLiteral("http://localhost:5173")
+                                << QStringLiteral("out.jsonl") << 5;
+}
+
+void TestCommandLine::proxyForms()
 {
     QFETCH(QStringList, args);
-    const CommandLine c = parse(args);
+    QFETCH(QString, host);
+    QFETCH(int, port);
+    QFETCH(QUrl, upstream);
+    QFETCH(bool, insecure);
+    QFETCH(QString, origin);
+    QFETCH(QString, record);
+    QFETCH(int, maxConnections);
+
+    const CommandLine c = parse(QStringList { QStringLiteral("proxy") } + args);
+    QVERIFY2(c.action == Action::Proxy, qPrintable(c.error));
+    QCOMPARE(c.proxy.host, host);
+    QCOMPARE(int(c.proxy.port), port);
+    QCOMPARE(c.proxy.upstream, upstream);
+    QCOMPARE(c.proxy.ignoreCertificateErrors, insecure);
+    QCOMPARE(c.proxy.origin, origin);
+    QCOMPARE(c.recordFile, record);
+    QCOMPARE(c.proxy.maxConnections, maxConnections);
+}
+
+void TestCommandLine::proxyErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("mentions");
+
+    const char* up = " --upstream ws://127.0.0.1:8080/";
+    const auto with = [up](const char* listen) { return words(listen) + words(up); };
+    QTest::newRow("nothing") << QStringList() << QStringLiteral("--listen");
+    QTest::newRow("no --listen") << words(up) << QStringLiteral("--listen");
+    QTest::newRow("no --upstream") << words("--listen 9000") << QStringLiteral("--upstream");
+    QTest::newRow("--listen without value") << words("--listen") << QStringLiteral("--listen");
+    QTest::newRow("--listen empty") << QStringList { QStringLiteral("--listen"), QString() }
+                                    << QStringLiteral("--listen");
+    QTest::newRow("--listen 70000") << with("--listen 70000") << QStringLiteral("\u201c70000\u201d");
+    QTest::newRow("--listen -1") << with("--listen -1") << QStringLiteral("\u201c-1\u201d");
+    QTest::newRow("--listen abc") << with("--listen abc") << QStringLiteral("\u201cabc\u201d");
+    QTest::newRow("--listen host without port") << with("--listen localhost:") << QStringLiteral("localhost:");
+    QTest::newRow("--listen colon port") << with("--listen :9000") << QStringLiteral("HOST:PORT");
+    QTest::newRow("--listen bad port after host") << with("--listen 127.0.0.1:x") << QStringLiteral("\u201cx\u201d");
+    QTest::newRow("--listen IPv6 without brackets") << with("--listen ::1:9000") << QStringLiteral("[::1]:9000");
+    QTest::newRow("--listen IPv6 without port") << with("--listen [::1]") << QStringLiteral("[::1]");
+    QTest::newRow("--listen IPv6 bracket not closed") << with("--listen [::1:9000") << QStringLiteral("[::1:9000");
+    QTest::newRow("--listen not IPv6 in brackets")
+        << with("--listen [localhost]:9000") << QStringLiteral("\u201clocalhost\u201d");
+    QTest::newRow("two --listen") << with("--listen 1 --listen 2") << QStringLiteral("one --listen");
+    QTest::newRow("--upstream without value") << words("--listen 9000 --upstream") << QStringLiteral("--upstream");
+    QTest::newRow("--upstream http") << words("--listen 9000 --upstream http://127.0.0.1:8080/")
+                                     << QStringLiteral("http://127.0.0.1:8080/");
+    QTest::newRow("--upstream without scheme")
+        << words("--listen 9000 --upstream localhost:8080") << QStringLiteral("\u201clocalhost:8080\u201d");
+    QTest::newRow("--upstream without host") << words("--listen 9000 --upstream ws:///x") << QStringLiteral("ws:///x");
+    QTest::newRow("--upstream not a URL") << words("--listen 9000 --upstream notaurl") << QStringLiteral("notaurl");
+    QTest::newRow("--upstream bad port") << words("--listen 9000 --upstream ws://h:99999/")
+                                         << QStringLiteral("ws://h:99999/");
+    QTest::newRow("two --upstream") << words("--listen 9000 --upstream ws://a/ --upstream ws://b/")
+                                    << QStringLiteral("one --upstream");
+    QTest::newRow("--origin without value")
+        << words(up) + words("--listen 9000 --origin") << QStringLiteral("--origin");
+    QTest::newRow("--origin with a line break")
+        << with("--listen 9000") + QStringList { QStringLiteral("--origin"), QStringLiteral("http://a\r\nX: y") }
+        << QStringLiteral("--origin");
+    QTest::newRow("--record without file") << words(up) + words("--listen 9000 --record") << QStringLiteral("--record");
+    QTest::newRow("--max-connections 0") << with("--listen 9000 --max-connections 0")
+                                         << QStringLiteral("\u201c0\u201d");
+    QTest::newRow("--max-connections x") << with("--listen 9000 --max-connections x")
+                                         << QStringLiteral("\u201cx\u201d");
+    QTest::newRow("--max-connections without value")
+        << words(up) + words("--listen 9000 --max-connections") << QStringLiteral("--max-connections");
+    QTest::newRow("serve's --port") << with("--port 9000") << QStringLiteral("\u201c--port\u201d");
+    QTest::newRow("stray argument") << with("--listen 9000 ws://x/") << QStringLiteral("\u201cws://x/\u201d");
+}
+
+void TestCommandLine::proxyErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, mentions);
+
+    const CommandLine c = parse(QStringList { QStringLiteral("proxy") } + args);
     QCOMPARE(c.action, Action::Error);
-    QVERIFY2(c.error.contains(QLatin1StringView("not available")), qPrintable(c.error));
-    QVERIFY2(c.error.contains(args.front()), qPrintable(c.error));
+    QVERIFY2(c.error.contains(mentions), qPrintable(c.error));
+    QVERIFY2(c.error.startsWith(QLatin1StringView("proxy")), qPrintable(c.error));
+    QVERIFY2(!c.error.contains(u'\n'), "the reason is one line");
 }
 
 void TestCommandLine::helpText()
@@ -937,6 +1067,8 @@ void TestCommandLine::helpText()
              "< [binary N bytes]", "convert IN OUT", "--include-secrets", "[redacted]", ".pcap", "replay FILE",
              "--as client|server", "--connection ID", "--speed X", "--url URL", "--paced", "--reply-timeout MS",
              "--expect", "--ignore-path P", "$.items[*].id", "$..id", "--answer", "--loop",
+             "proxy --listen [HOST:]PORT --upstream URL", "[::1]:9000", "--upstream URL", "HTTP 502", "426",
+             "proxying ws://HOST:PORT/ -> URL", "permessage-deflate",
              "message 3 differs at\n                            $.price",
              // convert and the GUI read HAR files as well as sessions.
              "a .jsonl session or a .har file", "convert reads IN, a session (.jsonl) or a HAR file (.har" }) {

@@ -156,6 +156,7 @@ private slots:
     void errors_data();
     void errors();
     void errorAfterGoodFrames();
+    void controlFrameRulesLeftToCaller();
     void frameAtLimitIsAccepted();
     void oversizedFrameFailsFromHeaderAlone();
 
@@ -499,6 +500,28 @@ void TestFrameParser::errorAfterGoodFrames()
         describeAll(got), describeAll({ makeFrame(Opcode::Text, "one"), makeFrame(Opcode::Binary, "two", true, 5u) }));
     QCOMPARE(last, FrameParser::Status::Failed);
     QCOMPARE(int(parser.error().closeCode), 1002);
+}
+
+void TestFrameParser::controlFrameRulesLeftToCaller()
+{
+    // Unchecked, a fragmented control frame and a 200-byte ping are frames like any other; the framing rules
+    // that lose the stream still apply.
+    FrameParser parser(1000);
+    parser.setCheckControlFrames(false);
+    const QByteArray longPing = pattern(200);
+    parser.feed(QByteArray(encodeFrame(Opcode::Ping, longPing, true, 9u) + encodeFrame(Opcode::Close, "ab", false)
+        + encodeFrame(Opcode::Pong, pattern(1001)) + encodeFrame(Opcode::Text, "never")));
+    FrameParser::Status last;
+    const QList<Frame> got = drain(parser, &last);
+    QCOMPARE(describeAll(got),
+        describeAll({ makeFrame(Opcode::Ping, longPing, true, 9u), makeFrame(Opcode::Close, "ab", false) }));
+    QCOMPARE(last, FrameParser::Status::Failed);
+    QCOMPARE(int(parser.error().closeCode), 1009);
+
+    FrameParser checked;
+    checked.feed(encodeFrame(Opcode::Close, "ab", false));
+    Frame f;
+    QCOMPARE(checked.next(f), FrameParser::Status::Failed);
 }
 
 void TestFrameParser::frameAtLimitIsAccepted()

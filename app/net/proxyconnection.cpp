@@ -1,0 +1,601 @@
+#include "proxyconnection.h"
+
+#include "../core/recorder.h"
+#include "../wire/frame.h"
+#include "../wire/handshake.h"
+#include "../wire/permessagedeflate.h"
+#include "../wire/wiredecoder.h"
+#include "peeraddress.h"
+#include "proxyendpoint.h"
+
+#include <QDateTime>
+#include <QPointer>
+#include <QRandomGenerator>
+#include <QSslSocket>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace wsi {
+
+namespace {
+// Back-pressure: while this much waits to be written to one side, the other side is not read, so that a fast
+// sender facing a slow reader is slowed down by TCP instead of filling our memory. Reading resumes once the
+// queue is down to the low mark.
+constexpr qint64 WriteHighWater = qint64(4) << 20;
+constexpr qint64 WriteLowWater = qint64(1) << 20;
+// What a socket may buffer of its peer's input while we do not read it.
+constexpr qint64 ReadBufferBytes = qint64(1) << 20;
+// How much of the body of an upstream's refusal (403 with an explanation) is passed on to the client.
+constexpr qint64 MaxRefusalBody = 64 * 1024;
+// How long an orderly TCP shutdown of one side may take (its queued bytes written) before it is dropped.
+constexpr int ShutdownMs = 2000;
+// After the proxy sent its close frames on stopping, how long the sides have to answer before TCP ends.
+constexpr int StopGraceMs = 1000;
+// How long a client that was answered with an error may take to read it before its connection is dropped.
+constexpr int AnswerLingerMs = 5000;
+} // namespace
+
+struct ProxyConnection::Side
+{
+    QTcpSocket* socket = nullptr;
+    std::unique_ptr<WireDecoder> decoder; // what this side sends
+    Direction direction = Direction::None; // of what this side sends
+    QByteArray name; // "client" or "upstream", for the records
+    QByteArray early; // bytes that came with the handshake head, relayed once the upgrade went through
+    bool gone = false; // its TCP connection ended
+    bool paused = false; // not read while the other side's write queue is full
+    bool closeSent = false; // the proxy sent it a close frame of its own
+};
+
+ProxyConnection::ProxyConnection(quint32 id, QTcpSocket* client, const QByteArray& requestHead, const HttpHead& request,
+    const QByteArray& rest, const QUrl& upstreamUrl, const ProxyOptions& options, Recorder* recorder, QObject* parent)
+    : QObject(parent)
+    , m_id(id)
+    , m_options(options)
+    , m_recorder(recorder)
+    , m_requestHead(requestHead)
+    , m_request(request)
+    , m_upstreamUrl(upstreamUrl)
+    , m_client(std::make_unique<Side>())
+    , m_upstream(std::make_unique<Side>())
+    , m_timer(new QTimer(this))
+{
+    m_client->socket = client;
+    m_client->direction = Direction::C2S;
+    m_client->name = "client";
+    m_client->early = rest;
+    m_upstream->direction = Direction::S2C;
+    m_upstream->name = "upstream";
+    client->setParent(this);
+    client->setReadBufferSize(ReadBufferBytes);
+    client->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    // Until the upstream accepted, what the client sends waits in its socket (bounded by the read buffer).
+    connect(client, &QTcpSocket::readyRead, this, [this] {
+        if (m_phase == Phase::Relaying || m_phase == Phase::Ending)
+            readSide(*m_client);
+    });
+    connect(client, &QTcpSocket::bytesWritten, this, [this] { onBytesWritten(*m_client); });
+    connect(client, &QTcpSocket::disconnected, this, [this] { onSideDisconnected(*m_client); });
+    m_timer->setSingleShot(true);
+    connect(m_timer, &QTimer::timeout, this, [this] {
+        const QByteArray limit = QByteArray::number(m_options.handshakeTimeoutMs) + " ms";
+        switch (m_phase) {
+        case Phase::Connecting:
+            failUpstream(
+                504, "could not connect to the upstream " + m_upstreamUrl.authority().toUtf8() + " within " + limit);
+            break;
+        case Phase::Requested:
+            failUpstream(504, "the upstream did not answer the upgrade request within " + limit);
+            break;
+        case Phase::Refused:
+            // The rest of the refusal's body never came: what arrived was passed on.
+            shutDownSide(*m_client, ShutdownMs);
+            dropSide(*m_upstream);
+            finishIfBothGone();
+            break;
+        case Phase::Ending:
+            // The grace after our close frames is over.
+            shutDownSide(*m_client, ShutdownMs);
+            shutDownSide(*m_upstream, ShutdownMs);
+            break;
+        case Phase::Relaying:
+        case Phase::Done:
+            break;
+        }
+    });
+}
+
+ProxyConnection::~ProxyConnection() = default;
+
+void ProxyConnection::record(EventKind kind, const QByteArray& payload, const QByteArray& note, quint16 closeCode)
+{
+    Event e = makeEvent(m_id, Direction::None, kind, payload);
+    e.note = note;
+    e.closeCode = closeCode;
+    m_recorder->record(std::move(e));
+}
+
+void ProxyConnection::setState(ConnectionState s)
+{
+    if (m_state == s)
+        return;
+    m_state = s;
+    Q_EMIT stateChanged(m_id, s);
+}
+
+ProxyConnection::Side& ProxyConnection::other(const Side& side)
+{
+    return &side == m_client.get() ? *m_upstream : *m_client;
+}
+
+void ProxyConnection::start()
+{
+    const HttpHead upstreamHead = ProxyEndpoint::upstreamRequest(m_request, m_upstreamUrl, m_options);
+    m_upstreamRequest = upstreamHead.toBytes();
+    QByteArray note = "sent upstream as " + m_upstreamUrl.toString(QUrl::FullyEncoded).toUtf8()
+        + " with Host: " + upstreamHead.header("Host");
+    if (!m_options.origin.isEmpty())
+        note += " and Origin: " + upstreamHead.header("Origin");
+    record(EventKind::HandshakeRequest, m_requestHead, note);
+
+    const bool secure = m_upstreamUrl.scheme() == QLatin1StringView("wss");
+    const quint16 port = quint16(m_upstreamUrl.port(secure ? 443 : 80));
+    m_timer->start(m_options.handshakeTimeoutMs);
+    QTcpSocket* socket;
+    if (secure) {
+        auto* ssl = new QSslSocket(this);
+        socket = ssl;
+        connect(ssl, &QSslSocket::encrypted, this, &ProxyConnection::onUpstreamConnected);
+        connect(ssl, &QSslSocket::sslErrors, this, [this, ssl](const QList<QSslError>& errors) {
+            QByteArray problems;
+            for (const QSslError& e : errors)
+                problems += ' ' + e.errorString().toUtf8() + '.';
+            if (m_options.ignoreCertificateErrors) {
+                // Asked for explicitly; the timeline says what was let through, so it is never silent.
+                record(EventKind::Note,
+                    "upstream certificate problems ignored on request (--insecure, unsafe):" + problems);
+                ssl->ignoreSslErrors();
+                return;
+            }
+            failUpstream(502,
+                "TLS certificate problem with the upstream " + m_upstreamUrl.host().toUtf8() + ':' + problems
+                    + " (to proxy to it anyway, allow it explicitly with --insecure or \u201cignore certificate "
+                      "errors\u201d; this is unsafe)");
+        });
+    } else {
+        socket = new QTcpSocket(this);
+        connect(socket, &QTcpSocket::connected, this, &ProxyConnection::onUpstreamConnected);
+    }
+    m_upstream->socket = socket;
+    socket->setReadBufferSize(ReadBufferBytes);
+    connect(socket, &QTcpSocket::readyRead, this, [this] {
+        if (m_phase == Phase::Requested || m_phase == Phase::Refused)
+            onUpstreamAnswer();
+        else if (m_phase == Phase::Relaying || m_phase == Phase::Ending)
+            readSide(*m_upstream);
+    });
+    connect(socket, &QTcpSocket::bytesWritten, this, [this] { onBytesWritten(*m_upstream); });
+    connect(socket, &QTcpSocket::disconnected, this, [this] { onSideDisconnected(*m_upstream); });
+    connect(socket, &QAbstractSocket::errorOccurred, this, &ProxyConnection::onUpstreamError);
+    if (auto* ssl = qobject_cast<QSslSocket*>(socket))
+        ssl->connectToHostEncrypted(m_upstreamUrl.host(), port);
+    else
+        socket->connectToHost(m_upstreamUrl.host(), port);
+}
+
+void ProxyConnection::onUpstreamConnected()
+{
+    if (m_phase != Phase::Connecting)
+        return;
+    m_upstream->socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_upstream->socket->write(m_upstreamRequest);
+    m_phase = Phase::Requested;
+}
+
+void ProxyConnection::onUpstreamError(QAbstractSocket::SocketError error)
+{
+    if (m_phase != Phase::Connecting && m_phase != Phase::Requested)
+        return; // later ends are told by disconnected
+    const bool secure = m_upstreamUrl.scheme() == QLatin1StringView("wss");
+    const QByteArray where
+        = m_upstreamUrl.host().toUtf8() + ':' + QByteArray::number(m_upstreamUrl.port(secure ? 443 : 80));
+    switch (error) {
+    case QAbstractSocket::HostNotFoundError:
+        failUpstream(502,
+            "could not find the upstream host \u201c" + m_upstreamUrl.host().toUtf8() + "\u201d (DNS lookup failed)");
+        break;
+    case QAbstractSocket::ConnectionRefusedError:
+        failUpstream(502, "connection refused by the upstream " + where + " (is the server running?)");
+        break;
+    case QAbstractSocket::RemoteHostClosedError:
+        failUpstream(502,
+            m_phase == Phase::Requested
+                ? QByteArray("the upstream closed the connection before answering the upgrade request")
+                : secure ? QByteArray("the upstream closed the connection during the TLS handshake")
+                         : QByteArray("the upstream closed the connection at once"));
+        break;
+    case QAbstractSocket::SslHandshakeFailedError:
+        failUpstream(502, "TLS handshake with the upstream failed: " + m_upstream->socket->errorString().toUtf8());
+        break;
+    case QAbstractSocket::SocketTimeoutError:
+        failUpstream(504, "connecting to the upstream " + where + " timed out");
+        break;
+    default:
+        failUpstream(502, "could not reach the upstream " + where + ": " + m_upstream->socket->errorString().toUtf8());
+        break;
+    }
+}
+
+void ProxyConnection::onUpstreamAnswer()
+{
+    if (m_phase == Phase::Refused) {
+        relayRefusal();
+        return;
+    }
+    m_answer += m_upstream->socket->readAll();
+    HttpHead response;
+    const HttpHead::ParseResult parsed = HttpHead::parse(m_answer, response);
+    if (parsed.status == HttpHead::ParseStatus::Incomplete)
+        return;
+    if (parsed.status == HttpHead::ParseStatus::Invalid || response.isRequest()) {
+        failUpstream(502,
+            "the upstream's answer is not a valid HTTP response: "
+                + (response.isRequest() ? QByteArray("it sent a request") : parsed.error));
+        return;
+    }
+    const QByteArray head = m_answer.left(parsed.consumed);
+    const QByteArray rest = m_answer.mid(parsed.consumed);
+    m_answer.clear();
+    record(EventKind::HandshakeResponse, head);
+    m_client->socket->write(head);
+    if (response.status == 101) {
+        acceptUpgrade(response, head, rest);
+        return;
+    }
+    record(EventKind::Error,
+        "upstream refused the upgrade: " + QByteArray::number(response.status) + ' ' + response.reason);
+    m_phase = Phase::Refused;
+    bool ok = false;
+    const qint64 length = response.header("Content-Length").trimmed().toLongLong(&ok);
+    // Without a length the body runs to the end of the connection; either way only a bounded part is passed on.
+    m_refusalBodyLeft = ok && length >= 0 ? std::min(length, MaxRefusalBody) : MaxRefusalBody;
+    if (!ok && response.status == 304)
+        m_refusalBodyLeft = 0;
+    m_upstream->early = rest;
+    relayRefusal();
+}
+
+void ProxyConnection::relayRefusal()
+{
+    QByteArray body = std::exchange(m_upstream->early, {});
+    if (!m_upstream->gone)
+        body += m_upstream->socket->readAll();
+    const QByteArray part = body.left(m_refusalBodyLeft);
+    m_refusalBodyLeft -= part.size();
+    m_client->socket->write(part);
+    if (m_refusalBodyLeft > 0 && !m_upstream->gone)
+        return; // more of the body to come (the handshake timer bounds the wait)
+    m_timer->stop();
+    m_phase = Phase::Ending;
+    setState(ConnectionState::Closing);
+    dropSide(*m_upstream);
+    shutDownSide(*m_client, ShutdownMs);
+    finishIfBothGone();
+}
+
+void ProxyConnection::acceptUpgrade(const HttpHead& response, const QByteArray& head, const QByteArray& rest)
+{
+    Q_UNUSED(head);
+    m_timer->stop();
+    QByteArray deflateError;
+    const std::optional<DeflateParams> deflate = negotiatedDeflate(response, &deflateError);
+    if (!deflateError.isEmpty()) {
+        // Compressed frames could not be told from broken ones: rather nothing than a timeline of false errors.
+        m_decode = false;
+        record(EventKind::Error,
+            "the upstream's Sec-WebSocket-Extensions answer cannot be followed (" + deflateError
+                + "): the connection is relayed, but its frames are not decoded");
+    }
+    WireDecoder::Limits limits;
+    limits.maxMessageBytes = m_options.maxMessageBytes;
+    m_client->decoder = std::make_unique<WireDecoder>(WireDecoder::Sender::Client, limits);
+    m_upstream->decoder = std::make_unique<WireDecoder>(WireDecoder::Sender::Server, limits);
+    m_client->decoder->setDeflate(deflate);
+    m_upstream->decoder->setDeflate(deflate);
+
+    const QString subprotocol = QString::fromUtf8(response.header("Sec-WebSocket-Protocol").trimmed());
+    Connection c;
+    c.id = m_id;
+    c.role = ConnectionRole::Proxy;
+    c.url = m_upstreamUrl.toString();
+    c.peer = peerOf(m_client->socket);
+    c.subprotocol = subprotocol;
+    m_recorder->updateConnection(c);
+    record(EventKind::Open,
+        "client " + c.peer.toUtf8() + " connected through the proxy to " + m_upstreamUrl.toString().toUtf8());
+    m_phase = Phase::Relaying;
+
+    ServerClient client;
+    client.id = m_id;
+    client.peer = c.peer;
+    client.path = QString::fromUtf8(m_request.target);
+    client.subprotocol = subprotocol;
+    client.origin = QString::fromUtf8(m_request.header("Origin").trimmed());
+    client.userAgent = QString::fromUtf8(m_request.header("User-Agent").trimmed());
+    client.opened = QDateTime::currentDateTimeUtc();
+    setState(ConnectionState::Open);
+    Q_EMIT opened(client);
+
+    // Frames that came in the same segments as the handshake heads go first, in their order on the wire.
+    const QPointer<ProxyConnection> guard(this);
+    if (!rest.isEmpty())
+        relay(*m_upstream, rest);
+    if (const QByteArray early = std::exchange(m_client->early, {}); !early.isEmpty())
+        relay(*m_client, early);
+    if (!guard || m_phase != Phase::Relaying)
+        return;
+    readSide(*m_upstream);
+    readSide(*m_client);
+}
+
+void ProxyConnection::failUpstream(int status, const QByteArray& why)
+{
+    if (m_phase != Phase::Connecting && m_phase != Phase::Requested)
+        return;
+    m_timer->stop();
+    m_phase = Phase::Ending;
+    if (m_upstream->socket) {
+        m_upstream->socket->disconnect(this);
+        dropSide(*m_upstream);
+    }
+    m_upstream->gone = true;
+    const QByteArray response
+        = handshake::errorResponse(status, handshake::reasonPhrase(status), QByteArray(why + '\n'));
+    m_client->socket->write(response);
+    record(EventKind::HandshakeResponse, response.left(response.indexOf("\r\n\r\n") + 4),
+        "answered by the proxy: the upstream could not be reached");
+    record(EventKind::Error, why);
+    setState(ConnectionState::Closing);
+    // The client reads our answer and closes (it says Connection: close); one that does not is dropped.
+    m_client->socket->skip(m_client->socket->bytesAvailable());
+    shutDownSide(*m_client, AnswerLingerMs);
+    finishIfBothGone();
+}
+
+void ProxyConnection::readSide(Side& from)
+{
+    if (from.gone || !from.socket)
+        return;
+    if (m_phase == Phase::Relaying && other(from).socket && other(from).socket->bytesToWrite() > WriteHighWater) {
+        from.paused = true;
+        return;
+    }
+    from.paused = false;
+    if (from.socket->bytesAvailable() > 0)
+        relay(from, from.socket->readAll());
+}
+
+void ProxyConnection::relay(Side& from, const QByteArray& bytes)
+{
+    // Timestamps of the read: every frame decoded from these bytes arrived now.
+    const qint64 us = nowUs();
+    const qint64 ns = monotonicNowNs();
+    Side& to = other(from);
+    if (m_phase == Phase::Relaying && !to.gone)
+        to.socket->write(bytes);
+    if (!m_decode || !from.decoder || from.decoder->isStreamLost())
+        return;
+    QList<Event> events;
+    from.decoder->feed(bytes, &events);
+    for (Event& e : events) {
+        e.connection = m_id;
+        e.timestampUs = us;
+        e.monotonicNs = ns;
+        m_recorder->record(std::move(e));
+    }
+    if (from.decoder->closeSeen() && m_closeCode == 0) {
+        m_closeCode = from.decoder->closeCode() ? from.decoder->closeCode() : 1005;
+        m_closeWhy = "closed by the " + from.name;
+    }
+    // Stopping: once both sides sent their close frames (answering ours) there is nothing left to wait for.
+    const bool stopping = m_client->closeSent || m_upstream->closeSent;
+    if (m_phase == Phase::Ending && stopping && m_client->decoder->closeSeen() && m_upstream->decoder->closeSeen()) {
+        shutDownSide(*m_client, ShutdownMs);
+        shutDownSide(*m_upstream, ShutdownMs);
+    }
+}
+
+void ProxyConnection::onBytesWritten(Side& side)
+{
+    Side& reader = other(side);
+    if (reader.paused && side.socket->bytesToWrite() <= WriteLowWater)
+        readSide(reader);
+}
+
+void ProxyConnection::onSideDisconnected(Side& side)
+{
+    if (side.gone)
+        return;
+    // What it sent last is still in the socket's buffer: pass it on and record it before anything else.
+    if ((m_phase == Phase::Relaying || m_phase == Phase::Ending) && side.socket->bytesAvailable() > 0)
+        relay(side, side.socket->readAll());
+    side.gone = true;
+    switch (m_phase) {
+    case Phase::Connecting:
+    case Phase::Requested:
+        if (&side == m_upstream.get()) {
+            onUpstreamError(QAbstractSocket::RemoteHostClosedError);
+            return;
+        }
+        // The client gave up before the upstream answered.
+        m_timer->stop();
+        m_phase = Phase::Ending;
+        m_closeWhy = "the client went away before the upstream answered";
+        dropSide(*m_upstream);
+        m_upstream->gone = true;
+        finishIfBothGone();
+        return;
+    case Phase::Refused:
+        if (&side == m_upstream.get()) {
+            relayRefusal();
+        } else {
+            m_phase = Phase::Ending;
+            dropSide(*m_upstream);
+            finishIfBothGone();
+        }
+        return;
+    case Phase::Relaying: {
+        Side& rest = other(side);
+        m_phase = Phase::Ending;
+        setState(ConnectionState::Closing);
+        if (!m_decode || (side.decoder && side.decoder->closeSeen())) {
+            // An orderly end: the other side gets what is queued for it, then its TCP connection ends too.
+            if (m_closeWhy.isEmpty())
+                m_closeWhy = "closed by the " + side.name;
+            shutDownSide(rest, ShutdownMs);
+        } else {
+            m_closeCode = 1006;
+            m_closeWhy = "the " + side.name + "'s connection ended without a closing handshake"
+                + (side.decoder && side.decoder->midFrame() ? QByteArray(", in the middle of a frame") : QByteArray())
+                + " (" + side.socket->errorString().toUtf8() + "); the " + rest.name + "'s connection was dropped";
+            dropSide(rest);
+        }
+        finishIfBothGone();
+        return;
+    }
+    case Phase::Ending:
+        finishIfBothGone();
+        return;
+    case Phase::Done:
+        return;
+    }
+}
+
+void ProxyConnection::injectClose(Side& to, quint16 code, const QByteArray& reason)
+{
+    const bool toUpstream = &to == m_upstream.get();
+    std::optional<quint32> key;
+    if (toUpstream)
+        key = QRandomGenerator::global()->generate();
+    const QByteArray payload = closePayload(code, reason);
+    to.socket->write(encodeFrame(Opcode::Close, payload, true, key));
+    to.closeSent = true;
+    Event e = makeEvent(m_id, toUpstream ? Direction::C2S : Direction::S2C, EventKind::Close, reason);
+    e.flags = FlagFin | (key ? FlagMasked : 0);
+    e.size = payload.size();
+    e.closeCode = code;
+    e.note = "sent by the proxy as it stopped, not by the " + other(to).name;
+    m_recorder->record(std::move(e));
+}
+
+void ProxyConnection::close(quint16 code, const QByteArray& reason)
+{
+    switch (m_phase) {
+    case Phase::Connecting:
+    case Phase::Requested:
+        failUpstream(503, "the proxy was stopped before the upstream answered");
+        return;
+    case Phase::Refused:
+        m_timer->stop();
+        m_phase = Phase::Ending;
+        dropSide(*m_upstream);
+        shutDownSide(*m_client, ShutdownMs);
+        finishIfBothGone();
+        return;
+    case Phase::Relaying:
+        break;
+    case Phase::Ending:
+    case Phase::Done:
+        return;
+    }
+    m_phase = Phase::Ending;
+    setState(ConnectionState::Closing);
+    if (m_closeCode == 0) {
+        m_closeCode = code;
+        m_closeWhy = "closed by the proxy: " + reason;
+    }
+    // A close frame can only go between two frames of the stream it joins, and only one per stream.
+    auto mayClose = [this](const Side& to) {
+        const WireDecoder* stream = other(to).decoder.get();
+        return m_decode && !to.gone && stream && !stream->closeSeen() && stream->atMessageBoundary();
+    };
+    if (mayClose(*m_client))
+        injectClose(*m_client, code, reason);
+    if (mayClose(*m_upstream))
+        injectClose(*m_upstream, code, reason);
+    if (!m_client->closeSent && !m_upstream->closeSent) {
+        shutDownSide(*m_client, ShutdownMs);
+        shutDownSide(*m_upstream, ShutdownMs);
+        return;
+    }
+    m_timer->start(StopGraceMs);
+}
+
+void ProxyConnection::abort()
+{
+    if (m_phase == Phase::Done)
+        return;
+    m_timer->stop();
+    if (m_phase != Phase::Ending && m_closeWhy.isEmpty()) {
+        m_closeWhy = "dropped by the proxy";
+        if (m_phase == Phase::Relaying)
+            m_closeCode = 1006;
+    }
+    m_phase = Phase::Ending;
+    dropSide(*m_client);
+    dropSide(*m_upstream);
+    m_upstream->gone = true;
+    finishIfBothGone();
+}
+
+void ProxyConnection::shutDownSide(Side& side, int timeoutMs)
+{
+    if (side.gone || !side.socket)
+        return;
+    side.socket->disconnectFromHost();
+    if (!side.gone && side.socket->state() != QAbstractSocket::UnconnectedState) {
+        // An orderly shutdown waits for the queued bytes, which a side that does not read never takes.
+        QTimer::singleShot(timeoutMs, side.socket, [this, &side] {
+            dropSide(side);
+            finishIfBothGone();
+        });
+    } else if (!side.gone) {
+        side.gone = true;
+        finishIfBothGone();
+    }
+}
+
+void ProxyConnection::dropSide(Side& side)
+{
+    if (side.gone || !side.socket) {
+        side.gone = true;
+        return;
+    }
+    side.gone = true; // before abort(), which may report disconnected at once
+    side.socket->abort();
+}
+
+void ProxyConnection::finishIfBothGone()
+{
+    if (m_phase != Phase::Done && m_client->gone && m_upstream->gone)
+        finish();
+}
+
+void ProxyConnection::finish()
+{
+    m_phase = Phase::Done;
+    m_timer->stop();
+    if (!m_closedRecorded) {
+        m_closedRecorded = true;
+        const bool wasOpen = m_client->decoder != nullptr;
+        quint16 code = m_closeCode;
+        if (wasOpen && code == 0)
+            code = 1006;
+        QByteArray message = m_closeWhy.isEmpty() ? QByteArray("connection closed") : m_closeWhy;
+        record(EventKind::Closed, message, {}, code);
+    }
+    setState(ConnectionState::Closed);
+    Q_EMIT finished(m_id);
+}
+
+} // namespace wsi

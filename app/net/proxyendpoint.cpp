@@ -1,0 +1,345 @@
+#include "proxyendpoint.h"
+
+#include "../core/recorder.h"
+#include "../wire/handshake.h"
+#include "peeraddress.h"
+#include "proxyconnection.h"
+
+#include <QHostInfo>
+#include <QSslSocket>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace wsi {
+
+struct ProxyEndpoint::Pending
+{
+    QByteArray buffer;
+    QTimer* timer = nullptr; // child of the socket; deleted with the Pending so it can never fire late
+
+    ~Pending() { delete timer; }
+};
+
+namespace {
+// Upgrade requests still being read; more are refused at once, so a connection flood cannot use up memory.
+constexpr int MaxPendingHandshakes = 256;
+// How long a plain HTTP client may go on sending after our answer before we close.
+constexpr int HttpDrainMs = 1000;
+// How long a refused client may take to read our answer before its connection is dropped.
+constexpr int RejectLingerMs = 5000;
+// After accepting failed (out of file descriptors), how long to wait before trying again.
+constexpr int AcceptRetryMs = 100;
+
+// "host" or "host:port" as a Host header names the upstream: the port only when it is not the scheme's own.
+QByteArray hostHeaderFor(const QUrl& url)
+{
+    const bool secure = url.scheme() == QLatin1StringView("wss");
+    QByteArray host = url.host(QUrl::FullyEncoded).toUtf8();
+    if (host.contains(':'))
+        host = '[' + host + ']';
+    const int port = url.port();
+    if (port >= 0 && port != (secure ? 443 : 80))
+        host += ':' + QByteArray::number(port);
+    return host;
+}
+
+void setHeader(HttpHead& head, QByteArrayView name, const QByteArray& value)
+{
+    for (HttpHeader& h : head.headers) {
+        if (QByteArrayView(h.first).compare(name, Qt::CaseInsensitive) == 0) {
+            h.second = value; // in place: the client's order and spelling of the name stay
+            return;
+        }
+    }
+    head.headers.append({ name.toByteArray(), value });
+}
+} // namespace
+
+ProxyEndpoint::ProxyEndpoint(const ProxyOptions& options, Recorder* recorder, QObject* parent)
+    : QObject(parent)
+    , m_options(options)
+    , m_recorder(recorder)
+    , m_server(nullptr)
+{ }
+
+ProxyEndpoint::~ProxyEndpoint()
+{
+    qDeleteAll(m_pending);
+}
+
+QUrl ProxyEndpoint::upstreamUrlFor(const QUrl& upstream, const QByteArray& target)
+{
+    QByteArray t = target;
+    if (!t.startsWith('/')) {
+        // The absolute form ("ws://host/path?q", as some clients send to a proxy): its path and query count.
+        const QUrl absolute = QUrl::fromEncoded(t);
+        t = absolute.path(QUrl::FullyEncoded).toUtf8();
+        if (absolute.hasQuery())
+            t += '?' + absolute.query(QUrl::FullyEncoded).toUtf8();
+    }
+    if (const qsizetype hash = t.indexOf('#'); hash >= 0)
+        t.truncate(hash);
+    const qsizetype question = t.indexOf('?');
+    QByteArray path = question < 0 ? t : t.left(question);
+    const QByteArray query = question < 0 ? QByteArray() : t.mid(question + 1);
+    while (path.startsWith('/'))
+        path.remove(0, 1);
+
+    QByteArray joined = upstream.path(QUrl::FullyEncoded).toUtf8();
+    if (!path.isEmpty()) {
+        while (joined.endsWith('/'))
+            joined.chop(1);
+        joined += '/' + path;
+    }
+    if (joined.isEmpty())
+        joined = "/";
+    QByteArray queries = upstream.query(QUrl::FullyEncoded).toUtf8();
+    if (!query.isEmpty())
+        queries = queries.isEmpty() ? query : queries + '&' + query;
+
+    QUrl out = upstream;
+    out.setFragment(QString());
+    out.setPath(QString::fromUtf8(joined), QUrl::TolerantMode);
+    if (queries.isEmpty())
+        out.setQuery(QString());
+    else
+        out.setQuery(QString::fromUtf8(queries), QUrl::TolerantMode);
+    return out;
+}
+
+HttpHead ProxyEndpoint::upstreamRequest(
+    const HttpHead& clientRequest, const QUrl& upstreamUrl, const ProxyOptions& options)
+{
+    HttpHead out = clientRequest;
+    out.target = upstreamUrl.path(QUrl::FullyEncoded).toUtf8();
+    if (out.target.isEmpty())
+        out.target = "/";
+    if (upstreamUrl.hasQuery())
+        out.target += '?' + upstreamUrl.query(QUrl::FullyEncoded).toUtf8();
+    setHeader(out, "Host", hostHeaderFor(upstreamUrl));
+    if (!options.origin.isEmpty())
+        setHeader(out, "Origin", options.origin.toUtf8());
+    return out;
+}
+
+bool ProxyEndpoint::listen(QString* error)
+{
+    const QUrl& upstream = m_options.upstream;
+    const QString scheme = upstream.scheme();
+    if (!upstream.isValid() || (scheme != QLatin1StringView("ws") && scheme != QLatin1StringView("wss"))
+        || upstream.host().isEmpty()) {
+        *error = tr("the upstream must be a WebSocket URL such as ws://host:port/path or wss://host/path, not "
+                    "\u201c%1\u201d")
+                     .arg(upstream.toString());
+        return false;
+    }
+    if (scheme == QLatin1StringView("wss") && !QSslSocket::supportsSsl()) {
+        *error = tr("cannot proxy to wss://: this Qt has no working TLS backend (is OpenSSL 3, libssl3, installed?)");
+        return false;
+    }
+    m_server = new QTcpServer(this);
+    connect(m_server, &QTcpServer::newConnection, this, &ProxyEndpoint::onNewConnection);
+    connect(m_server, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
+        // Typically out of file descriptors: accepting again at once would fail again, in a busy loop.
+        if (!m_acceptErrorReported) {
+            m_acceptErrorReported = true;
+            qWarning("wsinspector: the proxy cannot accept more connections for now: %s",
+                qPrintable(m_server->errorString()));
+        }
+        m_server->pauseAccepting();
+        QTimer::singleShot(AcceptRetryMs, this, [this] {
+            if (m_server->isListening())
+                m_server->resumeAccepting();
+        });
+    });
+
+    QHostAddress address;
+    if (m_options.host == QLatin1StringView("localhost")) {
+        address = QHostAddress(QHostAddress::LocalHost);
+    } else if (!address.setAddress(m_options.host)) {
+        const QHostInfo info = QHostInfo::fromName(m_options.host);
+        if (info.addresses().isEmpty()) {
+            *error
+                = tr("cannot listen on \u201c%1\u201d: not an address and not a known host name").arg(m_options.host);
+            return false;
+        }
+        address = info.addresses().constFirst();
+    }
+    m_server->setMaxPendingConnections(64);
+    if (!m_server->listen(address, m_options.port)) {
+        *error = tr("cannot listen on %1 port %2: %3")
+                     .arg(address.toString())
+                     .arg(m_options.port)
+                     .arg(m_server->errorString());
+        return false;
+    }
+    m_url = QUrl(QStringLiteral("ws://%1:%2/").arg(hostForUrl(address)).arg(m_server->serverPort()));
+    return true;
+}
+
+void ProxyEndpoint::shutdown()
+{
+    m_shuttingDown = true;
+    if (m_server)
+        m_server->close();
+    for (QTcpSocket* socket : m_pending.keys())
+        dropPending(socket);
+    // A copy: a connection still waiting for the upstream finishes at once, which takes it out of the hash.
+    const QList<ProxyConnection*> connections = m_connections.values();
+    for (ProxyConnection* c : connections)
+        c->close(1001, "proxy stopped");
+}
+
+void ProxyEndpoint::onNewConnection()
+{
+    while (QTcpSocket* socket = m_server->nextPendingConnection()) {
+        if (m_pending.size() >= MaxPendingHandshakes) {
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        auto* pending = new Pending;
+        pending->timer = new QTimer(socket);
+        pending->timer->setSingleShot(true);
+        m_pending.insert(socket, pending);
+        connect(pending->timer, &QTimer::timeout, this, [this, socket] {
+            const Pending* p = m_pending.value(socket);
+            if (!p)
+                return;
+            // A connection that never sent a byte is a port probe, not worth a timeline entry.
+            if (p->buffer.isEmpty()) {
+                dropPending(socket);
+                return;
+            }
+            const quint32 id = registerConnection(socket, {});
+            m_recorder->record(makeEvent(id, Direction::None, EventKind::HandshakeRequest, p->buffer));
+            reject(socket, id, 408,
+                "the upgrade request was not complete within " + QByteArray::number(m_options.handshakeTimeoutMs)
+                    + " ms");
+        });
+        pending->timer->start(m_options.handshakeTimeoutMs);
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onPendingData(socket); });
+        connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+            if (m_pending.contains(socket))
+                dropPending(socket);
+        });
+    }
+}
+
+void ProxyEndpoint::dropPending(QTcpSocket* socket)
+{
+    delete m_pending.take(socket);
+    socket->disconnect(this);
+    socket->abort();
+    socket->deleteLater();
+}
+
+quint32 ProxyEndpoint::registerConnection(QTcpSocket* socket, const QByteArray& target)
+{
+    Connection c;
+    c.role = ConnectionRole::Proxy;
+    c.url = (target.isEmpty() ? m_options.upstream : upstreamUrlFor(m_options.upstream, target)).toString();
+    c.peer = peerOf(socket);
+    return m_recorder->addConnection(c);
+}
+
+void ProxyEndpoint::reject(QTcpSocket* socket, quint32 id, int status, const QByteArray& why)
+{
+    const QByteArray reason = handshake::reasonPhrase(status);
+    const QByteArray response = handshake::errorResponse(status, reason, QByteArray(why + '\n'));
+    socket->write(response);
+    m_recorder->record(
+        makeEvent(id, Direction::None, EventKind::HandshakeResponse, response.left(response.indexOf("\r\n\r\n") + 4)));
+    m_recorder->record(makeEvent(id, Direction::None, EventKind::Error,
+        "rejected the upgrade request: " + QByteArray::number(status) + ' ' + reason + " (" + why + ')'));
+    m_recorder->record(makeEvent(id, Direction::None, EventKind::Closed, QByteArrayLiteral("connection closed")));
+    finishHttp(socket);
+}
+
+void ProxyEndpoint::finishHttp(QTcpSocket* socket)
+{
+    delete m_pending.take(socket);
+    socket->disconnect(this);
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    connect(socket, &QTcpSocket::readyRead, socket, [socket] { socket->skip(socket->bytesAvailable()); });
+    socket->skip(socket->bytesAvailable());
+    QTimer::singleShot(HttpDrainMs, socket, [socket] {
+        socket->skip(socket->bytesAvailable());
+        socket->disconnectFromHost();
+    });
+    QTimer::singleShot(RejectLingerMs, socket, [socket] { socket->abort(); });
+}
+
+void ProxyEndpoint::onPendingData(QTcpSocket* socket)
+{
+    Pending* pending = m_pending.value(socket);
+    if (!pending)
+        return;
+    pending->buffer += socket->readAll();
+    HttpHead request;
+    const HttpHead::ParseResult parsed = HttpHead::parse(pending->buffer, request);
+    if (parsed.status == HttpHead::ParseStatus::Incomplete)
+        return;
+    if (parsed.status == HttpHead::ParseStatus::Invalid || !request.isRequest()) {
+        const quint32 id = registerConnection(socket, {});
+        const qsizetype maxHead = HttpHead::Limits {}.maxHeadBytes;
+        const bool tooBig = pending->buffer.size() >= maxHead;
+        m_recorder->record(makeEvent(id, Direction::None, EventKind::HandshakeRequest, pending->buffer.left(maxHead)));
+        reject(socket, id, tooBig ? 431 : 400,
+            request.isRequest() || parsed.status == HttpHead::ParseStatus::Invalid
+                ? "malformed HTTP request: " + parsed.error
+                : QByteArray("an HTTP response is no request"));
+        return;
+    }
+    const QByteArray head = pending->buffer.left(parsed.consumed);
+    const QByteArray rest = pending->buffer.mid(parsed.consumed);
+    if (!request.headerContainsToken("Upgrade", "websocket")) {
+        // Not a WebSocket connection, so nothing is recorded: someone opened the proxy's address in a browser.
+        const QByteArray upstream = m_options.upstream.toString().toUtf8();
+        const QByteArray body = "This is WebSocket Inspector's recording proxy for " + upstream
+            + ".\nIt relays WebSocket connections only: point your WebSocket client at " + m_url.toString().toUtf8()
+            + "PATH instead of " + upstream + (upstream.endsWith('/') ? "" : "/")
+            + "PATH; the proxy opens the upstream for it and records every frame.\n";
+        QByteArray response = handshake::errorResponse(
+            426, handshake::reasonPhrase(426), body, { { "Upgrade", "websocket" }, { "Sec-WebSocket-Version", "13" } });
+        if (request.method == "HEAD")
+            response.truncate(response.indexOf("\r\n\r\n") + 4);
+        socket->write(response);
+        finishHttp(socket);
+        return;
+    }
+    if (m_shuttingDown || m_connections.size() >= m_options.maxConnections) {
+        const quint32 id = registerConnection(socket, request.target);
+        m_recorder->record(makeEvent(id, Direction::None, EventKind::HandshakeRequest, head));
+        reject(socket, id, 503,
+            m_shuttingDown ? QByteArray("the proxy is stopping")
+                           : "the proxy already relays its maximum of " + QByteArray::number(m_options.maxConnections)
+                    + " connections");
+        return;
+    }
+
+    const QUrl upstreamUrl = upstreamUrlFor(m_options.upstream, request.target);
+    const quint32 id = registerConnection(socket, request.target);
+    delete m_pending.take(socket);
+    socket->disconnect(this);
+    auto* connection = new ProxyConnection(id, socket, head, request, rest, upstreamUrl, m_options, m_recorder, this);
+    m_connections.insert(id, connection);
+    connect(connection, &ProxyConnection::opened, this, &ProxyEndpoint::clientOpened);
+    connect(connection, &ProxyConnection::stateChanged, this, [this](quint32 cid, ConnectionState state) {
+        if (state != ConnectionState::Closed) // Closed goes out once the connection left the hash
+            Q_EMIT connectionStateChanged(cid, ConnectionRole::Proxy, state);
+    });
+    connect(connection, &ProxyConnection::finished, this, &ProxyEndpoint::onFinished);
+    Q_EMIT connectionStateChanged(id, ConnectionRole::Proxy, ConnectionState::Connecting);
+    connection->start();
+}
+
+void ProxyEndpoint::onFinished(quint32 id)
+{
+    if (ProxyConnection* c = m_connections.take(id))
+        c->deleteLater();
+    Q_EMIT connectionStateChanged(id, ConnectionRole::Proxy, ConnectionState::Closed);
+}
+
+} // namespace wsi

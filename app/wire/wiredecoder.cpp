@@ -1,0 +1,373 @@
+#include "wiredecoder.h"
+
+#include "utf8.h"
+
+#include <QtEndian>
+
+namespace wsi {
+
+namespace {
+
+// Sizes a fragment note lists before it leaves the middle out, so that a message of a million tiny frames
+// keeps a note (and a decoder) of bounded size.
+constexpr int ListedFragments = 8;
+
+quint8 rsvFlags(quint8 rsv)
+{
+    return ((rsv & 4) ? FlagRsv1 : 0) | ((rsv & 2) ? FlagRsv2 : 0) | ((rsv & 1) ? FlagRsv3 : 0);
+}
+
+quint8 frameFlags(const Frame& f)
+{
+    return (f.fin ? FlagFin : 0) | rsvFlags(f.rsv) | (f.masked ? FlagMasked : 0);
+}
+
+} // namespace
+
+struct WireDecoder::Private
+{
+    Sender sender;
+    Limits limits;
+    FrameParser parser;
+    std::optional<DeflateParams> deflate;
+    std::unique_ptr<MessageInflater> inflater;
+    bool contextLost = false; // context takeover and a message could not be inflated: later ones cannot be
+    bool maskReported = false;
+    bool afterCloseReported = false;
+
+    // The data message being reassembled.
+    bool open = false;
+    Opcode opcode = Opcode::Text;
+    quint8 rsv = 0;
+    bool masked = false;
+    QByteArray data;
+    qint64 size = 0;
+    qint64 frames = 0;
+    bool overLimit = false;
+    QList<qint64> firstSizes;
+    qint64 lastSize = 0;
+
+    Private(Sender s, const Limits& l)
+        : sender(s)
+        , limits(l)
+        , parser(l.maxFramePayload)
+    {
+        // Control frame rules are reported here, and the stream decoded on: their length is still sound.
+        parser.setCheckControlFrames(false);
+    }
+
+    Direction direction() const { return sender == Sender::Client ? Direction::C2S : Direction::S2C; }
+    QByteArray who() const { return sender == Sender::Client ? "the client" : "the server"; }
+
+    void error(QList<Event>* out, const QByteArray& text)
+    {
+        Event e;
+        e.direction = Direction::None;
+        e.kind = EventKind::Error;
+        e.payload = text;
+        e.size = text.size();
+        out->append(e);
+    }
+
+    bool compressedMessage() const { return deflate && (rsv & 4); }
+
+    MessageInflater& messageInflater()
+    {
+        if (!inflater) {
+            const bool client = sender == Sender::Client;
+            inflater = std::make_unique<MessageInflater>(
+                client ? deflate->clientMaxWindowBits : deflate->serverMaxWindowBits,
+                client ? deflate->clientNoContextTakeover : deflate->serverNoContextTakeover);
+        }
+        return *inflater;
+    }
+
+    bool noContextTakeover() const
+    {
+        return sender == Sender::Client ? deflate->clientNoContextTakeover : deflate->serverNoContextTakeover;
+    }
+
+    // After a message that did not inflate: without context takeover the next message starts afresh; with it,
+    // the window is gone and no later message of this direction can be inflated.
+    void afterInflateFailure()
+    {
+        inflater.reset();
+        if (!noContextTakeover())
+            contextLost = true;
+    }
+
+    QByteArray fragmentNote() const
+    {
+        QByteArray note = QByteArray::number(frames) + " frames: ";
+        for (qsizetype i = 0; i < firstSizes.size(); ++i)
+            note += (i ? " + " : "") + QByteArray::number(firstSizes[i]);
+        if (frames > firstSizes.size()) {
+            if (frames > firstSizes.size() + 1)
+                note += " + …";
+            note += " + " + QByteArray::number(lastSize);
+        }
+        return note + " bytes";
+    }
+
+    void startMessage(const Frame& f)
+    {
+        open = true;
+        opcode = f.opcode;
+        rsv = f.rsv;
+        masked = f.masked;
+        data.clear();
+        size = 0;
+        frames = 0;
+        overLimit = false;
+        firstSizes.clear();
+        lastSize = 0;
+    }
+
+    void appendFrame(Frame& f)
+    {
+        const qint64 n = f.payload.size();
+        size += n;
+        ++frames;
+        if (firstSizes.size() < ListedFragments)
+            firstSizes.append(n);
+        lastSize = n;
+        if (overLimit)
+            return;
+        if (data.size() + n > limits.maxMessageBytes) {
+            overLimit = true;
+            data = QByteArray(); // free it: the message is only counted from here on
+        } else if (data.isEmpty()) {
+            data = std::move(f.payload); // the common single-frame case: no copy
+        } else {
+            data.append(f.payload);
+        }
+    }
+
+    // Records the reassembled message; complete is false when a new message cut it short.
+    void finishMessage(QList<Event>* out, bool complete)
+    {
+        Event e;
+        e.direction = direction();
+        e.kind = opcode == Opcode::Text ? EventKind::Text : EventKind::Binary;
+        e.flags = quint8((complete ? FlagFin : 0) | rsvFlags(rsv) | (masked ? FlagMasked : 0));
+        if (frames > 1)
+            e.flags |= FlagFragment;
+        e.size = size;
+        QList<QByteArray> notes;
+        if (frames > 1)
+            notes.append(fragmentNote());
+        QList<QByteArray> errors;
+        bool payloadIsMessage = true; // false when the payload is not the message's text (compressed, cut, dropped)
+
+        if (overLimit) {
+            notes.append(
+                "larger than the limit of " + QByteArray::number(limits.maxMessageBytes) + " bytes: payload not kept");
+            payloadIsMessage = false;
+            if (compressedMessage())
+                afterInflateFailure();
+        } else if (compressedMessage() && !complete) {
+            e.payload = data;
+            notes.append("compressed, not inflated: the message is incomplete");
+            payloadIsMessage = false;
+            afterInflateFailure();
+        } else if (compressedMessage()) {
+            if (contextLost) {
+                e.payload = data;
+                notes.append("compressed, not inflated: the compression context was lost with an earlier message");
+                payloadIsMessage = false;
+            } else {
+                QByteArray inflated;
+                QByteArray why;
+                if (messageInflater().inflate(data, &inflated, limits.maxMessageBytes, &why)) {
+                    e.flags |= FlagCompressed;
+                    notes.append("compressed: " + QByteArray::number(size) + " → " + QByteArray::number(inflated.size())
+                        + " bytes");
+                    e.payload = std::move(inflated);
+                } else if (why.startsWith("inflated message larger")) {
+                    notes.append("compressed: " + QByteArray::number(size) + " bytes; " + why + ": payload not kept");
+                    payloadIsMessage = false;
+                    afterInflateFailure();
+                } else {
+                    e.payload = data;
+                    notes.append("compressed, not inflated: " + why);
+                    errors.append(who() + " sent a message that does not inflate: " + why + " (RFC 7692 §7.2.2)");
+                    payloadIsMessage = false;
+                    afterInflateFailure();
+                }
+            }
+        } else {
+            e.payload = data;
+        }
+        if (!complete) {
+            notes.append("incomplete: a new message began before its last frame");
+            payloadIsMessage = false;
+        }
+        if (payloadIsMessage && opcode == Opcode::Text && !isValidUtf8(e.payload))
+            errors.append(who() + " sent a text message that is not valid UTF-8 (RFC 6455 §8.1)");
+        e.note = notes.join("; ");
+        out->append(e);
+        for (const QByteArray& text : std::as_const(errors))
+            error(out, text);
+
+        open = false;
+        data = QByteArray();
+        firstSizes.clear();
+    }
+
+    void handleFrame(WireDecoder& q, Frame& f, QList<Event>* out)
+    {
+        const QByteArray who = this->who();
+        if (q.m_closeSeen && !afterCloseReported) {
+            afterCloseReported = true;
+            error(out, who + " sent a frame after its close frame (RFC 6455 §5.5.1)");
+        }
+        const bool mustBeMasked = sender == Sender::Client;
+        // Reported once: a peer that gets masking wrong gets it wrong on every frame.
+        if (f.masked != mustBeMasked && !maskReported) {
+            maskReported = true;
+            error(out,
+                who
+                    + (mustBeMasked ? " sent an unmasked frame (RFC 6455 §5.1)"
+                                    : " sent a masked frame (RFC 6455 §5.1)"));
+        }
+        if (f.rsv & 3)
+            error(out,
+                who + " sent a frame with RSV2 or RSV3 set, which no negotiated extension defines (RFC 6455 §5.2)");
+        if (f.rsv & 4) {
+            if (!deflate)
+                error(out, who + " sent a frame with RSV1 set but no extension was negotiated (RFC 6455 §5.2)");
+            else if (isControl(f.opcode))
+                error(out, who + " sent a control frame with RSV1 set (RFC 7692 §6.1)");
+            else if (f.opcode == Opcode::Continuation)
+                error(out, who + " sent a continuation frame with RSV1 set (RFC 7692 §6.1)");
+        }
+
+        if (isControl(f.opcode)) {
+            if (!f.fin)
+                error(out, who + " sent a fragmented control frame (RFC 6455 §5.5)");
+            if (f.payload.size() > 125)
+                error(out,
+                    who + " sent a control frame with a " + QByteArray::number(f.payload.size())
+                        + "-byte payload, over the 125 bytes allowed (RFC 6455 §5.5)");
+            if (f.opcode == Opcode::Close) {
+                handleClose(q, f, out);
+                return;
+            }
+            Event e;
+            e.direction = direction();
+            e.kind = f.opcode == Opcode::Ping ? EventKind::Ping : EventKind::Pong;
+            e.flags = frameFlags(f);
+            e.size = f.payload.size();
+            e.payload = std::move(f.payload);
+            out->append(e);
+            return;
+        }
+
+        if (f.opcode == Opcode::Continuation) {
+            if (!open) {
+                error(out,
+                    who + " sent a continuation frame without a message to continue (RFC 6455 §5.4); its "
+                        + QByteArray::number(f.payload.size()) + " bytes are dropped");
+                return;
+            }
+        } else {
+            if (open) {
+                error(out, who + " started a new message before the fragmented one ended (RFC 6455 §5.4)");
+                finishMessage(out, false);
+            }
+            startMessage(f);
+        }
+        appendFrame(f);
+        if (f.fin)
+            finishMessage(out, true);
+    }
+
+    void handleClose(WireDecoder& q, const Frame& f, QList<Event>* out)
+    {
+        const QByteArray who = this->who();
+        quint16 code = 0;
+        QByteArray reason;
+        QByteArray problem;
+        if (f.payload.size() == 1) {
+            problem = who + " sent a close frame with a 1-byte payload (RFC 6455 §5.5.1)";
+        } else if (f.payload.size() >= 2) {
+            code = qFromBigEndian<quint16>(f.payload.constData());
+            reason = f.payload.mid(2);
+            if (!isValidCloseCode(code))
+                problem = who + " sent a close frame with the invalid code " + QByteArray::number(code)
+                    + " (RFC 6455 §7.4)";
+            else if (!isValidUtf8(reason))
+                problem = who + " sent a close reason that is not valid UTF-8 (RFC 6455 §5.5.1)";
+        }
+        if (!q.m_closeSeen) {
+            q.m_closeSeen = true;
+            q.m_closeCode = code;
+        }
+        Event e;
+        e.direction = direction();
+        e.kind = EventKind::Close;
+        e.flags = frameFlags(f);
+        e.closeCode = code;
+        e.size = f.payload.size();
+        e.payload = reason;
+        out->append(e);
+        if (!problem.isEmpty())
+            error(out, problem);
+    }
+};
+
+WireDecoder::WireDecoder(Sender sender, const Limits& limits)
+    : d(std::make_unique<Private>(sender, limits))
+{ }
+
+WireDecoder::~WireDecoder() = default;
+
+void WireDecoder::setDeflate(const std::optional<DeflateParams>& params)
+{
+    d->deflate = params;
+    d->inflater.reset();
+    d->contextLost = false;
+}
+
+bool WireDecoder::atMessageBoundary() const
+{
+    return !m_streamLost && d->parser.buffered() == 0 && !d->open;
+}
+
+bool WireDecoder::midFrame() const
+{
+    return !m_streamLost && d->parser.buffered() > 0;
+}
+
+void WireDecoder::feed(QByteArrayView bytes, QList<Event>* out)
+{
+    m_bytesFed += bytes.size();
+    if (m_streamLost || bytes.isEmpty())
+        return;
+    d->parser.feed(bytes);
+    Frame frame;
+    for (;;) {
+        const FrameParser::Status status = d->parser.next(frame);
+        if (status == FrameParser::Status::NeedMore)
+            return;
+        if (status == FrameParser::Status::Failed) {
+            const QByteArray& why = d->parser.error().message;
+            QByteArray text;
+            if (why.startsWith("reserved opcode"))
+                text = "a frame with a reserved opcode (RFC 6455 §5.2)";
+            else if (why.startsWith("frame larger"))
+                text = "a " + why + " (RFC 6455 §10.4)";
+            else
+                text = "a frame whose length is malformed: " + why + " (RFC 6455 §5.2)";
+            d->error(out, d->who() + " sent " + text + "; the rest of the stream is relayed but not decoded");
+            m_streamLost = true;
+            d->open = false;
+            d->data = QByteArray();
+            return;
+        }
+        ++m_frames;
+        d->handleFrame(*this, frame, out);
+    }
+}
+
+} // namespace wsi
