@@ -35,8 +35,9 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_proxy import Proxy  # noqa: E402
 from test_serve_browser import browser_args, find_chromium, stop_browser  # noqa: E402
-from wsitest import Failure, Record, Server, check, header_values, info, main, ok  # noqa: E402
+from wsitest import Failure, Record, check, header_values, info, main, ok  # noqa: E402
 
 WATCHDOG_SECONDS = 300
 BROWSER_TIMEOUT = 120  # a cold Chromium start on a busy 2-core machine can take a while
@@ -47,17 +48,17 @@ MESSAGES = [("text", "hello through the proxy"), ("text", "non-ASCII: héllo wö
             ("binary", BINARY)]
 
 
-class Proxy(Server):
-    """`wsinspector proxy --listen 127.0.0.1:0 --upstream URL --record FILE`; like a Server, whose first stdout line
-    it shares: `listening on ws://127.0.0.1:PORT/`."""
+class BrowserProxy(Proxy):
+    """`wsinspector proxy --listen 127.0.0.1:0 --upstream URL --record FILE`, read as integration_proxy reads it
+    (first stdout line `proxying ws://127.0.0.1:PORT/ -> URL`)."""
 
-    def __init__(self, exe, workdir, name, upstream):  # noqa: super().__init__ would start `serve`
+    def __init__(self, exe, workdir, name, upstream):  # not Proxy.__init__: it listens with `--listen 0`
         self.name = name
+        self.upstream = upstream
         self.record = os.path.join(workdir, f"{name}.jsonl")
         self.stdout_path = os.path.join(workdir, f"{name}.stdout")
         self.stderr_path = os.path.join(workdir, f"{name}.stderr")
         self.args = [exe, "proxy", "--listen", "127.0.0.1:0", "--upstream", upstream, "--record", self.record]
-        self.scheme = "ws"
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         self.port = self._read_port()
@@ -299,7 +300,7 @@ def body(exe, workdir, servers):
     import websockets
     upstream = Upstream(websockets)
     try:
-        proxy = Proxy(exe, workdir, "proxy", f"ws://127.0.0.1:{upstream.port}/")
+        proxy = BrowserProxy(exe, workdir, "proxy", f"ws://127.0.0.1:{upstream.port}/")
         servers.append(proxy)
         info(f"upstream ws://127.0.0.1:{upstream.port}/, proxy {proxy.url}")
         page = write_page(workdir)
