@@ -17,7 +17,8 @@
 // --reps runs, direct and proxied taking turns, since other processes share the machine. The goal
 // (>= 80% of direct throughput, <= 200 us added p50) is printed beside the figures; nothing is asserted.
 //
-// Usage: bench_proxy [--small N] [--large N] [--pings N] [--reps N] [--equal-nice]
+// Usage: bench_proxy [--small N] [--large N] [--pings N] [--reps N] [--equal-nice] [--no-journal] [--journal F] [--only
+// CASE]...
 //   --small N     32-byte messages per throughput run (default 200,000)
 //   --large N     64 KiB messages per throughput run (default 2,000)
 //   --pings N     round trips per latency run (default 2,000)
@@ -25,6 +26,9 @@
 //   --equal-nice  the client and upstream threads take the same lower priority as the capture and journal
 //                 threads (which lower theirs, see lowerCurrentThreadPriority), to tell the cost of the proxy's
 //                 code from the cost of its priority when the CPU is shared
+//   --only CASE   run only these cases (for a profiler): small, large, small-deflate, large-deflate, latency
+//   --no-journal  record into nothing (no SessionWriter): the proxy's own cost without the journal's, for diagnosis
+//   --journal F   journal to F (kept) instead of a temporary file
 
 #include "core/platform.h"
 #include "net/capturesession.h"
@@ -380,6 +384,83 @@ Workload deflateWorkload(qsizetype size, qint64 messages)
     return w;
 }
 
+// ---- CPU time per thread, from /proc/self/task/TID/schedstat (nanoseconds) ----
+
+struct ThreadTime
+{
+    double cpuS = 0; // on a CPU
+    double waitS = 0; // runnable, waiting for a CPU (other processes, or a lower priority)
+};
+using ThreadTimes = std::map<std::string, ThreadTime>; // by thread name
+
+// This thread's own time (a thread that ended is gone from /proc/self/task: the client measures itself).
+ThreadTime currentThreadTime()
+{
+    std::ifstream statFile("/proc/thread-self/schedstat");
+    long long cpuNs = 0;
+    long long waitNs = 0;
+    statFile >> cpuNs >> waitNs;
+    return { double(cpuNs) / 1e9, double(waitNs) / 1e9 };
+}
+
+ThreadTimes threadTimes()
+{
+    ThreadTimes times;
+    const QString self = QString::number(::getpid());
+    std::ifstream commFile("/proc/self/comm");
+    std::string processName;
+    std::getline(commFile, processName);
+    const QStringList tasks = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString& tid : tasks) {
+        std::ifstream nameFile(QStringLiteral("/proc/self/task/%1/comm").arg(tid).toStdString());
+        std::string name;
+        std::getline(nameFile, name);
+        if (tid == self)
+            name = "main";
+        else if (name == processName)
+            name = "journal"; // the only unnamed thread here: the SessionWriter's std::thread
+        std::ifstream statFile(QStringLiteral("/proc/self/task/%1/schedstat").arg(tid).toStdString());
+        long long cpuNs = 0;
+        long long waitNs = 0;
+        if (statFile >> cpuNs >> waitNs) {
+            times[name].cpuS += double(cpuNs) / 1e9;
+            times[name].waitS += double(waitNs) / 1e9;
+        }
+    }
+    return times;
+}
+
+ThreadTimes operator-(ThreadTimes after, const ThreadTimes& before)
+{
+    for (auto& [name, t] : after) {
+        if (const auto it = before.find(name); it != before.end()) {
+            t.cpuS -= it->second.cpuS;
+            t.waitS -= it->second.waitS;
+        }
+    }
+    return after;
+}
+
+// "capture 1.20 (waited 0.50 s), journal ...; all 2.10 us/msg", busiest first.
+QByteArray describeTimes(const ThreadTimes& t, qint64 messages)
+{
+    std::vector<std::pair<double, std::string>> sorted;
+    double all = 0;
+    for (const auto& [name, time] : t) {
+        all += time.cpuS;
+        if (time.cpuS > 0.0005)
+            sorted.emplace_back(time.cpuS, name);
+    }
+    std::sort(sorted.rbegin(), sorted.rend());
+    const auto perMessage = [messages](double s) { return QByteArray::number(s * 1e6 / double(messages), 'f', 2); };
+    QByteArray out;
+    for (const auto& [cpu, name] : sorted) {
+        out += QByteArray(out.isEmpty() ? "" : ", ") + name.c_str() + " " + perMessage(cpu) + " (waited "
+            + QByteArray::number(t.at(name).waitS, 'f', 2) + " s)";
+    }
+    return out + "; all " + perMessage(all) + " us/msg";
+}
+
 // ---- the client: one thread, one QTcpSocket, blocking calls ----
 
 // Counts the frames of a server's stream (unmasked) without copying their payloads.
@@ -427,6 +508,7 @@ struct ClientRun
     QByteArray error;
     qint64 ns = 0; // throughput: first write to last echo
     std::vector<qint64> roundTripsNs; // latency
+    ThreadTime cpu; // the client thread's, over the whole run
 };
 
 class BenchClient
@@ -466,14 +548,15 @@ public:
             }
             answer += m_socket.readAll();
         }
-        const handshake::Verdict verdict = handshake::checkResponse(response, key, {});
-        if (!verdict.ok) {
-            *error = "upgrade refused: " + verdict.reason;
+        // checkResponse knows no extensions and would refuse the deflate answer: the status and the accept key are
+        // what matter here.
+        if (response.status != 101 || response.header("Sec-WebSocket-Accept") != handshake::acceptKey(key)) {
+            *error = "upgrade refused: " + response.toBytes().left(200);
             return false;
         }
         QByteArray why;
-        if (deflate && !negotiatedDeflate(response, &why)) {
-            *error = "permessage-deflate was not accepted " + why;
+        if (deflate != negotiatedDeflate(response, &why).has_value()) {
+            *error = "permessage-deflate " + QByteArray(deflate ? "was not accepted " : "was not offered ") + why;
             return false;
         }
         return true;
@@ -580,10 +663,13 @@ ClientRun throughputRun(quint16 port, const Workload& w)
 {
     return onClientThread([&] {
         ClientRun run;
+        const ThreadTime start = currentThreadTime();
         BenchClient client;
         if (!client.open(port, w.deflate, &run.error) || !client.flood(w, &run.ns, &run.error))
             return run;
         client.close();
+        const ThreadTime end = currentThreadTime();
+        run.cpu = { end.cpuS - start.cpuS, end.waitS - start.waitS };
         run.ok = true;
         return run;
     });
@@ -603,78 +689,14 @@ ClientRun latencyRun(quint16 port, qsizetype size, int rounds)
     });
 }
 
-// ---- CPU time per thread, from /proc/self/task ----
-
-using ThreadTimes = std::map<std::string, double>; // thread name -> CPU seconds
-
-ThreadTimes threadTimes()
-{
-    ThreadTimes times;
-    const long ticks = sysconf(_SC_CLK_TCK);
-    const QString self = QString::number(::getpid());
-    std::ifstream commFile("/proc/self/comm");
-    std::string processName;
-    std::getline(commFile, processName);
-    const QStringList tasks = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-    for (const QString& tid : tasks) {
-        std::ifstream statFile(QStringLiteral("/proc/self/task/%1/stat").arg(tid).toStdString());
-        std::string stat((std::istreambuf_iterator<char>(statFile)), std::istreambuf_iterator<char>());
-        const size_t open = stat.find('(');
-        const size_t close = stat.rfind(')');
-        if (open == std::string::npos || close == std::string::npos)
-            continue;
-        std::string name = stat.substr(open + 1, close - open - 1);
-        if (tid == self)
-            name = "main";
-        else if (name == processName)
-            name = "journal"; // the only unnamed thread here: the SessionWriter's std::thread
-        // Fields after the name: state is field 3; utime and stime are fields 14 and 15.
-        std::vector<std::string> fields;
-        size_t at = close + 2;
-        while (at < stat.size() && fields.size() < 13) {
-            const size_t space = stat.find(' ', at);
-            fields.push_back(stat.substr(at, space - at));
-            at = space == std::string::npos ? stat.size() : space + 1;
-        }
-        if (fields.size() < 13)
-            continue;
-        times[name] += double(std::stoll(fields[11]) + std::stoll(fields[12])) / double(ticks);
-    }
-    return times;
-}
-
-ThreadTimes operator-(ThreadTimes after, const ThreadTimes& before)
-{
-    for (auto& [name, seconds] : after) {
-        if (const auto it = before.find(name); it != before.end())
-            seconds -= it->second;
-    }
-    return after;
-}
-
-QByteArray describeTimes(const ThreadTimes& t, qint64 messages)
-{
-    std::vector<std::pair<double, std::string>> sorted;
-    for (const auto& [name, seconds] : t) {
-        if (seconds > 0.005)
-            sorted.emplace_back(seconds, name);
-    }
-    std::sort(sorted.rbegin(), sorted.rend());
-    QByteArray out;
-    for (const auto& [seconds, name] : sorted) {
-        out += QByteArray(out.isEmpty() ? "" : ", ") + name.c_str() + " " + QByteArray::number(seconds, 'f', 2) + " s ("
-            + QByteArray::number(seconds * 1e6 / double(messages), 'f', 1) + " us/msg)";
-    }
-    return out;
-}
-
 // ---- figures ----
 
 struct Figures
 {
     double bestDirect = 0; // messages/s
     double bestProxy = 0;
-    ThreadTimes proxyCpu; // of the best proxied run
+    ThreadTimes directCpu; // of the best direct run
+    ThreadTimes proxyCpu; // of the best proxied run, its journal's catch-up included
     double journalCatchUpMs = 0; // after the best proxied run
     QByteArray error;
 };
@@ -683,26 +705,33 @@ Figures throughput(CaptureSession& session, quint16 upstreamPort, quint16 proxyP
 {
     Figures f;
     for (int rep = 0; rep < reps && f.error.isEmpty(); ++rep) {
+        ThreadTimes before = threadTimes();
         const ClientRun direct = throughputRun(upstreamPort, w);
+        ThreadTimes cpu = threadTimes() - before;
+        cpu["bench-client"] = direct.cpu;
         if (!direct.ok) {
             f.error = "direct: " + direct.error;
             break;
         }
-        f.bestDirect = std::max(f.bestDirect, double(w.total) / (double(direct.ns) / 1e9));
-        const ThreadTimes before = threadTimes();
-        const ClientRun proxied = throughputRun(proxyPort, w);
-        const ThreadTimes cpu = threadTimes() - before;
-        if (!proxied.ok) {
-            f.error = "through the proxy: " + proxied.error;
-            break;
+        if (const double rate = double(w.total) / (double(direct.ns) / 1e9); rate > f.bestDirect) {
+            f.bestDirect = rate;
+            f.directCpu = cpu;
         }
-        // What is recorded reaches the journal a little later, on the writer's thread.
+        before = threadTimes();
+        const ClientRun proxied = throughputRun(proxyPort, w);
+        // What is recorded reaches the journal a little later, on the writer's thread (and on this one, which
+        // flushes the rest now): part of the cost.
         QElapsedTimer catchUp;
         catchUp.start();
         session.flushJournal();
         const double catchUpMs = double(catchUp.nsecsElapsed()) / 1e6;
-        const double rate = double(w.total) / (double(proxied.ns) / 1e9);
-        if (rate > f.bestProxy) {
+        cpu = threadTimes() - before;
+        cpu["bench-client"] = proxied.cpu;
+        if (!proxied.ok) {
+            f.error = "through the proxy: " + proxied.error;
+            break;
+        }
+        if (const double rate = double(w.total) / (double(proxied.ns) / 1e9); rate > f.bestProxy) {
             f.bestProxy = rate;
             f.proxyCpu = cpu;
             f.journalCatchUpMs = catchUpMs;
@@ -759,6 +788,9 @@ int main(int argc, char** argv)
     qint64 large = 2000;
     int pings = 2000;
     int reps = 3;
+    QStringList only; // case names; empty: every case
+    bool journal = true;
+    QString journalPath; // empty: in a temporary directory, removed at the end
     const QStringList args = QCoreApplication::arguments().mid(1);
     for (qsizetype i = 0; i < args.size(); ++i) {
         const QString& a = args[i];
@@ -773,11 +805,19 @@ int main(int argc, char** argv)
             reps = args[++i].toInt();
         else if (a == QLatin1StringView("--equal-nice"))
             g_equalNice = true;
+        else if (a == QLatin1StringView("--no-journal"))
+            journal = false;
+        else if (a == QLatin1StringView("--journal") && hasValue)
+            journalPath = args[++i];
+        else if (a == QLatin1StringView("--only") && hasValue)
+            only.append(args[++i]);
         else
             small = -1;
     }
     if (small <= 0 || large <= 0 || pings <= 0 || reps <= 0) {
-        std::fprintf(stderr, "usage: bench_proxy [--small N] [--large N] [--pings N] [--reps N] [--equal-nice]\n");
+        std::fprintf(stderr,
+            "usage: bench_proxy [--small N] [--large N] [--pings N] [--reps N] [--equal-nice] [--no-journal] "
+            "[--journal F] [--only CASE]...\n");
         return 2;
     }
 
@@ -790,7 +830,8 @@ int main(int argc, char** argv)
     QTemporaryDir dir;
     CaptureSession::Options sessionOptions;
     sessionOptions.keepTimeline = false; // as `wsinspector proxy` runs: journal only
-    sessionOptions.journalPath = dir.filePath(QStringLiteral("proxy.jsonl"));
+    if (journal)
+        sessionOptions.journalPath = journalPath.isEmpty() ? dir.filePath(QStringLiteral("proxy.jsonl")) : journalPath;
     CaptureSession session(sessionOptions);
     QString proxyError;
     const QUrl proxyUrl = startProxy(session, upstream.port(), &proxyError);
@@ -803,11 +844,13 @@ int main(int argc, char** argv)
     std::ifstream loadFile("/proc/loadavg");
     std::string load;
     std::getline(loadFile, load);
-    std::printf("recording proxy vs direct, loopback, echo upstream on 127.0.0.1:%u, proxy %s, journal in %s\n"
-                "%u CPUs, load average %s; best of %d runs each, direct and proxied taking turns%s\n\n",
-        unsigned(upstream.port()), qPrintable(proxyUrl.toString()), qPrintable(dir.path()),
+    std::printf("recording proxy vs direct, loopback, echo upstream on 127.0.0.1:%u, proxy %s, journal %s\n"
+                "%u CPUs, load average %s; best of %d runs each, direct and proxied taking turns%s%s\n\n",
+        unsigned(upstream.port()), qPrintable(proxyUrl.toString()),
+        qPrintable(sessionOptions.journalPath.isEmpty() ? QStringLiteral("none") : sessionOptions.journalPath),
         std::thread::hardware_concurrency(), load.c_str(), reps,
-        g_equalNice ? "; client and upstream at the capture thread's priority" : "");
+        g_equalNice ? "; client and upstream at the capture thread's priority" : "",
+        journal ? "" : "; NO JOURNAL (--no-journal)");
 
     std::printf("throughput (text messages, payload MB/s each way; goal: proxy >= 80%% of direct)\n");
     std::printf("%9s %12s %9s %12s %9s %12s %9s %7s\n", "size", "compression", "messages", "direct msg/s", "MB/s",
@@ -834,22 +877,38 @@ int main(int argc, char** argv)
         }
         std::fflush(stdout);
     };
-    report(plainWorkload(32, small), "off");
-    report(plainWorkload(LargeSize, large), "off");
-    report(deflateWorkload(32, small), "deflate");
-    report(deflateWorkload(LargeSize, large), "deflate");
+    const auto wanted = [&only](const char* name) { return only.isEmpty() || only.contains(QLatin1StringView(name)); };
+    if (wanted("small"))
+        report(plainWorkload(32, small), "off");
+    if (wanted("large"))
+        report(plainWorkload(LargeSize, large), "off");
+    if (wanted("small-deflate"))
+        report(deflateWorkload(32, small), "deflate");
+    if (wanted("large-deflate"))
+        report(deflateWorkload(LargeSize, large), "deflate");
 
-    std::printf("\nCPU time by thread in the best proxied run of each line (capture: the proxy; journal: the "
-                "SessionWriter), per message echoed, and how long the journal took to catch up after the run\n");
+    std::printf("\nCPU per message echoed, by thread, in the best run of each line (us/msg; capture: the proxy, "
+                "journal: the SessionWriter, main: the session and the journal's last flush; waited: runnable "
+                "without a CPU)\n");
     for (const CpuLine& line : cpuLines) {
-        std::printf("  %s: %s; journal caught up %.0f ms later\n", line.name.constData(),
-            describeTimes(line.figures.proxyCpu, line.messages).constData(), line.figures.journalCatchUpMs);
+        const ThreadTimes& proxy = line.figures.proxyCpu;
+        const auto capture = proxy.find("capture");
+        const double limit
+            = capture == proxy.end() || capture->second.cpuS <= 0 ? 0 : double(line.messages) / capture->second.cpuS;
+        std::printf("  %s\n    direct:  %s\n    proxied: %s\n    the proxy thread alone could relay %.0f msg/s on "
+                    "one core; the journal caught up %.0f ms after the last echo\n",
+            line.name.constData(), describeTimes(line.figures.directCpu, line.messages).constData(),
+            describeTimes(proxy, line.messages).constData(), limit, line.figures.journalCatchUpMs);
     }
 
-    std::printf("\nlatency, one message at a time (%d round trips; goal: <= 200 us added p50)\n", pings);
-    std::printf("%9s %11s %11s %11s %11s %12s %12s\n", "size", "direct p50", "p99", "proxy p50", "p99", "added p50",
-        "added p99");
+    if (wanted("latency")) {
+        std::printf("\nlatency, one message at a time (%d round trips; goal: <= 200 us added p50)\n", pings);
+        std::printf("%9s %11s %11s %11s %11s %12s %12s\n", "size", "direct p50", "p99", "proxy p50", "p99", "added p50",
+            "added p99");
+    }
     for (const qsizetype size : { qsizetype(32), LargeSize }) {
+        if (!wanted("latency"))
+            break;
         const ClientRun direct = latencyRun(upstream.port(), size, pings);
         const ClientRun proxied = latencyRun(proxyPort, size, pings);
         const QByteArray name = sizeName(size);
@@ -867,7 +926,8 @@ int main(int argc, char** argv)
     }
 
     session.shutdown();
-    std::printf("\njournal: %.1f MB\n", double(QFileInfo(sessionOptions.journalPath).size()) / 1e6);
+    if (journal)
+        std::printf("\njournal: %.1f MB\n", double(QFileInfo(sessionOptions.journalPath).size()) / 1e6);
     upstream.stop();
     return 0;
 }
