@@ -64,6 +64,11 @@ public:
     // Decodes these bytes (the next piece of the stream) and appends the resulting events to *out.
     void feed(QByteArrayView bytes, QList<Event>* out);
 
+    // The stream ended (its TCP connection closed): a message whose frames were not all there is emitted as it
+    // was, without FIN, with a note saying it was cut off (and how many bytes of a frame were left over), so that
+    // nothing that crossed the wire is missing from the record. Nothing may be fed afterwards.
+    void finish(QList<Event>* out);
+
     // True when the bytes fed so far end exactly at a frame boundary (nothing of a frame buffered) and no
     // fragmented message is open: a frame of our own (a close) can then go into this stream without breaking it.
     bool atMessageBoundary() const;
