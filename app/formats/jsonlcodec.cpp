@@ -3,6 +3,7 @@
 #include "../wire/httphead.h"
 #include "../wire/utf8.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -52,60 +53,120 @@ void appendUInt(QByteArray& out, quint64 v)
     out.append(buf, r.ptr - buf);
 }
 
-// JSON string contents for valid UTF-8. A template, so that the line writer's hot loop has no test for a mark
-// it keeps anyway.
-template <bool EscapeBom> void appendEscapedImpl(QByteArray& out, QByteArrayView utf8)
+// Bytes of a word that JSON strings cannot hold as they are. Tests eight at a time, with the usual bit tricks
+// (true when some byte is zero / below n): plain text is copied in runs rather than looked at byte by byte.
+constexpr quint64 byteOnes = 0x0101010101010101ULL;
+constexpr quint64 byteHighs = 0x8080808080808080ULL;
+
+constexpr bool hasByteBelow(quint64 word, quint8 n)
+{
+    return ((word - byteOnes * n) & ~word & byteHighs) != 0;
+}
+
+constexpr bool hasByte(quint64 word, quint8 b)
+{
+    return hasByteBelow(word ^ (byteOnes * b), 1);
+}
+
+template <bool EscapeBom> bool isPlainWord(const char* p)
+{
+    quint64 word;
+    std::memcpy(&word, p, sizeof word);
+    if constexpr (EscapeBom) {
+        if (hasByte(word, 0xEF))
+            return false;
+    }
+    return !hasByteBelow(word, 0x20) && !hasByte(word, '"') && !hasByte(word, '\\');
+}
+
+template <bool EscapeBom> bool isPlainByte(unsigned char c)
+{
+    if constexpr (EscapeBom) {
+        if (c == 0xEF)
+            return false;
+    }
+    return c >= 0x20 && c != '"' && c != '\\';
+}
+
+// The escaped form of one byte that is not plain (EscapeBom: 0xEF only when it starts a BOM), into w, which has
+// room for six bytes; returns the end of what was written.
+char* writeEscape(char* w, unsigned char c)
 {
     static constexpr char hex[] = "0123456789abcdef";
+    const auto two = [w](char second) {
+        w[0] = '\\';
+        w[1] = second;
+        return w + 2;
+    };
+    switch (c) {
+    case '"':
+        return two('"');
+    case '\\':
+        return two('\\');
+    case '\n':
+        return two('n');
+    case '\r':
+        return two('r');
+    case '\t':
+        return two('t');
+    case '\b':
+        return two('b');
+    case '\f':
+        return two('f');
+    default:
+        w[0] = '\\';
+        w[1] = 'u';
+        w[2] = '0';
+        w[3] = '0';
+        w[4] = hex[c >> 4];
+        w[5] = hex[c & 0xf];
+        return w + 6;
+    }
+}
+
+// JSON string contents for valid UTF-8. A template, so that the line writer's hot loop has no test for a mark
+// it keeps anyway. The text goes in pieces, each written straight into room for its worst case (six bytes for
+// each byte) and the buffer then cut to what was written: one size change per piece rather than one append per
+// stretch between escapes, and pieces keep the slack small whatever the text's size.
+template <bool EscapeBom> void appendEscapedImpl(QByteArray& out, QByteArrayView utf8)
+{
+    constexpr qsizetype Piece = 64 * 1024;
     const char* p = utf8.data();
     const char* const end = p + utf8.size();
-    const char* run = p;
-    for (; p < end; ++p) {
-        const auto c = static_cast<unsigned char>(*p);
-        if constexpr (EscapeBom) {
-            if (c == 0xEF && end - p >= 3 && static_cast<unsigned char>(p[1]) == 0xBB
-                && static_cast<unsigned char>(p[2]) == 0xBF) {
-                out.append(run, p - run);
-                appendRaw(out, "\\ufeff");
-                p += 2;
-                run = p + 1;
+    while (p < end) {
+        const char* const pieceEnd = p + std::min<qsizetype>(end - p, Piece);
+        const qsizetype at = out.size();
+        out.resize(at + 6 * (pieceEnd - p));
+        char* const begin = out.data() + at;
+        char* w = begin;
+        while (p < pieceEnd) {
+            const char* const run = p;
+            while (pieceEnd - p >= 8 && isPlainWord<EscapeBom>(p))
+                p += 8;
+            while (p < pieceEnd && isPlainByte<EscapeBom>(static_cast<unsigned char>(*p)))
+                ++p;
+            std::memcpy(w, run, size_t(p - run));
+            w += p - run;
+            if (p == pieceEnd)
+                break;
+            const auto c = static_cast<unsigned char>(*p);
+            if (EscapeBom && c == 0xEF) {
+                // A BOM's three bytes (perhaps reaching into the next piece) become six: within this byte's room.
+                if (end - p >= 3 && static_cast<unsigned char>(p[1]) == 0xBB
+                    && static_cast<unsigned char>(p[2]) == 0xBF) {
+                    std::memcpy(w, "\\ufeff", 6);
+                    w += 6;
+                    p += 3;
+                } else {
+                    *w++ = *p++;
+                }
                 continue;
             }
+            w = writeEscape(w, c);
+            ++p;
         }
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        out.append(run, p - run);
-        run = p + 1;
-        switch (c) {
-        case '"':
-            appendRaw(out, "\\\"");
-            break;
-        case '\\':
-            appendRaw(out, "\\\\");
-            break;
-        case '\n':
-            appendRaw(out, "\\n");
-            break;
-        case '\r':
-            appendRaw(out, "\\r");
-            break;
-        case '\t':
-            appendRaw(out, "\\t");
-            break;
-        case '\b':
-            appendRaw(out, "\\b");
-            break;
-        case '\f':
-            appendRaw(out, "\\f");
-            break;
-        default: {
-            const char esc[] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf] };
-            out.append(esc, sizeof esc);
-            break;
-        }
-        }
+        out.resize(at + (w - begin));
     }
-    out.append(run, end - run);
 }
 
 void appendEscaped(QByteArray& out, QByteArrayView utf8)
