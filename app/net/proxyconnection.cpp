@@ -385,14 +385,16 @@ void ProxyConnection::relay(Side& from, const QByteArray& bytes)
         to.socket->write(bytes);
     if (!m_decode || !from.decoder || from.decoder->isStreamLost())
         return;
-    QList<Event> events;
-    from.decoder->feed(bytes, &events);
-    for (Event& e : events) {
+    // One list for every read, emptied after use: its storage is allocated once, not on each read.
+    m_decoded.clear();
+    from.decoder->feed(bytes, &m_decoded);
+    for (Event& e : m_decoded) {
         e.connection = m_id;
         e.timestampUs = us;
         e.monotonicNs = ns;
         m_recorder->record(std::move(e));
     }
+    m_decoded.clear();
     if (from.decoder->closeSeen() && m_closeCode == 0) {
         m_closeCode = from.decoder->closeCode() ? from.decoder->closeCode() : 1005;
         m_closeWhy = "closed by the " + from.name;
