@@ -261,8 +261,7 @@ bool MessageInflater::inflate(QByteArrayView compressed, QByteArray* out, qint64
                 z.avail_out = 1;
                 rc = ::inflate(&z, Z_SYNC_FLUSH);
                 if (rc != Z_DATA_ERROR && z.avail_out == 0) {
-                    return fail(
-                        "inflated message larger than the limit of " + QByteArray::number(limit) + " bytes");
+                    return fail("inflated message larger than the limit of " + QByteArray::number(limit) + " bytes");
                 }
             } else {
                 if (used == scratch.size()) {
