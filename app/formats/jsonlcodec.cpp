@@ -79,13 +79,20 @@ template <bool EscapeBom> bool isPlainWord(const char* p)
     return !hasByteBelow(word, 0x20) && !hasByte(word, '"') && !hasByte(word, '\\');
 }
 
+// Which bytes go into a JSON string as they are, by table: the escaping loop asks for every byte of text dense
+// with quotes (JSON inside JSON): one lookup instead of three comparisons.
+template <bool EscapeBom> constexpr std::array<bool, 256> plainBytes()
+{
+    std::array<bool, 256> plain {};
+    for (int c = 0x20; c < 256; ++c)
+        plain[size_t(c)] = c != '"' && c != '\\' && !(EscapeBom && c == 0xEF);
+    return plain;
+}
+
 template <bool EscapeBom> bool isPlainByte(unsigned char c)
 {
-    if constexpr (EscapeBom) {
-        if (c == 0xEF)
-            return false;
-    }
-    return c >= 0x20 && c != '"' && c != '\\';
+    static constexpr std::array<bool, 256> plain = plainBytes<EscapeBom>();
+    return plain[c];
 }
 
 // The escaped form of one byte that is not plain (EscapeBom: 0xEF only when it starts a BOM), into w, which has
@@ -140,14 +147,17 @@ template <bool EscapeBom> void appendEscapedImpl(QByteArray& out, QByteArrayView
         char* const begin = out.data() + at;
         char* w = begin;
         while (p < pieceEnd) {
-            const char* const run = p;
-            while (pieceEnd - p >= 8 && isPlainWord<EscapeBom>(p))
+            // Plain text a word at a time, then byte by byte up to the byte that needs escaping (one of the next
+            // eight): copied as it is scanned, since the runs between quotes are short in JSON text. (Finding that
+            // byte from the word's bits instead measured no faster on such text.)
+            while (pieceEnd - p >= 8 && isPlainWord<EscapeBom>(p)) {
+                std::memcpy(w, p, 8);
+                w += 8;
                 p += 8;
+            }
             while (p < pieceEnd && isPlainByte<EscapeBom>(static_cast<unsigned char>(*p)))
-                ++p;
-            std::memcpy(w, run, size_t(p - run));
-            w += p - run;
-            if (p == pieceEnd)
+                *w++ = *p++;
+            if (p >= pieceEnd)
                 break;
             const auto c = static_cast<unsigned char>(*p);
             if (EscapeBom && c == 0xEF) {
