@@ -381,8 +381,12 @@ void ProxyConnection::relay(Side& from, const QByteArray& bytes)
     const qint64 us = nowUs();
     const qint64 ns = monotonicNowNs();
     Side& to = other(from);
-    if (m_phase == Phase::Relaying && !to.gone)
+    if (m_phase == Phase::Relaying && !to.gone) {
         to.socket->write(bytes);
+        // Sent now, not when the event loop comes round again after the decoding below: a 64 KiB message would
+        // otherwise wait for its own recording before going on, which is latency the peers would see.
+        to.socket->flush();
+    }
     if (!m_decode || !from.decoder || from.decoder->isStreamLost())
         return;
     // One list for every read, emptied after use: its storage is allocated once, not on each read.
