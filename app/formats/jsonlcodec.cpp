@@ -95,6 +95,43 @@ template <bool EscapeBom> bool isPlainByte(unsigned char c)
     return plain[c];
 }
 
+// How many bytes escaping adds for each byte (one for \" \\ \n and the like, five for \u00XX).
+constexpr std::array<quint8, 256> escapeExtras()
+{
+    std::array<quint8, 256> extra {};
+    for (int c = 0; c < 0x20; ++c)
+        extra[size_t(c)] = 5;
+    for (const char c : { '"', '\\', '\n', '\r', '\t', '\b', '\f' })
+        extra[size_t(static_cast<unsigned char>(c))] = 1;
+    return extra;
+}
+
+template <bool EscapeBom> bool isBomAt(const char* p, const char* end)
+{
+    return EscapeBom && end - p >= 3 && static_cast<unsigned char>(p[0]) == 0xEF
+        && static_cast<unsigned char>(p[1]) == 0xBB && static_cast<unsigned char>(p[2]) == 0xBF;
+}
+
+// The exact size of [p, pieceEnd) escaped, a mark that starts in it counted whole (end bounds its last bytes).
+template <bool EscapeBom> qsizetype escapedSize(const char* p, const char* pieceEnd, const char* end)
+{
+    static constexpr std::array<quint8, 256> extra = escapeExtras();
+    const char* q = p;
+    qsizetype added = 0;
+    while (q < pieceEnd) {
+        if (pieceEnd - q >= 8 && isPlainWord<EscapeBom>(q)) {
+            q += 8;
+        } else if (isBomAt<EscapeBom>(q, end)) {
+            added += 3;
+            q += 3;
+        } else {
+            added += extra[static_cast<unsigned char>(*q)];
+            ++q;
+        }
+    }
+    return (q - p) + added;
+}
+
 // The escaped form of one byte that is not plain (EscapeBom: 0xEF only when it starts a BOM), into w, which has
 // room for six bytes; returns the end of what was written.
 char* writeEscape(char* w, unsigned char c)
@@ -132,9 +169,9 @@ char* writeEscape(char* w, unsigned char c)
 }
 
 // JSON string contents for valid UTF-8. A template, so that the line writer's hot loop has no test for a mark
-// it keeps anyway. The text goes in pieces, each written straight into room for its worst case (six bytes for
-// each byte) and the buffer then cut to what was written: one size change per piece rather than one append per
-// stretch between escapes, and pieces keep the slack small whatever the text's size.
+// it keeps anyway. The text goes in pieces, each written straight into room made for it (its worst case, six bytes
+// for each byte, or its exact size) and the buffer then cut to what was written: one size change per piece rather
+// than one append per stretch between escapes, and pieces keep the slack small whatever the text's size.
 template <bool EscapeBom> void appendEscapedImpl(QByteArray& out, QByteArrayView utf8)
 {
     constexpr qsizetype Piece = 64 * 1024;
@@ -143,7 +180,12 @@ template <bool EscapeBom> void appendEscapedImpl(QByteArray& out, QByteArrayView
     while (p < end) {
         const char* const pieceEnd = p + std::min<qsizetype>(end - p, Piece);
         const qsizetype at = out.size();
-        out.resize(at + 6 * (pieceEnd - p));
+        // Room for the worst case when the buffer has it already (the journal's, reused from line to line);
+        // otherwise exactly what the piece needs, so that a buffer that has to grow grows as it did with append()
+        // rather than to six times the text (a HAR export keeps its chunks until the end).
+        const qsizetype worst = 6 * (pieceEnd - p);
+        const qsizetype allotted = out.capacity() - at >= worst ? worst : escapedSize<EscapeBom>(p, pieceEnd, end);
+        out.resize(at + allotted);
         char* const begin = out.data() + at;
         char* w = begin;
         while (p < pieceEnd) {
@@ -162,8 +204,7 @@ template <bool EscapeBom> void appendEscapedImpl(QByteArray& out, QByteArrayView
             const auto c = static_cast<unsigned char>(*p);
             if (EscapeBom && c == 0xEF) {
                 // A BOM's three bytes (perhaps reaching into the next piece) become six: within this byte's room.
-                if (end - p >= 3 && static_cast<unsigned char>(p[1]) == 0xBB
-                    && static_cast<unsigned char>(p[2]) == 0xBF) {
+                if (isBomAt<EscapeBom>(p, end)) {
                     std::memcpy(w, "\\ufeff", 6);
                     w += 6;
                     p += 3;
@@ -175,6 +216,7 @@ template <bool EscapeBom> void appendEscapedImpl(QByteArray& out, QByteArrayView
             w = writeEscape(w, c);
             ++p;
         }
+        Q_ASSERT(w - begin <= allotted);
         out.resize(at + (w - begin));
     }
 }

@@ -818,10 +818,15 @@ void TestJsonlCodec::jsonEscaperAtEveryPosition()
             for (const QByteArray& special : specials) {
                 const QByteArray text = QByteArray(before, 'a') + special + QByteArray(after, 'b') + special;
                 for (const bool escapeBom : { false, true }) {
-                    QByteArray out = "x";
-                    jsonl::appendJsonEscaped(
-                        out, text, escapeBom ? jsonl::ByteOrderMark::Escaped : jsonl::ByteOrderMark::Raw);
-                    QCOMPARE(out, "x" + referenceEscaped(text, escapeBom));
+                    // Into a buffer with room for the worst case (the journal's) and into one without (sized exactly).
+                    for (const bool roomy : { false, true }) {
+                        QByteArray out = "x";
+                        if (roomy)
+                            out.reserve(4096);
+                        jsonl::appendJsonEscaped(
+                            out, text, escapeBom ? jsonl::ByteOrderMark::Escaped : jsonl::ByteOrderMark::Raw);
+                        QCOMPARE(out, "x" + referenceEscaped(text, escapeBom));
+                    }
                 }
             }
         }
@@ -838,10 +843,17 @@ void TestJsonlCodec::jsonEscaperOnLargeText()
     text.insert(64 * 1024 - 1, "\xef\xbb\xbf");
     text += QByteArray(70 * 1024, '\x02');
     for (const bool escapeBom : { false, true }) {
-        QByteArray out = "prefix";
-        jsonl::appendJsonEscaped(out, text, escapeBom ? jsonl::ByteOrderMark::Escaped : jsonl::ByteOrderMark::Raw);
-        QCOMPARE(out.size(), 6 + referenceEscaped(text, escapeBom).size());
-        QVERIFY(out == "prefix" + referenceEscaped(text, escapeBom));
+        for (const bool roomy : { false, true }) {
+            QByteArray out = "prefix";
+            if (roomy)
+                out.reserve(8 * text.size());
+            jsonl::appendJsonEscaped(out, text, escapeBom ? jsonl::ByteOrderMark::Escaped : jsonl::ByteOrderMark::Raw);
+            QCOMPARE(out.size(), 6 + referenceEscaped(text, escapeBom).size());
+            QVERIFY(out == "prefix" + referenceEscaped(text, escapeBom));
+            // Made to measure when the room was not there: the buffer grows as appending would, not six-fold.
+            if (!roomy)
+                QVERIFY(out.capacity() < 2 * out.size() + 64 * 1024);
+        }
     }
 }
 
