@@ -3,6 +3,7 @@
 #include "capturequeue.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace wsi {
 
@@ -37,10 +38,15 @@ void Recorder::updateConnection(const Connection& c)
 quint64 Recorder::record(Event e)
 {
     std::lock_guard lock(m_mutex);
-    e.seq = ++m_lastSeq;
-    for (const auto& sink : m_sinks)
-        sink->push(e);
-    return e.seq;
+    const quint64 seq = ++m_lastSeq;
+    e.seq = seq;
+    // Every sink but the last gets a copy (the payload shared, not copied); the last takes the event itself,
+    // which saves the copy altogether in the usual case of one sink (a headless capture's journal).
+    for (size_t i = 0; i + 1 < m_sinks.size(); ++i)
+        m_sinks[i]->push(std::as_const(e));
+    if (!m_sinks.empty())
+        m_sinks.back()->push(std::move(e));
+    return seq;
 }
 
 void Recorder::continueAfter(quint32 lastConnection, quint64 lastSeq)

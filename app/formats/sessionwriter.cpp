@@ -227,6 +227,7 @@ QString SessionWriter::drain()
             break;
     }
     ok = ok && writeBuffer() && m_file.flush();
+    m_queue->recycle(std::move(batch));
     if (m_buffer.capacity() > 4 * writeChunkBytes)
         m_buffer = QByteArray(); // one huge message must not pin its memory for the rest of the capture
     if (ok)

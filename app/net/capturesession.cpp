@@ -294,8 +294,10 @@ void CaptureSession::pump()
         slice.events.assign(std::make_move_iterator(from), std::make_move_iterator(from + qsizetype(n)));
         m_backlogAt += n;
     }
-    if (!slice.isEmpty())
+    if (!slice.isEmpty()) {
         m_model->append(slice);
+        m_timelineQueue->recycle(std::move(slice));
+    }
     // A flood outruns one slice per tick: go on as soon as the event loop has painted and taken input.
     if (m_backlogAt < m_backlog.events.size() && !m_catchingUp) {
         m_catchingUp = true;

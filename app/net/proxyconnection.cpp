@@ -382,18 +382,25 @@ void ProxyConnection::relay(Side& from, const QByteArray& bytes)
     const qint64 us = nowUs();
     const qint64 ns = monotonicNowNs();
     Side& to = other(from);
-    if (m_phase == Phase::Relaying && !to.gone)
+    if (m_phase == Phase::Relaying && !to.gone) {
         to.socket->write(bytes);
+        // Sent now, not when the event loop comes round again after the decoding below: a 64 KiB message would
+        // otherwise wait for its own recording before going on, which is latency the peers would see.
+        to.socket->flush();
+    }
+    // A lost stream is still fed: the decoder keeps counting its bytes.
     if (!m_decode || !from.decoder)
         return;
-    QList<Event> events;
-    from.decoder->feed(bytes, &events);
-    for (Event& e : events) {
+    // One list for every read, emptied after use: its storage is allocated once, not on each read.
+    m_decoded.clear();
+    from.decoder->feed(bytes, &m_decoded);
+    for (Event& e : m_decoded) {
         e.connection = m_id;
         e.timestampUs = us;
         e.monotonicNs = ns;
         m_recorder->record(std::move(e));
     }
+    m_decoded.clear();
     if (from.decoder->closeSeen() && m_closeCode == 0) {
         m_closeCode = from.decoder->closeCode() ? from.decoder->closeCode() : 1005;
         m_closeWhy = "closed by the " + from.name;

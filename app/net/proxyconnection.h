@@ -6,6 +6,7 @@
 #include "endpointoptions.h"
 
 #include <QAbstractSocket>
+#include <QList>
 #include <QObject>
 #include <QUrl>
 
@@ -113,6 +114,7 @@ private:
     bool m_closedRecorded = false;
     quint16 m_closeCode = 0; // the first close frame's code seen (or sent by us); 0: none
     QByteArray m_closeWhy;
+    QList<Event> m_decoded; // what the decoder made of the bytes being relayed; kept for its storage
 };
 
 } // namespace wsi

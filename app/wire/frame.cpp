@@ -7,6 +7,29 @@
 
 namespace wsi {
 
+namespace {
+
+// dst = src XOR the 4-byte key from its first byte on; dst and src may be the same.
+void copyUnmasked(char* dst, const char* src, qsizetype size, quint32 key)
+{
+    uchar k[4];
+    qToBigEndian(key, k);
+    quint32 k32;
+    std::memcpy(&k32, k, 4);
+    const quint64 k64 = (quint64(k32) << 32) | k32;
+    qsizetype i = 0;
+    for (; i + 8 <= size; i += 8) {
+        quint64 w;
+        std::memcpy(&w, src + i, 8);
+        w ^= k64;
+        std::memcpy(dst + i, &w, 8);
+    }
+    for (; i < size; ++i)
+        dst[i] = char(src[i] ^ k[i % 4]);
+}
+
+} // namespace
+
 FrameParser::FrameParser(qint64 maxFramePayload)
     : m_maxFramePayload(maxFramePayload)
 { }
@@ -92,9 +115,14 @@ FrameParser::Status FrameParser::next(Frame& out)
     out.opcode = opcode;
     out.masked = masked;
     out.maskKey = key;
-    out.payload = QByteArray(reinterpret_cast<const char*>(p + headerSize), qsizetype(length));
-    if (masked)
-        applyMask(out.payload.data(), out.payload.size(), key);
+    const char* const payload = reinterpret_cast<const char*>(p + headerSize);
+    if (masked) {
+        // Unmasked as it is copied out: one pass over the payload instead of a copy and then a second pass.
+        out.payload = QByteArray(qsizetype(length), Qt::Uninitialized);
+        copyUnmasked(out.payload.data(), payload, qsizetype(length), key);
+    } else {
+        out.payload = QByteArray(payload, qsizetype(length));
+    }
     m_pos += headerSize + qsizetype(length);
     if (m_pos == m_buffer.size()) {
         m_buffer.clear();

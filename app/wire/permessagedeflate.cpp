@@ -12,6 +12,8 @@ namespace wsi {
 namespace {
 
 constexpr char Tail[] = { '\x00', '\x00', '\xff', '\xff' };
+// The largest inflate buffer kept between messages.
+constexpr qsizetype KeptScratchBytes = 1024 * 1024;
 
 bool isTokenChar(char c)
 {
@@ -199,6 +201,9 @@ struct MessageInflater::State
 {
     z_stream z {};
     bool ready = false;
+    // What inflate writes into, kept from one message to the next: the output then costs one allocation of its
+    // exact size, where growing it in place took several and a copy to squeeze it.
+    QByteArray scratch;
     ~State()
     {
         if (ready)
@@ -234,8 +239,9 @@ bool MessageInflater::inflate(QByteArrayView compressed, QByteArray* out, qint64
         return fail("invalid compressed data: the compression context was lost with an earlier message");
 
     z_stream& z = m_state->z;
+    QByteArray& scratch = m_state->scratch;
     const qint64 limit = std::max<qint64>(maxBytes, 0);
-    const QByteArray overLimit = "inflated message larger than the limit of " + QByteArray::number(limit) + " bytes";
+    qsizetype used = 0;
     // The message and then the 00 00 ff ff that the sender removed (RFC 7692 7.2.2).
     const QByteArrayView parts[2] = { compressed, QByteArrayView(Tail, 4) };
     bool ended = false;
@@ -247,28 +253,29 @@ bool MessageInflater::inflate(QByteArrayView compressed, QByteArray* out, qint64
             if (z.avail_in == 0 && !last)
                 break;
             int rc;
-            if (out->size() >= limit) {
+            if (used >= limit) {
                 // Full: one more byte of output means the message is over the limit. Probe with a byte on the
                 // stack rather than grow the buffer past the limit.
                 Bytef probe;
                 z.next_out = &probe;
                 z.avail_out = 1;
                 rc = ::inflate(&z, Z_SYNC_FLUSH);
-                if (rc != Z_DATA_ERROR && z.avail_out == 0)
-                    return fail(overLimit);
+                if (rc != Z_DATA_ERROR && z.avail_out == 0) {
+                    return fail("inflated message larger than the limit of " + QByteArray::number(limit) + " bytes");
+                }
             } else {
-                // Grow by doubling, from 16 KiB, never past the limit
-                const qsizetype used = out->size();
-                // (and at most 1 GiB at a time: avail_out is 32 bits).
-                const qint64 want = std::min<qint64>(std::max<qint64>(used, 16 * 1024), 1 << 30);
-                const qsizetype room = qsizetype(std::min<qint64>(want, limit - used));
-                // reserve() allocates exactly what it is asked for, where resize() may round up past the limit.
-                out->reserve(used + room);
-                out->resize(used + room);
-                z.next_out = reinterpret_cast<Bytef*>(out->data() + used);
+                if (used == scratch.size()) {
+                    // Grow by doubling, from 16 KiB, never past the limit (and at most 1 GiB at a time:
+                    // avail_out is 32 bits).
+                    const qint64 want = std::min<qint64>(std::max<qint64>(used, 16 * 1024), 1 << 30);
+                    scratch.resize(used + qsizetype(std::min<qint64>(want, limit - used)));
+                }
+                const qsizetype room
+                    = qsizetype(std::min<qint64>({ qint64(scratch.size()), limit, used + (qint64(1) << 30) }) - used);
+                z.next_out = reinterpret_cast<Bytef*>(scratch.data() + used);
                 z.avail_out = uInt(room);
                 rc = ::inflate(&z, Z_SYNC_FLUSH);
-                out->resize(used + room - qsizetype(z.avail_out));
+                used += room - qsizetype(z.avail_out);
             }
             if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_MEM_ERROR || rc == Z_STREAM_ERROR)
                 return fail(QByteArray("invalid compressed data: ") + (z.msg ? z.msg : "inflate failed"));
@@ -281,7 +288,10 @@ bool MessageInflater::inflate(QByteArrayView compressed, QByteArray* out, qint64
                 break;
         }
     }
-    out->squeeze();
+    *out = QByteArray(scratch.constData(), used);
+    // One big message must not pin its memory for the rest of the connection.
+    if (scratch.size() > KeptScratchBytes)
+        scratch = QByteArray();
 
     if (m_noContextTakeover) {
         inflateReset(&z);

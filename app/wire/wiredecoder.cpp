@@ -58,7 +58,11 @@ struct WireDecoder::Private
     }
 
     Direction direction() const { return sender == Sender::Client ? Direction::C2S : Direction::S2C; }
-    QByteArray who() const { return sender == Sender::Client ? "the client" : "the server"; }
+    // Literals: asked for on every frame, and a QByteArray made from a char pointer would allocate each time.
+    QByteArray who() const
+    {
+        return sender == Sender::Client ? QByteArrayLiteral("the client") : QByteArrayLiteral("the server");
+    }
 
     void error(QList<Event>* out, const QByteArray& text)
     {
@@ -67,7 +71,7 @@ struct WireDecoder::Private
         e.kind = EventKind::Error;
         e.payload = text;
         e.size = text.size();
-        out->append(e);
+        out->append(std::move(e));
     }
 
     bool compressedMessage() const { return deflate && (rsv & 4); }
@@ -219,7 +223,7 @@ struct WireDecoder::Private
         if (payloadIsMessage && opcode == Opcode::Text && !(rsv & unknownRsv()) && !isValidUtf8(e.payload))
             errors.append(who() + " sent a text message that is not valid UTF-8 (RFC 6455 §8.1)");
         e.note = notes.join("; ");
-        out->append(e);
+        out->append(std::move(e));
         for (const QByteArray& text : std::as_const(errors))
             error(out, text);
 
@@ -275,7 +279,7 @@ struct WireDecoder::Private
             e.flags = frameFlags(f);
             e.size = f.payload.size();
             e.payload = std::move(f.payload);
-            out->append(e);
+            out->append(std::move(e));
             return;
         }
 
@@ -326,7 +330,7 @@ struct WireDecoder::Private
         e.closeCode = code;
         e.size = f.payload.size();
         e.payload = reason;
-        out->append(e);
+        out->append(std::move(e));
         if (!problem.isEmpty())
             error(out, problem);
     }

@@ -8,12 +8,17 @@
 //    stream (context takeover, 15-bit windows both ways) is a valid s2c stream, so the proxy inflates both.
 //  - client: a third thread with a QTcpSocket (blocking calls) writing raw masked frames (encodeFrame); the
 //    compressed runs send messages that MessageDeflater compressed beforehand, in order.
+//  - a second upstream, for the figures a user would see: our own ServerEndpoint in echo mode, on a thread of its
+//    own with its own Recorder and no journal, as a real backend parses, validates and answers every frame. The
+//    raw echo above does none of that, so "direct" against it is a bound no relay can come near; against the
+//    WebSocket echo, direct and proxied pay the same server. It negotiates no compression: plain runs only.
 //
 // Prints, for 32-byte and 64 KiB text messages: throughput (messages/s and MB/s of payload each way, until the
 // last echo is back, with a window of messages in flight) direct and through the proxy with their ratio, for
 // compression off and with permessage-deflate; the CPU time each thread used in the proxied runs (from
 // /proc/self/task) and how long the journal took to catch up; and the added latency of one message at a time
-// (ping-pong, p50 and p99 of the round trip through the proxy minus direct). Each throughput figure is the best of
+// (ping-pong, p50 and p99 of the round trip through the proxy minus direct); then the plain runs and the latency
+// again against the WebSocket echo server, with a second proxy in front of it. Each throughput figure is the best of
 // --reps runs, direct and proxied taking turns, since other processes share the machine. The goal
 // (>= 80% of direct throughput, <= 200 us added p50) is printed beside the figures; nothing is asserted.
 //
@@ -26,12 +31,15 @@
 //   --equal-nice  the client and upstream threads take the same lower priority as the capture and journal
 //                 threads (which lower theirs, see lowerCurrentThreadPriority), to tell the cost of the proxy's
 //                 code from the cost of its priority when the CPU is shared
-//   --only CASE   run only these cases (for a profiler): small, large, small-deflate, large-deflate, latency
+//   --only CASE   run only these cases (for a profiler): small, large, small-deflate, large-deflate, latency, and
+//                 against the WebSocket echo server: ws-small, ws-large, ws-latency
 //   --no-journal  record into nothing (no SessionWriter): the proxy's own cost without the journal's, for diagnosis
 //   --journal F   journal to F (kept) instead of a temporary file
 
 #include "core/platform.h"
+#include "core/recorder.h"
 #include "net/capturesession.h"
+#include "net/serverendpoint.h"
 #include "wire/frame.h"
 #include "wire/handshake.h"
 #include "wire/httphead.h"
@@ -306,6 +314,66 @@ private:
     int m_wake[2] = { -1, -1 };
     quint16 m_port = 0;
     std::thread m_thread;
+};
+
+// ---- the second upstream: our WebSocket echo server on its own thread ----
+
+class WsEchoUpstream
+{
+public:
+    WsEchoUpstream() = default;
+    ~WsEchoUpstream() { stop(); }
+    Q_DISABLE_COPY_MOVE(WsEchoUpstream)
+
+    bool start(bool lowerPriority, QByteArray* error)
+    {
+        m_thread.setObjectName(QStringLiteral("bench-wsecho"));
+        m_thread.start();
+        m_context.moveToThread(&m_thread);
+        bool ok = false;
+        QMetaObject::invokeMethod(
+            &m_context,
+            [&] {
+                if (lowerPriority)
+                    lowerCurrentThreadPriority();
+                ServerOptions options;
+                options.port = 0;
+                options.behaviour.mode = ServerMode::Echo;
+                m_server = std::make_unique<ServerEndpoint>(options, &m_recorder);
+                QString why;
+                ok = m_server->listen(&why);
+                if (ok)
+                    m_port = quint16(m_server->url().port());
+                else
+                    *error = "WebSocket echo upstream: " + why.toUtf8();
+            },
+            Qt::BlockingQueuedConnection);
+        return ok;
+    }
+    quint16 port() const { return m_port; }
+    void stop()
+    {
+        if (!m_thread.isRunning())
+            return;
+        // Made and ended on its own thread, as its sockets live there.
+        QMetaObject::invokeMethod(
+            &m_context,
+            [this] {
+                if (m_server)
+                    m_server->shutdown();
+                m_server.reset();
+            },
+            Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
+    }
+
+private:
+    QThread m_thread;
+    QObject m_context; // on m_thread: what the calls above run in
+    Recorder m_recorder; // no sink: the events are numbered and dropped, as a backend keeps no record
+    std::unique_ptr<ServerEndpoint> m_server;
+    quint16 m_port = 0;
 };
 
 // ---- what the client sends ----
@@ -841,6 +909,31 @@ int main(int argc, char** argv)
     }
     const quint16 proxyPort = quint16(proxyUrl.port());
 
+    const auto wanted = [&only](const char* name) { return only.isEmpty() || only.contains(QLatin1StringView(name)); };
+    // The WebSocket echo and a second proxy session in front of it, with a journal of its own as the first has.
+    const bool wsWanted = wanted("ws-small") || wanted("ws-large") || wanted("ws-latency");
+    WsEchoUpstream wsUpstream;
+    CaptureSession::Options wsSessionOptions = sessionOptions;
+    if (journal) {
+        wsSessionOptions.journalPath = journalPath.isEmpty() ? dir.filePath(QStringLiteral("proxy-ws.jsonl"))
+                                                             : journalPath + QStringLiteral(".ws");
+    }
+    std::unique_ptr<CaptureSession> wsSession;
+    quint16 wsProxyPort = 0;
+    if (wsWanted) {
+        if (!wsUpstream.start(g_equalNice, &upstreamError)) {
+            std::fprintf(stderr, "%s\n", upstreamError.constData());
+            return 1;
+        }
+        wsSession = std::make_unique<CaptureSession>(wsSessionOptions);
+        const QUrl wsProxyUrl = startProxy(*wsSession, wsUpstream.port(), &proxyError);
+        if (!wsProxyUrl.isValid()) {
+            std::fprintf(stderr, "cannot start the second proxy: %s\n", qPrintable(proxyError));
+            return 1;
+        }
+        wsProxyPort = quint16(wsProxyUrl.port());
+    }
+
     std::ifstream loadFile("/proc/loadavg");
     std::string load;
     std::getline(loadFile, load);
@@ -852,9 +945,6 @@ int main(int argc, char** argv)
         g_equalNice ? "; client and upstream at the capture thread's priority" : "",
         journal ? "" : "; NO JOURNAL (--no-journal)");
 
-    std::printf("throughput (text messages, payload MB/s each way; goal: proxy >= 80%% of direct)\n");
-    std::printf("%9s %12s %9s %12s %9s %12s %9s %7s\n", "size", "compression", "messages", "direct msg/s", "MB/s",
-        "proxy msg/s", "MB/s", "ratio");
     struct CpuLine
     {
         QByteArray name;
@@ -862,8 +952,15 @@ int main(int argc, char** argv)
         Figures figures;
     };
     std::vector<CpuLine> cpuLines;
-    const auto report = [&](const Workload& w, const char* compression) {
-        const Figures f = throughput(session, upstream.port(), proxyPort, w, reps);
+    const auto tableHead = [](const char* upstreamName) {
+        std::printf("throughput against %s (text messages, payload MB/s each way; goal: proxy >= 80%% of direct)\n",
+            upstreamName);
+        std::printf("%9s %12s %9s %12s %9s %12s %9s %7s\n", "size", "compression", "messages", "direct msg/s", "MB/s",
+            "proxy msg/s", "MB/s", "ratio");
+    };
+    const auto report = [&](CaptureSession& s, quint16 directPort, quint16 viaPort, const char* upstreamName,
+                            const Workload& w, const char* compression) {
+        const Figures f = throughput(s, directPort, viaPort, w, reps);
         const QByteArray size = sizeName(w.messageSize);
         if (!f.error.isEmpty()) {
             std::printf("%9s %12s %9lld  failed: %s\n", size.constData(), compression, static_cast<long long>(w.total),
@@ -873,23 +970,34 @@ int main(int argc, char** argv)
             std::printf("%9s %12s %9lld %12.0f %9.1f %12.0f %9.1f %6.0f%%\n", size.constData(), compression,
                 static_cast<long long>(w.total), f.bestDirect, f.bestDirect * mb, f.bestProxy, f.bestProxy * mb,
                 100.0 * f.bestProxy / f.bestDirect);
-            cpuLines.push_back({ size + " " + compression, w.total, f });
+            cpuLines.push_back({ size + " " + compression + ", " + upstreamName, w.total, f });
         }
         std::fflush(stdout);
     };
-    const auto wanted = [&only](const char* name) { return only.isEmpty() || only.contains(QLatin1StringView(name)); };
+    const char* const rawName = "the raw echo";
+    const char* const wsName = "the WebSocket echo server";
+    if (wanted("small") || wanted("large") || wanted("small-deflate") || wanted("large-deflate"))
+        tableHead(rawName);
     if (wanted("small"))
-        report(plainWorkload(32, small), "off");
+        report(session, upstream.port(), proxyPort, rawName, plainWorkload(32, small), "off");
     if (wanted("large"))
-        report(plainWorkload(LargeSize, large), "off");
+        report(session, upstream.port(), proxyPort, rawName, plainWorkload(LargeSize, large), "off");
     if (wanted("small-deflate"))
-        report(deflateWorkload(32, small), "deflate");
+        report(session, upstream.port(), proxyPort, rawName, deflateWorkload(32, small), "deflate");
     if (wanted("large-deflate"))
-        report(deflateWorkload(LargeSize, large), "deflate");
+        report(session, upstream.port(), proxyPort, rawName, deflateWorkload(LargeSize, large), "deflate");
+    if (wanted("ws-small") || wanted("ws-large")) {
+        std::printf("\n");
+        tableHead(wsName);
+    }
+    if (wanted("ws-small"))
+        report(*wsSession, wsUpstream.port(), wsProxyPort, wsName, plainWorkload(32, small), "off");
+    if (wanted("ws-large"))
+        report(*wsSession, wsUpstream.port(), wsProxyPort, wsName, plainWorkload(LargeSize, large), "off");
 
     std::printf("\nCPU per message echoed, by thread, in the best run of each line (us/msg; capture: the proxy, "
-                "journal: the SessionWriter, main: the session and the journal's last flush; waited: runnable "
-                "without a CPU)\n");
+                "journal: the SessionWriter, main: the session and the journal's last flush, bench-wsecho: the "
+                "WebSocket echo server; waited: runnable without a CPU)\n");
     for (const CpuLine& line : cpuLines) {
         const ThreadTimes& proxy = line.figures.proxyCpu;
         const auto capture = proxy.find("capture");
@@ -901,33 +1009,44 @@ int main(int argc, char** argv)
             describeTimes(proxy, line.messages).constData(), limit, line.figures.journalCatchUpMs);
     }
 
-    if (wanted("latency")) {
-        std::printf("\nlatency, one message at a time (%d round trips; goal: <= 200 us added p50)\n", pings);
+    const auto latency = [&](quint16 directPort, quint16 viaPort, const char* upstreamName) {
+        std::printf("\nlatency against %s, one message at a time (%d round trips; goal: <= 200 us added p50)\n",
+            upstreamName, pings);
         std::printf("%9s %11s %11s %11s %11s %12s %12s\n", "size", "direct p50", "p99", "proxy p50", "p99", "added p50",
             "added p99");
-    }
-    for (const qsizetype size : { qsizetype(32), LargeSize }) {
-        if (!wanted("latency"))
-            break;
-        const ClientRun direct = latencyRun(upstream.port(), size, pings);
-        const ClientRun proxied = latencyRun(proxyPort, size, pings);
-        const QByteArray name = sizeName(size);
-        if (!direct.ok || !proxied.ok) {
-            std::printf("%9s  failed: %s\n", name.constData(), (direct.ok ? proxied : direct).error.constData());
-            continue;
+        for (const qsizetype size : { qsizetype(32), LargeSize }) {
+            const ClientRun direct = latencyRun(directPort, size, pings);
+            const ClientRun proxied = latencyRun(viaPort, size, pings);
+            const QByteArray name = sizeName(size);
+            if (!direct.ok || !proxied.ok) {
+                std::printf("%9s  failed: %s\n", name.constData(), (direct.ok ? proxied : direct).error.constData());
+                continue;
+            }
+            const double d50 = percentile(direct.roundTripsNs, 0.5);
+            const double d99 = percentile(direct.roundTripsNs, 0.99);
+            const double p50 = percentile(proxied.roundTripsNs, 0.5);
+            const double p99 = percentile(proxied.roundTripsNs, 0.99);
+            std::printf("%9s %8.0f us %8.0f us %8.0f us %8.0f us %9.0f us %9.0f us\n", name.constData(), d50, d99, p50,
+                p99, p50 - d50, p99 - d99);
+            std::fflush(stdout);
         }
-        const double d50 = percentile(direct.roundTripsNs, 0.5);
-        const double d99 = percentile(direct.roundTripsNs, 0.99);
-        const double p50 = percentile(proxied.roundTripsNs, 0.5);
-        const double p99 = percentile(proxied.roundTripsNs, 0.99);
-        std::printf("%9s %8.0f us %8.0f us %8.0f us %8.0f us %9.0f us %9.0f us\n", name.constData(), d50, d99, p50, p99,
-            p50 - d50, p99 - d99);
-        std::fflush(stdout);
-    }
+    };
+    if (wanted("latency"))
+        latency(upstream.port(), proxyPort, rawName);
+    if (wanted("ws-latency"))
+        latency(wsUpstream.port(), wsProxyPort, wsName);
 
     session.shutdown();
-    if (journal)
-        std::printf("\njournal: %.1f MB\n", double(QFileInfo(sessionOptions.journalPath).size()) / 1e6);
+    if (wsSession)
+        wsSession->shutdown();
+    if (journal) {
+        std::printf("\njournal: %.1f MB", double(QFileInfo(sessionOptions.journalPath).size()) / 1e6);
+        if (wsSession)
+            std::printf(
+                ", behind the WebSocket echo: %.1f MB", double(QFileInfo(wsSessionOptions.journalPath).size()) / 1e6);
+        std::printf("\n");
+    }
+    wsUpstream.stop();
     upstream.stop();
     return 0;
 }

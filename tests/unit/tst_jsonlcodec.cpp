@@ -131,6 +131,8 @@ private Q_SLOTS:
     void escaping();
     void jsonEscaper_data();
     void jsonEscaper();
+    void jsonEscaperAtEveryPosition();
+    void jsonEscaperOnLargeText();
     void invalidUtf8TextIsBase64();
     void handshakeFallsBackToRawBytes_data();
     void handshakeFallsBackToRawBytes();
@@ -770,6 +772,89 @@ void TestJsonlCodec::jsonEscaper()
     QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::ConvertInitialBom);
     const QString text = decoder(utf8);
     QCOMPARE(doc.array().at(0).toString(), text);
+}
+
+namespace {
+// The escaping rules byte by byte, as plainly as they can be written: what the word-at-a-time writer must match.
+QByteArray referenceEscaped(const QByteArray& utf8, bool escapeBom)
+{
+    QByteArray out;
+    for (qsizetype i = 0; i < utf8.size(); ++i) {
+        const auto c = static_cast<unsigned char>(utf8[i]);
+        if (escapeBom && utf8.mid(i, 3) == "\xef\xbb\xbf") {
+            out += "\\ufeff";
+            i += 2;
+        } else if (c == '"' || c == '\\') {
+            out += '\\';
+            out += char(c);
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c == '\b') {
+            out += "\\b";
+        } else if (c == '\f') {
+            out += "\\f";
+        } else if (c < 0x20) {
+            out += "\\u00" + QByteArray::number(c, 16).rightJustified(2, '0');
+        } else {
+            out += char(c);
+        }
+    }
+    return out;
+}
+} // namespace
+
+void TestJsonlCodec::jsonEscaperAtEveryPosition()
+{
+    // Plain text is copied eight bytes at a time: what needs escaping must be found wherever it falls in a word,
+    // in a word's last bytes, or in the tail shorter than a word; a byte order mark may straddle two words.
+    const QList<QByteArray> specials { QByteArray("\""), QByteArray("\\"), QByteArray("\n"), QByteArray(1, '\0'),
+        QByteArray("\x1f"), QByteArray("\xef\xbb\xbf"), QByteArray("\xef\xbc\x81"), QByteArray("\xc3\xa9") };
+    for (qsizetype before = 0; before <= 20; ++before) {
+        for (qsizetype after : { 0, 1, 6, 7, 8, 9, 17 }) {
+            for (const QByteArray& special : specials) {
+                const QByteArray text = QByteArray(before, 'a') + special + QByteArray(after, 'b') + special;
+                for (const bool escapeBom : { false, true }) {
+                    // Into a buffer with room for the worst case (the journal's) and into one without (sized exactly).
+                    for (const bool roomy : { false, true }) {
+                        QByteArray out = "x";
+                        if (roomy)
+                            out.reserve(4096);
+                        jsonl::appendJsonEscaped(
+                            out, text, escapeBom ? jsonl::ByteOrderMark::Escaped : jsonl::ByteOrderMark::Raw);
+                        QCOMPARE(out, "x" + referenceEscaped(text, escapeBom));
+                    }
+                }
+            }
+        }
+    }
+}
+
+void TestJsonlCodec::jsonEscaperOnLargeText()
+{
+    // Longer than the 64 KiB the writer reserves room for at a time, dense with escapes (the worst case is six
+    // bytes out for one in), with a byte order mark across the piece boundary; appended to what is there.
+    QByteArray text;
+    for (int i = 0; text.size() < 200 * 1024; ++i)
+        text += "{\"id\":" + QByteArray::number(i) + ",\"s\":\"a\\b\\n\x01\xc3\xa9\"}";
+    text.insert(64 * 1024 - 1, "\xef\xbb\xbf");
+    text += QByteArray(70 * 1024, '\x02');
+    for (const bool escapeBom : { false, true }) {
+        for (const bool roomy : { false, true }) {
+            QByteArray out = "prefix";
+            if (roomy)
+                out.reserve(8 * text.size());
+            jsonl::appendJsonEscaped(out, text, escapeBom ? jsonl::ByteOrderMark::Escaped : jsonl::ByteOrderMark::Raw);
+            QCOMPARE(out.size(), 6 + referenceEscaped(text, escapeBom).size());
+            QVERIFY(out == "prefix" + referenceEscaped(text, escapeBom));
+            // Made to measure when the room was not there: the buffer grows as appending would, not six-fold.
+            if (!roomy)
+                QVERIFY(out.capacity() < 2 * out.size() + 64 * 1024);
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestJsonlCodec)

@@ -52,6 +52,7 @@ private slots:
     void truncatedAtEnd_data();
     void truncatedAtEnd();
     void everyPositionAroundTheAsciiFastPath();
+    void secondSequenceAfterAsciiOfEveryLength();
     void singleBytes();
     void exhaustiveTwoBytesAgreeWithQt();
     void leadAndSecondBytesAgreeWithQt();
@@ -154,12 +155,13 @@ void TestUtf8::truncatedAtEnd()
 
 void TestUtf8::everyPositionAroundTheAsciiFastPath()
 {
-    // The checker skips ASCII eight bytes at a time; a bad or good sequence must be seen wherever it lands.
+    // The checker skips ASCII thirty-two bytes at a time, then eight, then one; a bad or good sequence must be seen
+    // wherever it lands: in each step's first or last byte, across two steps, or in the tail after them.
     const QList<QByteArray> good { utf8Of(0xE9), utf8Of(0x20AC), utf8Of(0x1F600) };
     const QList<QByteArray> bad { bytes({ 0x80 }), bytes({ 0xC0, 0x80 }), bytes({ 0xED, 0xA0, 0x80 }),
         bytes({ 0xF4, 0x90, 0x80, 0x80 }), bytes({ 0xFF }) };
-    for (qsizetype before = 0; before <= 24; ++before) {
-        for (qsizetype after : { 0, 1, 7, 8, 9, 17 }) {
+    for (qsizetype before = 0; before <= 72; ++before) {
+        for (qsizetype after : { 0, 1, 7, 8, 9, 17, 31, 32, 33, 40 }) {
             const QByteArray pre(before, 'a');
             const QByteArray post(after, 'b');
             for (const QByteArray& g : good) {
@@ -175,6 +177,25 @@ void TestUtf8::everyPositionAroundTheAsciiFastPath()
             QVERIFY(!isValidUtf8(cut));
         }
     }
+}
+
+void TestUtf8::secondSequenceAfterAsciiOfEveryLength()
+{
+    // After a valid sequence the skipping starts again from wherever it ended: a bad byte behind any length of
+    // ASCII must still be found, and a good one still accepted.
+    for (qsizetype gap = 0; gap <= 70; ++gap) {
+        const QByteArray start = utf8Of(0x20AC) + QByteArray(gap, 'x');
+        for (qsizetype tail : { 0, 5, 31 }) {
+            const QByteArray good = start + utf8Of(0xE9) + QByteArray(tail, 'y');
+            QVERIFY2(isValidUtf8(good), hex(good).constData());
+            const QByteArray bad = start + bytes({ 0xC3 }) + QByteArray(tail, 'y'); // a lead byte followed by ASCII
+            QVERIFY2(!isValidUtf8(bad), hex(bad).constData());
+        }
+    }
+    // The same from an odd address: words are read from wherever the text begins.
+    const QByteArray buffer = QByteArray(3, 'z') + QByteArray(40, 'a') + bytes({ 0xFF }) + QByteArray(40, 'a');
+    QVERIFY(!isValidUtf8(QByteArrayView(buffer).sliced(3)));
+    QVERIFY(isValidUtf8(QByteArrayView(buffer).sliced(3, 40)));
 }
 
 void TestUtf8::singleBytes()
