@@ -46,13 +46,64 @@ void FrameParser::feed(QByteArrayView data)
     m_buffer.append(data);
 }
 
-FrameParser::Status FrameParser::fail(quint16 code, const char* message)
+FrameParser::Status FrameParser::fail(const Error& error)
 {
     m_failed = true;
-    m_error = { code, QByteArray(message) };
+    m_error = error;
     m_buffer.clear();
     m_pos = 0;
     return Status::Failed;
+}
+
+FrameParser::HeaderStatus FrameParser::readHeader(const uchar* p, qsizetype avail, Header* h, Error* why) const
+{
+    if (avail < 2)
+        return HeaderStatus::NeedMore;
+    h->fin = p[0] & 0x80;
+    h->rsv = (p[0] >> 4) & 0x7;
+    h->opcode = p[0] & 0x0F;
+    h->masked = p[1] & 0x80;
+    h->length = p[1] & 0x7F;
+    h->size = 2;
+
+    const auto failed = [why](quint16 code, QByteArray message) {
+        *why = { code, std::move(message) };
+        return HeaderStatus::Failed;
+    };
+    if ((h->opcode >= 0x3 && h->opcode <= 0x7) || h->opcode >= 0xB)
+        return failed(1002, "reserved opcode");
+    if (isControl(Opcode(h->opcode)) && m_checkControlFrames) {
+        if (!h->fin)
+            return failed(1002, "fragmented control frame");
+        if (h->length > 125)
+            return failed(1002, "control frame payload longer than 125 bytes");
+    }
+    if (h->length == 126) {
+        if (avail < 4)
+            return HeaderStatus::NeedMore;
+        h->length = qFromBigEndian<quint16>(p + 2);
+        h->size = 4;
+        if (h->length < 126)
+            return failed(1002, "frame length not minimally encoded");
+    } else if (h->length == 127) {
+        if (avail < 10)
+            return HeaderStatus::NeedMore;
+        h->length = qFromBigEndian<quint64>(p + 2);
+        h->size = 10;
+        if (h->length >> 63)
+            return failed(1002, "frame length has its most significant bit set");
+        if (h->length <= 0xFFFF)
+            return failed(1002, "frame length not minimally encoded");
+    }
+    if (h->length > quint64(m_maxFramePayload))
+        return failed(1009, "frame larger than the limit of " + QByteArray::number(m_maxFramePayload) + " bytes");
+    if (h->masked) {
+        if (avail < h->size + 4)
+            return HeaderStatus::NeedMore;
+        h->maskKey = qFromBigEndian<quint32>(p + h->size);
+        h->size += 4;
+    }
+    return HeaderStatus::Complete;
 }
 
 FrameParser::Status FrameParser::next(Frame& out)
@@ -61,74 +112,65 @@ FrameParser::Status FrameParser::next(Frame& out)
         return Status::Failed;
     const auto* p = reinterpret_cast<const uchar*>(m_buffer.constData()) + m_pos;
     const qsizetype avail = m_buffer.size() - m_pos;
-    if (avail < 2)
+    Header h;
+    Error why;
+    switch (readHeader(p, avail, &h, &why)) {
+    case HeaderStatus::NeedMore:
+        return Status::NeedMore;
+    case HeaderStatus::Failed:
+        return fail(why);
+    case HeaderStatus::Complete:
+        break;
+    }
+    if (quint64(avail - h.size) < h.length)
         return Status::NeedMore;
 
-    const bool fin = p[0] & 0x80;
-    const quint8 rsv = (p[0] >> 4) & 0x7;
-    const quint8 op = p[0] & 0x0F;
-    const bool masked = p[1] & 0x80;
-    quint64 length = p[1] & 0x7F;
-    qsizetype headerSize = 2;
-
-    if ((op >= 0x3 && op <= 0x7) || op >= 0xB)
-        return fail(1002, "reserved opcode");
-    const Opcode opcode = Opcode(op);
-    if (isControl(opcode) && m_checkControlFrames) {
-        if (!fin)
-            return fail(1002, "fragmented control frame");
-        if (length > 125)
-            return fail(1002, "control frame payload longer than 125 bytes");
-    }
-    if (length == 126) {
-        if (avail < 4)
-            return Status::NeedMore;
-        length = qFromBigEndian<quint16>(p + 2);
-        headerSize = 4;
-        if (length < 126)
-            return fail(1002, "frame length not minimally encoded");
-    } else if (length == 127) {
-        if (avail < 10)
-            return Status::NeedMore;
-        length = qFromBigEndian<quint64>(p + 2);
-        headerSize = 10;
-        if (length >> 63)
-            return fail(1002, "frame length has its most significant bit set");
-        if (length <= 0xFFFF)
-            return fail(1002, "frame length not minimally encoded");
-    }
-    if (length > quint64(m_maxFramePayload))
-        return fail(
-            1009, QByteArray("frame larger than the limit of " + QByteArray::number(m_maxFramePayload) + " bytes"));
-    quint32 key = 0;
-    if (masked) {
-        if (avail < headerSize + 4)
-            return Status::NeedMore;
-        key = qFromBigEndian<quint32>(p + headerSize);
-        headerSize += 4;
-    }
-    if (quint64(avail - headerSize) < length)
-        return Status::NeedMore;
-
-    out.fin = fin;
-    out.rsv = rsv;
-    out.opcode = opcode;
-    out.masked = masked;
-    out.maskKey = key;
-    const char* const payload = reinterpret_cast<const char*>(p + headerSize);
-    if (masked) {
+    out.fin = h.fin;
+    out.rsv = h.rsv;
+    out.opcode = Opcode(h.opcode);
+    out.masked = h.masked;
+    out.maskKey = h.maskKey;
+    const char* const payload = reinterpret_cast<const char*>(p + h.size);
+    if (h.masked) {
         // Unmasked as it is copied out: one pass over the payload instead of a copy and then a second pass.
-        out.payload = QByteArray(qsizetype(length), Qt::Uninitialized);
-        copyUnmasked(out.payload.data(), payload, qsizetype(length), key);
+        out.payload = QByteArray(qsizetype(h.length), Qt::Uninitialized);
+        copyUnmasked(out.payload.data(), payload, qsizetype(h.length), h.maskKey);
     } else {
-        out.payload = QByteArray(payload, qsizetype(length));
+        out.payload = QByteArray(payload, qsizetype(h.length));
     }
-    m_pos += headerSize + qsizetype(length);
+    m_pos += h.size + qsizetype(h.length);
     if (m_pos == m_buffer.size()) {
         m_buffer.clear();
         m_pos = 0;
     }
     return Status::Frame;
+}
+
+FrameParser::Partial FrameParser::partial() const
+{
+    Partial out;
+    if (m_failed)
+        return out;
+    const auto* p = reinterpret_cast<const uchar*>(m_buffer.constData()) + m_pos;
+    const qsizetype avail = m_buffer.size() - m_pos;
+    out.headerBytes = avail;
+    Header h;
+    Error why;
+    if (readHeader(p, avail, &h, &why) != HeaderStatus::Complete)
+        return out; // next() fails at once on a bad header, so only an incomplete one is left here
+    out.headerBytes = h.size;
+    out.headerComplete = true;
+    out.length = qint64(h.length);
+    Frame& f = out.frame;
+    f.fin = h.fin;
+    f.rsv = h.rsv;
+    f.opcode = Opcode(h.opcode);
+    f.masked = h.masked;
+    f.maskKey = h.maskKey;
+    f.payload = QByteArray(reinterpret_cast<const char*>(p + h.size), std::min<qsizetype>(avail - h.size, h.length));
+    if (h.masked)
+        applyMask(f.payload.data(), f.payload.size(), h.maskKey);
+    return out;
 }
 
 void applyMask(char* data, qsizetype size, quint32 key, qsizetype offset)

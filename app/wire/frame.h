@@ -53,6 +53,14 @@ public:
         NeedMore,
         Failed,
     };
+    // What the buffered bytes of an unfinished frame say, for a stream that ends there.
+    struct Partial
+    {
+        qsizetype headerBytes = 0; // bytes of the frame header that arrived (all of it when headerComplete)
+        bool headerComplete = false;
+        Frame frame; // with headerComplete: the header's fields, and the payload bytes that arrived (unmasked)
+        qint64 length = 0; // with headerComplete: the payload length the header announced
+    };
 
     explicit FrameParser(qint64 maxFramePayload = 64 * 1024 * 1024);
 
@@ -65,9 +73,28 @@ public:
     Status next(Frame& out);
     const Error& error() const { return m_error; }
     qsizetype buffered() const { return m_buffer.size() - m_pos; }
+    // The unfinished frame next() is waiting on (nothing when buffered() is 0). Valid until the next feed().
+    Partial partial() const;
 
 private:
-    Status fail(quint16 code, const char* message);
+    struct Header
+    {
+        bool fin = false;
+        quint8 rsv = 0;
+        quint8 opcode = 0;
+        bool masked = false;
+        quint32 maskKey = 0;
+        quint64 length = 0;
+        qsizetype size = 0; // header bytes
+    };
+    enum class HeaderStatus {
+        Complete,
+        NeedMore,
+        Failed,
+    };
+    // Reads the header at the start of p; on failure, *why says what is wrong (with the close code to use).
+    HeaderStatus readHeader(const uchar* p, qsizetype avail, Header* h, Error* why) const;
+    Status fail(const Error& error);
 
     QByteArray m_buffer;
     qsizetype m_pos = 0;

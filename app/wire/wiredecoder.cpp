@@ -35,6 +35,7 @@ struct WireDecoder::Private
     bool maskReported = false;
     bool afterCloseReported = false;
     bool rsvReported = false;
+    bool finished = false;
 
     // The data message being reassembled.
     bool open = false;
@@ -160,9 +161,10 @@ struct WireDecoder::Private
         }
     }
 
-    // Records the reassembled message; complete is false when a new message cut it short.
-    void finishMessage(QList<Event>* out, bool complete)
+    // Records the reassembled message; `incomplete` says why it lacks its last frame (empty when it is whole).
+    void finishMessage(QList<Event>* out, const QByteArray& incomplete = {})
     {
+        const bool complete = incomplete.isEmpty();
         Event e;
         e.direction = direction();
         e.kind = opcode == Opcode::Text ? EventKind::Text : EventKind::Binary;
@@ -216,7 +218,7 @@ struct WireDecoder::Private
             e.payload = data;
         }
         if (!complete) {
-            notes.append("incomplete: a new message began before its last frame");
+            notes.append(incomplete);
             payloadIsMessage = false;
         }
         // With RSV bits of an unknown extension the payload is that extension's, not text: no UTF-8 check.
@@ -232,7 +234,8 @@ struct WireDecoder::Private
         firstSizes.clear();
     }
 
-    void handleFrame(WireDecoder& q, Frame& f, QList<Event>* out)
+    // cutOff, when not empty, says that the stream ended inside this frame: f holds what arrived of it.
+    void handleFrame(WireDecoder& q, Frame& f, QList<Event>* out, const QByteArray& cutOff = {})
     {
         const QByteArray who = this->who();
         // Rules a peer breaks on every frame once it breaks them at all (masking, a close it does not honour, an
@@ -269,6 +272,10 @@ struct WireDecoder::Private
                 error(out,
                     who + " sent a control frame with a " + QByteArray::number(f.payload.size())
                         + "-byte payload, over the 125 bytes allowed (RFC 6455 §5.5)");
+            if (!cutOff.isEmpty()) {
+                cutControlFrame(f, out, cutOff);
+                return;
+            }
             if (f.opcode == Opcode::Close) {
                 handleClose(q, f, out);
                 return;
@@ -293,13 +300,36 @@ struct WireDecoder::Private
         } else {
             if (open) {
                 error(out, who + " started a new message before the fragmented one ended (RFC 6455 §5.4)");
-                finishMessage(out, false);
+                finishMessage(out, "incomplete: a new message began before its last frame");
             }
             startMessage(f);
         }
         appendFrame(f);
-        if (f.fin)
-            finishMessage(out, true);
+        if (!cutOff.isEmpty())
+            finishMessage(out, cutOff);
+        else if (f.fin)
+            finishMessage(out);
+    }
+
+    // A control frame the stream ended in: what arrived of it, without FIN. A cut close frame is shown with its
+    // code (when both bytes arrived) but does not count as the peer's close, and its reason is not judged.
+    void cutControlFrame(const Frame& f, QList<Event>* out, const QByteArray& cutOff)
+    {
+        Event e;
+        e.direction = direction();
+        e.kind = f.opcode == Opcode::Ping ? EventKind::Ping
+            : f.opcode == Opcode::Pong    ? EventKind::Pong
+                                          : EventKind::Close;
+        e.flags = quint8(frameFlags(f) & ~FlagFin);
+        e.size = f.payload.size();
+        if (e.kind == EventKind::Close && f.payload.size() >= 2) {
+            e.closeCode = qFromBigEndian<quint16>(f.payload.constData());
+            e.payload = f.payload.mid(2);
+        } else if (e.kind != EventKind::Close) {
+            e.payload = f.payload;
+        }
+        e.note = cutOff;
+        out->append(e);
     }
 
     void handleClose(WireDecoder& q, const Frame& f, QList<Event>* out)
@@ -362,7 +392,8 @@ bool WireDecoder::midFrame() const
 void WireDecoder::feed(QByteArrayView bytes, QList<Event>* out)
 {
     m_bytesFed += bytes.size();
-    if (m_streamLost || bytes.isEmpty())
+    Q_ASSERT(!d->finished);
+    if (m_streamLost || d->finished || bytes.isEmpty())
         return;
     d->parser.feed(bytes);
     Frame frame;
@@ -388,6 +419,40 @@ void WireDecoder::feed(QByteArrayView bytes, QList<Event>* out)
         ++m_frames;
         d->handleFrame(*this, frame, out);
     }
+}
+
+void WireDecoder::finish(QList<Event>* out)
+{
+    if (d->finished)
+        return;
+    d->finished = true;
+    if (m_streamLost)
+        return; // the error that lost the framing was recorded; what followed was never decoded
+    FrameParser::Partial partial = d->parser.partial();
+    if (partial.headerComplete) {
+        // The frame's header arrived: what arrived of its payload goes into the record as that frame would have.
+        const QByteArray cutOff = "cut off: the stream ended after " + QByteArray::number(partial.frame.payload.size())
+            + " of the " + QByteArray::number(partial.length) + " payload bytes of its last frame";
+        ++m_frames;
+        d->handleFrame(*this, partial.frame, out, cutOff);
+    }
+    if (d->open) {
+        // Fragments arrived, the last did not (a cut control frame between fragments was recorded above).
+        QByteArray cutOff = "cut off: the stream ended before its last frame";
+        if (!partial.headerComplete && partial.headerBytes > 0)
+            cutOff += " (" + QByteArray::number(partial.headerBytes) + " bytes of a frame header were left over)";
+        d->finishMessage(out, cutOff);
+    } else if (!partial.headerComplete && partial.headerBytes > 0) {
+        Event e;
+        e.direction = Direction::None;
+        e.kind = EventKind::Note;
+        e.payload = d->who() + "'s stream ended " + QByteArray::number(partial.headerBytes)
+            + (partial.headerBytes == 1 ? " byte" : " bytes") + " into a frame header";
+        e.size = e.payload.size();
+        out->append(e);
+    }
+    d->open = false;
+    d->data = QByteArray();
 }
 
 } // namespace wsi

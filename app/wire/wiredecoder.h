@@ -66,7 +66,9 @@ public:
 
     // The stream ended (its TCP connection closed): a message whose frames were not all there is emitted as it
     // was, without FIN, with a note saying it was cut off (and how many bytes of a frame were left over), so that
-    // nothing that crossed the wire is missing from the record. Nothing may be fed afterwards.
+    // nothing that crossed the wire is missing from the record. A control frame cut off is recorded with what
+    // arrived of it, likewise without FIN (a cut close frame does not count for closeSeen()); a few bytes of a
+    // frame header alone give a Note. After a lost stream it adds nothing. Nothing may be fed afterwards.
     void finish(QList<Event>* out);
 
     // True when the bytes fed so far end exactly at a frame boundary (nothing of a frame buffered) and no

@@ -70,6 +70,7 @@ struct Setup
     Sender sender = Sender::Server;
     std::optional<DeflateParams> deflate;
     WireDecoder::Limits limits;
+    bool finish = false; // the stream ends after the bytes: finish() is called
 };
 
 struct Result
@@ -117,6 +118,8 @@ RawResult decodeRaw(const Setup& s, const QByteArray& stream, const QList<qsizet
         at = cut;
     }
     decoder.feed(QByteArrayView(stream).sliced(at), &r.events);
+    if (s.finish)
+        decoder.finish(&r.events);
     [&] { QCOMPARE(decoder.bytesFed(), stream.size()); }();
     r.lost = decoder.isStreamLost();
     r.boundary = decoder.atMessageBoundary();
@@ -155,6 +158,8 @@ Result decodeEverySplit(const Setup& s, const QByteArray& stream)
         decoder.feed(QByteArrayView(stream).sliced(i, 1), &bytewise.events);
         [&] { QVERIFY(!decoder.atMessageBoundary() || !decoder.midFrame()); }();
     }
+    if (s.finish)
+        decoder.finish(&bytewise.events);
     bytewise.lost = decoder.isStreamLost();
     bytewise.boundary = decoder.atMessageBoundary();
     bytewise.frames = decoder.framesDecoded();
@@ -198,6 +203,10 @@ private slots:
     void manyFragmentsNote();
     void boundaries();
     void closeState();
+    void finishCutOff_data();
+    void finishCutOff();
+    void finishAfterLoss();
+    void finishTwice();
 };
 
 void TestWireDecoder::rfcExamples_data()
@@ -618,6 +627,129 @@ void TestWireDecoder::closeState()
     QCOMPARE(events.size(), 1);
     QCOMPARE(events[0].closeCode, quint16(4001));
     QCOMPARE(events[0].payload, QByteArray("done"));
+}
+
+void TestWireDecoder::finishCutOff_data()
+{
+    QTest::addColumn<bool>("client");
+    QTest::addColumn<bool>("deflate");
+    QTest::addColumn<QByteArray>("stream");
+    QTest::addColumn<QList<QByteArray>>("expected");
+
+    const auto S = Direction::S2C;
+    const auto C = Direction::C2S;
+    const quint8 M = FlagMasked;
+    const QByteArray hello = plain(Opcode::Text, Hello);
+    const QByteArray helloEvent = describe(makeEv(S, EventKind::Text, FlagFin, 5, Hello));
+
+    QTest::newRow("nothing") << false << false << QByteArray() << QList<QByteArray>();
+    QTest::newRow("at a message boundary") << false << false << hello << QList<QByteArray>({ helloEvent });
+    // Every frame of a fragmented message arrived but the last one: the fragments are the message as it was.
+    QTest::newRow("fragments, then nothing")
+        << true << false << masked(Opcode::Text, "Hel", false) + masked(Opcode::Continuation, "l", false)
+        << describeAll({ makeEv(C, EventKind::Text, M | FlagFragment, 4, "Hell",
+               "2 frames: 3 + 1 bytes; cut off: the stream ended before its last frame") });
+    QTest::newRow("fragment, then part of a header")
+        << false << false << plain(Opcode::Binary, "ab", false) + bytes({ 0x80 })
+        << describeAll({ makeEv(S, EventKind::Binary, 0, 2, "ab",
+               "cut off: the stream ended before its last frame (1 bytes of a frame header were left over)") });
+    // The stream ends inside a frame whose header arrived: its payload so far is part of the record.
+    QTest::newRow("single frame cut")
+        << false << false << hello + plain(Opcode::Binary, counting(300)).first(4 + 100)
+        << QList<QByteArray>({ helloEvent,
+               describe(makeEv(S, EventKind::Binary, 0, 100, counting(100),
+                   "cut off: the stream ended after 100 of the 300 payload bytes of its last frame")) });
+    QTest::newRow("masked frame cut, unmasked")
+        << true << false << masked(Opcode::Text, "Hello world").first(2 + 4 + 5)
+        << describeAll({ makeEv(C, EventKind::Text, M, 5, Hello,
+               "cut off: the stream ended after 5 of the 11 payload bytes of its last frame") });
+    QTest::newRow("header only")
+        << false << false << plain(Opcode::Text, "abc").first(2)
+        << describeAll({ makeEv(S, EventKind::Text, 0, 0, {},
+               "cut off: the stream ended after 0 of the 3 payload bytes of its last frame") });
+    QTest::newRow("last fragment cut")
+        << false << false << plain(Opcode::Text, "Hel", false) + plain(Opcode::Continuation, "lo").first(3)
+        << describeAll({ makeEv(S, EventKind::Text, FlagFragment, 4, "Hell",
+               "2 frames: 3 + 1 bytes; cut off: the stream ended after 1 of the 2 payload bytes of its last frame") });
+    QTest::newRow("middle fragment cut")
+        << false << false << plain(Opcode::Text, "Hel", false) + plain(Opcode::Continuation, "lo", false).first(3)
+        << describeAll({ makeEv(S, EventKind::Text, FlagFragment, 4, "Hell",
+               "2 frames: 3 + 1 bytes; cut off: the stream ended after 1 of the 2 payload bytes of its last frame") });
+    // A control frame cut between fragments comes first, as it would have, then the cut message.
+    QTest::newRow("ping cut between fragments")
+        << false << false << plain(Opcode::Text, "Hel", false) + plain(Opcode::Ping, "ping").first(4)
+        << describeAll({ makeEv(S, EventKind::Ping, 0, 2, "pi",
+                             "cut off: the stream ended after 2 of the 4 payload bytes of its last frame"),
+               makeEv(S, EventKind::Text, 0, 3, "Hel", "cut off: the stream ended before its last frame") });
+    QTest::newRow("close cut after its code")
+        << false << false << plain(Opcode::Close, closePayload(1001, "going")).first(2 + 4)
+        << describeAll({ makeEv(S, EventKind::Close, 0, 4, "go",
+               "cut off: the stream ended after 4 of the 7 payload bytes of its last frame", 1001) });
+    QTest::newRow("close cut before its code")
+        << true << false << masked(Opcode::Close, closePayload(1000, {})).first(2 + 4 + 1)
+        << describeAll({ makeEv(C, EventKind::Close, M, 1, {},
+               "cut off: the stream ended after 1 of the 2 payload bytes of its last frame") });
+    const auto note
+        = [](const QByteArray& text) { return makeEv(Direction::None, EventKind::Note, 0, text.size(), text); };
+    QTest::newRow("part of a header") << false << false << hello + plain(Opcode::Binary, counting(70000)).first(5)
+                                      << QList<QByteArray>({ helloEvent,
+                                             describe(note("the server's stream ended 5 bytes into a frame header")) });
+    QTest::newRow("one byte of a header")
+        << true << false << bytes({ 0x81 })
+        << describeAll({ note("the client's stream ended 1 byte into a frame header") });
+    // Compressed data that did not all arrive is kept as it was, not inflated.
+    QTest::newRow("compressed message cut")
+        << false << true << bytes({ 0xc1, 0x07 }) + HelloDeflated.first(4)
+        << describeAll({ makeEv(S, EventKind::Text, FlagRsv1, 4, HelloDeflated.first(4),
+               "compressed, not inflated: the message is incomplete; cut off: the stream ended after 4 of the 7 "
+               "payload bytes of its last frame") });
+    // Rules the cut frame breaks are still reported.
+    QTest::newRow("unmasked client frame cut")
+        << true << false << plain(Opcode::Binary, "abcdef").first(4)
+        << QList<QByteArray>({ describe(makeEv(Direction::None, EventKind::Error, 0, 50,
+                                   "the client sent an unmasked frame (RFC 6455 §5.1)")),
+               describe(makeEv(C, EventKind::Binary, 0, 2, "ab",
+                   "cut off: the stream ended after 2 of the 6 payload bytes of its last frame")) });
+}
+
+void TestWireDecoder::finishCutOff()
+{
+    QFETCH(bool, client);
+    QFETCH(bool, deflate);
+    QFETCH(QByteArray, stream);
+    QFETCH(QList<QByteArray>, expected);
+    Setup s;
+    s.sender = client ? Sender::Client : Sender::Server;
+    if (deflate)
+        s.deflate = DeflateParams {};
+    s.finish = true;
+    const Result r = decodeEverySplit(s, stream);
+    QCOMPARE(r.events, expected);
+    QVERIFY(!r.lost);
+}
+
+void TestWireDecoder::finishAfterLoss()
+{
+    // Once the framing is lost, nothing after the error is decoded, finish() included.
+    Setup s;
+    s.finish = true;
+    const Result r = decodeEverySplit(s, plain(Opcode::Text, "a", false) + bytes({ 0x83, 0x05, 1, 2 }));
+    QCOMPARE(r.events.size(), 1);
+    QVERIFY(r.events[0].contains("reserved opcode"));
+    QVERIFY(r.lost);
+}
+
+void TestWireDecoder::finishTwice()
+{
+    WireDecoder decoder(Sender::Server);
+    QList<Event> events;
+    decoder.feed(plain(Opcode::Text, "Hel", false), &events);
+    QVERIFY(events.isEmpty());
+    decoder.finish(&events);
+    QCOMPARE(events.size(), 1);
+    decoder.finish(&events);
+    QCOMPARE(events.size(), 1);
+    QCOMPARE(decoder.framesDecoded(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestWireDecoder)
