@@ -130,10 +130,14 @@ ProxyConnection::Side& ProxyConnection::other(const Side& side)
 
 void ProxyConnection::start()
 {
-    const HttpHead upstreamHead = ProxyEndpoint::upstreamRequest(m_request, m_upstreamUrl, m_options);
+    const HttpHead upstreamHead = ProxyEndpoint::upstreamRequest(m_request, m_options.upstream, m_options);
     m_upstreamRequest = upstreamHead.toBytes();
-    QByteArray note = "sent upstream as " + m_upstreamUrl.toString(QUrl::FullyEncoded).toUtf8()
-        + " with Host: " + upstreamHead.header("Host");
+    // The target as it went, byte for byte: the recorded URL went through QUrl, which normalises escapes.
+    const QByteArray server = m_upstreamUrl
+                                  .toString(QUrl::RemoveUserInfo | QUrl::RemovePath | QUrl::RemoveQuery
+                                      | QUrl::RemoveFragment | QUrl::FullyEncoded)
+                                  .toUtf8();
+    QByteArray note = "sent upstream as " + server + upstreamHead.target + " with Host: " + upstreamHead.header("Host");
     if (!m_options.origin.isEmpty())
         note += " and Origin: " + upstreamHead.header("Origin");
     record(EventKind::HandshakeRequest, m_requestHead, note);

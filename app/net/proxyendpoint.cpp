@@ -6,19 +6,31 @@
 #include "proxyconnection.h"
 
 #include <QHostInfo>
+#include <QNetworkInterface>
+#include <QPointer>
 #include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
+
+#include <utility>
 
 namespace wsi {
 
 struct ProxyEndpoint::Pending
 {
     QByteArray buffer;
-    QTimer* timer = nullptr; // child of the socket; deleted with the Pending so it can never fire late
+    QPointer<QTimer> timer; // child of the socket; stopped with the Pending so it can never fire late
 
-    ~Pending() { delete timer; }
+    ~Pending()
+    {
+        // Not deleted at once: the Pending may end inside the timer's own timeout (a 408).
+        if (timer) {
+            timer->stop();
+            timer->disconnect();
+            timer->deleteLater();
+        }
+    }
 };
 
 namespace {
@@ -68,56 +80,88 @@ ProxyEndpoint::~ProxyEndpoint()
     qDeleteAll(m_pending);
 }
 
-QUrl ProxyEndpoint::upstreamUrlFor(const QUrl& upstream, const QByteArray& target)
+QByteArray ProxyEndpoint::upstreamTargetFor(const QUrl& upstream, const QByteArray& target)
 {
-    QByteArray t = target;
+    // Bytes only, never through QUrl: it would turn %7E into ~ and %41 into A, and invalid UTF-8 into U+FFFD,
+    // and a signed URL is only valid as it was signed.
+    QByteArrayView t = target;
     if (!t.startsWith('/')) {
         // The absolute form ("ws://host/path?q", as some clients send to a proxy): its path and query count.
-        const QUrl absolute = QUrl::fromEncoded(t);
-        t = absolute.path(QUrl::FullyEncoded).toUtf8();
-        if (absolute.hasQuery())
-            t += '?' + absolute.query(QUrl::FullyEncoded).toUtf8();
+        if (const qsizetype scheme = t.indexOf("://"); scheme >= 0) {
+            t = t.sliced(scheme + 3);
+            qsizetype end = 0;
+            while (end < t.size() && t[end] != '/' && t[end] != '?' && t[end] != '#')
+                ++end;
+            t = t.sliced(end);
+        }
     }
     if (const qsizetype hash = t.indexOf('#'); hash >= 0)
         t.truncate(hash);
     const qsizetype question = t.indexOf('?');
-    QByteArray path = question < 0 ? t : t.left(question);
-    const QByteArray query = question < 0 ? QByteArray() : t.mid(question + 1);
+    QByteArrayView path = question < 0 ? t : t.first(question);
+    const QByteArrayView query = question < 0 ? QByteArrayView() : t.sliced(question + 1);
     while (path.startsWith('/'))
-        path.remove(0, 1);
+        path = path.sliced(1);
 
     QByteArray joined = upstream.path(QUrl::FullyEncoded).toUtf8();
     if (!path.isEmpty()) {
         while (joined.endsWith('/'))
             joined.chop(1);
-        joined += '/' + path;
+        joined += '/' + path.toByteArray();
     }
     if (joined.isEmpty())
         joined = "/";
     QByteArray queries = upstream.query(QUrl::FullyEncoded).toUtf8();
     if (!query.isEmpty())
-        queries = queries.isEmpty() ? query : queries + '&' + query;
+        queries = queries.isEmpty() ? query.toByteArray() : queries + '&' + query.toByteArray();
+    return queries.isEmpty() ? joined : joined + '?' + queries;
+}
 
+QUrl ProxyEndpoint::upstreamUrlFor(const QUrl& upstream, const QByteArray& target)
+{
+    // For the record only; what goes upstream is upstreamTargetFor()'s bytes.
+    const QByteArray joined = upstreamTargetFor(upstream, target);
+    const qsizetype question = joined.indexOf('?');
     QUrl out = upstream;
     out.setFragment(QString());
-    out.setPath(QString::fromUtf8(joined), QUrl::TolerantMode);
-    if (queries.isEmpty())
+    out.setPath(QString::fromUtf8(question < 0 ? joined : joined.left(question)), QUrl::TolerantMode);
+    if (question < 0)
         out.setQuery(QString());
     else
-        out.setQuery(QString::fromUtf8(queries), QUrl::TolerantMode);
+        out.setQuery(QString::fromUtf8(joined.mid(question + 1)), QUrl::TolerantMode);
     return out;
 }
 
+bool ProxyEndpoint::reachesItself(const QHostAddress& bound, quint16 port, const QUrl& upstream)
+{
+    const bool secure = upstream.scheme() == QLatin1StringView("wss");
+    if (upstream.port(secure ? 443 : 80) != port)
+        return false; // the usual case, decided without a name lookup
+    QList<QHostAddress> addresses;
+    if (QHostAddress literal; literal.setAddress(upstream.host()))
+        addresses.append(literal);
+    else
+        addresses = QHostInfo::fromName(upstream.host()).addresses();
+    // Bound to every address, the listener answers on each of this machine's own; else on the one it bound.
+    const bool anyV4 = bound == QHostAddress::Any || bound == QHostAddress::AnyIPv4;
+    const bool anyV6 = bound == QHostAddress::Any || bound == QHostAddress::AnyIPv6;
+    const QList<QHostAddress> own = anyV4 || anyV6 ? QNetworkInterface::allAddresses() : QList<QHostAddress>();
+    for (const QHostAddress& a : std::as_const(addresses)) {
+        const bool v4 = a.protocol() == QAbstractSocket::IPv4Protocol;
+        if ((v4 ? anyV4 : anyV6) && (a.isLoopback() || own.contains(a)))
+            return true;
+        if (a.isEqual(bound, QHostAddress::TolerantConversion))
+            return true;
+    }
+    return false;
+}
+
 HttpHead ProxyEndpoint::upstreamRequest(
-    const HttpHead& clientRequest, const QUrl& upstreamUrl, const ProxyOptions& options)
+    const HttpHead& clientRequest, const QUrl& upstream, const ProxyOptions& options)
 {
     HttpHead out = clientRequest;
-    out.target = upstreamUrl.path(QUrl::FullyEncoded).toUtf8();
-    if (out.target.isEmpty())
-        out.target = "/";
-    if (upstreamUrl.hasQuery())
-        out.target += '?' + upstreamUrl.query(QUrl::FullyEncoded).toUtf8();
-    setHeader(out, "Host", hostHeaderFor(upstreamUrl));
+    out.target = upstreamTargetFor(upstream, clientRequest.target);
+    setHeader(out, "Host", hostHeaderFor(upstream));
     if (!options.origin.isEmpty())
         setHeader(out, "Origin", options.origin.toUtf8());
     return out;
@@ -175,6 +219,17 @@ bool ProxyEndpoint::listen(QString* error)
         return false;
     }
     m_url = QUrl(QStringLiteral("ws://%1:%2/").arg(hostForUrl(address)).arg(m_server->serverPort()));
+    if (reachesItself(address, m_server->serverPort(), upstream)) {
+        // Every connection would open another to the proxy itself, without end.
+        *error = tr("the upstream %1 is this proxy's own address (listening on %2 port %3): it would relay every "
+                    "connection to itself; give the address of the real server")
+                     .arg(upstream.toString(QUrl::RemoveUserInfo), address.toString())
+                     .arg(m_server->serverPort());
+        m_server->close();
+        delete std::exchange(m_server, nullptr);
+        m_url = QUrl();
+        return false;
+    }
     return true;
 }
 

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QUrl>
 
+class QHostAddress;
 class QTcpServer;
 class QTcpSocket;
 
@@ -50,13 +51,16 @@ public:
     // Proxied connections not yet finished (handshakes in progress included).
     int activeConnections() const { return int(m_connections.size()); }
 
-    // The upstream URL for a client's request target: the target's path appended to the upstream's path
-    // (one slash between them), the upstream's query and the target's joined with '&'.
+    // The request target sent upstream for a client's request target: the target's path appended to the
+    // upstream's path (one slash between them), the upstream's query and the target's joined with '&'. The
+    // client's bytes are kept exactly as they came (escapes, case, invalid UTF-8): a signed URL stays valid.
+    static QByteArray upstreamTargetFor(const QUrl& upstream, const QByteArray& target);
+    // The same as a URL, for the record and the user (QUrl normalises escapes: never sent anywhere).
     static QUrl upstreamUrlFor(const QUrl& upstream, const QByteArray& target);
     // The request sent upstream for a client's request: the same method, headers and order, the target made
-    // from upstreamUrl, Host set to the upstream's host[:port], Origin replaced when options.origin is set.
-    static HttpHead upstreamRequest(
-        const HttpHead& clientRequest, const QUrl& upstreamUrl, const ProxyOptions& options);
+    // by upstreamTargetFor() from the upstream URL (the proxy's, not joined with the client's target), Host
+    // set to the upstream's host[:port], Origin replaced when options.origin is set.
+    static HttpHead upstreamRequest(const HttpHead& clientRequest, const QUrl& upstream, const ProxyOptions& options);
 
 Q_SIGNALS:
     // A client's connection through the proxy completed its handshake with the upstream.
@@ -65,6 +69,8 @@ Q_SIGNALS:
 
 private:
     struct Pending;
+    // Whether connecting to the upstream would reach this very listener (bound to that address and port).
+    static bool reachesItself(const QHostAddress& bound, quint16 port, const QUrl& upstream);
     void onNewConnection();
     void onPendingData(QTcpSocket* socket);
     quint32 registerConnection(QTcpSocket* socket, const QByteArray& target);

@@ -330,18 +330,18 @@ private Q_SLOTS:
         const QByteArray rest
             = "Upgrade: websocket\r\nConnection: Upgrade\r\nCookie: a=1\r\nAuthorization: Bearer t\r\n";
         QTest::newRow("host rewritten in place, default port left out")
-            << "wss://api.example/base/chat?x=1" << QString()
+            << "wss://api.example/base" << QString()
             << QByteArray("GET /base/chat?x=1 HTTP/1.1\r\nhost: api.example\r\n" + rest
                    + "Origin: http://localhost:5173\r\n\r\n");
         QTest::newRow("explicit port named") << "ws://127.0.0.1:8765/" << QString()
-                                             << QByteArray("GET / HTTP/1.1\r\nhost: 127.0.0.1:8765\r\n" + rest
+                                             << QByteArray("GET /chat?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8765\r\n" + rest
                                                     + "Origin: http://localhost:5173\r\n\r\n");
-        QTest::newRow("ipv6 in brackets")
-            << "ws://[::1]:81/x" << QString()
-            << QByteArray("GET /x HTTP/1.1\r\nhost: [::1]:81\r\n" + rest + "Origin: http://localhost:5173\r\n\r\n");
-        QTest::newRow("origin rewritten")
-            << "wss://api.example:443/" << QStringLiteral("https://app.example")
-            << QByteArray("GET / HTTP/1.1\r\nhost: api.example\r\n" + rest + "Origin: https://app.example\r\n\r\n");
+        QTest::newRow("ipv6 in brackets") << "ws://[::1]:81/x" << QString()
+                                          << QByteArray("GET /x/chat?x=1 HTTP/1.1\r\nhost: [::1]:81\r\n" + rest
+                                                 + "Origin: http://localhost:5173\r\n\r\n");
+        QTest::newRow("origin rewritten") << "wss://api.example:443/" << QStringLiteral("https://app.example")
+                                          << QByteArray("GET /chat?x=1 HTTP/1.1\r\nhost: api.example\r\n" + rest
+                                                 + "Origin: https://app.example\r\n\r\n");
     }
 
     void upstreamRequest()
@@ -357,6 +357,41 @@ private Q_SLOTS:
         ProxyOptions options;
         options.origin = origin;
         QCOMPARE(ProxyEndpoint::upstreamRequest(client, QUrl(upstreamUrl), options).toBytes(), expected);
+    }
+
+    // The client's target goes upstream byte for byte: QUrl would decode %7E and %41 and replace invalid
+    // UTF-8, which breaks a signed URL.
+    void upstreamTargetFor_data()
+    {
+        QTest::addColumn<QString>("upstream");
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("escapes kept as they came")
+            << "ws://up/base" << QByteArray("/a%7Eb%41?x=%7e&s=%2F%2b") << QByteArray("/base/a%7Eb%41?x=%7e&s=%2F%2b");
+        QTest::newRow("invalid UTF-8 kept, raw and escaped")
+            << "ws://up/base" << QByteArray("/caf\xc3?n=\xff%FF") << QByteArray("/base/caf\xc3?n=\xff%FF");
+        QTest::newRow("queries joined, the upstream's first")
+            << "ws://up/base?token=1" << QByteArray("/r?sig=AbC%2b") << QByteArray("/base/r?token=1&sig=AbC%2b");
+        QTest::newRow("absolute form, its bytes kept")
+            << "ws://up/base" << QByteArray("ws://127.0.0.1:9000/a%7E?b=%41") << QByteArray("/base/a%7E?b=%41");
+        QTest::newRow("absolute form without a path")
+            << "ws://up/base" << QByteArray("ws://127.0.0.1:9000?x=1") << QByteArray("/base?x=1");
+        QTest::newRow("fragment left out") << "ws://up/base" << QByteArray("/a#frag") << QByteArray("/base/a");
+        QTest::newRow("root") << "ws://up/base" << QByteArray("/") << QByteArray("/base");
+        QTest::newRow("root of a root") << "ws://up" << QByteArray("/") << QByteArray("/");
+    }
+
+    void upstreamTargetFor()
+    {
+        QFETCH(QString, upstream);
+        QFETCH(QByteArray, target);
+        QFETCH(QByteArray, expected);
+        QCOMPARE(ProxyEndpoint::upstreamTargetFor(QUrl(upstream), target), expected);
+        HttpHead client;
+        client.method = "GET";
+        client.target = target;
+        client.version = "HTTP/1.1";
+        QCOMPARE(ProxyEndpoint::upstreamRequest(client, QUrl(upstream), {}).target, expected);
     }
 
     void originAddedWhenTheClientSentNone()
@@ -975,6 +1010,77 @@ private Q_SLOTS:
         QVERIFY(start.startsWith(head));
         const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
         QTRY_COMPARE_WITH_TIMEOUT(messagesOf(*proxy, pid, Direction::S2C).size(), Frames, 20000);
+    }
+
+    // A proxy whose upstream is its own address would relay each connection to itself without end.
+    void pointedAtItselfIsRefused_data()
+    {
+        QTest::addColumn<QString>("listenHost");
+        QTest::addColumn<QString>("upstreamHost");
+        QTest::addColumn<bool>("refused");
+        QTest::newRow("same address") << "127.0.0.1"
+                                      << "127.0.0.1" << true;
+        QTest::newRow("localhost by name") << "127.0.0.1"
+                                           << "localhost" << true;
+        QTest::newRow("listening everywhere") << "0.0.0.0"
+                                              << "127.0.0.1" << true;
+        QTest::newRow("another loopback address") << "127.0.0.1"
+                                                  << "127.0.0.2" << false;
+    }
+
+    void pointedAtItselfIsRefused()
+    {
+        QFETCH(QString, listenHost);
+        QFETCH(QString, upstreamHost);
+        QFETCH(bool, refused);
+        quint16 port;
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            port = probe.serverPort();
+        }
+        ProxyOptions options;
+        options.host = listenHost;
+        options.port = port;
+        options.upstream = QUrl(QStringLiteral("ws://%1:%2/x").arg(upstreamHost).arg(port));
+        auto session = newSession();
+        QSignalSpy started(session.get(), &CaptureSession::proxyStarted);
+        QSignalSpy failed(session.get(), &CaptureSession::proxyStartFailed);
+        session->startProxy(options);
+        QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty() || !failed.isEmpty(), 10000);
+        QCOMPARE(failed.isEmpty(), !refused);
+        if (!refused)
+            return;
+        const QString reason = failed.constFirst().constFirst().toString();
+        QVERIFY2(reason.contains(QStringLiteral("itself")), qPrintable(reason));
+        QVERIFY(!session->isProxyRunning());
+        // Nothing was left listening.
+        QTcpSocket probe;
+        probe.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(!probe.waitForConnected(5000));
+    }
+
+    // The exact bytes of the client's target reach the upstream: a signed URL survives the proxy.
+    void exactTargetReachesTheUpstream()
+    {
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen());
+        ProxyOptions options;
+        options.upstream = upstream.url(QStringLiteral("/base"));
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        RawClient raw;
+        QVERIFY(raw.connectTo(proxy->proxyUrl()));
+        send(raw.socket, upgradeRequest("/a%7Eb%41?x=%7e&sig=AbC%2b%2F"));
+        QByteArray request;
+        std::unique_ptr<QTcpSocket> server(upstream.accept(&request));
+        QVERIFY(server);
+        QVERIFY2(request.startsWith("GET /base/a%7Eb%41?x=%7e&sig=AbC%2b%2F HTTP/1.1\r\n"), request.constData());
+        const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
+        const QList<Event> requests = eventsOf(*proxy, pid, EventKind::HandshakeRequest);
+        QCOMPARE(requests.size(), 1);
+        QVERIFY2(requests.constFirst().note.contains("/base/a%7Eb%41?x=%7e&sig=AbC%2b%2F with Host:"),
+            requests.constFirst().note.constData());
     }
 };
 
