@@ -38,14 +38,29 @@ constexpr int AnswerLingerMs = 5000;
 struct ProxyConnection::Side
 {
     QTcpSocket* socket = nullptr;
-    std::unique_ptr<WireDecoder> decoder; // what this side sends
+    QSslSocket* tls = nullptr; // the same socket when it is a TLS one
+    // What this side sends. Fed even when its frames are not recorded (m_decode false): the framing still
+    // tells where a message ends and whether a close came.
+    std::unique_ptr<WireDecoder> decoder;
     Direction direction = Direction::None; // of what this side sends
     QByteArray name; // "client" or "upstream", for the records
     QByteArray early; // bytes that came with the handshake head, relayed once the upgrade went through
     bool gone = false; // its TCP connection ended
+    bool shuttingDown = false; // its orderly TCP shutdown began: nothing more is written to it
     bool paused = false; // not read while the other side's write queue is full
     bool closeSent = false; // the proxy sent it a close frame of its own
+    bool closePending = false; // stopping: a close frame of ours goes to it once the stream is between messages
+    bool streamEnded = false; // its decoder was told the stream ended
 };
+
+namespace {
+// What waits to be written to a side. A QSslSocket encrypts a write at once into its TCP socket's buffer,
+// where its bytesToWrite() no longer counts it: the encrypted bytes not yet sent count as well.
+qint64 queuedBytes(const QTcpSocket* socket, const QSslSocket* tls)
+{
+    return tls ? tls->bytesToWrite() + tls->encryptedBytesToWrite() : socket->bytesToWrite();
+}
+} // namespace
 
 ProxyConnection::ProxyConnection(quint32 id, QTcpSocket* client, const QByteArray& requestHead, const HttpHead& request,
     const QByteArray& rest, const QUrl& upstreamUrl, const ProxyOptions& options, Recorder* recorder, QObject* parent)
@@ -73,6 +88,8 @@ ProxyConnection::ProxyConnection(quint32 id, QTcpSocket* client, const QByteArra
     connect(client, &QTcpSocket::readyRead, this, [this] {
         if (m_phase == Phase::Relaying || m_phase == Phase::Ending)
             readSide(*m_client);
+        else if (m_phase == Phase::Refused)
+            drainClient();
     });
     connect(client, &QTcpSocket::bytesWritten, this, [this] { onBytesWritten(*m_client); });
     connect(client, &QTcpSocket::disconnected, this, [this] { onSideDisconnected(*m_client); });
@@ -128,6 +145,11 @@ ProxyConnection::Side& ProxyConnection::other(const Side& side)
     return &side == m_client.get() ? *m_upstream : *m_client;
 }
 
+bool ProxyConnection::accepts(const Side& to) const
+{
+    return to.socket && !to.gone && !to.shuttingDown && !to.closeSent;
+}
+
 void ProxyConnection::start()
 {
     const HttpHead upstreamHead = ProxyEndpoint::upstreamRequest(m_request, m_options.upstream, m_options);
@@ -149,6 +171,9 @@ void ProxyConnection::start()
     if (secure) {
         auto* ssl = new QSslSocket(this);
         socket = ssl;
+        m_upstream->tls = ssl;
+        // bytesWritten tells that a write was encrypted; this, that it went out (what back-pressure waits for).
+        connect(ssl, &QSslSocket::encryptedBytesWritten, this, [this] { onBytesWritten(*m_upstream); });
         connect(ssl, &QSslSocket::encrypted, this, &ProxyConnection::onUpstreamConnected);
         connect(ssl, &QSslSocket::sslErrors, this, [this, ssl](const QList<QSslError>& errors) {
             QByteArray problems;
@@ -259,6 +284,10 @@ void ProxyConnection::onUpstreamAnswer()
     record(EventKind::Error,
         "upstream refused the upgrade: " + QByteArray::number(response.status) + ' ' + response.reason);
     m_phase = Phase::Refused;
+    // What the client sent after its request will never go anywhere; reading it keeps its TCP connection from
+    // being reset when we close it (unread input), which could destroy the refusal on its way.
+    m_client->early.clear();
+    drainClient();
     bool ok = false;
     const qint64 length = response.header("Content-Length").trimmed().toLongLong(&ok);
     // Without a length the body runs to the end of the connection; either way only a bounded part is passed on.
@@ -268,6 +297,11 @@ void ProxyConnection::onUpstreamAnswer()
     m_upstream->early = rest;
     m_timer->start(m_options.handshakeTimeoutMs); // for the rest of the body
     relayRefusal();
+}
+
+void ProxyConnection::drainClient()
+{
+    m_client->socket->skip(m_client->socket->bytesAvailable());
 }
 
 void ProxyConnection::relayRefusal()
@@ -302,7 +336,8 @@ void ProxyConnection::acceptUpgrade(const HttpHead& response, const QByteArray& 
                 + "): the connection is relayed, but its frames are not decoded");
     }
     WireDecoder::Limits limits;
-    limits.maxMessageBytes = m_options.maxMessageBytes;
+    // Undecoded, the decoders only follow the framing, and keep no payload.
+    limits.maxMessageBytes = m_decode ? m_options.maxMessageBytes : 0;
     m_client->decoder = std::make_unique<WireDecoder>(WireDecoder::Sender::Client, limits);
     m_upstream->decoder = std::make_unique<WireDecoder>(WireDecoder::Sender::Server, limits);
     m_client->decoder->setDeflate(deflate);
@@ -362,7 +397,7 @@ void ProxyConnection::failUpstream(int status, const QByteArray& why)
     record(EventKind::Error, why);
     setState(ConnectionState::Closing);
     // The client reads our answer and closes (it says Connection: close); one that does not is dropped.
-    m_client->socket->skip(m_client->socket->bytesAvailable());
+    drainClient();
     shutDownSide(*m_client, AnswerLingerMs);
     finishIfBothGone();
 }
@@ -371,7 +406,8 @@ void ProxyConnection::readSide(Side& from)
 {
     if (from.gone || !from.socket)
         return;
-    if (m_phase == Phase::Relaying && other(from).socket && other(from).socket->bytesToWrite() > WriteHighWater) {
+    const Side& to = other(from);
+    if (accepts(to) && queuedBytes(to.socket, to.tls) > WriteHighWater) {
         from.paused = true;
         return;
     }
@@ -386,41 +422,69 @@ void ProxyConnection::relay(Side& from, const QByteArray& bytes)
     const qint64 us = nowUs();
     const qint64 ns = monotonicNowNs();
     Side& to = other(from);
-    if (m_phase == Phase::Relaying && !to.gone) {
+    // Stopping does not cut a message short: a stream goes on until our close frame went into it.
+    if (accepts(to)) {
         to.socket->write(bytes);
         // Sent now, not when the event loop comes round again after the decoding below: a 64 KiB message would
         // otherwise wait for its own recording before going on, which is latency the peers would see.
         to.socket->flush();
     }
     // A lost stream is still fed: the decoder keeps counting its bytes.
-    if (!m_decode || !from.decoder)
+    if (!from.decoder || from.streamEnded)
         return;
     // One list for every read, emptied after use: its storage is allocated once, not on each read.
     m_decoded.clear();
     from.decoder->feed(bytes, &m_decoded);
+    if (m_decode)
+        recordDecoded(us, ns);
+    m_decoded.clear();
+    if (from.decoder->closeSeen() && m_closeCode == 0) {
+        m_closeCode = from.decoder->closeCode() ? from.decoder->closeCode() : 1005;
+        m_closeWhy = "closed by the " + from.name;
+    }
+    if (to.closePending) {
+        const WireDecoder& stream = *from.decoder;
+        if (stream.closeSeen() || stream.isStreamLost() || !accepts(to)) {
+            to.closePending = false; // the sender's own close went through, or no frame can go in any more
+        } else if (stream.atMessageBoundary()) {
+            to.closePending = false;
+            injectClose(to, m_stopCode, m_stopReason);
+        }
+    }
+    // Stopping: once both sides sent their close frames (answering ours) there is nothing left to wait for.
+    if (m_phase == Phase::Ending && m_stopping && m_client->decoder->closeSeen() && m_upstream->decoder->closeSeen()) {
+        shutDownSide(*m_client, ShutdownMs);
+        shutDownSide(*m_upstream, ShutdownMs);
+    }
+}
+
+void ProxyConnection::recordDecoded(qint64 us, qint64 ns)
+{
+    // Timestamps of the read: every frame decoded from its bytes arrived then.
     for (Event& e : m_decoded) {
         e.connection = m_id;
         e.timestampUs = us;
         e.monotonicNs = ns;
         m_recorder->record(std::move(e));
     }
+}
+
+void ProxyConnection::endStream(Side& side)
+{
+    if (!side.decoder || side.streamEnded)
+        return;
+    side.streamEnded = true;
     m_decoded.clear();
-    if (from.decoder->closeSeen() && m_closeCode == 0) {
-        m_closeCode = from.decoder->closeCode() ? from.decoder->closeCode() : 1005;
-        m_closeWhy = "closed by the " + from.name;
-    }
-    // Stopping: once both sides sent their close frames (answering ours) there is nothing left to wait for.
-    const bool stopping = m_client->closeSent || m_upstream->closeSent;
-    if (m_phase == Phase::Ending && stopping && m_client->decoder->closeSeen() && m_upstream->decoder->closeSeen()) {
-        shutDownSide(*m_client, ShutdownMs);
-        shutDownSide(*m_upstream, ShutdownMs);
-    }
+    side.decoder->finish(&m_decoded); // a message it cut off is recorded as it came
+    if (m_decode)
+        recordDecoded(nowUs(), monotonicNowNs());
+    m_decoded.clear();
 }
 
 void ProxyConnection::onBytesWritten(Side& side)
 {
     Side& reader = other(side);
-    if (reader.paused && side.socket->bytesToWrite() <= WriteLowWater)
+    if (reader.paused && (!accepts(side) || queuedBytes(side.socket, side.tls) <= WriteLowWater))
         readSide(reader);
 }
 
@@ -431,6 +495,7 @@ void ProxyConnection::onSideDisconnected(Side& side)
     // What it sent last is still in the socket's buffer: pass it on and record it before anything else.
     if ((m_phase == Phase::Relaying || m_phase == Phase::Ending) && side.socket->bytesAvailable() > 0)
         relay(side, side.socket->readAll());
+    endStream(side);
     side.gone = true;
     switch (m_phase) {
     case Phase::Connecting:
@@ -460,10 +525,19 @@ void ProxyConnection::onSideDisconnected(Side& side)
         Side& rest = other(side);
         m_phase = Phase::Ending;
         setState(ConnectionState::Closing);
-        if (!m_decode || (side.decoder && side.decoder->closeSeen())) {
+        const WireDecoder* stream = side.decoder.get();
+        if (stream && stream->closeSeen()) {
             // An orderly end: the other side gets what is queued for it, then its TCP connection ends too.
             if (m_closeWhy.isEmpty())
                 m_closeWhy = "closed by the " + side.name;
+            shutDownSide(rest, ShutdownMs);
+        } else if (!stream || stream->isStreamLost()) {
+            // Whether a close frame came cannot be known: the end is taken as an orderly one rather than
+            // resetting the other side's connection, and recorded without a code (see finish()).
+            if (m_closeWhy.isEmpty())
+                m_closeWhy = "the " + side.name
+                    + "'s connection ended; whether it sent a close frame is unknown"
+                      " (its stream was not decoded)";
             shutDownSide(rest, ShutdownMs);
         } else {
             m_closeCode = 1006;
@@ -522,21 +596,28 @@ void ProxyConnection::close(quint16 code, const QByteArray& reason)
         return;
     }
     m_phase = Phase::Ending;
+    m_stopping = true;
     setState(ConnectionState::Closing);
     if (m_closeCode == 0) {
         m_closeCode = code;
         m_closeWhy = "closed by the proxy: " + reason;
     }
-    // A close frame can only go between two frames of the stream it joins, and only one per stream.
-    auto mayClose = [this](const Side& to) {
-        const WireDecoder* stream = other(to).decoder.get();
-        return m_decode && !to.gone && stream && !stream->closeSeen() && stream->atMessageBoundary();
-    };
-    if (mayClose(*m_client))
-        injectClose(*m_client, code, reason);
-    if (mayClose(*m_upstream))
-        injectClose(*m_upstream, code, reason);
-    if (!m_client->closeSent && !m_upstream->closeSent) {
+    m_stopCode = code;
+    m_stopReason = reason;
+    // A close frame can only go between two messages of the stream it joins, and only one per stream: into a
+    // stream in the middle of a message it goes once the message is over (relay()), within the grace.
+    for (Side* to : { m_client.get(), m_upstream.get() }) {
+        const WireDecoder* stream = other(*to).decoder.get();
+        if (!accepts(*to) || !stream || stream->closeSeen() || stream->isStreamLost())
+            continue;
+        if (stream->atMessageBoundary())
+            injectClose(*to, code, reason);
+        else
+            to->closePending = true;
+    }
+    const bool waiting
+        = m_client->closeSent || m_upstream->closeSent || m_client->closePending || m_upstream->closePending;
+    if (!waiting) {
         shutDownSide(*m_client, ShutdownMs);
         shutDownSide(*m_upstream, ShutdownMs);
         return;
@@ -565,6 +646,7 @@ void ProxyConnection::shutDownSide(Side& side, int timeoutMs)
 {
     if (side.gone || !side.socket)
         return;
+    side.shuttingDown = true;
     side.socket->disconnectFromHost();
     if (!side.gone && side.socket->state() != QAbstractSocket::UnconnectedState) {
         // An orderly shutdown waits for the queued bytes, which a side that does not read never takes.
@@ -584,6 +666,7 @@ void ProxyConnection::dropSide(Side& side)
         side.gone = true;
         return;
     }
+    endStream(side);
     side.gone = true; // before abort(), which may report disconnected at once
     side.socket->abort();
 }
@@ -600,12 +683,12 @@ void ProxyConnection::finish()
     m_timer->stop();
     if (!m_closedRecorded) {
         m_closedRecorded = true;
-        const bool wasOpen = m_client->decoder != nullptr;
-        quint16 code = m_closeCode;
-        if (wasOpen && code == 0)
-            code = 1006;
-        QByteArray message = m_closeWhy.isEmpty() ? QByteArray("connection closed") : m_closeWhy;
-        record(EventKind::Closed, message, {}, code);
+        endStream(*m_client);
+        endStream(*m_upstream);
+        // Code 0: none is known. An open connection gets 1006 only where a side vanished with its stream
+        // decoded and no close frame in it (set where that is seen), never as a guess.
+        const QByteArray message = m_closeWhy.isEmpty() ? QByteArray("connection closed") : m_closeWhy;
+        record(EventKind::Closed, message, {}, m_closeCode);
     }
     setState(ConnectionState::Closed);
     Q_EMIT finished(m_id);

@@ -49,8 +49,10 @@ public:
     ConnectionState state() const { return m_state; }
     bool isFinished() const { return m_state == ConnectionState::Closed; }
     // Ends the connection as the proxy stops: a close frame with this code to each side whose stream allows
-    // one (the other side's frames end at a message boundary and carried no close yet), then both TCP
-    // connections after a short grace. Before the upstream answered, the client gets a 503 instead.
+    // one (the other side's frames carried no close yet, and their framing was followed): at once when that
+    // stream is between two messages, otherwise as soon as its message is over, the message still relayed.
+    // Both TCP connections end when both closes were answered, or after a short grace. Before the upstream
+    // answered, the client gets a 503 instead.
     void close(quint16 code, const QByteArray& reason);
     // Drops both TCP connections at once.
     void abort();
@@ -77,11 +79,20 @@ private:
     void onUpstreamAnswer();
     void acceptUpgrade(const HttpHead& response, const QByteArray& rest);
     void relayRefusal();
+    // Reads and drops what the client sent: its input goes nowhere once the upgrade failed.
+    void drainClient();
     // Answers the client ourselves (the upstream could not be reached) and ends the connection.
     void failUpstream(int status, const QByteArray& why);
 
     void readSide(Side& from);
     void relay(Side& from, const QByteArray& bytes);
+    // Records m_decoded with the time of the read that made it.
+    void recordDecoded(qint64 us, qint64 ns);
+    // The side's stream is over (its TCP connection ended or was dropped): its decoder emits a message it
+    // cut off. Once per side, before `closed` is recorded.
+    void endStream(Side& side);
+    // Whether bytes may still be written to a side: connected, not shutting down, no close frame of ours sent.
+    bool accepts(const Side& to) const;
     void onSideDisconnected(Side& side);
     void onBytesWritten(Side& side);
     void injectClose(Side& to, quint16 code, const QByteArray& reason);
@@ -110,7 +121,10 @@ private:
     qint64 m_refusalBodyLeft = 0; // body bytes of a non-101 answer still relayed
     Phase m_phase = Phase::Connecting;
     ConnectionState m_state = ConnectionState::Connecting;
-    bool m_decode = true; // false after an extension answer the decoders cannot follow
+    bool m_decode = true; // false after an extension answer the decoders cannot follow: nothing recorded of frames
+    bool m_stopping = false; // close() was called: our close frames went (or wait to go) to the sides
+    quint16 m_stopCode = 0; // the close frame close() sends, kept for a side it has to wait for
+    QByteArray m_stopReason;
     bool m_closedRecorded = false;
     quint16 m_closeCode = 0; // the first close frame's code seen (or sent by us); 0: none
     QByteArray m_closeWhy;

@@ -125,6 +125,23 @@ void send(QAbstractSocket& socket, const QByteArray& bytes)
     while (socket.bytesToWrite() > 0 && socket.waitForBytesWritten(5000)) { }
 }
 
+// Lets a socket hand its queued bytes over for as long as its peer takes them: returns what is left once nothing
+// moved for a second (or all went). A proxy that is slow to take (a debug build, a loaded machine) is waited for,
+// so that what it refuses to take is measured, not how fast it is.
+qint64 settledBacklog(QAbstractSocket& socket)
+{
+    qint64 left = socket.bytesToWrite();
+    QDeadlineTimer quiet(1000);
+    for (QDeadlineTimer deadline(60000); left > 0 && !quiet.hasExpired() && !deadline.hasExpired();) {
+        socket.waitForBytesWritten(100);
+        if (const qint64 now = socket.bytesToWrite(); now != left) {
+            left = now;
+            quiet.setRemainingTime(1000);
+        }
+    }
+    return left;
+}
+
 // Reads from a socket until `done` holds for what arrived (or the time is up); returns all of it.
 template <typename Done> QByteArray readUntil(QAbstractSocket& socket, QByteArray& buffer, Done done, int ms = 10000)
 {
@@ -160,14 +177,40 @@ quint16 closeCodeOf(const Frame& f)
     return f.payload.size() >= 2 ? qFromBigEndian<quint16>(f.payload.constData()) : 0;
 }
 
+// A listener whose connections are QSslSockets when asked for: their TLS handshake is the test's to start.
+class SocketServer : public QTcpServer
+{
+public:
+    bool tls = false;
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        QTcpSocket* socket = tls ? new QSslSocket(this) : new QTcpSocket(this);
+        socket->setSocketDescriptor(descriptor);
+        addPendingConnection(socket);
+    }
+};
+
 // An upstream driven by hand: a listener on the test's thread whose accepted sockets the test reads and writes.
 class ScriptedUpstream
 {
 public:
-    bool listen() { return m_server.listen(QHostAddress::LocalHost); }
+    // With a certificate, a wss:// upstream.
+    bool listen(const test::SelfSigned* tls = nullptr)
+    {
+        if (tls) {
+            m_server.tls = true;
+            m_certificate = *tls;
+        }
+        return m_server.listen(QHostAddress::LocalHost);
+    }
     QUrl url(const QString& path = QStringLiteral("/")) const
     {
-        return QUrl(QStringLiteral("ws://127.0.0.1:%1%2").arg(m_server.serverPort()).arg(path));
+        return QUrl(QStringLiteral("%1://127.0.0.1:%2%3")
+                        .arg(m_server.tls ? QStringLiteral("wss") : QStringLiteral("ws"))
+                        .arg(m_server.serverPort())
+                        .arg(path));
     }
     // The next accepted connection with its complete upgrade request read (into *request, head only).
     QTcpSocket* accept(QByteArray* request, QByteArray* afterHead = nullptr)
@@ -175,6 +218,13 @@ public:
         if (!m_server.hasPendingConnections() && !m_server.waitForNewConnection(10000))
             return nullptr;
         QTcpSocket* socket = m_server.nextPendingConnection();
+        if (auto* tls = qobject_cast<QSslSocket*>(socket)) {
+            tls->setLocalCertificate(m_certificate.certificate);
+            tls->setPrivateKey(m_certificate.key, QSsl::Ec);
+            tls->startServerEncryption();
+            if (!tls->waitForEncrypted(10000))
+                return nullptr;
+        }
         QByteArray buffer;
         readUntil(*socket, buffer, [](const QByteArray& b) { return b.contains("\r\n\r\n"); });
         *request = headOf(buffer);
@@ -192,7 +242,8 @@ public:
     }
 
 private:
-    QTcpServer m_server;
+    SocketServer m_server;
+    test::SelfSigned m_certificate;
 };
 
 // A raw client of the proxy: a blocking socket on the test's thread.
@@ -985,9 +1036,7 @@ private Q_SLOTS:
         for (int i = 0; i < Frames; ++i)
             server->write(chunk); // left queued on purpose
         // Give the proxy time to take what it would; the socket reports how much it could not hand over.
-        for (int i = 0; i < 20; ++i)
-            server->waitForBytesWritten(100);
-        const qint64 stuck = server->bytesToWrite();
+        const qint64 stuck = settledBacklog(*server);
         qInfo("upstream bytes not taken while the client does not read: %lld of %lld", stuck,
             qint64(Frames) * chunk.size());
         QVERIFY2(stuck > qint64(16) << 20, "the proxy absorbed what its client does not read");
@@ -1010,6 +1059,339 @@ private Q_SLOTS:
         QVERIFY(start.startsWith(head));
         const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
         QTRY_COMPARE_WITH_TIMEOUT(messagesOf(*proxy, pid, Direction::S2C).size(), Frames, 20000);
+    }
+
+    // The other direction: an upstream that does not read slows the client down, over TLS too, where a
+    // QSslSocket's bytesToWrite() leaves out what it already encrypted.
+    void backPressureTowardsTheUpstream_data()
+    {
+        QTest::addColumn<bool>("tls");
+        QTest::newRow("ws") << false;
+        QTest::newRow("wss") << true;
+    }
+
+    void backPressureTowardsTheUpstream()
+    {
+        QFETCH(bool, tls);
+        test::SelfSigned made;
+        if (tls) {
+            if (!QSslSocket::supportsSsl())
+                QFAIL("Qt has no TLS backend here (Debian package libssl3)");
+            made = test::makeSelfSigned(m_dir.path());
+            QVERIFY2(made.error.isEmpty(), qPrintable(made.error));
+        }
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen(tls ? &made : nullptr));
+        ProxyOptions options;
+        options.upstream = upstream.url();
+        options.ignoreCertificateErrors = true;
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        RawClient raw;
+        QVERIFY(raw.connectTo(proxy->proxyUrl()));
+        send(raw.socket, upgradeRequest());
+        QByteArray request;
+        std::unique_ptr<QTcpSocket> server(upstream.accept(&request));
+        QVERIFY(server);
+        // The upstream takes little and, until told, the test does not read it.
+        server->setReadBufferSize(64 * 1024);
+        send(*server, ScriptedUpstream::switchingProtocols(request));
+        readUntil(raw.socket, raw.received, [](const QByteArray& b) { return b.contains("\r\n\r\n"); });
+        QVERIFY(raw.received.startsWith("HTTP/1.1 101"));
+
+        const QByteArray chunk = masked(Opcode::Binary, QByteArray(1 << 20, 'c'));
+        constexpr int Frames = 64;
+        for (int i = 0; i < Frames; ++i)
+            raw.socket.write(chunk); // left queued on purpose
+        const qint64 stuck = settledBacklog(raw.socket);
+        qInfo("client bytes not taken while the upstream does not read: %lld of %lld", stuck,
+            qint64(Frames) * chunk.size());
+        QVERIFY2(stuck > qint64(16) << 20, "the proxy absorbed what its upstream does not read");
+
+        // The upstream reads: everything arrives, unchanged.
+        server->setReadBufferSize(0);
+        const qint64 expected = qint64(Frames) * chunk.size();
+        QDeadlineTimer deadline(60000);
+        qint64 got = 0;
+        QByteArray start;
+        while (got < expected && !deadline.hasExpired()) {
+            raw.socket.waitForBytesWritten(10);
+            server->waitForReadyRead(10);
+            const QByteArray bytes = server->readAll();
+            if (start.size() < 4096)
+                start += bytes.left(4096);
+            got += bytes.size();
+        }
+        QCOMPARE(got, expected);
+        QVERIFY(start.startsWith(chunk.left(4096)));
+        const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
+        QTRY_COMPARE_WITH_TIMEOUT(messagesOf(*proxy, pid, Direction::C2S).size(), Frames, 20000);
+    }
+
+    // Fragments and pings from the upstream: relayed as they were, recorded in their order on the wire (the
+    // ping before the message it interrupted). Then the upstream closes between two fragments: an orderly end
+    // for both, and the message it cut off is still recorded.
+    void upstreamFragmentsPingsAndAClose()
+    {
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen());
+        ProxyOptions options;
+        options.upstream = upstream.url();
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        RawClient raw;
+        QVERIFY(raw.connectTo(proxy->proxyUrl()));
+        send(raw.socket, upgradeRequest());
+        QByteArray request;
+        std::unique_ptr<QTcpSocket> server(upstream.accept(&request));
+        QVERIFY(server);
+        const QByteArray s2c = encodeFrame(Opcode::Text, "Hel", false) + encodeFrame(Opcode::Ping, "p1")
+            + encodeFrame(Opcode::Continuation, "lo", false) + encodeFrame(Opcode::Continuation, " you", true)
+            + encodeFrame(Opcode::Pong, "unasked");
+        send(*server, ScriptedUpstream::switchingProtocols(request) + s2c);
+        QCOMPARE(raw.waitForFrames(5).size(), 5);
+        QCOMPARE(raw.afterHead(), s2c);
+        const QByteArray pong = masked(Opcode::Pong, "p1");
+        send(raw.socket, pong);
+        QByteArray atServer;
+        readUntil(*server, atServer, [&](const QByteArray& b) { return b.size() >= pong.size(); });
+        QCOMPARE(atServer, pong);
+
+        const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
+        QTRY_COMPARE(eventsOf(*proxy, pid, EventKind::Pong).size(), 2);
+        QList<Event> s2cEvents;
+        for (const Event& e : eventsOf(*proxy, pid)) {
+            if (e.direction == Direction::S2C)
+                s2cEvents.append(e);
+        }
+        QCOMPARE(s2cEvents.size(), 3);
+        QCOMPARE(s2cEvents.at(0).kind, EventKind::Ping);
+        QCOMPARE(s2cEvents.at(0).payload, QByteArray("p1"));
+        QCOMPARE(s2cEvents.at(1).kind, EventKind::Text);
+        QCOMPARE(s2cEvents.at(1).payload, QByteArray("Hello you"));
+        QVERIFY(s2cEvents.at(1).flags & FlagFragment);
+        QVERIFY(s2cEvents.at(1).flags & FlagFin);
+        QCOMPARE(s2cEvents.at(2).kind, EventKind::Pong);
+        QCOMPARE(s2cEvents.at(2).payload, QByteArray("unasked"));
+        const QList<Event> c2sPongs = eventsOf(*proxy, pid, EventKind::Pong);
+        QVERIFY(std::any_of(c2sPongs.cbegin(), c2sPongs.cend(),
+            [](const Event& e) { return e.direction == Direction::C2S && e.payload == "p1"; }));
+
+        // A new message's first fragment, then the upstream's close and the end of its TCP connection.
+        const QByteArray last
+            = encodeFrame(Opcode::Text, "cut", false) + encodeFrame(Opcode::Close, closePayload(1001, "going"));
+        send(*server, last);
+        server->disconnectFromHost();
+        QVERIFY(raw.waitForDisconnect());
+        QCOMPARE(raw.afterHead(), s2c + last);
+        QTRY_VERIFY(closedOf(*proxy, pid).has_value());
+        QCOMPARE(closedOf(*proxy, pid)->closeCode, quint16(1001));
+        QVERIFY2(closedOf(*proxy, pid)->payload.contains("closed by the upstream"),
+            closedOf(*proxy, pid)->payload.constData());
+        const QList<Event> texts = messagesOf(*proxy, pid, Direction::S2C);
+        QCOMPARE(texts.size(), 2);
+        QCOMPARE(texts.constLast().payload, QByteArray("cut"));
+        QVERIFY(!(texts.constLast().flags & FlagFin));
+        QVERIFY2(texts.constLast().note.contains("cut off"), texts.constLast().note.constData());
+        // The cut message, recorded when the stream ended, comes before the end of the connection.
+        const QList<Event> all = eventsOf(*proxy, pid);
+        QCOMPARE(all.constLast().kind, EventKind::Closed);
+        QCOMPARE(eventsOf(*proxy, pid, EventKind::Error).size(), 0);
+    }
+
+    // A side whose framing was lost (or never decoded) ends its connection: whether it sent a close frame
+    // cannot be known, so the other side is shut down in order, not reset, and no 1006 is claimed. With an
+    // extension answer the decoders cannot follow the framing is still followed: a close there is a close, and
+    // a TCP end without one is a vanishing.
+    void closingWhatWasNotDecoded_data()
+    {
+        QTest::addColumn<QByteArray>("extensionAnswer");
+        QTest::addColumn<QByteArray>("frames");
+        QTest::addColumn<bool>("withClose");
+        QTest::addColumn<quint16>("code");
+        QTest::addColumn<QByteArray>("why");
+        const QByteArray undecodable = "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99\r\n";
+        const QByteArray close = encodeFrame(Opcode::Close, closePayload(1000, "bye"));
+        const QByteArray lost = QByteArray("\x83\x00", 2); // a reserved opcode: the framing is lost
+        QTest::newRow("lost framing, then a close")
+            << QByteArray() << QByteArray(encodeFrame(Opcode::Text, "a") + lost + close) << true << quint16(0)
+            << QByteArray("unknown");
+        QTest::newRow("lost framing, no close") << QByteArray() << QByteArray(encodeFrame(Opcode::Text, "a") + lost)
+                                                << false << quint16(0) << QByteArray("unknown");
+        QTest::newRow("undecoded, a close")
+            << undecodable << QByteArray(encodeFrame(Opcode::Text, "z", true, {}, 4) + close) << true << quint16(1000)
+            << QByteArray("closed by the upstream");
+        QTest::newRow("undecoded, vanished") << undecodable << QByteArray(encodeFrame(Opcode::Text, "z", true, {}, 4))
+                                             << false << quint16(1006) << QByteArray("without a closing handshake");
+    }
+
+    void closingWhatWasNotDecoded()
+    {
+        QFETCH(QByteArray, extensionAnswer);
+        QFETCH(QByteArray, frames);
+        QFETCH(bool, withClose);
+        QFETCH(quint16, code);
+        QFETCH(QByteArray, why);
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen());
+        ProxyOptions options;
+        options.upstream = upstream.url();
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        RawClient raw;
+        QVERIFY(raw.connectTo(proxy->proxyUrl()));
+        send(raw.socket, upgradeRequest("/", "Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+        QByteArray request;
+        std::unique_ptr<QTcpSocket> server(upstream.accept(&request));
+        QVERIFY(server);
+        send(*server, ScriptedUpstream::switchingProtocols(request, extensionAnswer) + frames);
+        readUntil(raw.socket, raw.received, [&](const QByteArray& b) { return b.endsWith(frames); });
+        QCOMPARE(raw.afterHead(), frames);
+        if (withClose)
+            server->disconnectFromHost(); // in order
+        else
+            server->abort();
+        QVERIFY(raw.waitForDisconnect());
+        QCOMPARE(raw.afterHead(), frames);
+        const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
+        QTRY_VERIFY(closedOf(*proxy, pid).has_value());
+        const Event closed = *closedOf(*proxy, pid);
+        QCOMPARE(closed.closeCode, code);
+        QVERIFY2(closed.payload.contains(why), closed.payload.constData());
+        // Dropped (reset) only when it vanished with its framing followed.
+        QCOMPARE(closed.payload.contains("dropped"), code == 1006);
+    }
+
+    // Stopping while one side is in the middle of a message: the message still goes through whole, then
+    // that stream gets the proxy's close; the other stream gets its close at once. Without decoding too, since
+    // the framing is followed all the same.
+    void stopLetsTheMessageInFlightFinish_data()
+    {
+        QTest::addColumn<bool>("fromClient");
+        QTest::addColumn<bool>("decoded");
+        QTest::newRow("client mid-message") << true << true;
+        QTest::newRow("upstream mid-message") << false << true;
+        QTest::newRow("client mid-message, undecoded") << true << false;
+        QTest::newRow("upstream mid-message, undecoded") << false << false;
+    }
+
+    void stopLetsTheMessageInFlightFinish()
+    {
+        QFETCH(bool, fromClient);
+        QFETCH(bool, decoded);
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen());
+        ProxyOptions options;
+        options.upstream = upstream.url();
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        RawClient raw;
+        QVERIFY(raw.connectTo(proxy->proxyUrl()));
+        send(raw.socket, upgradeRequest("/", "Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+        QByteArray request;
+        std::unique_ptr<QTcpSocket> server(upstream.accept(&request));
+        QVERIFY(server);
+        send(*server,
+            ScriptedUpstream::switchingProtocols(request,
+                decoded ? QByteArray()
+                        : "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99\r\n"));
+        readUntil(raw.socket, raw.received, [](const QByteArray& b) { return b.contains("\r\n\r\n"); });
+
+        QAbstractSocket& sender = fromClient ? static_cast<QAbstractSocket&>(raw.socket) : *server;
+        QAbstractSocket& receiver = fromClient ? *server : static_cast<QAbstractSocket&>(raw.socket);
+        QByteArray atReceiver;
+        QByteArray atSender;
+        auto frame = [&](Opcode op, const QByteArray& payload, bool fin) {
+            return fromClient ? masked(op, payload, 0, fin) : encodeFrame(op, payload, fin);
+        };
+        const QByteArray first = frame(Opcode::Text, "first half, ", false);
+        const QByteArray second = frame(Opcode::Continuation, "second half", true);
+        send(sender, first + second.left(5));
+        readUntil(receiver, atReceiver, [&](const QByteArray& b) { return b.size() >= first.size() + 5; });
+        QCOMPARE(atReceiver, first + second.left(5));
+
+        QSignalSpy stopped(proxy.get(), &CaptureSession::proxyStopped);
+        proxy->stopProxy();
+        QVERIFY(stopped.wait(5000));
+        // The sender's incoming stream was between messages: its close comes at once.
+        if (fromClient) {
+            QList<Frame> toClient = raw.waitForFrames(1);
+            QCOMPARE(toClient.size(), 1);
+            QCOMPARE(toClient.constFirst().opcode, Opcode::Close);
+            QCOMPARE(closeCodeOf(toClient.constFirst()), quint16(1001));
+        } else {
+            readUntil(*server, atSender, [](const QByteArray& b) { return !framesIn(b).isEmpty(); });
+            QCOMPARE(framesIn(atSender).size(), 1);
+            QCOMPARE(framesIn(atSender).constFirst().opcode, Opcode::Close);
+            QCOMPARE(closeCodeOf(framesIn(atSender).constFirst()), quint16(1001));
+        }
+        // The rest of the message is relayed, and then the proxy's close.
+        send(sender, second.mid(5));
+        readUntil(receiver, atReceiver, [&](const QByteArray& b) { return framesIn(b).size() >= 3; });
+        const QList<Frame> got = framesIn(atReceiver);
+        QCOMPARE(got.size(), 3);
+        QCOMPARE(atReceiver.left(first.size() + second.size()), first + second);
+        QCOMPARE(got.at(2).opcode, Opcode::Close);
+        QCOMPARE(closeCodeOf(got.at(2)), quint16(1001));
+        QCOMPARE(got.at(2).masked, fromClient); // towards the upstream a client's frame, masked
+
+        // Both answer; the connection ends with the proxy's code.
+        send(raw.socket, masked(Opcode::Close, closePayload(1001, {})));
+        send(*server, encodeFrame(Opcode::Close, closePayload(1001, {})));
+        QVERIFY(raw.waitForDisconnect());
+        const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
+        QTRY_VERIFY(closedOf(*proxy, pid).has_value());
+        QCOMPARE(closedOf(*proxy, pid)->closeCode, quint16(1001));
+        if (decoded) {
+            const QList<Event> messages = messagesOf(*proxy, pid, fromClient ? Direction::C2S : Direction::S2C);
+            QCOMPARE(payloads(messages), QByteArrayList { "first half, second half" });
+        } else {
+            QVERIFY(messagesOf(*proxy, pid, Direction::C2S).isEmpty());
+            QVERIFY(messagesOf(*proxy, pid, Direction::S2C).isEmpty());
+        }
+        int ours = 0;
+        for (const Event& e : eventsOf(*proxy, pid, EventKind::Close))
+            ours += e.note.contains("sent by the proxy") ? 1 : 0;
+        QCOMPARE(ours, 2);
+    }
+
+    // An upstream that refuses: what the client sends meanwhile is read and dropped, so closing its
+    // connection cannot reset it (and destroy the refusal on its way).
+    void refusalDrainsTheClient()
+    {
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen());
+        ProxyOptions options;
+        options.upstream = upstream.url();
+        options.handshakeTimeoutMs = 20000; // the refusal's body is sent late on purpose
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        RawClient raw;
+        QVERIFY(raw.connectTo(proxy->proxyUrl()));
+        send(raw.socket, upgradeRequest("/private"));
+        QByteArray request;
+        std::unique_ptr<QTcpSocket> server(upstream.accept(&request));
+        QVERIFY(server);
+        const QByteArray head = "HTTP/1.1 403 Forbidden\r\nContent-Length: 17\r\n\r\n";
+        send(*server, head);
+        readUntil(raw.socket, raw.received, [](const QByteArray& b) { return b.contains("\r\n\r\n"); });
+        QCOMPARE(raw.received, head);
+
+        // Frames the client sent before it saw the answer: more than the proxy's read buffer and the kernel's.
+        const QByteArray frame = masked(Opcode::Binary, QByteArray(1 << 20, 'j'));
+        for (int i = 0; i < 32; ++i)
+            raw.socket.write(frame);
+        for (QDeadlineTimer deadline(15000); raw.socket.bytesToWrite() > 0 && !deadline.hasExpired();)
+            raw.socket.waitForBytesWritten(100);
+        QCOMPARE(raw.socket.bytesToWrite(), 0); // all taken
+
+        const QByteArray body = "no entry for you\n";
+        send(*server, body);
+        QVERIFY(raw.waitForDisconnect());
+        QCOMPARE(raw.received, head + body);
+        const quint32 pid = connectionsOf(*proxy, ConnectionRole::Proxy).constFirst();
+        QTRY_VERIFY(closedOf(*proxy, pid).has_value());
+        QCOMPARE(closedOf(*proxy, pid)->closeCode, quint16(0));
     }
 
     // A proxy whose upstream is its own address would relay each connection to itself without end.
