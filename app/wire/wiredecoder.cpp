@@ -428,7 +428,6 @@ bool WireDecoder::midFrame() const
 void WireDecoder::feed(QByteArrayView bytes, QList<Event>* out)
 {
     m_bytesFed += bytes.size();
-    Q_ASSERT(!d->finished);
     if (m_streamLost || d->finished || bytes.isEmpty())
         return;
     d->parser.feed(bytes);
@@ -476,7 +475,8 @@ void WireDecoder::finish(QList<Event>* out)
         // Fragments arrived, the last did not (a cut control frame between fragments was recorded above).
         QByteArray cutOff = "cut off: the stream ended before its last frame";
         if (!partial.headerComplete && partial.headerBytes > 0)
-            cutOff += " (" + QByteArray::number(partial.headerBytes) + " bytes of a frame header were left over)";
+            cutOff += " (" + QByteArray::number(partial.headerBytes) + (partial.headerBytes == 1 ? " byte" : " bytes")
+                + " of a frame header left over)";
         d->finishMessage(out, cutOff);
     } else if (!partial.headerComplete && partial.headerBytes > 0) {
         Event e;

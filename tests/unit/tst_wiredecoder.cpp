@@ -780,7 +780,7 @@ void TestWireDecoder::finishCutOff_data()
     QTest::newRow("fragment, then part of a header")
         << false << false << plain(Opcode::Binary, "ab", false) + bytes({ 0x80 })
         << describeAll({ makeEv(S, EventKind::Binary, 0, 2, "ab",
-               "cut off: the stream ended before its last frame (1 bytes of a frame header were left over)") });
+               "cut off: the stream ended before its last frame (1 byte of a frame header left over)") });
     // The stream ends inside a frame whose header arrived: its payload so far is part of the record.
     QTest::newRow("single frame cut")
         << false << false << hello + plain(Opcode::Binary, counting(150)).first(4 + 100)
