@@ -305,8 +305,16 @@ void PcapExporter::writeWireEvent(const Event& e)
             // Each message compressed on its own, which a reader decodes whether or not the context is kept
             // between messages, with the smallest window, which fits whatever max_window_bits was agreed on.
             MessageDeflater deflater(8, true);
-            payload = deflater.deflate(payload);
-            rsv |= 4;
+            const QByteArray deflated = deflater.deflate(payload);
+            // A compressed message is never empty (an empty one is a single 00 byte): empty means zlib failed.
+            // The message then goes as it is, without RSV1, which permessage-deflate allows, rather than as an
+            // empty frame claiming to be compressed.
+            if (!deflated.isEmpty()) {
+                payload = deflated;
+                rsv |= 4;
+            } else {
+                rsv &= ~4;
+            }
         } else {
             rsv &= ~4;
         }

@@ -38,6 +38,14 @@ void FrameParser::feed(QByteArrayView data)
 {
     if (m_failed || data.isEmpty())
         return;
+    if (m_skipping && m_skipLeft > 0) {
+        // Nothing is buffered while a frame is skipped: its payload goes by here.
+        const qsizetype n = qsizetype(std::min<quint64>(m_skipLeft, quint64(data.size())));
+        m_skipLeft -= quint64(n);
+        data = data.sliced(n);
+        if (data.isEmpty())
+            return;
+    }
     // Drop consumed bytes before growing, so the buffer stays as small as the largest pending frame.
     if (m_pos > 0 && m_pos >= m_buffer.size() / 2) {
         m_buffer.remove(0, m_pos);
@@ -83,8 +91,11 @@ FrameParser::HeaderStatus FrameParser::readHeader(const uchar* p, qsizetype avai
             return HeaderStatus::NeedMore;
         h->length = qFromBigEndian<quint16>(p + 2);
         h->size = 4;
-        if (h->length < 126)
-            return failed(1002, "frame length not minimally encoded");
+        if (h->length < 126) {
+            if (m_checkMinimalLength)
+                return failed(1002, "frame length not minimally encoded");
+            h->lengthNotMinimal = true;
+        }
     } else if (h->length == 127) {
         if (avail < 10)
             return HeaderStatus::NeedMore;
@@ -92,10 +103,13 @@ FrameParser::HeaderStatus FrameParser::readHeader(const uchar* p, qsizetype avai
         h->size = 10;
         if (h->length >> 63)
             return failed(1002, "frame length has its most significant bit set");
-        if (h->length <= 0xFFFF)
-            return failed(1002, "frame length not minimally encoded");
+        if (h->length <= 0xFFFF) {
+            if (m_checkMinimalLength)
+                return failed(1002, "frame length not minimally encoded");
+            h->lengthNotMinimal = true;
+        }
     }
-    if (h->length > quint64(m_maxFramePayload))
+    if (h->length > quint64(m_maxFramePayload) && !m_skipOversized)
         return failed(1009, "frame larger than the limit of " + QByteArray::number(m_maxFramePayload) + " bytes");
     if (h->masked) {
         if (avail < h->size + 4)
@@ -106,10 +120,31 @@ FrameParser::HeaderStatus FrameParser::readHeader(const uchar* p, qsizetype avai
     return HeaderStatus::Complete;
 }
 
+void FrameParser::setHeader(Frame& out, const Header& h)
+{
+    out.fin = h.fin;
+    out.rsv = h.rsv;
+    out.opcode = Opcode(h.opcode);
+    out.masked = h.masked;
+    out.maskKey = h.maskKey;
+    out.length = qint64(h.length);
+    out.lengthNotMinimal = h.lengthNotMinimal;
+    out.payload = QByteArray();
+    out.payloadSkipped = false;
+}
+
 FrameParser::Status FrameParser::next(Frame& out)
 {
     if (m_failed)
         return Status::Failed;
+    if (m_skipping) {
+        if (m_skipLeft > 0)
+            return Status::NeedMore;
+        m_skipping = false;
+        setHeader(out, m_skipHeader);
+        out.payloadSkipped = true;
+        return Status::Frame;
+    }
     const auto* p = reinterpret_cast<const uchar*>(m_buffer.constData()) + m_pos;
     const qsizetype avail = m_buffer.size() - m_pos;
     Header h;
@@ -122,14 +157,23 @@ FrameParser::Status FrameParser::next(Frame& out)
     case HeaderStatus::Complete:
         break;
     }
+    if (h.length > quint64(m_maxFramePayload)) {
+        // Skipped (setSkipOversized): what is buffered of its payload goes now, the rest as it is fed.
+        const quint64 here = std::min<quint64>(h.length, quint64(avail - h.size));
+        m_pos += h.size + qsizetype(here);
+        if (m_pos == m_buffer.size()) {
+            m_buffer.clear();
+            m_pos = 0;
+        }
+        m_skipping = true;
+        m_skipHeader = h;
+        m_skipLeft = h.length - here;
+        return next(out);
+    }
     if (quint64(avail - h.size) < h.length)
         return Status::NeedMore;
 
-    out.fin = h.fin;
-    out.rsv = h.rsv;
-    out.opcode = Opcode(h.opcode);
-    out.masked = h.masked;
-    out.maskKey = h.maskKey;
+    setHeader(out, h);
     const char* const payload = reinterpret_cast<const char*>(p + h.size);
     if (h.masked) {
         // Unmasked as it is copied out: one pass over the payload instead of a copy and then a second pass.
@@ -151,6 +195,14 @@ FrameParser::Partial FrameParser::partial() const
     Partial out;
     if (m_failed)
         return out;
+    if (m_skipping) {
+        out.headerBytes = m_skipHeader.size;
+        out.headerComplete = true;
+        setHeader(out.frame, m_skipHeader);
+        out.frame.payloadSkipped = true;
+        out.received = qint64(m_skipHeader.length - m_skipLeft);
+        return out;
+    }
     const auto* p = reinterpret_cast<const uchar*>(m_buffer.constData()) + m_pos;
     const qsizetype avail = m_buffer.size() - m_pos;
     out.headerBytes = avail;
@@ -160,16 +212,12 @@ FrameParser::Partial FrameParser::partial() const
         return out; // next() fails at once on a bad header, so only an incomplete one is left here
     out.headerBytes = h.size;
     out.headerComplete = true;
-    out.length = qint64(h.length);
     Frame& f = out.frame;
-    f.fin = h.fin;
-    f.rsv = h.rsv;
-    f.opcode = Opcode(h.opcode);
-    f.masked = h.masked;
-    f.maskKey = h.maskKey;
+    setHeader(f, h);
     f.payload = QByteArray(reinterpret_cast<const char*>(p + h.size), std::min<qsizetype>(avail - h.size, h.length));
     if (h.masked)
         applyMask(f.payload.data(), f.payload.size(), h.maskKey);
+    out.received = f.payload.size();
     return out;
 }
 

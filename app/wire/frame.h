@@ -32,6 +32,9 @@ struct Frame
     bool masked = false;
     quint32 maskKey = 0;
     QByteArray payload;
+    qint64 length = 0; // the payload length on the wire: payload.size() unless payloadSkipped
+    bool payloadSkipped = false; // over the parser's limit and skipped (see FrameParser::setSkipOversized)
+    bool lengthNotMinimal = false; // the length took more bytes than needed (see setCheckMinimalLength)
 };
 
 /*
@@ -58,8 +61,10 @@ public:
     {
         qsizetype headerBytes = 0; // bytes of the frame header that arrived (all of it when headerComplete)
         bool headerComplete = false;
-        Frame frame; // with headerComplete: the header's fields, and the payload bytes that arrived (unmasked)
-        qint64 length = 0; // with headerComplete: the payload length the header announced
+        // With headerComplete: the header's fields (length: what it announced) and the payload bytes that
+        // arrived, unmasked (none when the frame is being skipped).
+        Frame frame;
+        qint64 received = 0; // payload bytes that arrived, skipped ones included
     };
 
     explicit FrameParser(qint64 maxFramePayload = 64 * 1024 * 1024);
@@ -67,13 +72,23 @@ public:
     // Off: fragmented control frames and control payloads over 125 bytes are returned as frames for the caller
     // to judge, since their length still tells where the next frame starts (a watcher reports them and goes on).
     void setCheckControlFrames(bool check) { m_checkControlFrames = check; }
+    // Off: a 16- or 64-bit length that would have fit in fewer bytes is accepted, and the frame returned with
+    // lengthNotMinimal set; the length is still readable, so a watcher reports it and goes on. A 64-bit length
+    // with its most significant bit set stays an error either way: no frame can be that long.
+    void setCheckMinimalLength(bool check) { m_checkMinimalLength = check; }
+    // On: a frame over maxFramePayload is no error; its payload goes by without being buffered, and the frame is
+    // returned once all of it passed, with payloadSkipped set and an empty payload. A watcher that keeps no
+    // payload over its limit anyway thus follows the stream with bounded memory.
+    void setSkipOversized(bool skip) { m_skipOversized = skip; }
 
     void feed(QByteArrayView data);
     // Takes the next complete frame out of the buffered bytes.
     Status next(Frame& out);
     const Error& error() const { return m_error; }
     qsizetype buffered() const { return m_buffer.size() - m_pos; }
-    // The unfinished frame next() is waiting on (nothing when buffered() is 0). Valid until the next feed().
+    // True while the bytes fed so far end inside a frame (buffered, or an oversized one being skipped).
+    bool midFrame() const { return buffered() > 0 || m_skipping; }
+    // The unfinished frame next() is waiting on (nothing unless midFrame()). Valid until the next feed().
     Partial partial() const;
 
 private:
@@ -86,6 +101,7 @@ private:
         quint32 maskKey = 0;
         quint64 length = 0;
         qsizetype size = 0; // header bytes
+        bool lengthNotMinimal = false;
     };
     enum class HeaderStatus {
         Complete,
@@ -95,12 +111,19 @@ private:
     // Reads the header at the start of p; on failure, *why says what is wrong (with the close code to use).
     HeaderStatus readHeader(const uchar* p, qsizetype avail, Header* h, Error* why) const;
     Status fail(const Error& error);
+    static void setHeader(Frame& out, const Header& h);
 
     QByteArray m_buffer;
     qsizetype m_pos = 0;
     qint64 m_maxFramePayload;
     bool m_failed = false;
     bool m_checkControlFrames = true;
+    bool m_checkMinimalLength = true;
+    bool m_skipOversized = false;
+    // The oversized frame being skipped: its header, and how many payload bytes are still to go by.
+    bool m_skipping = false;
+    Header m_skipHeader;
+    quint64 m_skipLeft = 0;
     Error m_error;
 };
 

@@ -69,6 +69,8 @@ public:
     ~MessageDeflater();
     Q_DISABLE_COPY_MOVE(MessageDeflater)
 
+    // The compressed message; never empty (an empty message compresses to one 00 byte), except when zlib
+    // failed (it could not even start, for want of memory).
     QByteArray deflate(QByteArrayView message);
 
 private:

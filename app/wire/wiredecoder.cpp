@@ -22,6 +22,14 @@ quint8 frameFlags(const Frame& f)
     return (f.fin ? FlagFin : 0) | rsvFlags(f.rsv) | (f.masked ? FlagMasked : 0);
 }
 
+// The largest frame whose payload is buffered; larger ones are skipped (counted, payload not kept). A frame
+// larger than maxMessageBytes cannot be part of a message that is kept, so the frame limit follows the message
+// limit, and a legal frame of any size costs the stream nothing. Control frames may always carry their 125 bytes.
+qint64 frameLimit(const WireDecoder::Limits& l)
+{
+    return std::min(l.maxFramePayload, std::max<qint64>(l.maxMessageBytes, 125));
+}
+
 } // namespace
 
 struct WireDecoder::Private
@@ -35,6 +43,7 @@ struct WireDecoder::Private
     bool maskReported = false;
     bool afterCloseReported = false;
     bool rsvReported = false;
+    bool lengthReported = false;
     bool finished = false;
 
     // The data message being reassembled.
@@ -48,14 +57,24 @@ struct WireDecoder::Private
     bool overLimit = false;
     QList<qint64> firstSizes;
     qint64 lastSize = 0;
+    QByteArray overLimitNote;
 
     Private(Sender s, const Limits& l)
         : sender(s)
         , limits(l)
-        , parser(l.maxFramePayload)
+        , parser(frameLimit(l))
     {
-        // Control frame rules are reported here, and the stream decoded on: their length is still sound.
+        // Control frame rules and lengths that are not minimally encoded are reported here, and the stream
+        // decoded on: the length is still sound. Frames over the limit are skipped, not buffered.
         parser.setCheckControlFrames(false);
+        parser.setCheckMinimalLength(false);
+        parser.setSkipOversized(true);
+    }
+
+    QByteArray frameOverLimitNote() const
+    {
+        return "a frame larger than the limit of " + QByteArray::number(frameLimit(limits))
+            + " bytes: payload not kept";
     }
 
     Direction direction() const { return sender == Sender::Client ? Direction::C2S : Direction::S2C; }
@@ -137,13 +156,14 @@ struct WireDecoder::Private
         size = 0;
         frames = 0;
         overLimit = false;
+        overLimitNote.clear();
         firstSizes.clear();
         lastSize = 0;
     }
 
-    void appendFrame(Frame& f)
+    // n: the frame's payload bytes on the wire (those that arrived, for a frame the stream ended in).
+    void appendFrame(Frame& f, qint64 n)
     {
-        const qint64 n = f.payload.size();
         size += n;
         ++frames;
         if (firstSizes.size() < ListedFragments)
@@ -151,8 +171,12 @@ struct WireDecoder::Private
         lastSize = n;
         if (overLimit)
             return;
-        if (data.size() + n > limits.maxMessageBytes) {
+        if (data.size() + n > limits.maxMessageBytes || f.payloadSkipped) {
             overLimit = true;
+            // Over the frame limit means over the message limit, unless the frame limit was set lower.
+            overLimitNote = data.size() + n > limits.maxMessageBytes || f.length > limits.maxMessageBytes
+                ? "larger than the limit of " + QByteArray::number(limits.maxMessageBytes) + " bytes: payload not kept"
+                : frameOverLimitNote();
             data = QByteArray(); // free it: the message is only counted from here on
         } else if (data.isEmpty()) {
             data = std::move(f.payload); // the common single-frame case: no copy
@@ -179,8 +203,7 @@ struct WireDecoder::Private
         bool payloadIsMessage = true; // false when the payload is not the message's text (compressed, cut, dropped)
 
         if (overLimit) {
-            notes.append(
-                "larger than the limit of " + QByteArray::number(limits.maxMessageBytes) + " bytes: payload not kept");
+            notes.append(overLimitNote);
             payloadIsMessage = false;
             if (compressedMessage())
                 afterInflateFailure();
@@ -234,9 +257,11 @@ struct WireDecoder::Private
         firstSizes.clear();
     }
 
-    // cutOff, when not empty, says that the stream ended inside this frame: f holds what arrived of it.
-    void handleFrame(WireDecoder& q, Frame& f, QList<Event>* out, const QByteArray& cutOff = {})
+    // cutOff, when not empty, says that the stream ended inside this frame: f holds what arrived of it, and
+    // `received` how many of its payload bytes arrived (f.length is what its header announced).
+    void handleFrame(WireDecoder& q, Frame& f, QList<Event>* out, const QByteArray& cutOff = {}, qint64 received = 0)
     {
+        const qint64 arrived = cutOff.isEmpty() ? f.length : received;
         const QByteArray who = this->who();
         // Rules a peer breaks on every frame once it breaks them at all (masking, a close it does not honour, an
         // extension the decoder does not know of) are reported once per stream, not once per frame.
@@ -258,6 +283,10 @@ struct WireDecoder::Private
                 who + " sent a frame with " + rsvNames(f.rsv & unknownRsv())
                     + " set, which no negotiated extension defines (RFC 6455 §5.2)");
         }
+        if (f.lengthNotMinimal && !lengthReported) {
+            lengthReported = true;
+            error(out, who + " sent a frame whose length is not minimally encoded (RFC 6455 §5.2)");
+        }
         if ((f.rsv & 4) && deflate) {
             if (isControl(f.opcode))
                 error(out, who + " sent a control frame with RSV1 set (RFC 7692 §6.1)");
@@ -268,12 +297,12 @@ struct WireDecoder::Private
         if (isControl(f.opcode)) {
             if (!f.fin)
                 error(out, who + " sent a fragmented control frame (RFC 6455 §5.5)");
-            if (f.payload.size() > 125)
+            if (f.length > 125)
                 error(out,
-                    who + " sent a control frame with a " + QByteArray::number(f.payload.size())
+                    who + " sent a control frame with a " + QByteArray::number(f.length)
                         + "-byte payload, over the 125 bytes allowed (RFC 6455 §5.5)");
             if (!cutOff.isEmpty()) {
-                cutControlFrame(f, out, cutOff);
+                cutControlFrame(f, arrived, out, cutOff);
                 return;
             }
             if (f.opcode == Opcode::Close) {
@@ -284,8 +313,10 @@ struct WireDecoder::Private
             e.direction = direction();
             e.kind = f.opcode == Opcode::Ping ? EventKind::Ping : EventKind::Pong;
             e.flags = frameFlags(f);
-            e.size = f.payload.size();
+            e.size = f.length;
             e.payload = std::move(f.payload);
+            if (f.payloadSkipped)
+                e.note = frameOverLimitNote();
             out->append(std::move(e));
             return;
         }
@@ -294,7 +325,7 @@ struct WireDecoder::Private
             if (!open) {
                 error(out,
                     who + " sent a continuation frame without a message to continue (RFC 6455 §5.4); its "
-                        + QByteArray::number(f.payload.size()) + " bytes are dropped");
+                        + QByteArray::number(arrived) + " bytes are dropped");
                 return;
             }
         } else {
@@ -304,7 +335,7 @@ struct WireDecoder::Private
             }
             startMessage(f);
         }
-        appendFrame(f);
+        appendFrame(f, arrived);
         if (!cutOff.isEmpty())
             finishMessage(out, cutOff);
         else if (f.fin)
@@ -313,7 +344,7 @@ struct WireDecoder::Private
 
     // A control frame the stream ended in: what arrived of it, without FIN. A cut close frame is shown with its
     // code (when both bytes arrived) but does not count as the peer's close, and its reason is not judged.
-    void cutControlFrame(const Frame& f, QList<Event>* out, const QByteArray& cutOff)
+    void cutControlFrame(const Frame& f, qint64 arrived, QList<Event>* out, const QByteArray& cutOff)
     {
         Event e;
         e.direction = direction();
@@ -321,7 +352,12 @@ struct WireDecoder::Private
             : f.opcode == Opcode::Pong    ? EventKind::Pong
                                           : EventKind::Close;
         e.flags = quint8(frameFlags(f) & ~FlagFin);
-        e.size = f.payload.size();
+        e.size = arrived;
+        if (f.payloadSkipped) {
+            e.note = frameOverLimitNote() + "; " + cutOff;
+            out->append(e);
+            return;
+        }
         if (e.kind == EventKind::Close && f.payload.size() >= 2) {
             e.closeCode = qFromBigEndian<quint16>(f.payload.constData());
             e.payload = f.payload.mid(2);
@@ -338,7 +374,9 @@ struct WireDecoder::Private
         quint16 code = 0;
         QByteArray reason;
         QByteArray problem;
-        if (f.payload.size() == 1) {
+        if (f.payloadSkipped) {
+            // Only possible with a frame limit set under 125 bytes, or an illegal close frame (reported above).
+        } else if (f.payload.size() == 1) {
             problem = who + " sent a close frame with a 1-byte payload (RFC 6455 §5.5.1)";
         } else if (f.payload.size() >= 2) {
             code = qFromBigEndian<quint16>(f.payload.constData());
@@ -358,8 +396,10 @@ struct WireDecoder::Private
         e.kind = EventKind::Close;
         e.flags = frameFlags(f);
         e.closeCode = code;
-        e.size = f.payload.size();
+        e.size = f.length;
         e.payload = reason;
+        if (f.payloadSkipped)
+            e.note = frameOverLimitNote();
         out->append(std::move(e));
         if (!problem.isEmpty())
             error(out, problem);
@@ -381,18 +421,17 @@ void WireDecoder::setDeflate(const std::optional<DeflateParams>& params)
 
 bool WireDecoder::atMessageBoundary() const
 {
-    return !m_streamLost && d->parser.buffered() == 0 && !d->open;
+    return !m_streamLost && !d->parser.midFrame() && !d->open;
 }
 
 bool WireDecoder::midFrame() const
 {
-    return !m_streamLost && d->parser.buffered() > 0;
+    return !m_streamLost && d->parser.midFrame();
 }
 
 void WireDecoder::feed(QByteArrayView bytes, QList<Event>* out)
 {
     m_bytesFed += bytes.size();
-    Q_ASSERT(!d->finished);
     if (m_streamLost || d->finished || bytes.isEmpty())
         return;
     d->parser.feed(bytes);
@@ -431,16 +470,17 @@ void WireDecoder::finish(QList<Event>* out)
     FrameParser::Partial partial = d->parser.partial();
     if (partial.headerComplete) {
         // The frame's header arrived: what arrived of its payload goes into the record as that frame would have.
-        const QByteArray cutOff = "cut off: the stream ended after " + QByteArray::number(partial.frame.payload.size())
-            + " of the " + QByteArray::number(partial.length) + " payload bytes of its last frame";
+        const QByteArray cutOff = "cut off: the stream ended after " + QByteArray::number(partial.received) + " of the "
+            + QByteArray::number(partial.frame.length) + " payload bytes of its last frame";
         ++m_frames;
-        d->handleFrame(*this, partial.frame, out, cutOff);
+        d->handleFrame(*this, partial.frame, out, cutOff, partial.received);
     }
     if (d->open) {
         // Fragments arrived, the last did not (a cut control frame between fragments was recorded above).
         QByteArray cutOff = "cut off: the stream ended before its last frame";
         if (!partial.headerComplete && partial.headerBytes > 0)
-            cutOff += " (" + QByteArray::number(partial.headerBytes) + " bytes of a frame header were left over)";
+            cutOff += " (" + QByteArray::number(partial.headerBytes) + (partial.headerBytes == 1 ? " byte" : " bytes")
+                + " of a frame header left over)";
         d->finishMessage(out, cutOff);
     } else if (!partial.headerComplete && partial.headerBytes > 0) {
         Event e;

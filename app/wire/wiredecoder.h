@@ -8,6 +8,7 @@
 #include <QByteArrayView>
 #include <QList>
 
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -28,11 +29,13 @@ namespace wsi {
  *   frames between fragments keep their order on the wire.
  * - Protocol errors become Error events (direction None) naming the rule and its RFC section, e.g. "the client
  *   sent an unmasked frame (RFC 6455 §5.1)". Errors that concern one message (invalid UTF-8, an invalid close
- *   code, data that does not inflate) are recorded and decoding goes on with the next frame. Errors that lose
- *   the framing (a reserved opcode, a bad length, a frame over the limit) are recorded once, and the rest of
- *   the stream is only counted: isStreamLost() then says so.
- * - A message over maxMessageBytes is recorded without its payload (size set, payload empty, a note saying
- *   it was over the limit) so that memory stays bounded.
+ *   code, data that does not inflate) or leave the length readable (a length not minimally encoded, a control
+ *   frame too long or fragmented) are recorded and decoding goes on with the next frame. Errors that lose the
+ *   framing (a reserved opcode, a 64-bit length with its top bit set) are recorded once, and the rest of the
+ *   stream is only counted: isStreamLost() then says so.
+ * - A message over maxMessageBytes (or with a frame over the limits) is recorded without its payload (size
+ *   set, payload empty, a note saying it was over the limit) so that memory stays bounded; frames over the
+ *   limit are not even buffered.
  *
  * Events come out with direction, kind, flags, closeCode, size, payload and note set; connection, seq and the
  * clocks are for the caller to fill. Pure: no sockets, no clock, no Qt event loop.
@@ -46,15 +49,17 @@ public:
     };
     struct Limits
     {
-        qint64 maxFramePayload = 64 * 1024 * 1024;
+        // Frames over maxFramePayload or over maxMessageBytes are skipped: counted and relayed, their payload
+        // neither buffered nor kept, and the stream decoded on. Since a frame over maxMessageBytes cannot belong
+        // to a message that is kept, the frame limit follows the message limit unless set lower.
+        qint64 maxFramePayload = std::numeric_limits<qint64>::max();
         qint64 maxMessageBytes = 64 * 1024 * 1024;
     };
 
     WireDecoder(Sender sender, const Limits& limits);
     explicit WireDecoder(Sender sender)
         : WireDecoder(sender, Limits {})
-    {
-    }
+    { }
     ~WireDecoder();
     Q_DISABLE_COPY_MOVE(WireDecoder)
 

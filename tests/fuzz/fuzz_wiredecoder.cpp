@@ -3,8 +3,10 @@
 // takeover (bit 2), and the size of the pieces the rest is fed in (bits 3-7: 1 to 32 bytes). Beyond "no
 // crash, no leak, no UB" (zlib included, on whatever the fuzzer makes of the seeds' compressed messages), it
 // checks the decoder's promises: any split of the same bytes yields the same events and the same end state,
-// errors have no direction and every other event has the sender's, a message never keeps more than the limit,
-// and nothing but the one error comes out once the framing is lost.
+// finish() included (the stream ends after the bytes); errors have no direction and every other event but a
+// note has the sender's; a message never keeps more than the limit; nothing but the one error comes out once
+// the framing is lost; and finish() records whatever the end cut off (something unless the stream ended at a
+// message boundary or was lost), never with FIN.
 
 #include "wire/wiredecoder.h"
 
@@ -39,6 +41,7 @@ bool sameEvent(const Event& a, const Event& b)
 struct Outcome
 {
     QList<Event> events;
+    qsizetype fedEvents = 0; // events before finish(); those after are its own
     bool lost = false;
     bool boundary = false;
     bool closeSeen = false;
@@ -65,6 +68,13 @@ Outcome decodeInPieces(
     out.closeSeen = decoder.closeSeen();
     out.closeCode = decoder.closeCode();
     out.frames = decoder.framesDecoded();
+    out.fedEvents = out.events.size();
+    decoder.finish(&out.events);
+    require(decoder.framesDecoded() >= out.frames, "finish() takes no frame back");
+    QList<Event> again;
+    decoder.finish(&again);
+    require(again.isEmpty(), "a second finish() adds nothing");
+    out.frames = decoder.framesDecoded();
     return out;
 }
 
@@ -88,6 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Outcome whole = decodeInPieces(sender, deflate, bytes, qMax<qsizetype>(1, bytes.size()));
     const Outcome split = decodeInPieces(sender, deflate, bytes, piece);
     require(whole.events.size() == split.events.size(), "the same number of events for any split");
+    require(whole.fedEvents == split.fedEvents, "finish() adds the same events for any split");
     for (qsizetype i = 0; i < whole.events.size(); ++i)
         require(sameEvent(whole.events[i], split.events[i]), "the same events for any split");
     require(whole.lost == split.lost && whole.boundary == split.boundary && whole.closeSeen == split.closeSeen
@@ -100,8 +111,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (e.kind == EventKind::Error) {
             require(e.direction == Direction::None && !e.payload.isEmpty(), "errors have no direction and a text");
             require(e.payload.contains("RFC "), "errors name their RFC section");
+        } else if (e.kind == EventKind::Note) {
+            require(i >= whole.fedEvents && e.direction == Direction::None, "only finish() adds notes, undirected");
         } else {
             require(e.direction == direction, "events have the sender's direction");
+            require(i < whole.fedEvents || !(e.flags & FlagFin), "what finish() records was cut off: no FIN");
             const bool message = e.kind == EventKind::Text || e.kind == EventKind::Binary;
             require(e.payload.size() <= (message ? maxMessageBytes : maxFramePayload),
                 "a message keeps at most the limit, a control frame at most its frame");
@@ -109,9 +123,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         require(e.size >= 0, "sizes are not negative");
     }
     if (whole.lost) {
+        require(whole.fedEvents == whole.events.size(), "finish() adds nothing to a lost stream");
         require(!whole.events.isEmpty() && whole.events.constLast().kind == EventKind::Error,
             "a lost stream ends with its error");
         require(!whole.boundary, "a lost stream has no message boundary");
+    } else {
+        require((whole.fedEvents == whole.events.size()) == whole.boundary,
+            "finish() records something exactly when the stream did not end at a message boundary");
     }
     return 0;
 }

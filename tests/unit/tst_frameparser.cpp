@@ -6,6 +6,7 @@
 #include <QRandomGenerator>
 #include <QTest>
 
+#include <functional>
 #include <optional>
 
 using namespace wsi;
@@ -159,6 +160,10 @@ private slots:
     void controlFrameRulesLeftToCaller();
     void frameAtLimitIsAccepted();
     void oversizedFrameFailsFromHeaderAlone();
+    void lenientLengthEncoding();
+    void oversizedFramesSkipped();
+    void skippingBuffersNothing();
+    void partialFrame();
 
     void closePayload_data();
     void closePayload();
@@ -550,6 +555,201 @@ void TestFrameParser::oversizedFrameFailsFromHeaderAlone()
     QCOMPARE(int(parser.error().closeCode), 1009);
     parser.feed(QByteArray(64 * 1024, 'x'));
     QCOMPARE(parser.buffered(), 0);
+}
+
+namespace {
+
+// describe() plus what the watcher options add.
+QByteArray describeFull(const Frame& f)
+{
+    return describe(f) + " length=" + QByteArray::number(f.length) + " skipped=" + QByteArray::number(f.payloadSkipped)
+        + " notMinimal=" + QByteArray::number(f.lengthNotMinimal);
+}
+
+// Parses the stream fed whole, cut at every offset, and byte by byte; checks that all give the same frames and
+// the same final status, and returns them described.
+QList<QByteArray> parseEverySplit(
+    const std::function<void(FrameParser&)>& setup, const QByteArray& stream, qint64 limit, FrameParser::Status* status)
+{
+    const auto run = [&](const QList<qsizetype>& cuts, bool bytewise) {
+        FrameParser parser(limit);
+        setup(parser);
+        QList<QByteArray> out;
+        FrameParser::Status last = FrameParser::Status::NeedMore;
+        const auto take = [&] {
+            for (const Frame& f : drain(parser, &last))
+                out.append(describeFull(f));
+        };
+        qsizetype at = 0;
+        QList<qsizetype> all = cuts;
+        if (bytewise) {
+            all.clear();
+            for (qsizetype i = 1; i < stream.size(); ++i)
+                all.append(i);
+        }
+        for (qsizetype cut : all) {
+            parser.feed(QByteArrayView(stream).sliced(at, cut - at));
+            take();
+            at = cut;
+        }
+        parser.feed(QByteArrayView(stream).sliced(at));
+        take();
+        out.append(last == FrameParser::Status::Failed ? "failed" : "ok");
+        return out;
+    };
+    const QList<QByteArray> whole = run({}, false);
+    for (qsizetype cut = 0; cut <= stream.size(); ++cut) {
+        const QList<QByteArray> split = run({ cut }, false);
+        if (split != whole) {
+            qWarning("split at %lld differs", qlonglong(cut));
+            [&] { QCOMPARE(split, whole); }();
+            break;
+        }
+    }
+    [&] { QCOMPARE(run({}, true), whole); }();
+    *status = whole.constLast() == "failed" ? FrameParser::Status::Failed : FrameParser::Status::NeedMore;
+    return whole.first(whole.size() - 1);
+}
+
+Frame withLength(Frame f, bool notMinimal = false)
+{
+    f.length = f.payload.size();
+    f.lengthNotMinimal = notMinimal;
+    return f;
+}
+
+Frame skipped(Opcode op, qint64 length, std::optional<quint32> key = {}, bool fin = true)
+{
+    Frame f = makeFrame(op, {}, fin, key);
+    f.length = length;
+    f.payloadSkipped = true;
+    return f;
+}
+
+} // namespace
+
+void TestFrameParser::lenientLengthEncoding()
+{
+    // Lengths in more bytes than needed are read (a watcher reports them); a 64-bit length with its top bit set
+    // is still an error, since no frame can be that long.
+    const QByteArray five = pattern(5, 3);
+    const QByteArray twoHundred = pattern(200, 4);
+    QByteArray stream = bytes({ 0x81, 0xFE, 0x00, 0x05, 0x01, 0x02, 0x03, 0x04 })
+        + naiveMask(five, 0x01020304u) // 16-bit length 5, masked
+        + bytes({ 0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0x00, 0xC8 }) + twoHundred // 64-bit length 200
+        + bytes({ 0x89, 0x7F, 0, 0, 0, 0, 0, 0, 0, 0 }) // 64-bit length 0, a ping
+        + encodeFrame(Opcode::Text, "ok") + bytes({ 0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 1 })
+        + encodeFrame(Opcode::Text, "never");
+    FrameParser::Status status;
+    const QList<QByteArray> got = parseEverySplit(
+        [](FrameParser& p) {
+            p.setCheckMinimalLength(false);
+            p.setCheckControlFrames(false); // the ping's 7-bit length field says 127, which only that allows
+        },
+        stream, 1000, &status);
+    QCOMPARE(got,
+        QList<QByteArray>({ describeFull(withLength(makeFrame(Opcode::Text, five, true, 0x01020304u), true)),
+            describeFull(withLength(makeFrame(Opcode::Binary, twoHundred), true)),
+            describeFull(withLength(makeFrame(Opcode::Ping, {}), true)),
+            describeFull(withLength(makeFrame(Opcode::Text, "ok"))) }));
+    QCOMPARE(status, FrameParser::Status::Failed);
+
+    // Checked (the default, for an endpoint), the first such frame fails.
+    FrameParser strict(1000);
+    strict.feed(stream);
+    Frame f;
+    QCOMPARE(strict.next(f), FrameParser::Status::Failed);
+    QCOMPARE(strict.error().message, QByteArray("frame length not minimally encoded"));
+}
+
+void TestFrameParser::oversizedFramesSkipped()
+{
+    // Frames over the limit go by without their payload, and the frames after them are parsed as ever.
+    const QByteArray stream = encodeFrame(Opcode::Text, "a", false)
+        + encodeFrame(Opcode::Continuation, pattern(101), false, 7u) + encodeFrame(Opcode::Ping, pattern(300), true)
+        + encodeFrame(Opcode::Continuation, pattern(100, 9), true, 8u)
+        + encodeFrame(Opcode::Binary, pattern(70000), true, 5u)
+        + encodeFrame(Opcode::Close, wsi::closePayload(1000, {}));
+    FrameParser::Status status;
+    const QList<QByteArray> got = parseEverySplit(
+        [](FrameParser& p) {
+            p.setSkipOversized(true);
+            p.setCheckControlFrames(false);
+        },
+        stream, 100, &status);
+    QCOMPARE(got,
+        QList<QByteArray>({ describeFull(withLength(makeFrame(Opcode::Text, "a", false))),
+            describeFull(skipped(Opcode::Continuation, 101, 7u, false)), describeFull(skipped(Opcode::Ping, 300)),
+            describeFull(withLength(makeFrame(Opcode::Continuation, pattern(100, 9), true, 8u))),
+            describeFull(skipped(Opcode::Binary, 70000, 5u)),
+            describeFull(withLength(makeFrame(Opcode::Close, wsi::closePayload(1000, {})))) }));
+    QCOMPARE(status, FrameParser::Status::NeedMore);
+}
+
+void TestFrameParser::skippingBuffersNothing()
+{
+    // A peer announcing 1 TiB costs nothing while it sends: the bytes go by, and the parser knows how many.
+    FrameParser parser(1024);
+    parser.setSkipOversized(true);
+    parser.feed(QByteArray(encodeFrame(Opcode::Text, "x") + bytes({ 0x82, 0x7F, 0, 0, 0x01, 0, 0, 0, 0, 0 })));
+    Frame f;
+    QCOMPARE(parser.next(f), FrameParser::Status::Frame);
+    QCOMPARE(parser.next(f), FrameParser::Status::NeedMore);
+    QVERIFY(parser.midFrame());
+    const QByteArray chunk(64 * 1024, 'x');
+    for (int i = 0; i < 16; ++i) {
+        parser.feed(chunk);
+        QCOMPARE(parser.next(f), FrameParser::Status::NeedMore);
+        QCOMPARE(parser.buffered(), 0);
+    }
+    QVERIFY(parser.midFrame());
+    const FrameParser::Partial partial = parser.partial();
+    QVERIFY(partial.headerComplete);
+    QCOMPARE(partial.headerBytes, 10);
+    QCOMPARE(partial.received, 16 * 64 * 1024);
+    QCOMPARE(partial.frame.length, qint64(1) << 40);
+    QVERIFY(partial.frame.payloadSkipped);
+    QVERIFY(partial.frame.payload.isEmpty());
+    QCOMPARE(partial.frame.opcode, Opcode::Binary);
+}
+
+void TestFrameParser::partialFrame()
+{
+    FrameParser parser;
+    QCOMPARE(parser.partial().headerBytes, 0);
+    QVERIFY(!parser.partial().headerComplete);
+    QVERIFY(!parser.midFrame());
+
+    // A masked 16-bit-length header, fed a byte at a time: complete only once its mask key is there.
+    const QByteArray payload = pattern(300, 5);
+    const QByteArray frame = encodeFrame(Opcode::Binary, payload, false, 0xCAFEBABEu, 4);
+    for (qsizetype i = 0; i < 8; ++i) {
+        parser.feed(frame.sliced(i, 1));
+        Frame f;
+        QCOMPARE(parser.next(f), FrameParser::Status::NeedMore);
+        QVERIFY(parser.midFrame());
+        QCOMPARE(parser.partial().headerBytes, i + 1);
+        QCOMPARE(parser.partial().headerComplete, i == 7);
+    }
+    parser.feed(frame.sliced(8, 123));
+    const FrameParser::Partial partial = parser.partial();
+    QVERIFY(partial.headerComplete);
+    QCOMPARE(partial.headerBytes, 8);
+    QCOMPARE(partial.received, 123);
+    QCOMPARE(partial.frame.length, 300);
+    QCOMPARE(partial.frame.payload, payload.first(123)); // unmasked
+    QVERIFY(!partial.frame.fin);
+    QCOMPARE(partial.frame.rsv, quint8(4));
+    QCOMPARE(partial.frame.opcode, Opcode::Binary);
+    QVERIFY(partial.frame.masked);
+    QCOMPARE(partial.frame.maskKey, 0xCAFEBABEu);
+    QVERIFY(!partial.frame.payloadSkipped);
+
+    parser.feed(frame.sliced(131));
+    Frame f;
+    QCOMPARE(parser.next(f), FrameParser::Status::Frame);
+    QVERIFY(!parser.midFrame());
+    QCOMPARE(parser.partial().headerBytes, 0);
 }
 
 void TestFrameParser::closePayload_data()

@@ -11,9 +11,28 @@
 
 #include <zlib.h>
 
+#include <dlfcn.h>
+
+#include <atomic>
 #include <optional>
 
 using namespace wsi;
+
+// Fault injection: while failDeflateInit is set, zlib's deflateInit2_ fails as it does without memory. The core
+// library is linked statically into this test, so its calls reach this definition; it hands on to zlib's.
+namespace {
+std::atomic<bool> failDeflateInit = false;
+}
+
+extern "C" int deflateInit2_(z_streamp strm, int level, int method, int windowBits, int memLevel, int strategy,
+    const char* version, int streamSize)
+{
+    if (failDeflateInit)
+        return Z_MEM_ERROR;
+    using Real = int (*)(z_streamp, int, int, int, int, int, const char*, int);
+    static const auto real = reinterpret_cast<Real>(dlsym(RTLD_NEXT, "deflateInit2_"));
+    return real(strm, level, method, windowBits, memLevel, strategy, version, streamSize);
+}
 
 namespace {
 
@@ -300,6 +319,7 @@ private Q_SLOTS:
     void unclosedConnectionsEndAtTheEnd();
     void compressedMessages_data();
     void compressedMessages();
+    void compressionFailure();
     void secretsAreRedacted();
     void repeatable();
     void finSetWithoutTheFlag();
@@ -778,6 +798,41 @@ void TestPcapExporter::compressedMessages()
     }
     QCOMPARE(server.frames[1].rsv, quint8(0));
     QCOMPARE(server.frames[1].payload, QByteArray("plain"));
+}
+
+void TestPcapExporter::compressionFailure()
+{
+    // If zlib cannot compress a message, it goes out whole and without RSV1, not as an empty "compressed" frame.
+    const QByteArray message = QByteArray("compress me ").repeated(20);
+    QByteArray agreed = responseHead;
+    agreed.insert(agreed.size() - 2, "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+    Session s;
+    s.connections = { connection(1, ConnectionRole::Server, "ws://127.0.0.1:8765/", "127.0.0.1:40001") };
+    s.events = { ev(1, 1, Direction::None, EventKind::HandshakeRequest, requestHead),
+        ev(2, 1, Direction::None, EventKind::HandshakeResponse, agreed),
+        frame(3, Direction::C2S, EventKind::Text, message, FlagFin | FlagRsv1 | FlagCompressed),
+        frame(4, Direction::S2C, EventKind::Binary, message, FlagFin | FlagRsv1 | FlagCompressed) };
+    failDeflateInit = true;
+    const QByteArray pcap = exportPcap(s);
+    failDeflateInit = false;
+    QList<Packet> packets;
+    QVERIFY(parsePcap(pcap, packets).isEmpty());
+    const Side client = decodeSide(streamBytes(packets, true));
+    const Side server = decodeSide(streamBytes(packets, false));
+    QCOMPARE(client.frames.size(), 1);
+    QCOMPARE(server.frames.size(), 1);
+    for (const Frame& f : { client.frames[0], server.frames[0] }) {
+        QCOMPARE(f.rsv, quint8(0));
+        QCOMPARE(f.payload, message);
+    }
+
+    // And with zlib back, the same session goes out compressed: the failure above was the injected one.
+    packets.clear();
+    QVERIFY(parsePcap(exportPcap(s), packets).isEmpty());
+    const Side again = decodeSide(streamBytes(packets, false));
+    QCOMPARE(again.frames.size(), 1);
+    QCOMPARE(again.frames[0].rsv, quint8(4));
+    QCOMPARE(inflateMessage(again.frames[0].payload), std::optional<QByteArray>(message));
 }
 
 void TestPcapExporter::secretsAreRedacted()

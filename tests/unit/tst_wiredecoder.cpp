@@ -203,6 +203,10 @@ private slots:
     void manyFragmentsNote();
     void boundaries();
     void closeState();
+    void nonMinimalLengths();
+    void framesOverTheLimit_data();
+    void framesOverTheLimit();
+    void frameLimitFollowsMessageLimit();
     void finishCutOff_data();
     void finishCutOff();
     void finishAfterLoss();
@@ -310,18 +314,16 @@ void TestWireDecoder::protocolErrors_data()
         << QByteArray("the server sent a frame with a reserved opcode (RFC 6455 §5.2)") << true;
     QTest::newRow("reserved control opcode") << true << false << NoLimit << masked(Opcode(0xB), "x")
                                              << QByteArray("reserved opcode (RFC 6455 §5.2)") << true;
+    // The length is still readable: reported, and decoding goes on.
     QTest::newRow("length not minimal (16 bit)")
         << false << false << NoLimit << bytes({ 0x82, 0x7e, 0x00, 0x05, 1, 2, 3, 4, 5 })
-        << QByteArray("frame length not minimally encoded (RFC 6455 §5.2)") << true;
+        << QByteArray("the server sent a frame whose length is not minimally encoded (RFC 6455 §5.2)") << false;
     QTest::newRow("length not minimal (64 bit)")
-        << false << false << NoLimit << bytes({ 0x82, 0x7f, 0, 0, 0, 0, 0, 0, 0x01, 0x00 })
-        << QByteArray("not minimally encoded (RFC 6455 §5.2)") << true;
+        << true << false << NoLimit << bytes({ 0x82, 0xff, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 1, 2, 3, 4 }) + counting(256)
+        << QByteArray("the client sent a frame whose length is not minimally encoded (RFC 6455 §5.2)") << false;
     QTest::newRow("length with its top bit set")
         << false << false << NoLimit << bytes({ 0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 0 })
         << QByteArray("most significant bit set (RFC 6455 §5.2)") << true;
-    QTest::newRow("frame over the limit")
-        << false << false << qint64(100) << plain(Opcode::Binary, counting(101))
-        << QByteArray("frame larger than the limit of 100 bytes (RFC 6455 §10.4)") << true;
     QTest::newRow("unmasked client frame") << true << false << NoLimit << plain(Opcode::Text, "x")
                                            << QByteArray("the client sent an unmasked frame (RFC 6455 §5.1)") << false;
     QTest::newRow("masked server frame") << false << false << NoLimit << masked(Opcode::Text, "x")
@@ -629,6 +631,132 @@ void TestWireDecoder::closeState()
     QCOMPARE(events[0].payload, QByteArray("done"));
 }
 
+void TestWireDecoder::nonMinimalLengths()
+{
+    // A peer whose encoder always uses the 64-bit form: one error for the stream, every frame decoded.
+    Setup s;
+    s.sender = Sender::Client;
+    const QByteArray key = bytes({ 1, 2, 3, 4 });
+    const auto frame64 = [&](int opcode, const QByteArray& payload) -> QByteArray {
+        QByteArray out = bytes({ opcode, 0xff, 0, 0, 0, 0, 0, 0, 0, int(payload.size()) }) + key;
+        QByteArray body = payload;
+        applyMask(body.data(), body.size(), 0x01020304u);
+        return out + body;
+    };
+    const QByteArray stream = frame64(0x01, "Hel") + frame64(0x89, "p") + frame64(0x80, "lo") + frame64(0x82, "xy");
+    const Result r = decodeEverySplit(s, stream);
+    const quint8 M = FlagFin | FlagMasked;
+    const QByteArray error = "the client sent a frame whose length is not minimally encoded (RFC 6455 §5.2)";
+    QCOMPARE(r.events,
+        describeAll({ makeEv(Direction::None, EventKind::Error, 0, error.size(), error),
+            makeEv(Direction::C2S, EventKind::Ping, M, 1, "p"),
+            makeEv(Direction::C2S, EventKind::Text, M | FlagFragment, 5, Hello, "2 frames: 3 + 2 bytes"),
+            makeEv(Direction::C2S, EventKind::Binary, M, 2, "xy") }));
+    QVERIFY(!r.lost);
+    QVERIFY(r.boundary);
+}
+
+void TestWireDecoder::framesOverTheLimit_data()
+{
+    QTest::addColumn<qint64>("maxFramePayload");
+    QTest::addColumn<qint64>("maxMessageBytes");
+    QTest::addColumn<QByteArray>("stream");
+    QTest::addColumn<QList<QByteArray>>("expected");
+
+    const auto C = Direction::C2S;
+    const quint8 M = FlagFin | FlagMasked;
+    const qint64 Big = 64 * 1024 * 1024;
+    const QByteArray ok = masked(Opcode::Text, "ok");
+    const QByteArray okEvent = describe(makeEv(C, EventKind::Text, M, 2, "ok"));
+    // Skipped, not lost: the frame's length is known, so the frames after it are decoded.
+    QTest::newRow("frame over the message limit")
+        << Big << qint64(100) << masked(Opcode::Binary, counting(101)) + ok
+        << QList<QByteArray>({ describe(makeEv(C, EventKind::Binary, M, 101, {},
+                                   "larger than the limit of 100 bytes: payload not kept")),
+               okEvent });
+    QTest::newRow("frame over a lower frame limit")
+        << qint64(100) << Big << masked(Opcode::Binary, counting(101)) + ok
+        << QList<QByteArray>({ describe(makeEv(C, EventKind::Binary, M, 101, {},
+                                   "a frame larger than the limit of 100 bytes: payload not kept")),
+               okEvent });
+    QTest::newRow("skipped fragment")
+        << Big << qint64(100)
+        << masked(Opcode::Text, "ab", false) + masked(Opcode::Continuation, counting(200), false)
+            + masked(Opcode::Continuation, "cd") + ok
+        << QList<QByteArray>(
+               { describe(makeEv(C, EventKind::Text, M | FlagFragment, 204, {},
+                     "3 frames: 2 + 200 + 2 bytes; larger than the limit of 100 bytes: payload not kept")),
+                   okEvent });
+    // Control frames keep their 125 bytes whatever the message limit; an illegal longer one over the frame limit
+    // is reported and skipped.
+    QTest::newRow("ping under a small message limit")
+        << Big << qint64(10) << masked(Opcode::Ping, counting(125)) + ok
+        << QList<QByteArray>({ describe(makeEv(C, EventKind::Ping, M, 125, counting(125))), okEvent });
+    const QByteArray longPing = "the client sent a control frame with a 300-byte payload, over the 125 bytes allowed "
+                                "(RFC 6455 §5.5)";
+    QTest::newRow("long ping skipped") << qint64(200) << Big << masked(Opcode::Ping, counting(300)) + ok
+                                       << QList<QByteArray>({ describe(makeEv(Direction::None, EventKind::Error, 0,
+                                                                  longPing.size(), longPing)),
+                                              describe(makeEv(C, EventKind::Ping, M, 300, {},
+                                                  "a frame larger than the limit of 200 bytes: payload not kept")),
+                                              okEvent });
+    // Compressed: the message could not be inflated without the skipped bytes.
+    QTest::newRow("compressed frame over the limit")
+        << Big << qint64(100) << masked(Opcode::Binary, counting(150), true, 4) + masked(Opcode::Binary, "raw")
+        << describeAll({ makeEv(C, EventKind::Binary, M | FlagRsv1, 150, {},
+                             "larger than the limit of 100 bytes: payload not kept"),
+               makeEv(C, EventKind::Binary, M, 3, "raw") });
+}
+
+void TestWireDecoder::framesOverTheLimit()
+{
+    QFETCH(qint64, maxFramePayload);
+    QFETCH(qint64, maxMessageBytes);
+    QFETCH(QByteArray, stream);
+    QFETCH(QList<QByteArray>, expected);
+    Setup s;
+    s.sender = Sender::Client;
+    s.deflate = DeflateParams {};
+    s.limits.maxFramePayload = maxFramePayload;
+    s.limits.maxMessageBytes = maxMessageBytes;
+    const Result r = decodeEverySplit(s, stream);
+    QCOMPARE(r.events, expected);
+    QVERIFY(!r.lost);
+    QVERIFY(r.boundary);
+}
+
+void TestWireDecoder::frameLimitFollowsMessageLimit()
+{
+    // A proxy configured to keep messages of 80 MiB keeps a single 70 MiB frame (more than the default limits),
+    // and one configured with the default 64 MiB counts it without losing the stream.
+    const qint64 size = 70 * 1024 * 1024;
+    const QByteArray header = bytes({ 0x82, 0x7f, 0, 0, 0, 0, 0x04, 0x60, 0, 0 });
+    const QByteArray chunk = counting(1024 * 1024);
+    for (const qint64 limit : { qint64(80) * 1024 * 1024, WireDecoder::Limits {}.maxMessageBytes }) {
+        WireDecoder::Limits limits;
+        limits.maxMessageBytes = limit;
+        WireDecoder decoder(Sender::Server, limits);
+        QList<Event> events;
+        decoder.feed(header, &events);
+        for (qint64 at = 0; at < size; at += chunk.size())
+            decoder.feed(chunk, &events);
+        decoder.feed(plain(Opcode::Text, "next"), &events);
+        QVERIFY(!decoder.isStreamLost());
+        QCOMPARE(events.size(), 2);
+        QCOMPARE(events[0].size, size);
+        if (limit > size) {
+            QCOMPARE(events[0].payload.size(), size);
+            QCOMPARE(events[0].payload.first(chunk.size()), chunk);
+            QVERIFY(events[0].note.isEmpty());
+        } else {
+            QVERIFY(events[0].payload.isEmpty());
+            QCOMPARE(
+                events[0].note, "larger than the limit of " + QByteArray::number(limit) + " bytes: payload not kept");
+        }
+        QCOMPARE(events[1].payload, QByteArray("next"));
+    }
+}
+
 void TestWireDecoder::finishCutOff_data()
 {
     QTest::addColumn<bool>("client");
@@ -652,13 +780,13 @@ void TestWireDecoder::finishCutOff_data()
     QTest::newRow("fragment, then part of a header")
         << false << false << plain(Opcode::Binary, "ab", false) + bytes({ 0x80 })
         << describeAll({ makeEv(S, EventKind::Binary, 0, 2, "ab",
-               "cut off: the stream ended before its last frame (1 bytes of a frame header were left over)") });
+               "cut off: the stream ended before its last frame (1 byte of a frame header left over)") });
     // The stream ends inside a frame whose header arrived: its payload so far is part of the record.
     QTest::newRow("single frame cut")
-        << false << false << hello + plain(Opcode::Binary, counting(300)).first(4 + 100)
+        << false << false << hello + plain(Opcode::Binary, counting(150)).first(4 + 100)
         << QList<QByteArray>({ helloEvent,
                describe(makeEv(S, EventKind::Binary, 0, 100, counting(100),
-                   "cut off: the stream ended after 100 of the 300 payload bytes of its last frame")) });
+                   "cut off: the stream ended after 100 of the 150 payload bytes of its last frame")) });
     QTest::newRow("masked frame cut, unmasked")
         << true << false << masked(Opcode::Text, "Hello world").first(2 + 4 + 5)
         << describeAll({ makeEv(C, EventKind::Text, M, 5, Hello,
@@ -703,6 +831,13 @@ void TestWireDecoder::finishCutOff_data()
         << describeAll({ makeEv(S, EventKind::Text, FlagRsv1, 4, HelloDeflated.first(4),
                "compressed, not inflated: the message is incomplete; cut off: the stream ended after 4 of the 7 "
                "payload bytes of its last frame") });
+    // A frame over the limit that was being skipped: what went by is counted.
+    QTest::newRow("skipped frame cut")
+        << false << false
+        << plain(Opcode::Binary, "ab", false) + plain(Opcode::Continuation, counting(300)).first(4 + 150)
+        << describeAll({ makeEv(S, EventKind::Binary, FlagFragment, 152, {},
+               "2 frames: 2 + 150 bytes; larger than the limit of 200 bytes: payload not kept; cut off: the stream "
+               "ended after 150 of the 300 payload bytes of its last frame") });
     // Rules the cut frame breaks are still reported.
     QTest::newRow("unmasked client frame cut")
         << true << false << plain(Opcode::Binary, "abcdef").first(4)
@@ -723,6 +858,7 @@ void TestWireDecoder::finishCutOff()
     if (deflate)
         s.deflate = DeflateParams {};
     s.finish = true;
+    s.limits.maxMessageBytes = 200; // for the skipped frame
     const Result r = decodeEverySplit(s, stream);
     QCOMPARE(r.events, expected);
     QVERIFY(!r.lost);
