@@ -818,7 +818,7 @@ void TestJsonlCodec::jsonEscaperAtEveryPosition()
             for (const QByteArray& special : specials) {
                 const QByteArray text = QByteArray(before, 'a') + special + QByteArray(after, 'b') + special;
                 for (const bool escapeBom : { false, true }) {
-                    // Into a buffer with room for the worst case (the journal's) and into one without (sized exactly).
+                    // Into a buffer with room for the worst case (the journal's) and into one without.
                     for (const bool roomy : { false, true }) {
                         QByteArray out = "x";
                         if (roomy)
@@ -850,7 +850,7 @@ void TestJsonlCodec::jsonEscaperOnLargeText()
             jsonl::appendJsonEscaped(out, text, escapeBom ? jsonl::ByteOrderMark::Escaped : jsonl::ByteOrderMark::Raw);
             QCOMPARE(out.size(), 6 + referenceEscaped(text, escapeBom).size());
             QVERIFY(out == "prefix" + referenceEscaped(text, escapeBom));
-            // Made to measure when the room was not there: the buffer grows as appending would, not six-fold.
+            // Without the room, the buffer grows as appending would, not to six times the text.
             if (!roomy)
                 QVERIFY(out.capacity() < 2 * out.size() + 64 * 1024);
         }
