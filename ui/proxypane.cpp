@@ -3,6 +3,7 @@
 #include "huemessage.h"
 #include "listenaddress.h"
 
+#include "formats/redaction.h"
 #include "net/capturesession.h"
 
 #include <QAction>
@@ -184,6 +185,14 @@ QWidget* ProxyPane::createForm()
                             "accepts its own site's origin; empty passes the client's Origin on unchanged"));
     m_origin->setClearButtonEnabled(true);
 
+    m_maxMessageMiB = new QSpinBox(m_form);
+    m_maxMessageMiB->setObjectName(QStringLiteral("proxyMaxMessageSpin"));
+    // The command line's --max-message-size takes at most 1G: the event store counts sizes in 32 bits.
+    m_maxMessageMiB->setRange(1, 1024);
+    m_maxMessageMiB->setValue(int(ProxyOptions().maxMessageBytes / (1024 * 1024)));
+    m_maxMessageMiB->setSuffix(tr(" MiB"));
+    m_maxMessageMiB->setToolTip(tr("A larger message is relayed all the same, and recorded without its payload"));
+
     m_fieldError = HueMessage::newLabel(m_form, "proxyFieldError");
     for (QLineEdit* edit : { m_upstreamEdit, m_origin })
         connect(edit, &QLineEdit::textEdited, m_fieldError, &QWidget::hide);
@@ -200,11 +209,13 @@ QWidget* ProxyPane::createForm()
     form->addRow(tr("&Listen on:"), m_host);
     form->addRow(m_hostHint);
     form->addRow(tr("Po&rt:"), m_port);
+    form->addRow(tr("Max message si&ze:"), m_maxMessageMiB);
     form->addRow(m_fieldError);
     QWidget::setTabOrder(m_upstreamEdit, m_insecure);
     QWidget::setTabOrder(m_insecure, m_origin);
     QWidget::setTabOrder(m_origin, m_host);
     QWidget::setTabOrder(m_host, m_port);
+    QWidget::setTabOrder(m_port, m_maxMessageMiB);
     ListenAddress::showHostHint(m_hostHint, m_host->currentText());
     return m_form;
 }
@@ -296,6 +307,7 @@ ProxyOptions ProxyPane::options() const
     options.upstream = QUrl(m_upstreamEdit->text().trimmed(), QUrl::StrictMode);
     options.ignoreCertificateErrors = m_insecure->isChecked();
     options.origin = m_origin->text().trimmed();
+    options.maxMessageBytes = qint64(m_maxMessageMiB->value()) * 1024 * 1024;
     return options;
 }
 
@@ -328,6 +340,14 @@ std::optional<ProxyOptions> ProxyPane::checkedOptions()
     if (upstreamText.isEmpty()) {
         showFieldError(
             tr("Enter the upstream URL: the server the proxy relays to, e.g. %1.").arg(example), m_upstreamEdit);
+        return std::nullopt;
+    }
+    // Before anything that quotes the URL back. The proxy passes on each client's own Authorization and Cookie
+    // headers; a user name and password in the URL would reach nobody, and only end up on screen and on disk.
+    if (!upstream.userInfo().isEmpty() || redaction::withoutUserInfo(upstreamText) != upstreamText) {
+        showFieldError(tr("Remove the user name and password (user:password@) from the upstream URL: the proxy "
+                          "passes on each client's own Authorization and Cookie headers instead."),
+            m_upstreamEdit);
         return std::nullopt;
     }
     if (!upstream.isValid()) {
@@ -408,7 +428,7 @@ bool ProxyPane::start()
         const bool confirmed = ListenAddress::confirmExposure(this, tr("Start the Proxy on %1?").arg(options->host),
             tr("Listening on %1, the proxy can be reached from other computers. Anyone who can reach this one can "
                "connect through it to %2, and read what it answers.")
-                .arg(options->host, options->upstream.toString()),
+                .arg(options->host, options->upstream.toString(QUrl::RemoveUserInfo)),
             tr("&Start on %1").arg(options->host));
         if (!confirmed)
             return false;
@@ -465,7 +485,8 @@ void ProxyPane::updateStateUi()
         if (m_upstream.isEmpty()) {
             setStatus(tr("Listening on %1").arg(m_url.toString()), NoHue);
         } else {
-            const QString listening = tr("Listening on %1 \u2192 %2").arg(m_url.toString(), m_upstream.toString());
+            const QString listening
+                = tr("Listening on %1 \u2192 %2").arg(m_url.toString(), m_upstream.toString(QUrl::RemoveUserInfo));
             const bool insecure = m_upstream.scheme() == u"wss" && m_insecure->isChecked();
             setStatus(insecure ? tr("%1 (any certificate accepted)").arg(listening) : listening, NoHue);
         }
@@ -565,8 +586,10 @@ void ProxyPane::saveSettings(QSettings& settings) const
     settings.beginGroup(SettingsGroup);
     settings.setValue(QStringLiteral("host"), m_host->currentText().trimmed());
     settings.setValue(QStringLiteral("port"), m_port->value());
-    settings.setValue(QStringLiteral("upstream"), m_upstreamEdit->text().trimmed());
+    // A password typed into the field (which the pane refuses to start with) is not written to disk.
+    settings.setValue(QStringLiteral("upstream"), redaction::withoutUserInfo(m_upstreamEdit->text().trimmed()));
     settings.setValue(QStringLiteral("origin"), m_origin->text().trimmed());
+    settings.setValue(QStringLiteral("maxMessageMiB"), m_maxMessageMiB->value());
     settings.endGroup();
 }
 
@@ -579,6 +602,9 @@ void ProxyPane::restoreSettings(QSettings& settings)
     bool ok = false;
     if (const int port = settings.value(QStringLiteral("port")).toInt(&ok); ok && port >= 0 && port <= 65535)
         m_port->setValue(port);
+    if (const int mib = settings.value(QStringLiteral("maxMessageMiB")).toInt(&ok);
+        ok && mib >= m_maxMessageMiB->minimum() && mib <= m_maxMessageMiB->maximum())
+        m_maxMessageMiB->setValue(mib);
     m_upstreamEdit->setText(settings.value(QStringLiteral("upstream"), m_upstreamEdit->text()).toString());
     m_origin->setText(settings.value(QStringLiteral("origin"), m_origin->text()).toString());
     settings.endGroup();

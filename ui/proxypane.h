@@ -132,6 +132,7 @@ private:
     QLineEdit* m_upstreamEdit = nullptr;
     QCheckBox* m_insecure = nullptr;
     QLineEdit* m_origin = nullptr;
+    QSpinBox* m_maxMessageMiB = nullptr;
     QLabel* m_fieldError = nullptr;
 
     QStandardItemModel* m_connections;

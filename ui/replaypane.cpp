@@ -4,6 +4,7 @@
 
 #include "core/hexdump.h"
 #include "core/jsonformat.h"
+#include "formats/redaction.h"
 #include "formats/sessionimport.h"
 #include "jsonhighlighter.h"
 #include "net/capturesession.h"
@@ -1060,8 +1061,9 @@ void ReplayPane::fillClientFields(const ReplayPlan& plan)
 void ReplayPane::saveSettings(QSettings& settings) const
 {
     const QString target = m_targetUrl->text().trimmed();
+    // The URL is kept for the next start, but never a password in it: settings are a plain file.
     if (!target.isEmpty() && (!m_plan || target != m_plan->url.toString()))
-        settings.setValue(QStringLiteral("targetUrl"), target);
+        settings.setValue(QStringLiteral("targetUrl"), redaction::withoutUserInfo(target));
     else
         settings.remove(QStringLiteral("targetUrl"));
     settings.setValue(QStringLiteral("speed"), m_speed->currentData().toDouble());

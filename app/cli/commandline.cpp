@@ -1,6 +1,7 @@
 #include "commandline.h"
 
 #include "../core/messagetemplate.h"
+#include "../formats/redaction.h"
 #include "../formats/sessionformat.h"
 #include "../replay/jsonpathpattern.h"
 #include "../wire/httphead.h"
@@ -544,6 +545,14 @@ CommandLine parseProxy(const QStringList& args)
             if (!value(&v) || v.isEmpty())
                 return failure(QStringLiteral("proxy: --record needs a file name"));
             c.recordFile = v;
+        } else if (a == QLatin1StringView("--max-message-size")) {
+            if (!value(&v))
+                return failure(QStringLiteral("proxy: --max-message-size needs a size"));
+            const auto size = parseSize(v);
+            if (!size)
+                return failure(
+                    QStringLiteral("proxy: invalid size \u201c%1\u201d (1 byte to 1G; bytes, or with K/M/G)").arg(v));
+            c.proxy.maxMessageBytes = *size;
         } else if (a == QLatin1StringView("--max-connections")) {
             if (!value(&v))
                 return failure(QStringLiteral("proxy: --max-connections needs a number"));
@@ -562,6 +571,12 @@ CommandLine parseProxy(const QStringList& args)
         return failure(QStringLiteral("proxy needs --upstream URL, the ws:// or wss:// server to relay to"));
     // Strict parsing: fromUserInput would turn "localhost:8080" into an http:// URL and hide the mistake.
     const QUrl upstream(upstreamText, QUrl::StrictMode);
+    // Checked first, so that no message below repeats the password. The proxy passes on each client's own
+    // Authorization and Cookie headers; a user name and password in the URL would reach nobody, and only end up
+    // in the record and on the screen.
+    if (!upstream.userInfo().isEmpty() || redaction::withoutUserInfo(upstreamText) != upstreamText)
+        return failure(QStringLiteral("proxy: --upstream must not hold a user name or password (USER:PASSWORD@): "
+                                      "the proxy passes on each client's own Authorization and Cookie headers"));
     if (!isValidWsUrl(upstream))
         return failure(QStringLiteral("proxy: --upstream \u201c%1\u201d is not a ws:// or wss:// URL with a host")
                            .arg(upstreamText));
@@ -763,17 +778,20 @@ QString CommandLine::helpText()
         "  --listen [HOST:]PORT      where clients connect: 9000, 127.0.0.1:9000 or [::1]:9000 (the host is\n"
         "                            127.0.0.1 when only a port is given; port 0 picks a free one)\n"
         "  --upstream URL            the ws:// or wss:// server each client is relayed to; the client's path\n"
-        "                            and query are appended to URL's\n"
+        "                            and query are appended to URL's. No USER:PASSWORD@ in URL: each\n"
+        "                            client's own Authorization and Cookie headers are passed on\n"
         "  --insecure, -k            wss upstream: accept any certificate (unsafe; noted in the record)\n"
         "  --origin O                send Origin: O upstream instead of the client's own\n"
         "  --record FILE             journal the session to FILE (default: a new file in the sessions folder)\n"
+        "  --max-message-size SIZE   largest message recorded with its payload, e.g. 1048576 or 16M (default\n"
+        "                            64M); a larger one is relayed all the same, recorded without it\n"
         "  --max-connections N       most clients at once (default 1000)\n"
         "\n"
-        "proxy prints \"proxying ws://HOST:PORT/ -> URL\" first, then one line per event. The bytes pass\n"
-        "unchanged both ways; every frame is recorded, compressed messages (permessage-deflate) decompressed.\n"
-        "A client whose upstream cannot be reached gets HTTP 502, a plain HTTP request 426. SIGINT or SIGTERM\n"
-        "closes both sides of every connection (1001), flushes the record file and exits with 0; a port that\n"
-        "cannot be listened on exits with 1.\n"
+        "proxy prints \"proxying ws://HOST:PORT/ -> URL\" first (token query values as [redacted]), then one\n"
+        "line per event. The bytes pass unchanged both ways; every frame is recorded, compressed messages\n"
+        "(permessage-deflate) decompressed. A client whose upstream cannot be reached gets HTTP 502, a plain\n"
+        "HTTP request 426. SIGINT or SIGTERM closes both sides of every connection (1001), flushes the record\n"
+        "file and exits with 0; a port that cannot be listened on exits with 1.\n"
         "\n"
         "convert reads IN, a session (.jsonl) or a HAR file (.har, as browsers and HTTP Toolkit save them; the\n"
         "content decides, not the name), skipping with a warning on stderr the lines or entries it cannot read,\n"

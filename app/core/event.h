@@ -64,7 +64,9 @@ struct Event
     EventKind kind = EventKind::Note;
     quint8 flags = 0;
     quint16 closeCode = 0;
-    qint64 size = 0; // payload size in bytes on the wire (for close: 2 + reason bytes when a code was sent)
+    // Payload size in bytes on the wire (for close: 2 + reason bytes when a code was sent). For a message with
+    // FlagCompressed that is the compressed size while `payload` holds the inflated message, so the two differ.
+    qint64 size = 0;
     QByteArray payload;
     QByteArray note; // UTF-8, usually empty
 

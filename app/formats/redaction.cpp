@@ -3,6 +3,7 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <utility>
 
 namespace wsi::redaction {
 
@@ -303,6 +304,26 @@ QByteArray redactedUrlsInText(const QByteArray& text)
     return out;
 }
 
+// Where a URL's user info runs: from just after "://" to its '@' (the last one before the path, query or
+// fragment, since a password may hold an unencoded '@'); both -1 when there is none.
+std::pair<qsizetype, qsizetype> userInfoSpan(const QString& url)
+{
+    const qsizetype scheme = url.indexOf(QLatin1StringView("://"));
+    if (scheme <= 0)
+        return { -1, -1 };
+    const qsizetype authorityStart = scheme + 3;
+    qsizetype authorityEnd = url.size();
+    for (const QChar c : { u'/', u'?', u'#' }) {
+        const qsizetype at = url.indexOf(c, authorityStart);
+        if (at >= 0)
+            authorityEnd = std::min(authorityEnd, at);
+    }
+    const qsizetype at = authorityEnd > authorityStart ? url.lastIndexOf(u'@', authorityEnd - 1) : -1;
+    if (at < authorityStart)
+        return { -1, -1 };
+    return { authorityStart, at };
+}
+
 } // namespace
 
 bool isSecretHeader(QByteArrayView name)
@@ -357,19 +378,8 @@ QString redactUrl(const QString& url)
 {
     QString out = url;
     // User info goes whole: "wss://TOKEN@host" and "wss://key:@host" carry the secret where the user name is.
-    const qsizetype scheme = out.indexOf(QLatin1StringView("://"));
-    if (scheme > 0) {
-        const qsizetype authorityStart = scheme + 3;
-        qsizetype authorityEnd = out.size();
-        for (const QChar c : { u'/', u'?', u'#' }) {
-            const qsizetype at = out.indexOf(c, authorityStart);
-            if (at >= 0)
-                authorityEnd = std::min(authorityEnd, at);
-        }
-        const qsizetype at = out.lastIndexOf(u'@', authorityEnd - 1);
-        if (at > authorityStart && QStringView(out).sliced(authorityStart, at - authorityStart) != mask)
-            out.replace(authorityStart, at - authorityStart, mask);
-    }
+    if (const auto [start, at] = userInfoSpan(out); at > start && QStringView(out).sliced(start, at - start) != mask)
+        out.replace(start, at - start, mask);
     // The fragment starts at the first '#'; a '?' after it belongs to the fragment, not the query.
     qsizetype fragment = out.indexOf(u'#');
     const qsizetype question = out.indexOf(u'?');
@@ -388,6 +398,16 @@ QString redactUrl(const QString& url)
         if (queryChanged)
             out.replace(question + 1, fragment - question - 1, masked);
     }
+    return out;
+}
+
+QString withoutUserInfo(const QString& url)
+{
+    const auto [start, at] = userInfoSpan(url);
+    if (at < 0)
+        return url;
+    QString out = url;
+    out.remove(start, at + 1 - start);
     return out;
 }
 

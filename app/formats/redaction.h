@@ -33,6 +33,9 @@ bool isSecretHeader(QByteArrayView name);
 bool isSecretQueryParameter(QStringView name);
 // A URL or a request target ("/path?x=1"), with the user info and secret query values masked.
 QString redactUrl(const QString& url);
+// The URL without its user info and the '@' after it ("wss://user:pw@host/x" gives "wss://host/x"), every other
+// character as it was; for what is kept (settings) rather than shown, where a mask would only be in the way.
+QString withoutUserInfo(const QString& url);
 // The URL and, when it carries a credential, the subprotocol masked.
 Connection redacted(const Connection& c);
 // Handshake events get their secret header values and request target masked line by line, every other byte

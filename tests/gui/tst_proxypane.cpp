@@ -13,6 +13,7 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -133,6 +134,8 @@ private Q_SLOTS:
     void paneMadeWhileProxyingShowsIt();
     void windowWiring();
     void settingsComeBackOnlyWhenRemembered();
+    void settingsNeverHoldAPassword();
+    void maxMessageSizeIsAnOption();
 
 private:
     QTemporaryDir m_home;
@@ -179,6 +182,15 @@ void TstProxyPane::badFieldsDoNotStart_data()
                              << "" << upstream << "names no host";
     QTest::newRow("fragment") << "127.0.0.1" << 9000 << "ws://api.example.com/#top"
                               << "" << upstream << "cannot have a fragment";
+    // The proxy passes on each client's own Authorization and Cookie: credentials in the URL would reach nobody.
+    QTest::newRow("user and password") << "127.0.0.1" << 9000 << "wss://user:s3cret@api.example.com/socket"
+                                       << "" << upstream << "Remove the user name and password";
+    QTest::newRow("token as the user name") << "127.0.0.1" << 9000 << "ws://s3cret@api.example.com/"
+                                            << "" << upstream << "Authorization and Cookie headers";
+    QTest::newRow("user info in an https URL") << "127.0.0.1" << 9000 << "https://user:s3cret@api.example.com/"
+                                               << "" << upstream << "Remove the user name and password";
+    QTest::newRow("user info in a URL that does not parse") << "127.0.0.1" << 9000 << "ws://user:s3cret@exa mple.com/"
+                                                            << "" << upstream << "Remove the user name and password";
     QTest::newRow("itself") << "127.0.0.1" << 9000 << "ws://localhost:9000/"
                             << "" << upstream << "is the proxy itself";
     QTest::newRow("itself, wildcard") << "0.0.0.0" << 8080 << "ws://127.0.0.1:8080/x"
@@ -226,6 +238,9 @@ void TstProxyPane::badFieldsDoNotStart()
     QVERIFY2(error->text().contains(message), qPrintable(error->text()));
     QCOMPARE(HueMessage::hueOf(error), HueMessage::RedHue);
     QCOMPARE(f.statusHue(), HueMessage::RedHue);
+    // A password typed by mistake is not repeated.
+    QVERIFY2(!error->text().contains(QLatin1StringView("s3cret")), qPrintable(error->text()));
+    QVERIFY2(!f.status().contains(QLatin1StringView("s3cret")), qPrintable(f.status()));
     QWidget* focus = QApplication::focusWidget();
     const QString expected = culprit == u"upstreamEdit" ? QStringLiteral("proxyUpstreamEdit") : culprit;
     // The combo box's line edit takes the focus for it.
@@ -532,6 +547,59 @@ void TstProxyPane::settingsComeBackOnlyWhenRemembered()
     QCOMPARE(options.origin, QStringLiteral("https://app.example.com"));
     // Accepting any certificate is chosen anew each time, never inherited.
     QVERIFY(!options.ignoreCertificateErrors);
+}
+
+void TstProxyPane::settingsNeverHoldAPassword()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("settings.ini"));
+    {
+        QSettings settings(path, QSettings::IniFormat);
+        Fixture f;
+        // Typed, never started (the pane refuses it), then the window closes: the URL stays, the password not.
+        f.pane.setUpstream(QStringLiteral("wss://user:s3cret@api.example.com/socket?room=1"));
+        f.pane.saveSettings(settings);
+        settings.sync();
+        QCOMPARE(settings.value(QStringLiteral("proxyPane/upstream")).toString(),
+            QStringLiteral("wss://api.example.com/socket?room=1"));
+    }
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray saved = file.readAll();
+    QVERIFY2(saved.contains("api.example.com") && !saved.contains("s3cret") && !saved.contains("user:"), saved);
+
+    // A URL without user info is kept exactly as typed.
+    QSettings settings(path, QSettings::IniFormat);
+    Fixture f;
+    const QString plain = QStringLiteral("ws://127.0.0.1:8080/a%2Fb?q=%41");
+    f.pane.setUpstream(plain);
+    f.pane.saveSettings(settings);
+    QCOMPARE(settings.value(QStringLiteral("proxyPane/upstream")).toString(), plain);
+}
+
+void TstProxyPane::maxMessageSizeIsAnOption()
+{
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+    {
+        Fixture f;
+        QCOMPARE(f.pane.options().maxMessageBytes, ProxyOptions().maxMessageBytes);
+        auto* spin = child<QSpinBox>(&f.pane, "proxyMaxMessageSpin");
+        QVERIFY(spin);
+        // At most 1 GiB, as the command line's --max-message-size.
+        QCOMPARE(spin->maximum(), 1024);
+        spin->setValue(16);
+        QCOMPARE(f.pane.options().maxMessageBytes, qint64(16) * 1024 * 1024);
+        f.pane.saveSettings(settings);
+    }
+    Fixture f;
+    f.pane.restoreSettings(settings);
+    QCOMPARE(f.pane.options().maxMessageBytes, qint64(16) * 1024 * 1024);
+    // A value out of range in the file leaves the field as it was.
+    settings.setValue(QStringLiteral("proxyPane/maxMessageMiB"), 5000);
+    Fixture other;
+    other.pane.restoreSettings(settings);
+    QCOMPARE(other.pane.options().maxMessageBytes, ProxyOptions().maxMessageBytes);
 }
 
 QTEST_MAIN(TstProxyPane)

@@ -229,6 +229,27 @@ private Q_SLOTS:
         QTRY_COMPARE(child<QLineEdit>(&f.pane, "replayTargetUrlEdit")->text(), QStringLiteral("ws://127.0.0.1:1/chat"));
     }
 
+    void typedTargetIsSavedWithoutAPassword()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("settings.ini"));
+        {
+            QSettings settings(path, QSettings::IniFormat);
+            Fixture f;
+            QVERIFY(f.load());
+            child<QLineEdit>(&f.pane, "replayTargetUrlEdit")
+                ->setText(QStringLiteral("wss://user:s3cret@staging.example:8443/chat?room=1"));
+            f.pane.saveSettings(settings);
+            // The rest of the URL is kept for the next start, character for character.
+            QCOMPARE(settings.value(QStringLiteral("targetUrl")).toString(),
+                QStringLiteral("wss://staging.example:8443/chat?room=1"));
+        }
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray saved = file.readAll();
+        QVERIFY2(saved.contains("staging.example") && !saved.contains("s3cret"), saved);
+    }
+
     void opensAHar()
     {
         Fixture f;

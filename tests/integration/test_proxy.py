@@ -6,7 +6,8 @@ python3-websockets 10.4) through the proxy, plus raw sockets for what no sane li
     test_proxy.py PATH/TO/wsinspector
 
 Checks, with one proxy process for all the cases of one upstream:
-  1. the first stdout line is "proxying ws://127.0.0.1:PORT/ -> UPSTREAM";
+  1. the first stdout line is "proxying ws://127.0.0.1:PORT/ -> UPSTREAM", with token query values as
+     [redacted]; an upstream with user:password@ exits with 2 without repeating the password;
   2. with permessage-deflate negotiated (websockets' default) and without (compression=None): text (non-ASCII
      too), binary, empty and 1 MiB messages arrive byte-exact at the upstream and back at the client; the
      client's path, query and Origin reach the upstream, with Host rewritten; fragmented messages (websockets
@@ -89,9 +90,10 @@ class Proxy(Server):
     """One `wsinspector proxy --listen 0 --upstream URL --record FILE ...` process (a Server for its stderr,
     check_alive, terminate and kill)."""
 
-    def __init__(self, exe, workdir, name, upstream, extra_args=()):
+    def __init__(self, exe, workdir, name, upstream, extra_args=(), shown=None):
         self.name = name
         self.upstream = upstream
+        self.shown = shown or upstream  # the upstream as the first stdout line shows it
         self.record = os.path.join(workdir, f"{name}.jsonl")
         self.stdout_path = os.path.join(workdir, f"{name}.stdout")
         self.stderr_path = os.path.join(workdir, f"{name}.stderr")
@@ -103,7 +105,7 @@ class Proxy(Server):
 
     def _read_port(self):
         deadline = time.monotonic() + START_TIMEOUT
-        expected = rf"proxying ws://127\.0\.0\.1:(\d+)/ -> {re.escape(self.upstream)}"
+        expected = rf"proxying ws://127\.0\.0\.1:(\d+)/ -> {re.escape(self.shown)}"
         while time.monotonic() < deadline:
             with open(self.stdout_path, "rb") as f:
                 data = f.read()
@@ -111,7 +113,7 @@ class Proxy(Server):
                 first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
                 match = re.fullmatch(expected, first)
                 check(match, f"{self.name}: first stdout line is {first!r}, expected "
-                             f"'proxying ws://127.0.0.1:PORT/ -> {self.upstream}' (`{' '.join(self.args)}`)")
+                             f"'proxying ws://127.0.0.1:PORT/ -> {self.shown}' (`{' '.join(self.args)}`)")
                 return int(match.group(1))
             code = self.process.poll()
             check(code is None, f"{self.name}: `{' '.join(self.args)}` exited with {code} before proxying;"
@@ -120,12 +122,12 @@ class Proxy(Server):
         raise Failure(f"{self.name}: no 'proxying' line within {START_TIMEOUT} s (`{' '.join(self.args)}`)")
 
 
-async def start_proxy(exe, workdir, servers, name, upstream, extra_args=()):
+async def start_proxy(exe, workdir, servers, name, upstream, extra_args=(), shown=None):
     # In a thread: the upstream runs on this event loop and must keep answering meanwhile.
     proxy = await asyncio.get_running_loop().run_in_executor(
-        None, lambda: Proxy(exe, workdir, name, upstream, extra_args))
+        None, lambda: Proxy(exe, workdir, name, upstream, extra_args, shown))
     servers.append(proxy)
-    ok(f"{name}: `proxy --listen 0 --upstream {upstream}` printed 'proxying {proxy.url}/ -> {upstream}'")
+    ok(f"{name}: `proxy --listen 0 --upstream {upstream}` printed 'proxying {proxy.url}/ -> {proxy.shown}'")
     return proxy
 
 
@@ -435,12 +437,15 @@ async def refuses_to_start(exe, busy, upstream):
     for args, expected_code, mention in (
             (["--listen", str(busy.port), "--upstream", upstream_url], 1, str(busy.port)),
             (["--listen", "0", "--upstream", "http://127.0.0.1/"], 2, "http://127.0.0.1/"),
-            (["--listen", "::1:0", "--upstream", upstream_url], 2, "[::1]:9000")):
+            (["--listen", "::1:0", "--upstream", upstream_url], 2, "[::1]:9000"),
+            # Each client's own Authorization and Cookie are passed on; a password in the URL would reach nobody.
+            (["--listen", "0", "--upstream", f"ws://user:s3cret@127.0.0.1:{upstream.port}/"], 2,
+             "user name or password")):
         done = await loop.run_in_executor(None, lambda: subprocess.run(
             [exe, "proxy", *args], stdin=subprocess.DEVNULL, capture_output=True, timeout=STEP_TIMEOUT))
         err = done.stderr.decode("utf-8", "replace")
         check(done.returncode == expected_code and mention in err and err.count("\n") == 1
-              and b"proxying" not in done.stdout,
+              and b"proxying" not in done.stdout and "s3cret" not in err,
               f"`proxy {' '.join(args)}`: exit {done.returncode}, stderr {err!r}, stdout {done.stdout!r}; "
               f"expected exit {expected_code} and one line naming {mention}")
         ok(f"`proxy {' '.join(args)}` -> exit {expected_code}: {err.strip()}")
@@ -562,6 +567,15 @@ async def run(exe, workdir, servers):
     origin = (await tls_upstream.connection("/echo/insecure"))["headers"].get("Origin")
     check(origin == "http://rewritten.example", f"--origin: the upstream saw Origin {origin!r}")
     ok("proxy-tls-insecure: --insecure relays to the self-signed wss upstream; --origin rewrote the Origin")
+
+    # A token in the upstream's query stays out of the first stdout line, which scripts and CI logs keep.
+    query_upstream = f"ws://127.0.0.1:{upstream.port}/q?access_token=T0KEN&room=1"
+    query_proxy = await start_proxy(exe, workdir, servers, "proxy-query", query_upstream,
+                                    shown=f"ws://127.0.0.1:{upstream.port}/q?access_token=[redacted]&room=1")
+    await terminate(query_proxy)
+    with open(query_proxy.stdout_path, "rb") as f:
+        check(b"T0KEN" not in f.read(), "proxy-query: the token is on stdout")
+    ok("proxy-query: the upstream's access_token shows as [redacted] on stdout")
 
     await sigterm_closes_both(main_proxy, upstream)
     for proxy in (down_proxy, strict_proxy, insecure_proxy):

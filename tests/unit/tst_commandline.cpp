@@ -925,6 +925,7 @@ void TestCommandLine::proxyDefaults()
     QVERIFY(!c.proxy.ignoreCertificateErrors); // safe default: TLS verification on
     QCOMPARE(c.proxy.origin, QString());
     QCOMPARE(c.proxy.maxConnections, 1000);
+    QCOMPARE(c.proxy.maxMessageBytes, qint64(64) * 1024 * 1024);
     QCOMPARE(c.recordFile, QString());
 }
 
@@ -938,36 +939,50 @@ void TestCommandLine::proxyForms_data()
     QTest::addColumn<QString>("origin");
     QTest::addColumn<QString>("record");
     QTest::addColumn<int>("maxConnections");
+    QTest::addColumn<qint64>("maxMessageBytes");
 
     const QString local = QStringLiteral("127.0.0.1");
     const QUrl ws(QStringLiteral("ws://127.0.0.1:8080/"));
+    const qint64 mib64 = qint64(64) * 1024 * 1024;
     QTest::newRow("port only") << words("--listen 9000 --upstream ws://127.0.0.1:8080/") << local << 9000 << ws << false
-                               << QString() << QString() << 1000;
+                               << QString() << QString() << 1000 << mib64;
     QTest::newRow("port 0") << words("--listen 0 --upstream ws://127.0.0.1:8080/") << local << 0 << ws << false
-                            << QString() << QString() << 1000;
+                            << QString() << QString() << 1000 << mib64;
     QTest::newRow("host and port") << words("--listen 0.0.0.0:9001 --upstream ws://127.0.0.1:8080/")
-                                   << QStringLiteral("0.0.0.0") << 9001 << ws << false << QString() << QString()
-                                   << 1000;
+                                   << QStringLiteral("0.0.0.0") << 9001 << ws << false << QString() << QString() << 1000
+                                   << mib64;
     QTest::newRow("host name") << words("--listen localhost:9001 --upstream ws://127.0.0.1:8080/")
-                               << QStringLiteral("localhost") << 9001 << ws << false << QString() << QString() << 1000;
+                               << QStringLiteral("localhost") << 9001 << ws << false << QString() << QString() << 1000
+                               << mib64;
     QTest::newRow("IPv6") << words("--listen [::1]:9000 --upstream ws://127.0.0.1:8080/") << QStringLiteral("::1")
-                          << 9000 << ws << false << QString() << QString() << 1000;
+                          << 9000 << ws << false << QString() << QString() << 1000 << mib64;
     QTest::newRow("IPv6 any") << words("--listen [::]:0 --upstream ws://127.0.0.1:8080/") << QStringLiteral("::") << 0
-                              << ws << false << QString() << QString() << 1000;
+                              << ws << false << QString() << QString() << 1000 << mib64;
     QTest::newRow("upstream first") << words("--upstream ws://127.0.0.1:8080/ --listen 9000") << local << 9000 << ws
-                                    << false << QString() << QString() << 1000;
+                                    << false << QString() << QString() << 1000 << mib64;
     QTest::newRow("wss with path and query, insecure")
         << words("--listen 9000 --upstream wss://api.example.com/v1/ws?token=abc --insecure") << local << 9000
-        << QUrl(QStringLiteral("wss://api.example.com/v1/ws?token=abc")) << true << QString() << QString() << 1000;
+        << QUrl(QStringLiteral("wss://api.example.com/v1/ws?token=abc")) << true << QString() << QString() << 1000
+        << mib64;
     QTest::newRow("-k") << words("-k --listen 9000 --upstream wss://h/") << local << 9000
-                        << QUrl(QStringLiteral("wss://h/")) << true << QString() << QString() << 1000;
+                        << QUrl(QStringLiteral("wss://h/")) << true << QString() << QString() << 1000 << mib64;
     QTest::newRow("IPv6 upstream") << words("--listen 9000 --upstream ws://[::1]:8080/") << local << 9000
                                    << QUrl(QStringLiteral("ws://[::1]:8080/")) << false << QString() << QString()
-                                   << 1000;
+                                   << 1000 << mib64;
     QTest::newRow("everything") << words("--listen 9000 --upstream ws://127.0.0.1:8080/ --origin http://localhost:5173 "
-                                         "--record out.jsonl --max-connections 5")
+                                         "--record out.jsonl --max-connections 5 --max-message-size 16M")
                                 << local << 9000 << ws << false << QStringLiteral("http://localhost:5173")
-                                << QStringLiteral("out.jsonl") << 5;
+                                << QStringLiteral("out.jsonl") << 5 << qint64(16) * 1024 * 1024;
+    QTest::newRow("--max-message-size in bytes")
+        << words("--listen 9000 --upstream ws://127.0.0.1:8080/ --max-message-size 1048576") << local << 9000 << ws
+        << false << QString() << QString() << 1000 << qint64(1048576);
+    QTest::newRow("--max-message-size 1G, the largest")
+        << words("--max-message-size 1g --listen 9000 --upstream ws://127.0.0.1:8080/") << local << 9000 << ws << false
+        << QString() << QString() << 1000 << qint64(1) * 1024 * 1024 * 1024;
+    QTest::newRow("--max-message-size 512K")
+        << words("--listen 9000 --upstream ws://127.0.0.1:8080/ "
+                 "--max-message-size 512K")
+        << local << 9000 << ws << false << QString() << QString() << 1000 << qint64(512) * 1024;
 }
 
 void TestCommandLine::proxyForms()
@@ -980,6 +995,7 @@ void TestCommandLine::proxyForms()
     QFETCH(QString, origin);
     QFETCH(QString, record);
     QFETCH(int, maxConnections);
+    QFETCH(qint64, maxMessageBytes);
 
     const CommandLine c = parse(QStringList { QStringLiteral("proxy") } + args);
     QVERIFY2(c.action == Action::Proxy, qPrintable(c.error));
@@ -990,6 +1006,7 @@ void TestCommandLine::proxyForms()
     QCOMPARE(c.proxy.origin, origin);
     QCOMPARE(c.recordFile, record);
     QCOMPARE(c.proxy.maxConnections, maxConnections);
+    QCOMPARE(c.proxy.maxMessageBytes, maxMessageBytes);
 }
 
 void TestCommandLine::proxyErrors_data()
@@ -1040,6 +1057,28 @@ void TestCommandLine::proxyErrors_data()
                                          << QStringLiteral("\u201cx\u201d");
     QTest::newRow("--max-connections without value")
         << words(up) + words("--listen 9000 --max-connections") << QStringLiteral("--max-connections");
+    QTest::newRow("--max-message-size without value")
+        << words(up) + words("--listen 9000 --max-message-size") << QStringLiteral("--max-message-size");
+    QTest::newRow("--max-message-size 0")
+        << with("--listen 9000 --max-message-size 0") << QStringLiteral("invalid size \u201c0\u201d (1 byte to 1G");
+    QTest::newRow("--max-message-size 2G")
+        << with("--listen 9000 --max-message-size 2G") << QStringLiteral("invalid size \u201c2G\u201d");
+    QTest::newRow("--max-message-size -1")
+        << with("--listen 9000 --max-message-size -1") << QStringLiteral("invalid size \u201c-1\u201d");
+    QTest::newRow("--max-message-size 16X")
+        << with("--listen 9000 --max-message-size 16X") << QStringLiteral("invalid size \u201c16X\u201d");
+    // The proxy passes on each client's own Authorization and Cookie: credentials in the URL would reach nobody.
+    QTest::newRow("--upstream with user and password")
+        << words("--listen 9000 --upstream wss://user:s3cret@api.example.com/ws")
+        << QStringLiteral("must not hold a user name or password");
+    QTest::newRow("--upstream with a token as user name")
+        << words("--listen 9000 --upstream ws://T0KEN@127.0.0.1:8080/") << QStringLiteral("Authorization");
+    QTest::newRow("--upstream with user info, not ws")
+        << words("--listen 9000 --upstream https://user:s3cret@api.example.com/")
+        << QStringLiteral("must not hold a user name or password");
+    QTest::newRow("--upstream with user info, not a valid URL")
+        << words("--listen 9000 --upstream ws://user:s3cret@exa%mple/")
+        << QStringLiteral("must not hold a user name or password");
     QTest::newRow("serve's --port") << with("--port 9000") << QStringLiteral("\u201c--port\u201d");
     QTest::newRow("stray argument") << with("--listen 9000 ws://x/") << QStringLiteral("\u201cws://x/\u201d");
 }
@@ -1054,6 +1093,9 @@ void TestCommandLine::proxyErrors()
     QVERIFY2(c.error.contains(mentions), qPrintable(c.error));
     QVERIFY2(c.error.startsWith(QLatin1StringView("proxy")), qPrintable(c.error));
     QVERIFY2(!c.error.contains(u'\n'), "the reason is one line");
+    // A password given by mistake is not repeated on the terminal.
+    QVERIFY2(!c.error.contains(QLatin1StringView("s3cret")) && !c.error.contains(QLatin1StringView("T0KEN")),
+        qPrintable(c.error));
 }
 
 void TestCommandLine::helpText()
@@ -1068,7 +1110,7 @@ void TestCommandLine::helpText()
              "--as client|server", "--connection ID", "--speed X", "--url URL", "--paced", "--reply-timeout MS",
              "--expect", "--ignore-path P", "$.items[*].id", "$..id", "--answer", "--loop",
              "proxy --listen [HOST:]PORT --upstream URL", "[::1]:9000", "--upstream URL", "HTTP 502", "426",
-             "proxying ws://HOST:PORT/ -> URL", "permessage-deflate",
+             "proxying ws://HOST:PORT/ -> URL", "permessage-deflate", "recorded without it",
              "message 3 differs at\n                            $.price",
              // convert and the GUI read HAR files as well as sessions.
              "a .jsonl session or a .har file", "convert reads IN, a session (.jsonl) or a HAR file (.har" }) {

@@ -151,6 +151,7 @@ private Q_SLOTS:
     void commonColumns();
     void flags_data();
     void flags();
+    void compressedMessage();
     void timesBefore1970();
     void urlFollowsTheLatestDescription();
     void secretsAreRedacted();
@@ -306,6 +307,23 @@ void TestCsvExporter::flags()
     QVERIFY(parseCsv(exportCsv({ server() }, { ev(1, Direction::S2C, EventKind::Text, "x", quint8(flags)) }), rows)
                 .isEmpty());
     QCOMPARE(rows.at(1)[Flags], text);
+}
+
+// A compressed message: size is what crossed the wire, data the inflated message, and the note says both.
+void TestCsvExporter::compressedMessage()
+{
+    const QByteArray inflated = QByteArray("{\"tick\": 1, \"text\": \"hello\"}\n").repeated(20);
+    Event e = ev(7, Direction::S2C, EventKind::Text, inflated, FlagFin | FlagRsv1 | FlagCompressed);
+    e.size = 41;
+    e.note = "compressed: 41 \xe2\x86\x92 " + QByteArray::number(inflated.size()) + " bytes";
+    QList<Row> rows;
+    QVERIFY(parseCsv(exportCsv({ server() }, { e }), rows).isEmpty());
+    const Row& row = rows.at(1);
+    QCOMPARE(row[Size], QByteArray("41"));
+    QCOMPARE(row[Encoding], QByteArray("text"));
+    QCOMPARE(row[Data], inflated);
+    QCOMPARE(row[Flags], QByteArray("fin rsv1 compressed"));
+    QCOMPARE(row[Note], e.note);
 }
 
 void TestCsvExporter::timesBefore1970()

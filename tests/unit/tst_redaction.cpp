@@ -43,12 +43,15 @@ private Q_SLOTS:
     void secretQueryParameters();
     void urls_data();
     void urls();
+    void withoutUserInfo_data();
+    void withoutUserInfo();
     void connectionUrl();
     void heads_data();
     void heads();
     void cleanHeadIsUntouched();
     void redactingTwiceChangesNothing();
     void messagesAreLeftAlone();
+    void compressedMessageKeepsItsWireSize();
     void urlsInMessagesAndNotes_data();
     void urlsInMessagesAndNotes();
     void subprotocols_data();
@@ -191,6 +194,33 @@ void TestRedaction::urls()
     QFETCH(QString, url);
     QFETCH(QString, expected);
     QCOMPARE(redaction::redactUrl(url), expected);
+}
+
+void TestRedaction::withoutUserInfo_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QString>("expected");
+    auto row = [](const char* name, const char* url, const char* expected) {
+        QTest::newRow(name) << QString::fromUtf8(url) << QString::fromUtf8(expected);
+    };
+    row("empty", "", "");
+    row("none", "ws://h:1/c?x=%7E", "ws://h:1/c?x=%7E");
+    row("user and password", "wss://user:secret@h:8443/c?token=1", "wss://h:8443/c?token=1");
+    row("token as the user name", "wss://T0KEN@h/", "wss://h/");
+    row("@ in the password", "ws://user:p@ss@h/", "ws://h/");
+    row("no path", "ws://user:secret@h?x=1", "ws://h?x=1");
+    row("empty user info", "ws://@h/", "ws://h/");
+    row("@ in the query stays", "ws://h/c?mail=a@b", "ws://h/c?mail=a@b");
+    row("@ in the path stays", "ws://h/a@b", "ws://h/a@b");
+    row("not a URL", "user:pw@h", "user:pw@h");
+    row("encoding kept as typed", "ws://u:p@h/a%2Fb?q=%41#f", "ws://h/a%2Fb?q=%41#f");
+}
+
+void TestRedaction::withoutUserInfo()
+{
+    QFETCH(QString, url);
+    QFETCH(QString, expected);
+    QCOMPARE(redaction::withoutUserInfo(url), expected);
 }
 
 void TestRedaction::connectionUrl()
@@ -357,6 +387,24 @@ void TestRedaction::messagesAreLeftAlone()
         QCOMPARE(out.payload, e.payload);
         QCOMPARE(out.payload.constData(), e.payload.constData());
     }
+}
+
+// A compressed message's size is what crossed the wire (compressed) while its payload is the inflated message:
+// redaction leaves both alone, the size not "corrected" to the payload's.
+void TestRedaction::compressedMessageKeepsItsWireSize()
+{
+    Event e;
+    e.kind = EventKind::Text;
+    e.direction = Direction::S2C;
+    e.flags = FlagFin | FlagRsv1 | FlagCompressed;
+    e.payload = QByteArray(300, 'a') + " ws://u:p@h/?token=abc";
+    e.size = 12;
+    e.note = "compressed: 12 \xe2\x86\x92 322 bytes";
+    const Event out = redaction::redacted(e);
+    QCOMPARE(out.size, qint64(12));
+    QCOMPARE(out.payload, e.payload);
+    QCOMPARE(out.flags, e.flags);
+    QCOMPARE(out.note, e.note);
 }
 
 void TestRedaction::urlsInMessagesAndNotes_data()
