@@ -55,6 +55,7 @@ class BrowserProxy(Proxy):
     def __init__(self, exe, workdir, name, upstream):  # not Proxy.__init__: it listens with `--listen 0`
         self.name = name
         self.upstream = upstream
+        self.shown = upstream  # the first stdout line shows it as given: it holds no secret
         self.record = os.path.join(workdir, f"{name}.jsonl")
         self.stdout_path = os.path.join(workdir, f"{name}.stdout")
         self.stderr_path = os.path.join(workdir, f"{name}.stderr")
