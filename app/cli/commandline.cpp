@@ -56,6 +56,31 @@ std::optional<qint64> parseSize(const QString& text)
     return n * factor;
 }
 
+// --max-message-size and --max-connections of a command that listens (serve, proxy), read and explained alike:
+// the reason the value (null when the option had none) is not one, or an empty string with *out set.
+QString maxMessageSizeOption(QStringView command, const QString* v, qint64* out)
+{
+    if (!v)
+        return QStringLiteral("%1: --max-message-size needs a size").arg(command);
+    const auto size = parseSize(*v);
+    if (!size)
+        return QStringLiteral("%1: invalid size \u201c%2\u201d (1 byte to 1G; bytes, or with K/M/G)").arg(command, *v);
+    *out = *size;
+    return {};
+}
+
+QString maxConnectionsOption(QStringView command, const QString* v, int* out)
+{
+    if (!v)
+        return QStringLiteral("%1: --max-connections needs a number").arg(command);
+    bool ok = false;
+    const int n = v->toInt(&ok);
+    if (!ok || n < 1)
+        return QStringLiteral("%1: invalid connection limit \u201c%2\u201d").arg(command, *v);
+    *out = n;
+    return {};
+}
+
 bool isValidWsUrl(const QUrl& url)
 {
     return url.isValid() && !url.host().isEmpty()
@@ -173,21 +198,15 @@ CommandLine parseServe(const QStringList& args)
                 return failure(QStringLiteral("serve: --record needs a file name"));
             c.recordFile = v;
         } else if (a == QLatin1StringView("--max-message-size")) {
-            if (!value(&v))
-                return failure(QStringLiteral("serve: --max-message-size needs a size"));
-            const auto size = parseSize(v);
-            if (!size)
-                return failure(
-                    QStringLiteral("serve: invalid size \u201c%1\u201d (1 byte to 1G; bytes, or with K/M/G)").arg(v));
-            c.server.maxMessageBytes = *size;
+            const bool given = value(&v);
+            if (const QString problem = maxMessageSizeOption(u"serve", given ? &v : nullptr, &c.server.maxMessageBytes);
+                !problem.isEmpty())
+                return failure(problem);
         } else if (a == QLatin1StringView("--max-connections")) {
-            if (!value(&v))
-                return failure(QStringLiteral("serve: --max-connections needs a number"));
-            bool ok = false;
-            const int n = v.toInt(&ok);
-            if (!ok || n < 1)
-                return failure(QStringLiteral("serve: invalid connection limit \u201c%1\u201d").arg(v));
-            c.server.maxConnections = n;
+            const bool given = value(&v);
+            if (const QString problem = maxConnectionsOption(u"serve", given ? &v : nullptr, &c.server.maxConnections);
+                !problem.isEmpty())
+                return failure(problem);
         } else {
             return failure(QStringLiteral("serve: unknown option \u201c%1\u201d (see wsinspector --help)").arg(a));
         }
@@ -546,21 +565,15 @@ CommandLine parseProxy(const QStringList& args)
                 return failure(QStringLiteral("proxy: --record needs a file name"));
             c.recordFile = v;
         } else if (a == QLatin1StringView("--max-message-size")) {
-            if (!value(&v))
-                return failure(QStringLiteral("proxy: --max-message-size needs a size"));
-            const auto size = parseSize(v);
-            if (!size)
-                return failure(
-                    QStringLiteral("proxy: invalid size \u201c%1\u201d (1 byte to 1G; bytes, or with K/M/G)").arg(v));
-            c.proxy.maxMessageBytes = *size;
+            const bool given = value(&v);
+            if (const QString problem = maxMessageSizeOption(u"proxy", given ? &v : nullptr, &c.proxy.maxMessageBytes);
+                !problem.isEmpty())
+                return failure(problem);
         } else if (a == QLatin1StringView("--max-connections")) {
-            if (!value(&v))
-                return failure(QStringLiteral("proxy: --max-connections needs a number"));
-            bool ok = false;
-            const int n = v.toInt(&ok);
-            if (!ok || n < 1)
-                return failure(QStringLiteral("proxy: invalid connection limit \u201c%1\u201d").arg(v));
-            c.proxy.maxConnections = n;
+            const bool given = value(&v);
+            if (const QString problem = maxConnectionsOption(u"proxy", given ? &v : nullptr, &c.proxy.maxConnections);
+                !problem.isEmpty())
+                return failure(problem);
         } else {
             return failure(QStringLiteral("proxy: unknown option \u201c%1\u201d (see wsinspector --help)").arg(a));
         }

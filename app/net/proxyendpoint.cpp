@@ -2,6 +2,7 @@
 
 #include "../core/recorder.h"
 #include "../wire/handshake.h"
+#include "httprefusal.h"
 #include "peeraddress.h"
 #include "proxyconnection.h"
 
@@ -36,10 +37,6 @@ struct ProxyEndpoint::Pending
 namespace {
 // Upgrade requests still being read; more are refused at once, so a connection flood cannot use up memory.
 constexpr int MaxPendingHandshakes = 256;
-// How long a plain HTTP client may go on sending after our answer before we close.
-constexpr int HttpDrainMs = 1000;
-// How long a refused client may take to read our answer before its connection is dropped.
-constexpr int RejectLingerMs = 5000;
 // After accepting failed (out of file descriptors), how long to wait before trying again.
 constexpr int AcceptRetryMs = 100;
 
@@ -301,14 +298,7 @@ quint32 ProxyEndpoint::registerConnection(QTcpSocket* socket, const QByteArray& 
 
 void ProxyEndpoint::reject(QTcpSocket* socket, quint32 id, int status, const QByteArray& why)
 {
-    const QByteArray reason = handshake::reasonPhrase(status);
-    const QByteArray response = handshake::errorResponse(status, reason, QByteArray(why + '\n'));
-    socket->write(response);
-    m_recorder->record(
-        makeEvent(id, Direction::None, EventKind::HandshakeResponse, response.left(response.indexOf("\r\n\r\n") + 4)));
-    m_recorder->record(makeEvent(id, Direction::None, EventKind::Error,
-        "rejected the upgrade request: " + QByteArray::number(status) + ' ' + reason + " (" + why + ')'));
-    m_recorder->record(makeEvent(id, Direction::None, EventKind::Closed, QByteArrayLiteral("connection closed")));
+    httprefusal::reject(socket, m_recorder, id, status, why);
     finishHttp(socket);
 }
 
@@ -316,14 +306,7 @@ void ProxyEndpoint::finishHttp(QTcpSocket* socket)
 {
     delete m_pending.take(socket);
     socket->disconnect(this);
-    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-    connect(socket, &QTcpSocket::readyRead, socket, [socket] { socket->skip(socket->bytesAvailable()); });
-    socket->skip(socket->bytesAvailable());
-    QTimer::singleShot(HttpDrainMs, socket, [socket] {
-        socket->skip(socket->bytesAvailable());
-        socket->disconnectFromHost();
-    });
-    QTimer::singleShot(RejectLingerMs, socket, [socket] { socket->abort(); });
+    httprefusal::finish(socket);
 }
 
 void ProxyEndpoint::onPendingData(QTcpSocket* socket)

@@ -4,6 +4,7 @@
 #include "../core/replyrules.h"
 #include "../wire/handshake.h"
 #include "../wire/utf8.h"
+#include "httprefusal.h"
 #include "peeraddress.h"
 #include "wsconnection.h"
 
@@ -82,12 +83,8 @@ const QByteArray& testPage()
 constexpr int MaxPendingHandshakes = 256;
 // Delayed auto-replies that may wait for one client at once; a client flooding a delayed rule gets no more.
 constexpr int MaxDelayedReplies = 1024;
-// How long a plain HTTP client may go on sending (a request body) after our answer before we close.
-constexpr int HttpDrainMs = 1000;
 // After accepting failed (out of file descriptors), how long to wait before trying again.
 constexpr int AcceptRetryMs = 100;
-// How long a refused client may take to read our answer before its connection is dropped.
-constexpr int RejectLingerMs = 5000;
 } // namespace
 
 ServerEndpoint::ServerEndpoint(const ServerOptions& options, Recorder* recorder, QObject* parent)
@@ -310,18 +307,7 @@ quint32 ServerEndpoint::registerConnection(QTcpSocket* socket, const QByteArray&
 
 void ServerEndpoint::reject(QTcpSocket* socket, quint32 id, int status, const QByteArray& why)
 {
-    const QByteArray reason = handshake::reasonPhrase(status);
-    HttpHeaders extra;
-    if (status == 426)
-        extra.append(HttpHeader("Sec-WebSocket-Version", "13"));
-    const QByteArray response = handshake::errorResponse(status, reason, QByteArray(why + '\n'), extra);
-    socket->write(response);
-    Event answer
-        = makeEvent(id, Direction::None, EventKind::HandshakeResponse, response.left(response.indexOf("\r\n\r\n") + 4));
-    m_recorder->record(std::move(answer));
-    m_recorder->record(makeEvent(id, Direction::None, EventKind::Error,
-        "rejected the upgrade request: " + QByteArray::number(status) + ' ' + reason + " (" + why + ')'));
-    m_recorder->record(makeEvent(id, Direction::None, EventKind::Closed, QByteArrayLiteral("connection closed")));
+    httprefusal::reject(socket, m_recorder, id, status, why);
     finishHttp(socket);
 }
 
@@ -329,17 +315,7 @@ void ServerEndpoint::finishHttp(QTcpSocket* socket)
 {
     delete m_pending.take(socket);
     socket->disconnect(this);
-    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-    connect(socket, &QTcpSocket::readyRead, socket, [socket] { socket->skip(socket->bytesAvailable()); });
-    socket->skip(socket->bytesAvailable());
-    // We said "Connection: close": a client normally closes once it has read the answer. One that goes on
-    // sending is cut off after a moment; disconnectFromHost() still writes the answer out first, and a
-    // client that does not read it at all is dropped after the linger time.
-    QTimer::singleShot(HttpDrainMs, socket, [socket] {
-        socket->skip(socket->bytesAvailable());
-        socket->disconnectFromHost();
-    });
-    QTimer::singleShot(RejectLingerMs, socket, [socket] { socket->abort(); });
+    httprefusal::finish(socket);
 }
 
 void ServerEndpoint::onPendingData(QTcpSocket* socket)

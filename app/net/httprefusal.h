@@ -1,0 +1,30 @@
+#pragma once
+
+#include <QByteArray>
+#include <QtGlobal>
+
+class QTcpSocket;
+
+namespace wsi {
+
+class Recorder;
+
+/*
+ * The end of a plain HTTP exchange on a listener of ours (the test server, the recording proxy): what a refused
+ * upgrade request is answered with and recorded as, and how the socket is let go afterwards. Both listeners
+ * answer the same way, so that a client sees the same behaviour from either.
+ */
+namespace httprefusal {
+
+// Answers an upgrade request we refuse with `status` and `why` as the text body (426 also names the version
+// we speak), and records it on connection `id`: the answer's head, an error saying why, and the end.
+void reject(QTcpSocket* socket, Recorder* recorder, quint32 id, int status, const QByteArray& why);
+
+// Lets go of a socket after our answer ("Connection: close"): what the client still sends (a request body) is
+// read and dropped, since closing with unread input would reset the connection and destroy the answer; the
+// socket closes after a moment, is dropped if the client does not read, and deletes itself once closed. The
+// caller must have disconnected its own handlers from the socket.
+void finish(QTcpSocket* socket);
+
+} // namespace httprefusal
+} // namespace wsi
