@@ -7,7 +7,18 @@
 #include <QTcpSocket>
 #include <QTimer>
 
-namespace wsi::httprefusal {
+namespace wsi {
+
+PendingRequest::~PendingRequest()
+{
+    if (timer) {
+        timer->stop();
+        timer->disconnect();
+        timer->deleteLater();
+    }
+}
+
+namespace httprefusal {
 
 namespace {
 // How long a plain HTTP client may go on sending (a request body) after our answer before we close.
@@ -46,4 +57,5 @@ void finish(QTcpSocket* socket)
     QTimer::singleShot(RejectLingerMs, socket, [socket] { socket->abort(); });
 }
 
-} // namespace wsi::httprefusal
+} // namespace httprefusal
+} // namespace wsi

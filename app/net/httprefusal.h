@@ -1,13 +1,27 @@
 #pragma once
 
 #include <QByteArray>
+#include <QPointer>
 #include <QtGlobal>
 
 class QTcpSocket;
+class QTimer;
 
 namespace wsi {
 
 class Recorder;
+
+// An upgrade request a listener of ours is still reading: its bytes so far and the timer that ends the wait.
+struct PendingRequest
+{
+    PendingRequest() = default;
+    // Stops the timer and deletes it later, not at once: the wait may end inside the timer's own timeout (a 408).
+    ~PendingRequest();
+    Q_DISABLE_COPY_MOVE(PendingRequest)
+
+    QByteArray buffer;
+    QPointer<QTimer> timer; // child of the socket; stopped with the request so it can never fire late
+};
 
 /*
  * The end of a plain HTTP exchange on a listener of ours (the test server, the recording proxy): what a refused

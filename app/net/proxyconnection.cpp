@@ -423,12 +423,10 @@ void ProxyConnection::relay(Side& from, const QByteArray& bytes)
     const qint64 ns = monotonicNowNs();
     Side& to = other(from);
     // Stopping does not cut a message short: a stream goes on until our close frame went into it.
-    if (accepts(to)) {
+    // Written, not flushed: a flush that fails aborts the socket at once, and its disconnected would then end the
+    // streams while these bytes are still to be decoded. The event loop sends them right after the decoding.
+    if (accepts(to))
         to.socket->write(bytes);
-        // Sent now, not when the event loop comes round again after the decoding below: a 64 KiB message would
-        // otherwise wait for its own recording before going on, which is latency the peers would see.
-        to.socket->flush();
-    }
     // A lost stream is still fed: the decoder keeps counting its bytes.
     if (!from.decoder || from.streamEnded)
         return;
@@ -666,6 +664,11 @@ void ProxyConnection::dropSide(Side& side)
         side.gone = true;
         return;
     }
+    // What it sent that was never read (it was paused, or ended with it) is cut by us, not by its sender.
+    if (const qint64 unread = side.socket->bytesAvailable(); unread > 0 && m_decode)
+        record(EventKind::Note,
+            "the proxy dropped the " + side.name + "'s connection with " + QByteArray::number(unread)
+                + " bytes it had sent still unread (neither relayed nor recorded)");
     endStream(side);
     side.gone = true; // before abort(), which may report disconnected at once
     side.socket->abort();

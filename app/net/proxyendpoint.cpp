@@ -1,6 +1,7 @@
 #include "proxyendpoint.h"
 
 #include "../core/recorder.h"
+#include "../formats/redaction.h"
 #include "../wire/handshake.h"
 #include "httprefusal.h"
 #include "peeraddress.h"
@@ -18,21 +19,9 @@
 
 namespace wsi {
 
-struct ProxyEndpoint::Pending
-{
-    QByteArray buffer;
-    QPointer<QTimer> timer; // child of the socket; stopped with the Pending so it can never fire late
-
-    ~Pending()
-    {
-        // Not deleted at once: the Pending may end inside the timer's own timeout (a 408).
-        if (timer) {
-            timer->stop();
-            timer->disconnect();
-            timer->deleteLater();
-        }
-    }
-};
+// An upgrade request still being read (the listener's name for it).
+struct ProxyEndpoint::Pending : PendingRequest
+{ };
 
 namespace {
 // Upgrade requests still being read; more are refused at once, so a connection flood cannot use up memory.
@@ -334,7 +323,8 @@ void ProxyEndpoint::onPendingData(QTcpSocket* socket)
     const QByteArray rest = pending->buffer.mid(parsed.consumed);
     if (!request.headerContainsToken("Upgrade", "websocket")) {
         // Not a WebSocket connection, so nothing is recorded: someone opened the proxy's address in a browser.
-        const QByteArray upstream = m_options.upstream.toString().toUtf8();
+        // Anyone who can reach the proxy may read this page: no secret of the upstream's query goes into it.
+        const QByteArray upstream = redaction::redactUrl(m_options.upstream.toString(QUrl::RemoveUserInfo)).toUtf8();
         const QByteArray body = "This is WebSocket Inspector's recording proxy for " + upstream
             + ".\nIt relays WebSocket connections only: point your WebSocket client at " + m_url.toString().toUtf8()
             + "PATH instead of " + upstream + (upstream.endsWith('/') ? "" : "/")

@@ -20,13 +20,9 @@
 
 namespace wsi {
 
-struct ServerEndpoint::Pending
-{
-    QByteArray buffer;
-    QTimer* timer = nullptr; // child of the socket; deleted with the Pending so it can never fire late
-
-    ~Pending() { delete timer; }
-};
+// An upgrade request still being read (the listener's name for it).
+struct ServerEndpoint::Pending : PendingRequest
+{ };
 
 struct ServerEndpoint::Tls
 {

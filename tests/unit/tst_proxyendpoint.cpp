@@ -682,6 +682,22 @@ private Q_SLOTS:
             QCOMPARE(store.connectionId(i), *badOne());
     }
 
+    // Anyone who reaches the proxy may read its 426 page: a token in the upstream's query stays out of it.
+    void plainHttpPageHoldsNoSecret()
+    {
+        ScriptedUpstream upstream;
+        QVERIFY(upstream.listen());
+        ProxyOptions options;
+        options.upstream = upstream.url(QStringLiteral("/api"));
+        options.upstream.setQuery(QStringLiteral("access_token=s3cr3t-value&room=1"));
+        auto proxy = newProxy(options);
+        QVERIFY(proxy);
+        const QByteArray answer = httpExchange(proxy->proxyUrl(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY2(answer.startsWith("HTTP/1.1 426 Upgrade Required\r\n"), answer.left(200).constData());
+        QVERIFY2(!answer.contains("s3cr3t-value"), answer.constData());
+        QVERIFY2(answer.contains("room=1"), answer.constData());
+    }
+
     void upstreamDownGives502()
     {
         quint16 closedPort;
