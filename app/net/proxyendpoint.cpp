@@ -3,7 +3,7 @@
 #include "../core/recorder.h"
 #include "../formats/redaction.h"
 #include "../wire/handshake.h"
-#include "httprefusal.h"
+#include "listener.h"
 #include "peeraddress.h"
 #include "proxyconnection.h"
 
@@ -26,8 +26,6 @@ struct ProxyEndpoint::Pending : PendingRequest
 namespace {
 // Upgrade requests still being read; more are refused at once, so a connection flood cannot use up memory.
 constexpr int MaxPendingHandshakes = 256;
-// After accepting failed (out of file descriptors), how long to wait before trying again.
-constexpr int AcceptRetryMs = 100;
 
 // "host" or "host:port" as a Host header names the upstream: the port only when it is not the scheme's own.
 QByteArray hostHeaderFor(const QUrl& url)
@@ -170,32 +168,11 @@ bool ProxyEndpoint::listen(QString* error)
     }
     m_server = new QTcpServer(this);
     connect(m_server, &QTcpServer::newConnection, this, &ProxyEndpoint::onNewConnection);
-    connect(m_server, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
-        // Typically out of file descriptors: accepting again at once would fail again, in a busy loop.
-        if (!m_acceptErrorReported) {
-            m_acceptErrorReported = true;
-            qWarning("wsinspector: the proxy cannot accept more connections for now: %s",
-                qPrintable(m_server->errorString()));
-        }
-        m_server->pauseAccepting();
-        QTimer::singleShot(AcceptRetryMs, this, [this] {
-            if (m_server->isListening())
-                m_server->resumeAccepting();
-        });
-    });
+    listener::pauseOnAcceptErrors(m_server, "the proxy");
 
     QHostAddress address;
-    if (m_options.host == QLatin1StringView("localhost")) {
-        address = QHostAddress(QHostAddress::LocalHost);
-    } else if (!address.setAddress(m_options.host)) {
-        const QHostInfo info = QHostInfo::fromName(m_options.host);
-        if (info.addresses().isEmpty()) {
-            *error
-                = tr("cannot listen on \u201c%1\u201d: not an address and not a known host name").arg(m_options.host);
-            return false;
-        }
-        address = info.addresses().constFirst();
-    }
+    if (!listener::resolveHost(m_options.host, &address, error))
+        return false;
     m_server->setMaxPendingConnections(64);
     if (!m_server->listen(address, m_options.port)) {
         *error = tr("cannot listen on %1 port %2: %3")
@@ -287,7 +264,7 @@ quint32 ProxyEndpoint::registerConnection(QTcpSocket* socket, const QByteArray& 
 
 void ProxyEndpoint::reject(QTcpSocket* socket, quint32 id, int status, const QByteArray& why)
 {
-    httprefusal::reject(socket, m_recorder, id, status, why);
+    listener::reject(socket, m_recorder, id, status, why);
     finishHttp(socket);
 }
 
@@ -295,7 +272,7 @@ void ProxyEndpoint::finishHttp(QTcpSocket* socket)
 {
     delete m_pending.take(socket);
     socket->disconnect(this);
-    httprefusal::finish(socket);
+    listener::finish(socket);
 }
 
 void ProxyEndpoint::onPendingData(QTcpSocket* socket)

@@ -88,7 +88,6 @@ private:
     QUrl m_url;
     QHash<QTcpSocket*, Pending*> m_pending; // upgrade requests still being read
     QHash<quint32, ProxyConnection*> m_connections;
-    bool m_acceptErrorReported = false;
     bool m_shuttingDown = false;
 };
 

@@ -4,7 +4,7 @@
 #include "../core/replyrules.h"
 #include "../wire/handshake.h"
 #include "../wire/utf8.h"
-#include "httprefusal.h"
+#include "listener.h"
 #include "peeraddress.h"
 #include "wsconnection.h"
 
@@ -79,8 +79,6 @@ const QByteArray& testPage()
 constexpr int MaxPendingHandshakes = 256;
 // Delayed auto-replies that may wait for one client at once; a client flooding a delayed rule gets no more.
 constexpr int MaxDelayedReplies = 1024;
-// After accepting failed (out of file descriptors), how long to wait before trying again.
-constexpr int AcceptRetryMs = 100;
 } // namespace
 
 ServerEndpoint::ServerEndpoint(const ServerOptions& options, Recorder* recorder, QObject* parent)
@@ -158,33 +156,11 @@ bool ServerEndpoint::listen(QString* error)
     }
     m_server = m_tls ? new TlsServer(m_tls->chain, m_tls->key, this) : new QTcpServer(this);
     connect(m_server, &QTcpServer::newConnection, this, &ServerEndpoint::onNewConnection);
-    connect(m_server, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
-        // Typically out of file descriptors: the connection stays queued in the kernel and accepting again at
-        // once fails again, in a busy loop. Wait a moment for connections to end instead.
-        if (!m_acceptErrorReported) {
-            m_acceptErrorReported = true;
-            qWarning("wsinspector: the test server cannot accept more connections for now: %s",
-                qPrintable(m_server->errorString()));
-        }
-        m_server->pauseAccepting();
-        QTimer::singleShot(AcceptRetryMs, this, [this] {
-            if (m_server->isListening())
-                m_server->resumeAccepting();
-        });
-    });
+    listener::pauseOnAcceptErrors(m_server, "the test server");
 
     QHostAddress address;
-    if (m_options.host == QLatin1StringView("localhost")) {
-        address = QHostAddress(QHostAddress::LocalHost);
-    } else if (!address.setAddress(m_options.host)) {
-        const QHostInfo info = QHostInfo::fromName(m_options.host);
-        if (info.addresses().isEmpty()) {
-            *error
-                = tr("cannot listen on \u201c%1\u201d: not an address and not a known host name").arg(m_options.host);
-            return false;
-        }
-        address = info.addresses().constFirst();
-    }
+    if (!listener::resolveHost(m_options.host, &address, error))
+        return false;
     m_server->setMaxPendingConnections(64);
     const int tries = 1 + std::max(0, m_options.tryNextPorts);
     for (int i = 0; i < tries; ++i) {
@@ -303,7 +279,7 @@ quint32 ServerEndpoint::registerConnection(QTcpSocket* socket, const QByteArray&
 
 void ServerEndpoint::reject(QTcpSocket* socket, quint32 id, int status, const QByteArray& why)
 {
-    httprefusal::reject(socket, m_recorder, id, status, why);
+    listener::reject(socket, m_recorder, id, status, why);
     finishHttp(socket);
 }
 
@@ -311,7 +287,7 @@ void ServerEndpoint::finishHttp(QTcpSocket* socket)
 {
     delete m_pending.take(socket);
     socket->disconnect(this);
-    httprefusal::finish(socket);
+    listener::finish(socket);
 }
 
 void ServerEndpoint::onPendingData(QTcpSocket* socket)

@@ -90,7 +90,6 @@ private:
     TemplateGenerators m_generators;
     std::optional<MessageTemplate> m_pushTemplate;
     QTimer* m_pushTimer;
-    bool m_acceptErrorReported = false;
     std::shared_ptr<std::atomic<qint64>> m_unsentCounter;
     QSet<quint32> m_congested; // clients told about skipped messages, until they catch up
     QHash<quint32, int> m_delayedReplies; // client -> delayed replies waiting

@@ -4,6 +4,9 @@
 #include <QPointer>
 #include <QtGlobal>
 
+class QHostAddress;
+class QString;
+class QTcpServer;
 class QTcpSocket;
 class QTimer;
 
@@ -24,11 +27,20 @@ struct PendingRequest
 };
 
 /*
- * The end of a plain HTTP exchange on a listener of ours (the test server, the recording proxy): what a refused
- * upgrade request is answered with and recorded as, and how the socket is let go afterwards. Both listeners
- * answer the same way, so that a client sees the same behaviour from either.
+ * What the listeners of ours (the test server, the recording proxy) share, so that a client sees the same
+ * behaviour from either: where they bind, how they ride out failures to accept, what a refused upgrade request is
+ * answered with and recorded as, and how the socket is let go afterwards.
  */
-namespace httprefusal {
+namespace listener {
+
+// The address to bind for a host as the user gave it: an address, "localhost", or a host name (its first
+// address). False with a reason for the user when it is none of these.
+bool resolveHost(const QString& host, QHostAddress* out, QString* error);
+
+// Keeps the server going when accepting fails (typically out of file descriptors, where accepting again at once
+// fails again, in a busy loop): accepting pauses for a moment, and the first failure is warned about, naming
+// `what` ("the test server").
+void pauseOnAcceptErrors(QTcpServer* server, const char* what);
 
 // Answers an upgrade request we refuse with `status` and `why` as the text body (426 also names the version
 // we speak), and records it on connection `id`: the answer's head, an error saying why, and the end.
@@ -40,5 +52,5 @@ void reject(QTcpSocket* socket, Recorder* recorder, quint32 id, int status, cons
 // caller must have disconnected its own handlers from the socket.
 void finish(QTcpSocket* socket);
 
-} // namespace httprefusal
+} // namespace listener
 } // namespace wsi

@@ -1,9 +1,13 @@
-#include "httprefusal.h"
+#include "listener.h"
 
 #include "../core/event.h"
 #include "../core/recorder.h"
 #include "../wire/handshake.h"
 
+#include <QCoreApplication>
+#include <QHostAddress>
+#include <QHostInfo>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -18,14 +22,52 @@ PendingRequest::~PendingRequest()
     }
 }
 
-namespace httprefusal {
+namespace listener {
 
 namespace {
+// After accepting failed, how long to wait before trying again.
+constexpr int AcceptRetryMs = 100;
 // How long a plain HTTP client may go on sending (a request body) after our answer before we close.
 constexpr int HttpDrainMs = 1000;
 // How long a refused client may take to read our answer before its connection is dropped.
 constexpr int RejectLingerMs = 5000;
 } // namespace
+
+bool resolveHost(const QString& host, QHostAddress* out, QString* error)
+{
+    if (host == QLatin1StringView("localhost")) {
+        *out = QHostAddress(QHostAddress::LocalHost);
+        return true;
+    }
+    if (out->setAddress(host))
+        return true;
+    const QHostInfo info = QHostInfo::fromName(host);
+    if (info.addresses().isEmpty()) {
+        *error = QCoreApplication::translate(
+            "wsi::listener", "cannot listen on \u201c%1\u201d: not an address and not a known host name")
+                     .arg(host);
+        return false;
+    }
+    *out = info.addresses().constFirst();
+    return true;
+}
+
+void pauseOnAcceptErrors(QTcpServer* server, const char* what)
+{
+    QObject::connect(
+        server, &QTcpServer::acceptError, server, [server, what, warned = false](QAbstractSocket::SocketError) mutable {
+            if (!warned) {
+                warned = true;
+                qWarning("wsinspector: %s cannot accept more connections for now: %s", what,
+                    qPrintable(server->errorString()));
+            }
+            server->pauseAccepting();
+            QTimer::singleShot(AcceptRetryMs, server, [server] {
+                if (server->isListening())
+                    server->resumeAccepting();
+            });
+        });
+}
 
 void reject(QTcpSocket* socket, Recorder* recorder, quint32 id, int status, const QByteArray& why)
 {
@@ -57,5 +99,5 @@ void finish(QTcpSocket* socket)
     QTimer::singleShot(RejectLingerMs, socket, [socket] { socket->abort(); });
 }
 
-} // namespace httprefusal
+} // namespace listener
 } // namespace wsi
